@@ -1,0 +1,471 @@
+"""What a client sees: the pure visibility filter (rules V1–V12 of DESIGN.md §4).
+
+:func:`portal_view` turns a portal and a :class:`~clientportal.model.Dataset` into a
+:class:`PortalView` of *public* records. Those records have no field for internal data
+(``cost_rate``, ``internal_note``, total-costs budgets), so nothing internal can leak through them,
+whatever a template or serializer does later. :class:`Scope` states the same rules as data, for a
+backend that pushes them into its query; this module stays the oracle and the last gate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
+
+from attrs import frozen
+
+from .errors import ConfigError, ValidationError
+from .model import (
+    SUPPORTED_LANGUAGES,
+    ApprovalPolicy,
+    ApprovalStatus,
+    Budget,
+    BudgetType,
+    Dataset,
+    DocumentStatus,
+    Invoice,
+    Portal,
+    Project,
+    Quote,
+    TimeEntry,
+)
+
+__all__ = [
+    "PortalBudget",
+    "PortalEmployee",
+    "PortalEntry",
+    "PortalInvoice",
+    "PortalProject",
+    "PortalQuote",
+    "PortalView",
+    "Scope",
+    "check_portal",
+    "portal_view",
+    "visible_entries",
+]
+
+_CENT = Decimal("0.01")
+_HOUR = Decimal(3600)
+
+# --------------------------------------------------------------------------------------------------
+# Public records: what may leave the library towards a client. No internal field exists here.
+
+
+@frozen
+class PortalProject:
+    """A project as the client sees it."""
+
+    id: str
+    name: str
+
+
+@frozen
+class PortalEntry:
+    """A time entry as the client sees it.
+
+    ``description`` is ``None`` unless the portal shows descriptions; ``rate`` and ``amount``
+    (``seconds / 3600 × rate``, rounded half-up to cents) are ``None`` unless it shows amounts.
+    ``version`` is the approval state's version, to send back with a decision.
+    """
+
+    id: str
+    project_id: str
+    employee_id: str
+    date: dt.date
+    seconds: int
+    description: str | None
+    task: str | None
+    billable: bool
+    status: ApprovalStatus
+    version: int
+    rate: Decimal | None
+    amount: Decimal | None
+
+
+@frozen
+class PortalBudget:
+    """A project budget as the client sees it (never a TOTAL_COSTS budget)."""
+
+    id: str
+    project_id: str
+    type: BudgetType
+    amount: Decimal
+    used: Decimal
+    currency: str | None
+    task: str | None
+    employee_id: str | None
+
+
+@frozen
+class PortalInvoice:
+    """An invoice as the client sees it; ``project_ids`` lists only visible projects."""
+
+    id: str
+    number: str
+    date: dt.date
+    amount: Decimal
+    currency: str
+    status: DocumentStatus
+    project_ids: frozenset[str]
+    due_date: dt.date | None
+
+
+@frozen
+class PortalQuote:
+    """A quote as the client sees it; ``project_ids`` names only projects visible in the portal."""
+
+    id: str
+    number: str
+    date: dt.date
+    amount: Decimal
+    currency: str
+    status: DocumentStatus
+    project_ids: frozenset[str]
+    valid_until: dt.date | None
+
+
+@frozen
+class PortalEmployee:
+    """An entry of the portal's employee filter."""
+
+    id: str
+    name: str
+
+
+@frozen
+class PortalView:
+    """Everything one portal shows, ordered deterministically.
+
+    Projects and employees by name then id; entries by date (newest first) then id; budgets by
+    project then id; invoices and quotes by date (newest first) then id. ``awaiting_approval``
+    holds the visible entries the client may decide on now, and is empty unless ``can_approve``.
+    """
+
+    projects: tuple[PortalProject, ...]
+    entries: tuple[PortalEntry, ...]
+    budgets: tuple[PortalBudget, ...]
+    invoices: tuple[PortalInvoice, ...]
+    quotes: tuple[PortalQuote, ...]
+    employees: tuple[PortalEmployee, ...]
+    awaiting_approval: tuple[PortalEntry, ...]
+    can_approve: bool
+
+
+# --------------------------------------------------------------------------------------------------
+# The rules as data
+
+
+_CLIENT_BUDGET_TYPES = frozenset(t for t in BudgetType if not t.is_internal)
+_CLIENT_DOCUMENT_STATUSES = frozenset(s for s in DocumentStatus if s is not DocumentStatus.DRAFT)
+_ENTRY_FIELDS = frozenset(
+    {"id", "project_id", "employee_id", "date", "seconds", "task", "billable", "status", "version"}
+)
+
+
+@frozen
+class Scope:
+    """The visibility rules of one portal as data, for a backend to push into its query.
+
+    A backend must select only rows of ``client_id`` *and* (for project data) of a project in
+    ``project_ids`` that belongs to ``client_id``: the portal's selection is not trusted to be
+    the client's own. What the backend returns is filtered again by the pure functions here.
+    """
+
+    client_id: str
+    project_ids: frozenset[str]
+    entries: bool
+    descriptions: bool
+    amounts: bool
+    budget_types: frozenset[BudgetType]
+    invoices: bool
+    quotes: bool
+    documents_scope: str
+    document_statuses: frozenset[DocumentStatus]
+    approval: bool
+
+    @classmethod
+    def of(cls, portal: Portal, policy: ApprovalPolicy | None = None) -> Scope:
+        """The scope of ``portal`` under the company's approval ``policy`` (``None``: none)."""
+        s = portal.settings
+        return cls(
+            client_id=portal.client_id,
+            project_ids=portal.project_ids,
+            entries=s.show_hours,
+            descriptions=s.show_hours and s.show_descriptions,
+            amounts=s.show_hours and s.show_amounts,
+            budget_types=_CLIENT_BUDGET_TYPES if s.show_budget else frozenset(),
+            invoices=s.show_invoices,
+            quotes=s.show_quotes,
+            documents_scope=s.documents_scope,
+            document_statuses=_CLIENT_DOCUMENT_STATUSES,
+            approval=s.show_hours and s.approval and policy is not None and policy.client_approves,
+        )
+
+    @property
+    def entry_fields(self) -> frozenset[str]:
+        """The :class:`PortalEntry` fields that carry data (the others are ``None``)."""
+        if not self.entries:
+            return frozenset()
+        fields = set(_ENTRY_FIELDS)
+        if self.descriptions:
+            fields.add("description")
+        if self.amounts:
+            fields |= {"rate", "amount"}
+        return frozenset(fields)
+
+    def shows_project(self, project: Project) -> bool:
+        """V2: selected in the portal and the client's own."""
+        return project.client_id == self.client_id and project.id in self.project_ids
+
+    def shows_budget(self, budget: Budget, visible_project_ids: frozenset[str]) -> bool:
+        """V5: budgets shown, of a visible project, and not about internal costs."""
+        return budget.type in self.budget_types and budget.project_id in visible_project_ids
+
+    def shows_document(self, doc: Invoice | Quote, visible_project_ids: frozenset[str]) -> bool:
+        """V6/V7: the client's own, not a draft, and (scope "projects") on a visible project."""
+        shown = self.invoices if isinstance(doc, Invoice) else self.quotes
+        return (
+            shown
+            and doc.client_id == self.client_id
+            and doc.status in self.document_statuses
+            and (
+                self.documents_scope == "client"
+                or not doc.project_ids.isdisjoint(visible_project_ids)
+            )
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# The filter
+
+
+def visible_entries(
+    portal: Portal,
+    projects: Iterable[Project],
+    entries: Iterable[TimeEntry],
+    policy: ApprovalPolicy | None = None,
+) -> Iterator[PortalEntry]:
+    """Stream the portal's visible entries (V3, V4, V9) in input order.
+
+    Yields the same records as ``portal_view(...).entries``, unordered, without holding the
+    entries in memory. ``projects`` must hold every project the entries may belong to (at least the
+    portal's selection): entries carry no client id, so the projects enforce the client boundary.
+    """
+    scope = Scope.of(portal, policy)
+    if not scope.entries:
+        return iter(())
+    visible = _visible_project_ids(scope, projects)
+    public = _entry_projection(scope)
+    return (public(e) for e in entries if e.project_id in visible)
+
+
+def portal_view(portal: Portal, data: Dataset, policy: ApprovalPolicy | None = None) -> PortalView:
+    """Everything ``portal`` shows of ``data`` under the approval ``policy`` (rules V1–V12).
+
+    Pure and total: the same inputs give the same view, inputs are never changed, and any valid
+    portal and dataset give a view (a misconfigured portal simply shows less; use
+    :func:`check_portal` to find out why).
+    """
+    scope = Scope.of(portal, policy)
+    projects = sorted(
+        (p for p in data.projects if scope.shows_project(p)), key=lambda p: (p.name, p.id)
+    )
+    visible_ids = frozenset(p.id for p in projects)
+
+    entries: list[PortalEntry] = []
+    if scope.entries:
+        public = _entry_projection(scope)
+        entries = [public(e) for e in data.entries if e.project_id in visible_ids]
+        entries.sort(key=lambda e: e.id)
+        entries.sort(key=lambda e: e.date, reverse=True)
+
+    budgets = sorted(
+        (_public_budget(b) for b in data.budgets if scope.shows_budget(b, visible_ids)),
+        key=lambda b: (b.project_id, b.id),
+    )
+    invoices = _newest_first(
+        _public_invoice(i, visible_ids)
+        for i in data.invoices
+        if scope.shows_document(i, visible_ids)
+    )
+    quotes = _newest_first(
+        _public_quote(q, visible_ids) for q in data.quotes if scope.shows_document(q, visible_ids)
+    )
+
+    employees: list[PortalEmployee] = []
+    if scope.entries:
+        wanted = set(portal.employee_ids)
+        for p in projects:
+            wanted |= p.member_ids
+        wanted.update(e.employee_id for e in entries)
+        employees = sorted(
+            (PortalEmployee(id=e.id, name=e.name) for e in data.employees if e.id in wanted),
+            key=lambda e: (e.name, e.id),
+        )
+
+    awaiting = (
+        tuple(e for e in entries if e.status is ApprovalStatus.PENDING_EXTERNAL)
+        if scope.approval
+        else ()
+    )
+    return PortalView(
+        projects=tuple(PortalProject(id=p.id, name=p.name) for p in projects),
+        entries=tuple(entries),
+        budgets=tuple(budgets),
+        invoices=invoices,
+        quotes=quotes,
+        employees=tuple(employees),
+        awaiting_approval=awaiting,
+        can_approve=scope.approval,
+    )
+
+
+def check_portal(portal: Portal, policy: ApprovalPolicy | None, data: Dataset) -> None:
+    """Validate ``portal`` against the company's ``policy`` and ``data``.
+
+    Raises one :class:`~clientportal.ConfigError` listing every problem: approval switched on
+    without a client step in the policy, projects or contacts that are unknown or another
+    client's, an unknown client, a language without a catalog.
+    """
+    problems: list[str] = []
+    if not any(c.id == portal.client_id for c in data.clients):
+        problems.append(f"client {portal.client_id!r} does not exist")
+    if portal.settings.approval and not (policy is not None and policy.client_approves):
+        problems.append(
+            "approval by the client is switched on, but the company's approval policy "
+            f"({_describe(policy)}) has no client step: enable approval with workflow EXTERNAL, "
+            "INTERNAL_EXTERNAL or EXTERNAL_INTERNAL, or switch the portal's approval off"
+        )
+    projects = {p.id: p for p in data.projects}
+    for project_id in sorted(portal.project_ids):
+        project = projects.get(project_id)
+        if project is None:
+            problems.append(f"project {project_id!r} does not exist")
+        elif project.client_id != portal.client_id:
+            problems.append(
+                f"project {project_id!r} belongs to client {project.client_id!r}, not "
+                f"{portal.client_id!r}: create a separate portal for that client"
+            )
+    contacts = {c.id: c for c in data.contacts}
+    for contact_id in sorted(portal.contact_ids):
+        contact = contacts.get(contact_id)
+        if contact is None:
+            problems.append(f"contact {contact_id!r} does not exist")
+        elif contact.client_id != portal.client_id:
+            problems.append(
+                f"contact {contact_id!r} works for client {contact.client_id!r}, not "
+                f"{portal.client_id!r}: they must not receive this portal's link"
+            )
+    primary = portal.language.replace("-", "_").split("_")[0].lower()
+    if primary not in SUPPORTED_LANGUAGES:
+        problems.append(
+            f"language {portal.language!r} has no translation: choose one of "
+            + ", ".join(SUPPORTED_LANGUAGES)
+        )
+    if problems:
+        raise ConfigError(problems, subject=f"portal {portal.id!r}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _visible_project_ids(scope: Scope, projects: Iterable[Project]) -> frozenset[str]:
+    visible: set[str] = set()
+    foreign: set[str] = set()
+    for p in projects:
+        if p.id not in scope.project_ids:
+            continue
+        (visible if p.client_id == scope.client_id else foreign).add(p.id)
+    clash = visible & foreign
+    if clash:
+        raise ValidationError(
+            (
+                f"project id {pid!r} appears for client {scope.client_id!r} and for another client"
+                for pid in sorted(clash)
+            ),
+            summary="ambiguous projects: ids must be unique",
+        )
+    return frozenset(visible)
+
+
+_Document = TypeVar("_Document", PortalInvoice, PortalQuote)
+
+
+def _entry_projection(scope: Scope) -> Callable[[TimeEntry], PortalEntry]:
+    descriptions = scope.descriptions
+    amounts = scope.amounts
+
+    def public(e: TimeEntry) -> PortalEntry:
+        rate = e.rate if amounts else None
+        return PortalEntry(
+            e.id,
+            e.project_id,
+            e.employee_id,
+            e.date,
+            e.seconds,
+            e.description if descriptions else None,
+            e.task,
+            e.billable,
+            e.approval.status,
+            e.approval.version,
+            rate,
+            None if rate is None else (rate * e.seconds / _HOUR).quantize(_CENT, ROUND_HALF_UP),
+        )
+
+    return public
+
+
+def _public_budget(b: Budget) -> PortalBudget:
+    return PortalBudget(
+        id=b.id,
+        project_id=b.project_id,
+        type=b.type,
+        amount=b.amount,
+        used=b.used,
+        currency=b.currency,
+        task=b.task,
+        employee_id=b.employee_id,
+    )
+
+
+def _public_invoice(i: Invoice, visible_ids: frozenset[str]) -> PortalInvoice:
+    return PortalInvoice(
+        id=i.id,
+        number=i.number,
+        date=i.date,
+        amount=i.amount,
+        currency=i.currency,
+        status=i.status,
+        project_ids=i.project_ids & visible_ids,
+        due_date=i.due_date,
+    )
+
+
+def _public_quote(q: Quote, visible_ids: frozenset[str]) -> PortalQuote:
+    return PortalQuote(
+        id=q.id,
+        number=q.number,
+        date=q.date,
+        amount=q.amount,
+        currency=q.currency,
+        status=q.status,
+        project_ids=q.project_ids & visible_ids,
+        valid_until=q.valid_until,
+    )
+
+
+def _newest_first(docs: Iterable[_Document]) -> tuple[_Document, ...]:
+    ordered = sorted(docs, key=lambda d: d.id)
+    ordered.sort(key=lambda d: d.date, reverse=True)
+    return tuple(ordered)
+
+
+def _describe(policy: ApprovalPolicy | None) -> str:
+    if policy is None:
+        return "none given"
+    if not policy.enabled:
+        return "approval disabled"
+    return f"workflow {policy.workflow.name}"
