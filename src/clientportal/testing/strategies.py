@@ -1,0 +1,314 @@
+"""Hypothesis strategies for clientportal's values, for your own property tests.
+
+The centrepiece is :func:`worlds`: datasets with several clients whose relations are deliberately
+adversarial — entries on other clients' projects, portals that list another client's projects,
+internal total-costs budgets, draft documents, invoices linked to unselected projects, employees
+removed from a project after the portal was created, entries in every approval status. Draw a
+portal for a world with :func:`portals`::
+
+    from hypothesis import given, strategies as st
+    from clientportal.testing.strategies import worlds, portals, policies
+
+    @given(st.data())
+    def test_my_rule(data):
+        world = data.draw(worlds())
+        portal = data.draw(portals(world))
+        ...
+
+Requires hypothesis (``pip install 'clientportal[test]'``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from hypothesis import strategies as st
+
+from ..model import (
+    INVOICE_STATUSES,
+    QUOTE_STATUSES,
+    SUPPORTED_LANGUAGES,
+    ApprovalPolicy,
+    ApprovalState,
+    ApprovalStatus,
+    Budget,
+    BudgetType,
+    Client,
+    Contact,
+    Dataset,
+    Employee,
+    Invoice,
+    Portal,
+    PortalSettings,
+    Project,
+    Quote,
+    TimeEntry,
+    Workflow,
+)
+
+__all__ = [
+    "INTERNAL_MARKER",
+    "approval_states",
+    "money",
+    "policies",
+    "portal_settings",
+    "portals",
+    "texts",
+    "worlds",
+]
+
+#: Every ``internal_note`` that :func:`worlds` draws starts with this marker, so a test can assert
+#: it never appears in anything shown to a client.
+INTERNAL_MARKER = "INTERNAL-NOTE::"
+
+T = TypeVar("T")
+
+_EPOCH = dt.date(2026, 1, 1)
+_CURRENCIES = ("EUR", "USD", "GBP", "PLN", "JPY")
+
+
+def texts(*, max_size: int = 12) -> st.SearchStrategy[str]:
+    """Non-blank unicode text, including characters that stress escaping (``<``, ``&``, quotes)."""
+    alphabet = st.characters(codec="utf-8") | st.sampled_from("<>&\"' é€ß")
+    return st.text(alphabet, min_size=1, max_size=max_size).filter(lambda s: s.strip() != "")
+
+
+def money(*, min_value: int = 0, max_value: int = 1_000_000) -> st.SearchStrategy[Decimal]:
+    """Finite decimals with two places."""
+    return st.decimals(min_value=min_value, max_value=max_value, places=2)
+
+
+def approval_states() -> st.SearchStrategy[ApprovalState]:
+    """Any valid approval state: OPEN with or without a captured workflow, or any other status."""
+    workflows = st.sampled_from(Workflow)
+    return st.builds(
+        ApprovalState,
+        status=st.sampled_from(ApprovalStatus),
+        workflow=workflows,
+        version=st.integers(0, 50),
+        reason=st.none() | texts(),
+    ) | st.builds(ApprovalState, version=st.integers(0, 50))
+
+
+def portal_settings() -> st.SearchStrategy[PortalSettings]:
+    """Any combination of portal settings."""
+    return st.builds(
+        PortalSettings,
+        show_hours=st.booleans(),
+        show_descriptions=st.booleans(),
+        show_budget=st.booleans(),
+        show_invoices=st.booleans(),
+        show_quotes=st.booleans(),
+        approval=st.booleans(),
+        show_amounts=st.booleans(),
+        documents_scope=st.sampled_from(("client", "projects")),
+    )
+
+
+def policies() -> st.SearchStrategy[ApprovalPolicy]:
+    """Any approval policy (enabled or not, every workflow)."""
+    return st.builds(
+        ApprovalPolicy,
+        enabled=st.booleans(),
+        workflow=st.sampled_from(Workflow),
+        auto_forward=st.booleans(),
+    )
+
+
+_TEXT = texts()
+_SETTINGS = portal_settings()
+_SHORT_TEXT = texts(max_size=8)
+_MONEY = money()
+_SIGNED_MONEY = money(min_value=-1000)
+_RATE = st.none() | money(max_value=250)
+_COST_RATE = st.none() | money(max_value=150)
+_NOTE = st.none() | _TEXT.map(INTERNAL_MARKER.__add__)
+_DESCRIPTION = st.none() | _TEXT
+_TASK = st.none() | _SHORT_TEXT
+_LANGUAGE = st.none() | st.sampled_from(SUPPORTED_LANGUAGES)
+_CURRENCY = st.sampled_from(_CURRENCIES)
+_BUDGET_TYPE = st.sampled_from(BudgetType)
+_APPROVAL = approval_states()
+
+
+def _pick(draw: st.DrawFn, items: Sequence[T]) -> T:
+    """One of ``items`` (cheaper than building a new sampled_from strategy per draw)."""
+    return items[draw(st.integers(0, len(items) - 1))]
+
+
+@st.composite
+def _budget(draw: st.DrawFn, *, id: str, project_id: str, employee_ids: list[str]) -> Budget:
+    kind = draw(_BUDGET_TYPE)
+    if kind.per_employee and not employee_ids:
+        kind = BudgetType.TOTAL_HOURS
+    return Budget(
+        id=id,
+        project_id=project_id,
+        type=kind,
+        amount=draw(_MONEY),
+        used=draw(_MONEY),
+        currency=draw(_CURRENCY) if kind.is_money else None,
+        task=draw(_SHORT_TEXT) if kind.per_task else None,
+        employee_id=_pick(draw, employee_ids) if kind.per_employee else None,
+    )
+
+
+@st.composite
+def _document(
+    draw: st.DrawFn, cls: type[Any], *, id: str, client_id: str, project_ids: list[str]
+) -> Any:
+    date = _EPOCH + dt.timedelta(days=draw(st.integers(0, 60)))
+    later = st.none() | st.integers(0, 60).map(lambda d: date + dt.timedelta(days=d))
+    statuses = INVOICE_STATUSES if cls is Invoice else QUOTE_STATUSES
+    extra = {"due_date": draw(later)} if cls is Invoice else {"valid_until": draw(later)}
+    linked = (
+        [_pick(draw, project_ids) for _ in range(draw(st.integers(0, 3)))] if project_ids else []
+    )
+    return cls(
+        id=id,
+        client_id=client_id,
+        number=f"{cls.__name__[0]}-{id}",
+        date=date,
+        amount=draw(_SIGNED_MONEY),
+        currency=draw(_CURRENCY),
+        status=_pick(draw, sorted(statuses, key=lambda s: s.name)),
+        project_ids=frozenset(linked),
+        **extra,
+    )
+
+
+@st.composite
+def worlds(
+    draw: st.DrawFn, *, max_clients: int = 4, max_projects: int = 8, max_entries: int = 20
+) -> Dataset:
+    """A dataset of 2..``max_clients`` clients with adversarial relations between them.
+
+    Entries, budgets and documents are spread over *all* clients' projects, entries are logged by
+    employees who are not (or no longer) members, dates collide so ordering ties happen, and
+    every internal note starts with :data:`INTERNAL_MARKER`.
+    """
+    clients = [
+        Client(id=f"c{i}", name=draw(_TEXT)) for i in range(draw(st.integers(2, max_clients)))
+    ]
+    employees = [Employee(id=f"u{i}", name=draw(_TEXT)) for i in range(draw(st.integers(1, 6)))]
+    employee_ids = [e.id for e in employees]
+    contacts = [
+        Contact(
+            id=f"k{i}",
+            client_id=_pick(draw, clients).id,
+            name=draw(_TEXT),
+            email=f"contact{i}@example.com",
+            language=draw(_LANGUAGE),
+        )
+        for i in range(draw(st.integers(0, 5)))
+    ]
+    projects = [
+        Project(
+            id=f"p{i}",
+            client_id=_pick(draw, clients).id,
+            name=draw(_TEXT),
+            member_ids=frozenset(_pick(draw, employee_ids) for _ in range(draw(st.integers(0, 4)))),
+        )
+        for i in range(draw(st.integers(0, max_projects)))
+    ]
+    project_ids = [p.id for p in projects]
+    entries = []
+    if project_ids:
+        for i in range(draw(st.integers(0, max_entries))):
+            entries.append(
+                TimeEntry(
+                    id=f"e{i}",
+                    project_id=_pick(draw, project_ids),
+                    employee_id=_pick(draw, employee_ids),
+                    date=_EPOCH + dt.timedelta(days=draw(st.integers(0, 14))),
+                    seconds=draw(st.integers(0, 12 * 3600)),
+                    description=draw(_DESCRIPTION),
+                    task=draw(_TASK),
+                    billable=draw(st.booleans()),
+                    rate=draw(_RATE),
+                    cost_rate=draw(_COST_RATE),
+                    internal_note=draw(_NOTE),
+                    approval=draw(_APPROVAL),
+                )
+            )
+    budgets = (
+        [
+            draw(
+                _budget(
+                    id=f"b{i}",
+                    project_id=_pick(draw, project_ids),
+                    employee_ids=employee_ids,
+                )
+            )
+            for i in range(draw(st.integers(0, 8)))
+        ]
+        if project_ids
+        else []
+    )
+    client_ids = [c.id for c in clients]
+    invoices = [
+        draw(
+            _document(
+                Invoice,
+                id=f"i{i}",
+                client_id=_pick(draw, client_ids),
+                project_ids=project_ids,
+            )
+        )
+        for i in range(draw(st.integers(0, 6)))
+    ]
+    quotes = [
+        draw(
+            _document(
+                Quote,
+                id=f"q{i}",
+                client_id=_pick(draw, client_ids),
+                project_ids=project_ids,
+            )
+        )
+        for i in range(draw(st.integers(0, 6)))
+    ]
+    return Dataset(
+        clients=clients,
+        contacts=contacts,
+        employees=employees,
+        projects=projects,
+        entries=entries,
+        budgets=budgets,
+        invoices=invoices,
+        quotes=quotes,
+    )
+
+
+@st.composite
+def portals(draw: st.DrawFn, world: Dataset) -> Portal:
+    """A portal for one of ``world``'s clients, as a careless or hostile admin might configure it.
+
+    Its selection mixes the client's own projects with other clients' projects and unknown ids;
+    its employee snapshot holds the selected projects' members plus employees that have since
+    been removed from them; its contacts may belong to other clients.
+    """
+    client = draw(st.sampled_from(world.clients))
+    own = [p for p in world.projects if p.client_id == client.id]
+    others = [p.id for p in world.projects if p.client_id != client.id]
+    selected = draw(st.lists(st.sampled_from(own), unique_by=lambda p: p.id)) if own else []
+    foreign = draw(st.lists(st.sampled_from(others), max_size=2)) if others else []
+    unknown = draw(st.lists(st.sampled_from(["p-gone", "p-unknown"]), max_size=1))
+    everyone = [e.id for e in world.employees]
+    removed = draw(st.lists(st.sampled_from(everyone), max_size=2)) if everyone else []
+    contacts = [c.id for c in world.contacts]
+    return Portal(
+        id=draw(st.sampled_from(["portal-a", "portal-b"])),
+        client_id=client.id,
+        name=draw(_TEXT),
+        language=draw(st.sampled_from(SUPPORTED_LANGUAGES)),
+        settings=draw(_SETTINGS),
+        project_ids=frozenset([p.id for p in selected] + foreign + unknown),
+        contact_ids=frozenset(draw(st.lists(st.sampled_from(contacts))) if contacts else []),
+        employee_ids=frozenset().union(*(p.member_ids for p in selected), removed),
+        created_at=dt.datetime(2026, 1, 1, 9, tzinfo=dt.UTC),
+        active=draw(st.booleans()),
+    )
