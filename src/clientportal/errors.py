@@ -7,11 +7,17 @@ place. Messages name the offending value and say what to do; they never contain 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import ApprovalStatus, Workflow
+    from .workflow import Action, Party
 
 __all__ = [
     "AccessDenied",
     "ClientPortalError",
     "ConfigError",
+    "TransitionNotAllowed",
     "ValidationError",
     "WorkflowError",
 ]
@@ -60,3 +66,37 @@ class AccessDenied(ClientPortalError):
 
 class WorkflowError(ClientPortalError):
     """An approval decision could not be taken."""
+
+
+class TransitionNotAllowed(WorkflowError):
+    """An approval step is not allowed: ``action`` by ``party`` on an entry in ``status``.
+
+    ``workflow`` is the workflow the step was checked against and ``why`` says what is allowed
+    instead, or which guard refused (a missing reason, self-approval). The message says them all.
+    """
+
+    status: ApprovalStatus
+    action: Action
+    party: Party
+    workflow: Workflow | None
+    why: str | None
+
+    def __init__(
+        self,
+        status: ApprovalStatus,
+        action: Action,
+        party: Party,
+        *,
+        workflow: Workflow | None = None,
+        why: str | None = None,
+    ) -> None:
+        self.status = status
+        self.action = action
+        self.party = party
+        self.workflow = workflow
+        self.why = why
+        under = f" (workflow {workflow.name})" if workflow is not None else ""
+        detail = f": {why}" if why else ""
+        super().__init__(
+            f"{party.name} may not {action.name} an entry in status {status.name}{under}{detail}"
+        )
