@@ -7,7 +7,7 @@ place. Messages name the offending value and say what to do; they never contain 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from .model import ApprovalStatus, Workflow
@@ -16,7 +16,20 @@ if TYPE_CHECKING:
 __all__ = [
     "AccessDenied",
     "ClientPortalError",
+    "CodeAttemptsExceeded",
+    "CodeExpired",
+    "CodeRequired",
     "ConfigError",
+    "GenerationMismatch",
+    "InvalidCode",
+    "InvalidCsrfToken",
+    "InvalidToken",
+    "LinkExpired",
+    "LinkRevoked",
+    "NotFound",
+    "PortalInactive",
+    "RateLimited",
+    "SessionExpired",
     "TransitionNotAllowed",
     "ValidationError",
     "WorkflowError",
@@ -61,7 +74,116 @@ class ConfigError(ClientPortalError, ValueError):
 
 
 class AccessDenied(ClientPortalError):
-    """Somebody may not open a portal. Subclasses say why (recorded inside, never shown outside)."""
+    """Somebody may not open a portal. Subclasses say why (recorded inside, never shown outside).
+
+    ``reason`` is the short code the access log records; ``link_id`` names the link when it is
+    known. The web layer answers every ``AccessDenied`` with the same 404.
+    """
+
+    #: The short, stable code the access log records for this kind of refusal.
+    reason: ClassVar[str] = "access_denied"
+    #: The message used when none is given. Messages never contain a token, code or key.
+    default_message: ClassVar[str] = "access denied"
+
+    link_id: str | None
+
+    def __init__(self, message: str | None = None, *, link_id: str | None = None) -> None:
+        self.link_id = link_id
+        super().__init__(self.default_message if message is None else message)
+
+
+class InvalidToken(AccessDenied):
+    """A token, session value or pending-code value is malformed, too long, forged or altered."""
+
+    reason = "invalid_token"
+    default_message = (
+        "the token is not valid: it was altered, cut short, made for another purpose, or signed "
+        "with a key that is no longer configured; send the contact a new link"
+    )
+
+
+class LinkExpired(AccessDenied):
+    """The link's ``expires_at`` has passed."""
+
+    reason = "link_expired"
+    default_message = "the link has expired: issue the contact a new link"
+
+
+class LinkRevoked(AccessDenied):
+    """The link was revoked (or regenerated), or its contact was taken off the portal."""
+
+    reason = "link_revoked"
+    default_message = "the link was revoked: issue the contact a new link"
+
+
+class PortalInactive(AccessDenied):
+    """The link's portal is switched off (``Portal.active`` is false) or no longer exists."""
+
+    reason = "portal_inactive"
+    default_message = "the portal is not active: switch it on before its links open again"
+
+
+class GenerationMismatch(AccessDenied):
+    """All links of the portal were revoked at once (its generation moved on) after this one."""
+
+    reason = "generation_mismatch"
+    default_message = (
+        "the link belongs to an earlier generation of the portal's links (all were revoked at "
+        "once): issue the contact a new link"
+    )
+
+
+class SessionExpired(AccessDenied):
+    """A session value is older than the session lifetime."""
+
+    reason = "session_expired"
+    default_message = "the session has expired: open the portal link again"
+
+
+class CodeRequired(AccessDenied):
+    """The portal asks for a one-time e-mail code that this visitor has not given."""
+
+    reason = "code_required"
+    default_message = "the portal asks for a one-time e-mail code: open the link and enter the code"
+
+
+class InvalidCode(AccessDenied):
+    """A one-time code is wrong, already used, or was never requested."""
+
+    reason = "invalid_code"
+    default_message = "the code is not valid: check it, or request a new code"
+
+
+class CodeExpired(AccessDenied):
+    """A one-time code (or the step that asks for it) is older than its lifetime."""
+
+    reason = "code_expired"
+    default_message = "the code has expired: request a new code"
+
+
+class CodeAttemptsExceeded(AccessDenied):
+    """Too many wrong attempts were made at one one-time code."""
+
+    reason = "code_attempts_exceeded"
+    default_message = "too many wrong attempts at this code: request a new code"
+
+
+class InvalidCsrfToken(AccessDenied):
+    """A state-changing request carried no CSRF token, or one made for another session."""
+
+    reason = "invalid_csrf_token"
+    default_message = "the form is out of date or was not sent by the portal: reload the page"
+
+
+class RateLimited(AccessDenied):
+    """Too many failed attempts from one client address, or at one link's code."""
+
+    reason = "rate_limited"
+    default_message = "too many failed attempts: wait a while before trying again"
+
+
+class NotFound(ClientPortalError, LookupError):
+    """An id names no record (a portal or link that does not exist)."""
 
 
 class WorkflowError(ClientPortalError):

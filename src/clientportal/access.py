@@ -1,0 +1,635 @@
+"""Who may open a portal: links, signed tokens, sessions, CSRF tokens and one-time codes.
+
+This module is pure logic: no store, no clock, no I/O. Time is always passed in (``now``) and
+randomness is a function ``random_bytes(n)`` that defaults to :func:`secrets.token_bytes`.
+:class:`~clientportal.gate.AccessGate` puts it to work over the ports.
+
+A *link* gives one contact (or, for a shared link, anybody holding it) access to one portal. Its
+*token* is an itsdangerous ``URLSafeTimedSerializer`` value that names the link, the portal's
+generation and 128 random bits whose SHA-256 the link record keeps. So a token is worthless without
+the secret keys *and* the random bits, and neither the store nor the log ever holds a usable token.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import enum
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, Final, TypeAlias
+
+import attrs
+from attrs import field, frozen
+from attrs import validators as v
+from itsdangerous import BadData, Signer, URLSafeTimedSerializer
+from itsdangerous.timed import TimestampSigner
+
+from . import _validators as cv
+from .errors import (
+    CodeExpired,
+    ConfigError,
+    InvalidCsrfToken,
+    InvalidToken,
+    SessionExpired,
+)
+
+__all__ = [
+    "CODE_DIGITS",
+    "OK",
+    "AccessAction",
+    "AccessCodec",
+    "AccessEvent",
+    "AccessMode",
+    "AccessPolicy",
+    "Link",
+    "LinkClaim",
+    "LinkStatus",
+    "OneTimeCode",
+    "PendingClaim",
+    "PortalAccess",
+    "RandomBytes",
+    "SecretKeys",
+    "SessionClaim",
+    "new_code",
+    "new_secret",
+    "random_id",
+    "secret_digest",
+]
+
+#: A source of random bytes: ``random_bytes(n)`` returns ``n`` unpredictable bytes.
+RandomBytes: TypeAlias = Callable[[int], bytes]
+
+#: Secret keys as given by a host: one key, or a sequence of keys ordered oldest → newest.
+SecretKeys: TypeAlias = str | bytes | Sequence[str | bytes]
+
+#: How many digits a one-time code has.
+CODE_DIGITS: Final = 6
+
+#: The ``reason`` an :class:`AccessEvent` records when access was granted.
+OK: Final = "ok"
+
+_MIN_KEY_BYTES = 16
+_CODE_SPACE = 10**CODE_DIGITS
+# The largest multiple of 10**6 below 2**32: 4-byte draws at or above it are redrawn, so every code
+# is equally likely.
+_CODE_DRAW_LIMIT = (2**32 // _CODE_SPACE) * _CODE_SPACE
+_CODE_MAX_DRAWS = 64
+_SECRET_BYTES = 16
+_ID_BYTES = 12
+_HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+# itsdangerous signs with HMAC-SHA1 (20 bytes, 27 base64 characters). The last character carries two
+# unused bits that base64 decoding ignores; allowing only the characters whose unused bits are zero
+# makes every token's spelling unique, so no altered string is ever accepted.
+_B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_SIG_LAST = _B64_ALPHABET[::4]
+_SIGNATURE = rf"[\w-]{{26}}[{_SIG_LAST}]"
+# ``[.]payload.timestamp.signature``, URL-safe (a leading dot marks a zlib-compressed payload).
+_SIGNED_SHAPE = re.compile(rf"\.?[\w-]+\.[\w-]+\.{_SIGNATURE}", re.ASCII)
+_CSRF_SHAPE = re.compile(_SIGNATURE, re.ASCII)
+_SIGNATURE_LENGTH = 27
+# Values signed by another server whose clock runs a little ahead are still accepted.
+_CLOCK_SKEW = dt.timedelta(minutes=1)
+
+
+# --------------------------------------------------------------------------------------------------
+# Randomness
+
+
+def random_id(random_bytes: RandomBytes = secrets.token_bytes, *, size: int = _ID_BYTES) -> str:
+    """A URL-safe random id of ``size`` bytes (16 characters for the default 12 bytes)."""
+    raw = random_bytes(size)
+    if len(raw) != size:
+        raise ValueError(
+            f"the random source returned {len(raw)} bytes where {size} were asked: "
+            "pass a function like secrets.token_bytes"
+        )
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def new_code(random_bytes: RandomBytes = secrets.token_bytes) -> str:
+    """A one-time code of :data:`CODE_DIGITS` digits, every value equally likely."""
+    for _ in range(_CODE_MAX_DRAWS):
+        draw = int.from_bytes(random_bytes(4), "big")
+        if draw < _CODE_DRAW_LIMIT:
+            return f"{draw % _CODE_SPACE:0{CODE_DIGITS}d}"
+    raise ValueError(
+        f"the random source gave no usable value in {_CODE_MAX_DRAWS} draws: "
+        "pass a function like secrets.token_bytes"
+    )
+
+
+def secret_digest(secret: str) -> str:
+    """The SHA-256 (hex) a link record keeps of its token's random part, instead of the part."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------------
+# Records
+
+
+class AccessMode(enum.Enum):
+    """How a portal admits a visitor."""
+
+    #: The link alone opens the portal (as the source product does).
+    LINK = "LINK"
+    #: The link, then a one-time code e-mailed to the link's contact.
+    LINK_AND_CODE = "LINK_AND_CODE"
+
+
+class LinkStatus(enum.Enum):
+    """Whether a link still opens its portal, and if not, why."""
+
+    ACTIVE = "ACTIVE"
+    EXPIRED = "EXPIRED"
+    REVOKED = "REVOKED"
+    #: All of the portal's links were revoked at once after this one was issued.
+    SUPERSEDED = "SUPERSEDED"
+
+
+def _generation(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{attribute.name} must be a whole number >= 0, got {value!r}")
+
+
+def _sha256_hex(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not _HEX_SHA256.fullmatch(value):
+        raise ValueError(f"{attribute.name} must be a SHA-256 hex digest (64 lowercase hex digits)")
+
+
+def _optional_aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        cv.aware_datetime(instance, attribute, value)
+
+
+@frozen(kw_only=True)
+class Link:
+    """One way into one portal: for one contact, or shared when ``contact_id`` is ``None``.
+
+    ``generation`` is the portal's link generation when the link was issued; revoking all of a
+    portal's links moves the generation on. ``secret_hash`` is the SHA-256 of the token's random
+    part: the token itself is shown once, when the link is issued, and never stored.
+    """
+
+    id: str = field(validator=cv.identifier)
+    portal_id: str = field(validator=cv.identifier)
+    contact_id: str | None = field(default=None, validator=cv.optional_identifier)
+    generation: int = field(default=0, validator=_generation)
+    secret_hash: str = field(repr=False, validator=_sha256_hex)
+    created_at: dt.datetime = field(validator=cv.aware_datetime)
+    expires_at: dt.datetime | None = field(default=None, validator=_optional_aware)
+    revoked_at: dt.datetime | None = field(default=None, validator=_optional_aware)
+    last_used_at: dt.datetime | None = field(default=None, validator=_optional_aware)
+
+    @property
+    def shared(self) -> bool:
+        """True for a link that names no contact (anybody holding it gets in)."""
+        return self.contact_id is None
+
+    def status(self, *, now: dt.datetime, generation: int) -> LinkStatus:
+        """The link's status at ``now`` when its portal is at ``generation``.
+
+        Revocation wins over a generation change, which wins over expiry.
+        """
+        if self.revoked_at is not None and self.revoked_at <= now:
+            return LinkStatus.REVOKED
+        if self.generation != generation:
+            return LinkStatus.SUPERSEDED
+        if self.expires_at is not None and now >= self.expires_at:
+            return LinkStatus.EXPIRED
+        return LinkStatus.ACTIVE
+
+    def matches(self, secret: str) -> bool:
+        """True when ``secret`` is this link's token secret (compared in constant time)."""
+        return hmac.compare_digest(secret_digest(secret), self.secret_hash)
+
+
+@frozen(kw_only=True)
+class PortalAccess:
+    """A portal's access state: its link generation and its :class:`AccessMode`."""
+
+    portal_id: str = field(validator=cv.identifier)
+    generation: int = field(default=0, validator=_generation)
+    mode: AccessMode = field(default=AccessMode.LINK, validator=v.instance_of(AccessMode))
+
+
+@frozen(kw_only=True)
+class OneTimeCode:
+    """A one-time code sent for one link, stored only as a keyed hash (``code_hash``).
+
+    A link has at most one code at a time: a new code replaces the previous one.
+    """
+
+    id: str = field(validator=cv.identifier)
+    link_id: str = field(validator=cv.identifier)
+    code_hash: str = field(repr=False, validator=_sha256_hex)
+    created_at: dt.datetime = field(validator=cv.aware_datetime)
+    expires_at: dt.datetime = field(validator=cv.aware_datetime)
+    attempts: int = field(default=0, validator=_generation)
+    used_at: dt.datetime | None = field(default=None, validator=_optional_aware)
+
+    def expired(self, now: dt.datetime) -> bool:
+        """True once the code's lifetime is over."""
+        return now >= self.expires_at
+
+
+class AccessAction(enum.Enum):
+    """What an :class:`AccessEvent` records."""
+
+    OPEN = "OPEN"
+    SESSION = "SESSION"
+    CSRF = "CSRF"
+    SEND_CODE = "SEND_CODE"
+    VERIFY_CODE = "VERIFY_CODE"
+    ISSUE = "ISSUE"
+    REVOKE = "REVOKE"
+    REVOKE_ALL = "REVOKE_ALL"
+    SET_MODE = "SET_MODE"
+
+
+@frozen(kw_only=True)
+class AccessEvent:
+    """One line of the access log. It never holds a token, session value, code or address.
+
+    ``reason`` is :data:`OK` when access was granted, otherwise the refusal's
+    :attr:`~clientportal.AccessDenied.reason`. ``client_hash`` is a keyed hash of the client's
+    address: equal addresses give equal hashes, but the address cannot be read back.
+    """
+
+    at: dt.datetime = field(validator=cv.aware_datetime)
+    action: AccessAction = field(validator=v.instance_of(AccessAction))
+    reason: str = field(validator=cv.non_empty_text)
+    link_id: str | None = field(default=None, validator=cv.optional_identifier)
+    portal_id: str | None = field(default=None, validator=cv.optional_identifier)
+    client_hash: str | None = field(default=None, validator=v.optional(v.instance_of(str)))
+
+    @property
+    def allowed(self) -> bool:
+        """True when the event records a success."""
+        return self.reason == OK
+
+
+def _positive_duration(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, dt.timedelta):
+        raise TypeError(f"{attribute.name} must be a datetime.timedelta, got {value!r}")
+    if value < dt.timedelta(seconds=1):
+        raise ValueError(f"{attribute.name} must be at least one second, got {value}")
+
+
+def _optional_positive_duration(
+    instance: object, attribute: attrs.Attribute[Any], value: object
+) -> None:
+    if value is not None:
+        _positive_duration(instance, attribute, value)
+
+
+def _attempts(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100:
+        raise ValueError(f"{attribute.name} must be a whole number from 1 to 100, got {value!r}")
+
+
+@frozen(kw_only=True)
+class AccessPolicy:
+    """Lifetimes and limits of access. The defaults are the source product's.
+
+    ``link_lifetime`` is the default expiry of new links (``None``: until revoked).
+    ``pending_lifetime`` bounds the code step: from opening a link to entering its code.
+    """
+
+    session_lifetime: dt.timedelta = field(
+        default=dt.timedelta(days=30), validator=_positive_duration
+    )
+    link_lifetime: dt.timedelta | None = field(default=None, validator=_optional_positive_duration)
+    code_lifetime: dt.timedelta = field(
+        default=dt.timedelta(minutes=15), validator=_positive_duration
+    )
+    code_attempts: int = field(default=5, validator=_attempts)
+    pending_lifetime: dt.timedelta = field(
+        default=dt.timedelta(hours=1), validator=_positive_duration
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# What signed values say
+
+
+@frozen(kw_only=True)
+class LinkClaim:
+    """What a link token says: the link, the portal generation and the token's random part."""
+
+    link_id: str
+    generation: int
+    secret: str = field(repr=False)
+    issued_at: dt.datetime
+
+
+@frozen(kw_only=True)
+class SessionClaim:
+    """What a session value says. ``session_id`` binds CSRF tokens to the session."""
+
+    link_id: str
+    generation: int
+    session_id: str = field(repr=False)
+    code_verified: bool
+    issued_at: dt.datetime
+
+
+@frozen(kw_only=True)
+class PendingClaim:
+    """What a pending value says: this visitor opened ``link_id`` and owes its one-time code."""
+
+    link_id: str
+    generation: int
+    issued_at: dt.datetime
+
+
+# --------------------------------------------------------------------------------------------------
+# The codec
+
+
+class _StampSigner(TimestampSigner):
+    """A :class:`TimestampSigner` that stamps the time it is given instead of reading the clock."""
+
+    def __init__(self, secret_key: list[bytes], *, salt: bytes | None, stamp: int) -> None:
+        super().__init__(secret_key, salt=salt)
+        self._stamp = stamp
+
+    def get_timestamp(self) -> int:
+        return self._stamp
+
+
+def _key_list(secret_keys: SecretKeys) -> list[bytes]:
+    given: Sequence[str | bytes]
+    given = [secret_keys] if isinstance(secret_keys, str | bytes) else secret_keys
+    keys: list[bytes] = []
+    problems: list[str] = []
+    for number, key in enumerate(given, start=1):
+        if not isinstance(key, str | bytes):
+            problems.append(f"secret key {number} is a {type(key).__name__}: give str or bytes")
+            continue
+        raw = key.encode("utf-8") if isinstance(key, str) else key
+        if len(raw) < _MIN_KEY_BYTES:
+            problems.append(
+                f"secret key {number} of {len(given)} (oldest first) has {len(raw)} bytes: use at "
+                f"least {_MIN_KEY_BYTES} random bytes, e.g. secrets.token_urlsafe(32)"
+            )
+        keys.append(raw)
+    if not given:
+        problems.append("no secret key given: pass at least one, e.g. secrets.token_urlsafe(32)")
+    if problems:
+        raise ConfigError(problems, subject="the access secret keys")
+    return keys
+
+
+def _derive(key: bytes, purpose: str) -> bytes:
+    return hmac.new(key, purpose.encode("ascii"), hashlib.sha256).digest()
+
+
+def _stamp(at: dt.datetime) -> int:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(
+            f"signing time must be timezone-aware (e.g. datetime.now(timezone.utc)), "
+            f"got {at.isoformat()}"
+        )
+    return int(at.timestamp())
+
+
+def _is_count(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+class AccessCodec:
+    """Signs and checks every value that carries access, with per-purpose salts and key rotation.
+
+    ``secret_keys`` is one key or a list ordered oldest → newest: values are signed with the newest
+    and accepted under any of them, so a key can be added, and later the old one removed, without
+    logging anybody out at once. Input longer than :attr:`max_length` is refused before any
+    cryptography. Nothing secret appears in this object's ``repr`` or in any error it raises.
+    """
+
+    #: The longest token, session value or pending value accepted (real ones are ~100 characters).
+    max_length: ClassVar[int] = 256
+    #: The longest one-time code input looked at (spaces and dashes are allowed between digits).
+    max_code_length: ClassVar[int] = 32
+    #: Salt of link tokens.
+    link_salt: ClassVar[str] = "clientportal.link"
+    #: Salt of session values.
+    session_salt: ClassVar[str] = "clientportal.session"
+    #: Salt of pending values (the code step between opening a link and entering its code).
+    pending_salt: ClassVar[str] = "clientportal.pending"
+    #: Salt of CSRF tokens.
+    csrf_salt: ClassVar[str] = "clientportal.csrf"
+    #: Purpose of the key that hashes one-time codes.
+    code_salt: ClassVar[str] = "clientportal.code"
+    #: Purpose of the key that hashes client addresses.
+    client_salt: ClassVar[str] = "clientportal.client"
+
+    __slots__ = (
+        "_client_key",
+        "_code_keys",
+        "_csrf",
+        "_key_count",
+        "_links",
+        "_pending",
+        "_sessions",
+        "policy",
+    )
+
+    def __init__(self, secret_keys: SecretKeys, *, policy: AccessPolicy | None = None) -> None:
+        keys = _key_list(secret_keys)
+        #: The lifetimes and limits this codec applies.
+        self.policy = AccessPolicy() if policy is None else policy
+        self._key_count = len(keys)
+        self._links = URLSafeTimedSerializer(keys, salt=self.link_salt)
+        self._sessions = URLSafeTimedSerializer(keys, salt=self.session_salt)
+        self._pending = URLSafeTimedSerializer(keys, salt=self.pending_salt)
+        self._csrf = Signer(keys, salt=self.csrf_salt)
+        self._code_keys = tuple(_derive(key, self.code_salt) for key in keys)
+        self._client_key = _derive(keys[-1], self.client_salt)
+
+    def __repr__(self) -> str:
+        noun = "key" if self._key_count == 1 else "keys"
+        return f"AccessCodec(<{self._key_count} secret {noun}>, policy={self.policy!r})"
+
+    # -- signing and reading -------------------------------------------------------------------
+
+    @staticmethod
+    def _sign(serializer: URLSafeTimedSerializer, payload: list[Any], at: dt.datetime) -> str:
+        signer = _StampSigner(serializer.secret_keys, salt=serializer.salt, stamp=_stamp(at))
+        return signer.sign(serializer.dump_payload(payload)).decode("ascii")
+
+    def _read(
+        self, serializer: URLSafeTimedSerializer, value: object
+    ) -> tuple[Any, dt.datetime] | None:
+        """The payload and signing time of ``value``, or ``None`` when it is not genuine."""
+        if (
+            not isinstance(value, str)
+            or len(value) > self.max_length
+            or not _SIGNED_SHAPE.fullmatch(value)
+        ):
+            return None
+        try:
+            payload, signed_at = serializer.loads(value, return_timestamp=True)
+        except BadData:
+            # Raising outside this block keeps itsdangerous' error (which quotes the input) out of
+            # the InvalidToken's context, so no traceback can show it.
+            return None
+        return payload, signed_at
+
+    def link_token(self, claim: LinkClaim) -> str:
+        """The URL-safe token for a link (about 100 characters), stamped ``claim.issued_at``."""
+        return self._sign(
+            self._links, [claim.link_id, claim.generation, claim.secret], claim.issued_at
+        )
+
+    def read_link_token(self, token: object) -> LinkClaim:
+        """What a genuine link token says; :class:`~clientportal.InvalidToken` for anything else.
+
+        Only the signature and shape are checked here; whether the link is still good is the
+        gate's business.
+        """
+        read = self._read(self._links, token)
+        if read is not None:
+            payload, signed_at = read
+            if (
+                type(payload) is list
+                and len(payload) == 3
+                and type(payload[0]) is str
+                and _is_count(payload[1])
+                and type(payload[2]) is str
+            ):
+                return LinkClaim(
+                    link_id=payload[0],
+                    generation=payload[1],
+                    secret=payload[2],
+                    issued_at=signed_at,
+                )
+        raise InvalidToken()
+
+    def session_value(self, claim: SessionClaim) -> str:
+        """The signed session value (for a cookie), stamped ``claim.issued_at``."""
+        payload = [claim.link_id, claim.generation, claim.session_id, int(claim.code_verified)]
+        return self._sign(self._sessions, payload, claim.issued_at)
+
+    def session_expires_at(self, claim: SessionClaim) -> dt.datetime:
+        """When the session ends (signing time + the policy's session lifetime)."""
+        return claim.issued_at + self.policy.session_lifetime
+
+    def read_session(self, value: object, *, now: dt.datetime) -> SessionClaim:
+        """What a genuine, unexpired session value says.
+
+        Raises :class:`~clientportal.InvalidToken` for anything not signed by these keys as a
+        session, :class:`~clientportal.SessionExpired` once the session lifetime is over.
+        """
+        read = self._read(self._sessions, value)
+        claim: SessionClaim | None = None
+        if read is not None:
+            payload, signed_at = read
+            if (
+                type(payload) is list
+                and len(payload) == 4
+                and type(payload[0]) is str
+                and _is_count(payload[1])
+                and type(payload[2]) is str
+                and payload[3] in (0, 1)
+                and type(payload[3]) is int
+            ):
+                claim = SessionClaim(
+                    link_id=payload[0],
+                    generation=payload[1],
+                    session_id=payload[2],
+                    code_verified=payload[3] == 1,
+                    issued_at=signed_at,
+                )
+        if claim is None or claim.issued_at > now + _CLOCK_SKEW:
+            raise InvalidToken()
+        if now >= self.session_expires_at(claim):
+            raise SessionExpired(link_id=claim.link_id)
+        return claim
+
+    def pending_value(self, claim: PendingClaim) -> str:
+        """The signed value that carries a visitor from a link to its one-time code."""
+        return self._sign(self._pending, [claim.link_id, claim.generation], claim.issued_at)
+
+    def read_pending(self, value: object, *, now: dt.datetime) -> PendingClaim:
+        """What a genuine pending value says.
+
+        Raises :class:`~clientportal.InvalidToken` for anything else and
+        :class:`~clientportal.CodeExpired` once the policy's ``pending_lifetime`` is over.
+        """
+        read = self._read(self._pending, value)
+        claim: PendingClaim | None = None
+        if read is not None:
+            payload, signed_at = read
+            if (
+                type(payload) is list
+                and len(payload) == 2
+                and type(payload[0]) is str
+                and _is_count(payload[1])
+            ):
+                claim = PendingClaim(link_id=payload[0], generation=payload[1], issued_at=signed_at)
+        if claim is None or claim.issued_at > now + _CLOCK_SKEW:
+            raise InvalidToken()
+        if now >= claim.issued_at + self.policy.pending_lifetime:
+            raise CodeExpired(
+                "the code step took too long: open the link again to ask for a new code",
+                link_id=claim.link_id,
+            )
+        return claim
+
+    # -- CSRF ----------------------------------------------------------------------------------
+
+    def csrf_token(self, session_id: str) -> str:
+        """The CSRF token of a session: state-changing requests must send it back."""
+        return self._csrf.get_signature(session_id).decode("ascii")
+
+    def check_csrf(self, session_id: str, token: object) -> None:
+        """Raise :class:`~clientportal.InvalidCsrfToken` unless ``token`` belongs to the session."""
+        if (
+            isinstance(token, str)
+            and len(token) == _SIGNATURE_LENGTH
+            and _CSRF_SHAPE.fullmatch(token)
+            and self._csrf.verify_signature(session_id, token)
+        ):
+            return
+        raise InvalidCsrfToken()
+
+    # -- one-time codes and client addresses ---------------------------------------------------
+
+    def hash_code(self, code_id: str, code: str) -> str:
+        """The keyed hash a store keeps of a one-time code (bound to the code's id)."""
+        return self._code_hash(self._code_keys[-1], code_id, code)
+
+    @staticmethod
+    def _code_hash(key: bytes, code_id: str, code: str) -> str:
+        message = f"{code_id}:{code}".encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+    def code_matches(self, record: OneTimeCode, attempt: str) -> bool:
+        """True when ``attempt`` is the code ``record`` was made for (constant-time, any key).
+
+        Spaces and dashes between the digits are ignored; anything else that is not exactly
+        :data:`CODE_DIGITS` ASCII digits never matches.
+        """
+        if not isinstance(attempt, str) or len(attempt) > self.max_code_length:
+            return False
+        digits = attempt.replace(" ", "").replace("-", "")
+        if len(digits) != CODE_DIGITS or not (digits.isascii() and digits.isdigit()):
+            return False
+        found = False
+        for key in self._code_keys:
+            found |= hmac.compare_digest(self._code_hash(key, record.id, digits), record.code_hash)
+        return found
+
+    def client_hash(self, address: str) -> str:
+        """A keyed hash of a client address (32 hex digits), for the log and rate limits."""
+        return hmac.new(self._client_key, address.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def new_secret(random_bytes: RandomBytes = secrets.token_bytes) -> str:
+    """A token's random part: 128 unpredictable bits, URL-safe."""
+    return random_id(random_bytes, size=_SECRET_BYTES)
