@@ -495,6 +495,16 @@ def test_events_are_immutable() -> None:
         submitted.event.reason = "changed"  # type: ignore[misc]
 
 
+def test_audit_records_and_effects_validate_what_they_hold() -> None:
+    (submitted,) = run(approval_machine(Workflow.INTERNAL), [(Action.SUBMIT, EMPLOYEE)])
+    with pytest.raises(ValueError, match="at must be timezone-aware"):
+        evolve(submitted.event, at=dt.datetime(2024, 3, 4, 9, 30))
+    with pytest.raises(TypeError, match="'actor' must be <class"):
+        evolve(submitted.event, actor="emp-1")
+    with pytest.raises(ValueError, match="reason must not be empty"):
+        EntryRejected(by=MANAGER, reason=" ")
+
+
 def test_an_optional_reason_on_other_steps_is_kept_and_a_blank_one_dropped() -> None:
     machine = approval_machine(Workflow.INTERNAL)
     kept = machine.apply(ApprovalState(), Action.SUBMIT, EMPLOYEE, at=NOW, reason=" week 10 ")
@@ -655,6 +665,8 @@ def test_graph_check_finds_an_auto_forward_that_cannot_happen() -> None:
 
 
 def test_graph_check_finds_a_missing_workflow() -> None:
-    table = {w: s for w, s in TRANSITIONS.items() if w is not Workflow.EXTERNAL_INTERNAL}
+    table: dict[Workflow, tuple[Step, ...]] = {
+        w: s for w, s in TRANSITIONS.items() if w is not Workflow.EXTERNAL_INTERNAL
+    }
     with pytest.raises(ConfigError, match="EXTERNAL_INTERNAL: the workflow has no steps"):
         check_transitions(table)

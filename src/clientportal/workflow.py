@@ -302,30 +302,30 @@ class ClientApprovalRequested:
     """The entry now waits for the client: the service asks the client's contacts to approve
     (batched into one e-mail per contact). ``by`` submitted or forwarded it."""
 
-    by: Actor
+    by: Actor = field(validator=v.instance_of(Actor))
 
 
 @frozen
 class EntryApproved:
     """The entry is fully approved (its hours are locked); ``by`` took the last decision."""
 
-    by: Actor
+    by: Actor = field(validator=v.instance_of(Actor))
 
 
 @frozen
 class EntryRejected:
     """``by`` rejected the entry for ``reason``: the employee is told, and may edit and resubmit."""
 
-    by: Actor
-    reason: str
+    by: Actor = field(validator=v.instance_of(Actor))
+    reason: str = field(validator=cv.non_empty_text)
 
 
 @frozen
 class EntryReopened:
     """``by`` reopened approved hours for ``reason``: they are editable again."""
 
-    by: Actor
-    reason: str
+    by: Actor = field(validator=v.instance_of(Actor))
+    reason: str = field(validator=cv.non_empty_text)
 
 
 #: Everything :attr:`Transition.effects` may hold; a service handles the kinds it knows.
@@ -340,12 +340,12 @@ class ApprovalEvent:
     the current state. The entry's id is not here: the caller files the event under its entry.
     """
 
-    action: Action
-    actor: Actor
-    at: dt.datetime
-    before: ApprovalState
-    after: ApprovalState
-    reason: str | None = None
+    action: Action = field(validator=v.instance_of(Action))
+    actor: Actor = field(validator=v.instance_of(Actor))
+    at: dt.datetime = field(validator=cv.aware_datetime)
+    before: ApprovalState = field(validator=v.instance_of(ApprovalState))
+    after: ApprovalState = field(validator=v.instance_of(ApprovalState))
+    reason: str | None = field(default=None, validator=cv.optional_text)
 
 
 @frozen
