@@ -17,6 +17,7 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from itsdangerous import URLSafeTimedSerializer
 
@@ -82,8 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         assert gate.check_token(token).link_id == bare.loads(token)[0]
 
         gate_rate, bare_rate = compare(
-            lambda gate=gate, token=token: gate.check_token(token),
-            lambda bare=bare, token=token: bare.loads(token),
+            partial(gate.check_token, token),
+            partial(bare.loads, token),
             args.calls,
             args.rounds,
         )

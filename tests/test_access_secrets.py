@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -116,7 +116,7 @@ def refusals(scenario: Scenario) -> Iterator[AccessDenied]:
     """Provoke every kind of refusal with inputs that carry secrets."""
     gate = scenario.gate
     token = scenario.issued.token
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: gate.open(token[:-1] + ("A" if token[-1] != "A" else "E"), client=CLIENT),
         lambda: gate.open(token + token, client=CLIENT),
         lambda: gate.open(scenario.grant.value, client=CLIENT),
@@ -136,10 +136,11 @@ def refusals(scenario: Scenario) -> Iterator[AccessDenied]:
             attempt()
         yield caught.value
     gate.revoke_link(scenario.issued.link.id)
-    for attempt in (
+    revoked: list[Callable[[], object]] = [
         lambda: gate.open(token, client=CLIENT),
         lambda: gate.check_session(scenario.grant.value, client=CLIENT),
-    ):
+    ]
+    for attempt in revoked:
         with pytest.raises(AccessDenied) as caught:
             attempt()
         yield caught.value

@@ -226,7 +226,12 @@ def test_the_access_log_keeps_events_in_order() -> None:
     for event in events:
         log.record(event)
     assert log.events == tuple(events)
-    in_threads(lambda: [log.record(events[0]) for _ in range(100)])
+
+    def work() -> None:
+        for _ in range(100):
+            log.record(events[0])
+
+    in_threads(work)
     assert len(log.events) == 3 + 800
 
 
