@@ -319,7 +319,10 @@ class AccessPolicy:
 
 @frozen(kw_only=True)
 class LinkClaim:
-    """What a link token says: the link, the portal generation and the token's random part."""
+    """What a link token says: the link, the portal generation and the token's random part.
+
+    ``issued_at`` is the signing time; read back from a token it is in whole seconds, UTC.
+    """
 
     link_id: str
     generation: int
