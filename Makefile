@@ -32,3 +32,23 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build dist
+
+# Translations. The .mo catalogs are build output: the hatch build hook (hatch_build.py) compiles
+# them on every install, and the rule below recompiles one before the tests whenever its .po is
+# newer. `make messages` re-extracts the .pot from the sources and merges it into every .po (pybabel
+# reads its settings from [tool.babel.*] in pyproject.toml); then translate what is new or fuzzy.
+PO_FILES := $(wildcard src/clientportal/locale/*/LC_MESSAGES/clientportal.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: messages
+
+$(STAMP): hatch_build.py
+
+pytest: $(MO_FILES)
+
+%.mo: %.po | $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+messages: $(STAMP)
+	$(BIN)/pybabel extract
+	$(BIN)/pybabel update
