@@ -11,18 +11,52 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from email.message import EmailMessage
 from typing import Protocol, runtime_checkable
 
+from attrs import field, frozen
+from attrs import validators as v
+
+from . import _validators as cv
 from .access import AccessEvent, AccessMode, Link, OneTimeCode, PortalAccess
-from .model import Portal
+from .model import (
+    ApprovalState,
+    ApprovalStatus,
+    Budget,
+    Client,
+    Contact,
+    Employee,
+    Invoice,
+    Portal,
+    Project,
+    Quote,
+    TimeEntry,
+)
+from .visibility import Scope
+from .workflow import ApprovalEvent
 
 __all__ = [
     "AccessLog",
+    "ApprovalChange",
+    "ApprovalStore",
+    "ChangedMeanwhile",
     "Clock",
+    "DataSource",
+    "DocumentFile",
+    "EntryCursor",
+    "EntryPage",
+    "EntryQuery",
+    "Mailer",
+    "OutboxMessage",
+    "OutboxStore",
     "PortalStore",
     "RateLimiter",
+    "Store",
     "SystemClock",
 ]
+
+#: The most entries one page may ask for.
+MAX_PAGE_SIZE = 1000
 
 
 @runtime_checkable
@@ -149,3 +183,266 @@ class PortalStore(Protocol):
     def use_code(self, code_id: str, at: dt.datetime) -> bool:
         """Set the code's ``used_at`` if it is unused, atomically; True when this call used it."""
         ...
+
+
+# --------------------------------------------------------------------------------------------------
+# The host's time-tracking data
+
+
+@frozen
+class EntryCursor:
+    """Where a page of entries ends: the last entry's date and id (keyset pagination).
+
+    Entries are ordered by date, newest first, then by id; the next page starts strictly after
+    ``(date, id)`` in that order.
+    """
+
+    date: dt.date = field(validator=cv.plain_date)
+    id: str = field(validator=cv.identifier)
+
+
+def _statuses(value: object) -> frozenset[ApprovalStatus]:
+    return cv.to_frozenset(value)  # type: ignore[arg-type]
+
+
+@frozen(kw_only=True)
+class EntryQuery:
+    """Which of a portal's visible entries a page shows. Empty filters mean "all"."""
+
+    employee_ids: frozenset[str] = field(
+        factory=frozenset, converter=cv.to_frozenset, validator=cv.identifiers
+    )
+    project_ids: frozenset[str] = field(
+        factory=frozenset, converter=cv.to_frozenset, validator=cv.identifiers
+    )
+    date_from: dt.date | None = field(default=None, validator=cv.optional_plain_date)
+    date_to: dt.date | None = field(default=None, validator=cv.optional_plain_date)
+    statuses: frozenset[ApprovalStatus] = field(
+        factory=frozenset,
+        converter=_statuses,
+        validator=v.deep_iterable(v.instance_of(ApprovalStatus), v.instance_of(frozenset)),
+    )
+    after: EntryCursor | None = field(
+        default=None, validator=v.optional(v.instance_of(EntryCursor))
+    )
+    limit: int = field(default=100, validator=[v.instance_of(int), v.ge(1), v.le(MAX_PAGE_SIZE)])
+
+    def __attrs_post_init__(self) -> None:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(
+                f"date_from {self.date_from} is after date_to {self.date_to}: swap them"
+            )
+
+    def matches(self, entry: TimeEntry) -> bool:
+        """True when ``entry`` passes the filters (the cursor and limit aside)."""
+        return (
+            (not self.employee_ids or entry.employee_id in self.employee_ids)
+            and (not self.project_ids or entry.project_id in self.project_ids)
+            and (self.date_from is None or entry.date >= self.date_from)
+            and (self.date_to is None or entry.date <= self.date_to)
+            and (not self.statuses or entry.approval.status in self.statuses)
+        )
+
+    def is_after_cursor(self, entry: TimeEntry) -> bool:
+        """True when ``entry`` comes after the cursor in (date desc, id asc) order."""
+        c = self.after
+        return c is None or entry.date < c.date or (entry.date == c.date and entry.id > c.id)
+
+
+@frozen
+class EntryPage:
+    """One page of entries in (date desc, id asc) order; ``next`` is ``None`` on the last page."""
+
+    entries: tuple[TimeEntry, ...]
+    next: EntryCursor | None
+
+
+@frozen
+class DocumentFile:
+    """An invoice or quote as a file the client can download (usually a PDF)."""
+
+    filename: str = field(validator=cv.non_empty_text)
+    content_type: str = field(validator=cv.non_empty_text)
+    data: bytes = field(repr=lambda b: f"<{len(b)} bytes>")
+
+
+@runtime_checkable
+class DataSource(Protocol):
+    """The host's time-tracking data, read-only. This is what a host app implements.
+
+    Every method that returns portal data takes the portal's :class:`~clientportal.Scope`, so an
+    implementation can push the visibility rules into its query; it may return more than the
+    scope allows (the service filters everything again with the pure rules), never less.
+    Entries carry their current :class:`~clientportal.ApprovalState` as the :class:`ApprovalStore`
+    holds it (a SQL host joins the library's ``approvals`` table).
+    """
+
+    def client(self, client_id: str) -> Client | None:
+        """The client, or ``None``."""
+        ...
+
+    def contacts(self, client_id: str) -> Sequence[Contact]:
+        """The client's contacts."""
+        ...
+
+    def employees(self, employee_ids: frozenset[str]) -> Sequence[Employee]:
+        """The employees with these ids (unknown ids are left out)."""
+        ...
+
+    def projects(self, scope: Scope) -> Sequence[Project]:
+        """The client's projects among ``scope.project_ids``."""
+        ...
+
+    def entries(self, scope: Scope, query: EntryQuery) -> EntryPage:
+        """One page of the scope's entries that match ``query``, after ``query.after``, in
+        (date desc, id asc) order, at most ``query.limit`` of them."""
+        ...
+
+    def entries_by_id(self, entry_ids: frozenset[str]) -> Sequence[TimeEntry]:
+        """The entries with these ids, whatever their project (the service checks the scope)."""
+        ...
+
+    def budgets(self, scope: Scope) -> Sequence[Budget]:
+        """The budgets of the scope's projects."""
+        ...
+
+    def invoices(self, scope: Scope) -> Sequence[Invoice]:
+        """The client's invoices."""
+        ...
+
+    def quotes(self, scope: Scope) -> Sequence[Quote]:
+        """The client's quotes."""
+        ...
+
+    def document_file(self, kind: str, document_id: str) -> DocumentFile | None:
+        """The file of invoice or quote ``document_id`` (``kind`` is "invoice" or "quote")."""
+        ...
+
+
+# --------------------------------------------------------------------------------------------------
+# Approval state, audit trail and outbox: the library's own state beside the PortalStore
+
+
+@frozen
+class ApprovalChange:
+    """One entry's transition, to be stored only if the entry is still at ``expected_version``."""
+
+    entry_id: str = field(validator=cv.identifier)
+    expected_version: int = field(validator=cv.seconds)
+    state: ApprovalState = field(validator=v.instance_of(ApprovalState))
+    event: ApprovalEvent = field(validator=v.instance_of(ApprovalEvent))
+
+
+class ChangedMeanwhile(Exception):
+    """Raised by :meth:`ApprovalStore.apply_changes` when some entries moved on since they were
+    read; nothing was written. ``entry_ids`` names them."""
+
+    def __init__(self, entry_ids: Sequence[str]) -> None:
+        self.entry_ids = tuple(entry_ids)
+        super().__init__(
+            f"{len(self.entry_ids)} entries changed meanwhile: " + ", ".join(self.entry_ids[:10])
+        )
+
+
+@frozen(kw_only=True)
+class OutboxMessage:
+    """An e-mail waiting to be sent, kept until it is sent or given up (with its last error).
+
+    ``message`` is the whole RFC 5322 message as bytes; its Message-ID stays the same on every
+    attempt, so a retry is recognisable as the same mail.
+    """
+
+    id: str = field(validator=cv.identifier)
+    message_id: str = field(validator=cv.non_empty_text)
+    recipients: tuple[str, ...] = field(converter=cv.to_tuple)
+    message: bytes = field(repr=lambda b: f"<{len(b)} bytes>")
+    created_at: dt.datetime = field(validator=cv.aware_datetime)
+    attempts: int = field(default=0, validator=cv.seconds)
+    next_attempt_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
+    last_error: str | None = None
+
+    @classmethod
+    def of(cls, id: str, message: EmailMessage, *, created_at: dt.datetime) -> OutboxMessage:
+        """Queue ``message`` (it must have a Message-ID and at least one recipient)."""
+        message_id = message["Message-ID"]
+        recipients = tuple(
+            addr.strip()
+            for header in ("To", "Cc", "Bcc")
+            for addr in str(message.get(header, "")).split(",")
+            if addr.strip()
+        )
+        if not message_id or not recipients:
+            raise ValueError("an outbox message needs a Message-ID and at least one recipient")
+        return cls(
+            id=id,
+            message_id=str(message_id),
+            recipients=recipients,
+            message=message.as_bytes(),
+            created_at=created_at,
+            next_attempt_at=created_at,
+        )
+
+
+@runtime_checkable
+class ApprovalStore(Protocol):
+    """Approval state per entry, its audit trail, and the e-mails decisions cause."""
+
+    def approval_states(self, entry_ids: frozenset[str]) -> dict[str, ApprovalState]:
+        """The stored state of each entry that has one (entries without one are OPEN, v0)."""
+        ...
+
+    def apply_changes(
+        self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
+    ) -> None:
+        """In one transaction: store every change (compare-and-set on its version), append its
+        event to the audit trail, and queue ``outbox``. If any entry is no longer at its
+        ``expected_version``, write nothing and raise :class:`ChangedMeanwhile` naming them."""
+        ...
+
+    def history(self, entry_id: str) -> Sequence[ApprovalEvent]:
+        """The entry's audit trail, oldest first."""
+        ...
+
+
+@runtime_checkable
+class OutboxStore(Protocol):
+    """E-mails waiting to be delivered, claimed by any number of workers."""
+
+    def enqueue(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue messages outside an approval (e.g. a one-time access code)."""
+        ...
+
+    def claim_due(
+        self, *, now: dt.datetime, limit: int, lease: dt.timedelta
+    ) -> Sequence[OutboxMessage]:
+        """Claim up to ``limit`` unsent messages due at ``now`` for ``lease``: no other worker
+        claims them until the lease ends (so a crashed worker's messages come back)."""
+        ...
+
+    def mark_sent(self, message_id: str, *, at: dt.datetime) -> None:
+        """Record that the message with outbox id ``message_id`` was delivered."""
+        ...
+
+    def mark_failed(
+        self, message_id: str, *, at: dt.datetime, error: str, retry_at: dt.datetime | None
+    ) -> None:
+        """Record a failed attempt; ``retry_at=None`` gives up (the message is kept)."""
+        ...
+
+    def pending(self) -> Sequence[OutboxMessage]:
+        """Every message not sent yet, given-up ones included, oldest first."""
+        ...
+
+
+@runtime_checkable
+class Mailer(Protocol):
+    """Sends one e-mail now (SMTP in production); raises on failure so the outbox retries."""
+
+    def send(self, message: bytes, *, sender: str | None, recipients: Sequence[str]) -> None:
+        """Deliver ``message`` (RFC 5322 bytes) to ``recipients``."""
+        ...
+
+
+class Store(PortalStore, ApprovalStore, OutboxStore, AccessLog, Protocol):
+    """Everything the service keeps: what :class:`~clientportal.memory` and ``sql`` implement."""
