@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from babel import Locale
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_keywords
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
@@ -63,7 +64,9 @@ def read_catalog(path: Path, language: str | None = None) -> Catalog:
         return read_po(fp, locale=language)
 
 
-def forms(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+def forms(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
     return (value,) if isinstance(value, str) else tuple(value)
 
 
@@ -125,10 +128,7 @@ def test_french_plural_treats_zero_as_singular() -> None:
 
 def test_pot_is_up_to_date_with_the_sources() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["babel"]
-    keywords = dict(i18n_default_keywords())
-    for spec in config["extract_messages"]["keywords"]:
-        name, _, args = spec.partition(":")
-        keywords[name] = parse_keyword_args(args)
+    keywords = {**DEFAULT_KEYWORDS, **parse_keywords(config["extract_messages"]["keywords"])}
     found = {
         (context, message if isinstance(message, str) else message[0])
         for _, _, message, _, context in extract_from_dir(
@@ -139,18 +139,6 @@ def test_pot_is_up_to_date_with_the_sources() -> None:
     }
     in_pot = {(m.context, forms(m.id)[0]) for m in read_catalog(POT) if m.id}
     assert found == in_pot, "the .pot is stale: run `make messages` and translate the changes"
-
-
-def i18n_default_keywords() -> dict[str, object]:
-    from babel.messages.extract import DEFAULT_KEYWORDS
-
-    return dict(DEFAULT_KEYWORDS)
-
-
-def parse_keyword_args(args: str) -> object:
-    if not args:
-        return None
-    return tuple((int(a[:-1]), "c") if a.endswith("c") else int(a) for a in args.split(","))
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
