@@ -431,6 +431,7 @@ def _check_source(part: str, source: str, kind: MailKind, used: set[str]) -> Ite
         ast = env.parse(source)
     except TemplateSyntaxError as exc:
         yield f"{part}, line {exc.lineno}: syntax error: {exc.message}"
+        used.update(REQUIRED_VARIABLES[kind])  # unknown until it parses: report the syntax only
         return
     known = TEMPLATE_VARIABLES[kind]
     reported: set[str] = set()
