@@ -43,7 +43,9 @@ from .gate import SessionGrant as SessionGrant
 from .gate import Visit as Visit
 from .memory import ManualClock as ManualClock
 from .memory import MemoryAccessLog as MemoryAccessLog
+from .memory import MemoryDataSource as MemoryDataSource
 from .memory import MemoryPortalStore as MemoryPortalStore
+from .memory import MemoryStore as MemoryStore
 from .memory import TokenBucketLimiter as TokenBucketLimiter
 from .model import ApprovalPolicy as ApprovalPolicy
 from .model import ApprovalState as ApprovalState

@@ -1,5 +1,6 @@
-"""In-memory backends: a :class:`~clientportal.ports.PortalStore`, an access log, a token-bucket
-rate limiter and a hand-moved clock.
+"""In-memory backends: the whole :class:`~clientportal.ports.Store`, a
+:class:`~clientportal.ports.DataSource` over a :class:`~clientportal.model.Dataset`, an access log,
+a token-bucket rate limiter and a hand-moved clock.
 
 For tests, examples and single-process apps. Every object is thread-safe (one lock each) and
 holds only the frozen records it is given, so nothing handed out can change behind its back.
@@ -7,19 +8,47 @@ holds only the frozen records it is given, so nothing handed out can change behi
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TypeVar
 
 from attrs import evolve
 
 from .access import AccessEvent, AccessMode, Link, OneTimeCode, PortalAccess
-from .model import Portal
+from .model import (
+    ApprovalState,
+    Budget,
+    Client,
+    Contact,
+    Dataset,
+    Employee,
+    Invoice,
+    Portal,
+    Project,
+    Quote,
+    TimeEntry,
+)
+from .ports import (
+    ApprovalChange,
+    ApprovalStore,
+    ChangedMeanwhile,
+    DocumentFile,
+    EntryCursor,
+    EntryPage,
+    EntryQuery,
+    OutboxMessage,
+)
+from .visibility import Scope
+from .workflow import ApprovalEvent
 
 __all__ = [
     "ManualClock",
     "MemoryAccessLog",
+    "MemoryDataSource",
     "MemoryPortalStore",
+    "MemoryStore",
     "TokenBucketLimiter",
 ]
 
@@ -152,6 +181,347 @@ class MemoryPortalStore:
                 return False
             self._codes[link_id] = evolve(code, used_at=at)
             return True
+
+
+class MemoryStore(MemoryPortalStore):
+    """The whole :class:`~clientportal.ports.Store` in memory: portals, links and codes (as
+    :class:`MemoryPortalStore`), approval state with its audit trail, the outbox and the access log.
+
+    :meth:`apply_changes` is all-or-nothing under the store's lock, so concurrent deciders see the
+    same compare-and-set behaviour as the SQL store.
+    """
+
+    def __init__(self, portals: Iterable[Portal] = ()) -> None:
+        super().__init__(portals)
+        self._approvals: dict[str, ApprovalState] = {}
+        self._history: dict[str, list[ApprovalEvent]] = {}
+        self._outbox: dict[str, OutboxMessage] = {}
+        self._leases: dict[str, dt.datetime] = {}  # outbox id -> claimed until
+        self._access_events: list[AccessEvent] = []
+
+    def __repr__(self) -> str:
+        with self._lock:
+            return (
+                f"MemoryStore(<{len(self._portals)} portals, {len(self._links)} links, "
+                f"{len(self._approvals)} approval states, {len(self._outbox)} outbox messages>)"
+            )
+
+    # -- access log ----------------------------------------------------------------------------
+
+    def record(self, event: AccessEvent) -> None:
+        """Append ``event`` to the access log."""
+        with self._lock:
+            self._access_events.append(event)
+
+    def access_events(self, portal_id: str | None = None) -> tuple[AccessEvent, ...]:
+        """The access log, oldest first; only ``portal_id``'s events when it is given."""
+        with self._lock:
+            return tuple(
+                e for e in self._access_events if portal_id is None or e.portal_id == portal_id
+            )
+
+    # -- approvals -----------------------------------------------------------------------------
+
+    def approval_states(self, entry_ids: frozenset[str]) -> dict[str, ApprovalState]:
+        """The stored state of each of ``entry_ids`` that has one."""
+        with self._lock:
+            return {i: self._approvals[i] for i in entry_ids if i in self._approvals}
+
+    def apply_changes(
+        self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
+    ) -> None:
+        """Store every change (compare-and-set on its version), append its event to the audit
+        trail and queue ``outbox``, all or nothing.
+
+        Changes apply in order, so one batch may move an entry twice. An entry with no stored
+        state has nothing to compare with (its state is still its source's own): its first change
+        is stored whatever ``expected_version`` says. Raises :class:`ChangedMeanwhile` naming
+        every entry that moved on, and ``ValueError`` for an outbox id that is taken; either way
+        nothing is written.
+        """
+        _check_changes(changes)
+        with self._lock:
+            working: dict[str, ApprovalState] = {}
+            stale: list[str] = []
+            for change in changes:
+                current = working.get(change.entry_id) or self._approvals.get(change.entry_id)
+                if current is not None and current.version != change.expected_version:
+                    stale.append(change.entry_id)
+                    continue
+                working[change.entry_id] = change.state
+            if stale:
+                raise ChangedMeanwhile(list(dict.fromkeys(stale)))
+            self._check_new_outbox(outbox)
+            self._approvals.update(working)
+            for change in changes:
+                self._history.setdefault(change.entry_id, []).append(change.event)
+            for message in outbox:
+                self._outbox[message.id] = message
+
+    def history(self, entry_id: str) -> Sequence[ApprovalEvent]:
+        """The entry's audit trail, oldest first."""
+        with self._lock:
+            return tuple(self._history.get(entry_id, ()))
+
+    # -- outbox --------------------------------------------------------------------------------
+
+    def enqueue(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue ``messages``; ``ValueError`` (and nothing queued) when an id is taken."""
+        with self._lock:
+            self._check_new_outbox(messages)
+            for message in messages:
+                self._outbox[message.id] = message
+
+    def _check_new_outbox(self, messages: Sequence[OutboxMessage]) -> None:
+        ids = [m.id for m in messages]
+        taken = sorted({i for i in ids if i in self._outbox or ids.count(i) > 1})
+        if taken:
+            raise ValueError(
+                f"outbox message ids already queued: {', '.join(taken)}: give each message a "
+                "new id (e.g. clientportal.access.random_id())"
+            )
+
+    def claim_due(
+        self, *, now: dt.datetime, limit: int, lease: dt.timedelta
+    ) -> Sequence[OutboxMessage]:
+        """Claim up to ``limit`` due, unsent, unleased messages (oldest first) until
+        ``now + lease``."""
+        _check_claim(now, limit, lease)
+        with self._lock:
+            due = sorted(
+                (
+                    m
+                    for m in self._outbox.values()
+                    if _is_due(m, now) and self._leases.get(m.id, now) <= now
+                ),
+                key=lambda m: (m.created_at, m.id),
+            )[:limit]
+            for message in due:
+                self._leases[message.id] = now + lease
+            return tuple(due)
+
+    def mark_sent(self, message_id: str, *, at: dt.datetime) -> None:
+        """Record that the message was delivered; ``KeyError`` for an unknown id."""
+        with self._lock:
+            message = self._queued(message_id)
+            self._outbox[message_id] = evolve(message, sent_at=at, next_attempt_at=None)
+            self._leases.pop(message_id, None)
+
+    def mark_failed(
+        self, message_id: str, *, at: dt.datetime, error: str, retry_at: dt.datetime | None
+    ) -> None:
+        """Count a failed attempt and keep ``error``; retry at ``retry_at`` (``None``: give up)."""
+        with self._lock:
+            message = self._queued(message_id)
+            self._outbox[message_id] = evolve(
+                message, attempts=message.attempts + 1, last_error=error, next_attempt_at=retry_at
+            )
+            self._leases.pop(message_id, None)
+
+    def _queued(self, message_id: str) -> OutboxMessage:
+        try:
+            return self._outbox[message_id]
+        except KeyError:
+            raise KeyError(f"no outbox message with id {message_id!r}") from None
+
+    def pending(self) -> Sequence[OutboxMessage]:
+        """Every unsent message, given-up ones included, oldest first."""
+        with self._lock:
+            return tuple(
+                sorted(
+                    (m for m in self._outbox.values() if m.sent_at is None),
+                    key=lambda m: (m.created_at, m.id),
+                )
+            )
+
+    def outbox_message(self, message_id: str) -> OutboxMessage | None:
+        """The outbox message with this id, sent or not, or ``None``."""
+        with self._lock:
+            return self._outbox.get(message_id)
+
+
+def _check_changes(changes: Sequence[ApprovalChange]) -> None:
+    for change in changes:
+        if not isinstance(change, ApprovalChange):
+            raise TypeError(f"apply_changes takes ApprovalChange values, got {change!r}")
+        if change.state.version != change.expected_version + 1:
+            raise ValueError(
+                f"entry {change.entry_id!r}: a change from version {change.expected_version} "
+                f"must store version {change.expected_version + 1}, not {change.state.version} "
+                "(build changes with the approval machine)"
+            )
+
+
+def _check_claim(now: dt.datetime, limit: int, lease: dt.timedelta) -> None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    if lease <= dt.timedelta(0):
+        raise ValueError(f"lease must be a positive timedelta, got {lease}")
+
+
+def _is_due(message: OutboxMessage, now: dt.datetime) -> bool:
+    """Unsent, and either due for another attempt or never tried (no attempt time set)."""
+    if message.sent_at is not None:
+        return False
+    if message.next_attempt_at is None:
+        return message.attempts == 0
+    return message.next_attempt_at <= now
+
+
+_Doc = TypeVar("_Doc", Invoice, Quote)
+
+
+def _order_key(entry: TimeEntry) -> tuple[int, str]:
+    return (-entry.date.toordinal(), entry.id)
+
+
+class MemoryDataSource:
+    """A :class:`~clientportal.ports.DataSource` over a :class:`~clientportal.model.Dataset`.
+
+    Entries carry the approval state ``store`` holds for them; an entry without a stored state
+    keeps the dataset's own. The :class:`~clientportal.Scope` is pushed down as a SQL backend
+    would: only the client's projects among the portal's selection, only what the portal shows.
+    ``documents`` maps ``(kind, document_id)`` (kind "invoice" or "quote") to its file.
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        store: ApprovalStore | None = None,
+        *,
+        documents: Mapping[tuple[str, str], DocumentFile] | None = None,
+    ) -> None:
+        self.dataset = dataset
+        self.store = store
+        self._documents = dict(documents or {})
+        self._clients = {c.id: c for c in dataset.clients}
+        self._employees = {e.id: e for e in dataset.employees}
+        self._projects = {p.id: p for p in dataset.projects}
+        self._entries = {e.id: e for e in dataset.entries}
+        self._ordered = sorted(dataset.entries, key=_order_key)
+        self._keys = [_order_key(e) for e in self._ordered]
+
+    def __repr__(self) -> str:
+        return (
+            f"MemoryDataSource(<{len(self._clients)} clients, {len(self._projects)} projects, "
+            f"{len(self._entries)} entries>, store={self.store!r})"
+        )
+
+    def client(self, client_id: str) -> Client | None:
+        """The client, or ``None``."""
+        return self._clients.get(client_id)
+
+    def contacts(self, client_id: str) -> Sequence[Contact]:
+        """The client's contacts, by id."""
+        return sorted(
+            (c for c in self.dataset.contacts if c.client_id == client_id), key=lambda c: c.id
+        )
+
+    def employees(self, employee_ids: frozenset[str]) -> Sequence[Employee]:
+        """The employees with these ids, by id."""
+        return [self._employees[i] for i in sorted(employee_ids) if i in self._employees]
+
+    def projects(self, scope: Scope) -> Sequence[Project]:
+        """The client's projects among the scope's selection, by id."""
+        return [
+            p
+            for i in sorted(scope.project_ids)
+            if (p := self._projects.get(i)) is not None and p.client_id == scope.client_id
+        ]
+
+    def _visible_project_ids(self, scope: Scope) -> frozenset[str]:
+        return frozenset(p.id for p in self.projects(scope))
+
+    def entries(self, scope: Scope, query: EntryQuery) -> EntryPage:
+        """One page of the scope's entries matching ``query`` (see the port)."""
+        if not scope.entries:
+            return EntryPage(entries=(), next=None)
+        projects = self._visible_project_ids(scope)
+        if query.project_ids:
+            projects &= query.project_ids
+        start = 0
+        if query.after is not None:
+            cursor = (-query.after.date.toordinal(), query.after.id)
+            start = bisect.bisect_right(self._keys, cursor)
+        page: list[TimeEntry] = []
+        for entry in self._with_states(
+            e
+            for e in self._ordered[start:]
+            if e.project_id in projects
+            and (not query.employee_ids or e.employee_id in query.employee_ids)
+            and (query.date_from is None or e.date >= query.date_from)
+            and (query.date_to is None or e.date <= query.date_to)
+        ):
+            if query.statuses and entry.approval.status not in query.statuses:
+                continue
+            if len(page) == query.limit:
+                last = page[-1]
+                return EntryPage(entries=tuple(page), next=EntryCursor(last.date, last.id))
+            page.append(entry)
+        return EntryPage(entries=tuple(page), next=None)
+
+    def _with_states(self, entries: Iterable[TimeEntry], batch: int = 256) -> Iterator[TimeEntry]:
+        """``entries`` with the store's approval state, looked up ``batch`` at a time."""
+        chunk: list[TimeEntry] = []
+        for entry in entries:
+            chunk.append(entry)
+            if len(chunk) == batch:
+                yield from self._overlay(chunk)
+                chunk = []
+        yield from self._overlay(chunk)
+
+    def _overlay(self, entries: list[TimeEntry]) -> list[TimeEntry]:
+        if self.store is None or not entries:
+            return entries
+        states = self.store.approval_states(frozenset(e.id for e in entries))
+        return [evolve(e, approval=states[e.id]) if e.id in states else e for e in entries]
+
+    def entries_by_id(self, entry_ids: frozenset[str]) -> Sequence[TimeEntry]:
+        """The entries with these ids, by id, with their current approval state."""
+        return self._overlay([self._entries[i] for i in sorted(entry_ids) if i in self._entries])
+
+    def budgets(self, scope: Scope) -> Sequence[Budget]:
+        """The budgets of the scope's projects whose type the portal shows, by project and id."""
+        projects = self._visible_project_ids(scope)
+        return sorted(
+            (
+                b
+                for b in self.dataset.budgets
+                if b.project_id in projects and b.type in scope.budget_types
+            ),
+            key=lambda b: (b.project_id, b.id),
+        )
+
+    def invoices(self, scope: Scope) -> Sequence[Invoice]:
+        """The client's invoices the portal shows, newest first."""
+        if not scope.invoices:
+            return []
+        return self._documents_of(scope, self.dataset.invoices)
+
+    def quotes(self, scope: Scope) -> Sequence[Quote]:
+        """The client's quotes the portal shows, newest first."""
+        if not scope.quotes:
+            return []
+        return self._documents_of(scope, self.dataset.quotes)
+
+    def _documents_of(self, scope: Scope, documents: Iterable[_Doc]) -> list[_Doc]:
+        projects = self._visible_project_ids(scope)
+        chosen = [
+            d
+            for d in documents
+            if d.client_id == scope.client_id
+            and d.status in scope.document_statuses
+            and (scope.documents_scope == "client" or not d.project_ids.isdisjoint(projects))
+        ]
+        chosen.sort(key=lambda d: d.id)
+        chosen.sort(key=lambda d: d.date, reverse=True)
+        return chosen
+
+    def document_file(self, kind: str, document_id: str) -> DocumentFile | None:
+        """The file given for ``(kind, document_id)`` when this source was made, or ``None``."""
+        return self._documents.get((kind, document_id))
 
 
 class MemoryAccessLog:

@@ -397,7 +397,12 @@ class ApprovalStore(Protocol):
     ) -> None:
         """In one transaction: store every change (compare-and-set on its version), append its
         event to the audit trail, and queue ``outbox``. If any entry is no longer at its
-        ``expected_version``, write nothing and raise :class:`ChangedMeanwhile` naming them."""
+        ``expected_version``, write nothing and raise :class:`ChangedMeanwhile` naming them.
+
+        Changes apply in order (one batch may move an entry twice), and each stores version
+        ``expected_version + 1``. An entry with no stored state is still at its source's own
+        state, so its first change is stored whatever ``expected_version`` says; of two racing
+        first changes one wins and the other raises :class:`ChangedMeanwhile`."""
         ...
 
     def history(self, entry_id: str) -> Sequence[ApprovalEvent]:
