@@ -268,6 +268,15 @@ def test_approval_request_sums_hours_per_project_and_per_iso_week() -> None:
     assert "3 time entries (10 hours) in the portal Zephyr are awaiting your approval." in text
 
 
+def test_projects_with_the_same_name_are_listed_apart() -> None:
+    twins = (
+        Project(id="p1", client_id="c1", name="Support"),
+        Project(id="p2", client_id="c1", name="Support"),
+    )
+    text = text_of(request("en", projects=twins))
+    assert "Support   9 hours\nSupport    1 hour\n" in text
+
+
 def test_iso_weeks_cross_the_new_year() -> None:
     entries = (
         TimeEntry(

@@ -187,9 +187,13 @@ def approval_requested(
 
     per_project: dict[str, int] = {}
     for e in entries:
-        name = names.get(e.project_id, e.project_id)
-        per_project[name] = per_project.get(name, 0) + e.seconds
-    project_rows = tuple(ProjectHours(name, hours(s)) for name, s in sorted(per_project.items()))
+        per_project[e.project_id] = per_project.get(e.project_id, 0) + e.seconds
+    project_rows = tuple(
+        ProjectHours(names.get(pid, pid), hours(s))
+        for pid, s in sorted(
+            per_project.items(), key=lambda item: (names.get(item[0], ""), item[0])
+        )
+    )
     per_week: dict[tuple[int, int], int] = {}
     for e in entries:
         year, week, _ = e.date.isocalendar()
