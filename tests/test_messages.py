@@ -191,7 +191,7 @@ def test_a_dutch_portals_approval_email_is_entirely_dutch() -> None:
     assert "Zephyr Web   9 uur" in text
     assert "Totaal      10 uur" in text
     assert "8.5" not in text
-    assert "Uren bekijken:\n" + URL in text
+    assert "Uren bekijken\n" + URL in text
     assert "Met vriendelijke groet,\nLumen BV" in text
     assert '<html lang="nl">' in html_of(mail)
     english = words(text_of(request("en"))) - words(DATA)

@@ -687,7 +687,7 @@ def _text_block(block: _Block) -> str:
     if isinstance(block, _Code):
         return "    " + block.code
     if isinstance(block, _Button):
-        return f"{block.label}:\n{block.url}"
+        return f"{block.label}\n{block.url}"
     return _text_table(block)
 
 
