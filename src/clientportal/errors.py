@@ -20,6 +20,7 @@ __all__ = [
     "CodeExpired",
     "CodeRequired",
     "ConfigError",
+    "DataSourceError",
     "GenerationMismatch",
     "InvalidCode",
     "InvalidCsrfToken",
@@ -71,6 +72,11 @@ class ConfigError(ClientPortalError, ValueError):
         super().__init__(
             f"{subject} is not valid:\n{lines}" if lines else f"{subject} is not valid"
         )
+
+
+class DataSourceError(ClientPortalError):
+    """A host's ``DataSource`` answered something the port does not allow (a page that does not
+    move on, say). The message names the method and what to fix in the implementation."""
 
 
 class AccessDenied(ClientPortalError):

@@ -1,0 +1,337 @@
+"""What a portal shows, read through a host's DataSource with the pure filter as the last gate.
+
+:class:`PortalReader` asks the :class:`~clientportal.ports.DataSource` for a portal's data with the
+portal's :class:`~clientportal.Scope` (so a backend can push the rules into its query) and then
+filters whatever came back again with the pure rules of :mod:`clientportal.visibility`: a source
+that returns too much (another client's entries, a draft invoice, an internal budget) shows
+nothing more. Entries come a page at a time with a keyset cursor, so a client with a million
+entries costs one page per request; :meth:`PortalReader.iter_entries` walks every page in constant
+memory for exports and totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Protocol, TypeVar, runtime_checkable
+
+from attrs import evolve, frozen
+
+from .errors import DataSourceError
+from .model import ApprovalPolicy, ApprovalStatus, Dataset, Portal, Project, TimeEntry
+from .ports import MAX_PAGE_SIZE, DataSource, EntryCursor, EntryQuery
+from .visibility import (
+    PortalBudget,
+    PortalEmployee,
+    PortalEntry,
+    PortalInvoice,
+    PortalProject,
+    PortalQuote,
+    Scope,
+    portal_view,
+    visible_entries,
+)
+
+__all__ = [
+    "EntryEmployees",
+    "HoursPage",
+    "Overview",
+    "PortalReader",
+    "Totals",
+]
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_R = TypeVar("_R", bound=_HasId)
+
+
+@runtime_checkable
+class EntryEmployees(Protocol):
+    """Optional for a :class:`~clientportal.ports.DataSource`: who logged the scope's entries.
+
+    The portal's employee filter lists everyone who logged a visible entry (rule V8). Without
+    this method the service finds them by reading every visible entry, a page at a time; a SQL
+    source answers it with one ``SELECT DISTINCT``. The answer may hold more ids than needed (they
+    only add names to the filter), never fewer.
+    """
+
+    def entry_employee_ids(self, scope: Scope) -> frozenset[str]:
+        """The ids of the employees of the scope's entries."""
+        ...
+
+
+@frozen
+class Totals:
+    """Sums over some visible entries: how many, their seconds, the billable seconds, and the
+    amount (``None`` unless the portal shows amounts)."""
+
+    count: int = 0
+    seconds: int = 0
+    billable_seconds: int = 0
+    amount: Decimal | None = None
+
+    @classmethod
+    def of(cls, entries: Iterable[PortalEntry], *, amounts: bool) -> Totals:
+        """The totals of ``entries``; ``amounts`` says whether the portal shows amounts."""
+        count = seconds = billable = 0
+        amount = Decimal(0)
+        for e in entries:
+            count += 1
+            seconds += e.seconds
+            if e.billable:
+                billable += e.seconds
+            if e.amount is not None:
+                amount += e.amount
+        return cls(count, seconds, billable, amount if amounts else None)
+
+    def __add__(self, other: Totals) -> Totals:
+        amount = (
+            None
+            if self.amount is None and other.amount is None
+            else (self.amount or Decimal(0)) + (other.amount or Decimal(0))
+        )
+        return Totals(
+            self.count + other.count,
+            self.seconds + other.seconds,
+            self.billable_seconds + other.billable_seconds,
+            amount,
+        )
+
+
+@frozen
+class HoursPage:
+    """One page of a portal's hours, newest first: ``entries``, the ``query`` that asked for
+    them, the cursor of the ``next`` page (``None`` on the last one) and the page's ``totals``."""
+
+    entries: tuple[PortalEntry, ...]
+    next: EntryCursor | None
+    totals: Totals
+    query: EntryQuery
+
+    @property
+    def next_query(self) -> EntryQuery | None:
+        """The query of the next page, or ``None`` on the last page."""
+        return None if self.next is None else evolve(self.query, after=self.next)
+
+
+@frozen
+class Overview:
+    """A portal's overview: everything of :class:`~clientportal.PortalView` but the entries,
+    which come a page at a time (:class:`HoursPage`).
+
+    ``client_name`` is the client's name as the DataSource knows it (``None`` if it does not).
+    """
+
+    portal_id: str
+    portal_name: str
+    language: str
+    client_name: str | None
+    projects: tuple[PortalProject, ...]
+    budgets: tuple[PortalBudget, ...]
+    invoices: tuple[PortalInvoice, ...]
+    quotes: tuple[PortalQuote, ...]
+    employees: tuple[PortalEmployee, ...]
+    shows_hours: bool
+    can_approve: bool
+
+
+def _key(date_ordinal: int, entry_id: str) -> tuple[int, str]:
+    return (-date_ordinal, entry_id)
+
+
+def _entry_key(entry: TimeEntry) -> tuple[int, str]:
+    return _key(entry.date.toordinal(), entry.id)
+
+
+def _cursor_key(cursor: EntryCursor) -> tuple[int, str]:
+    return _key(cursor.date.toordinal(), cursor.id)
+
+
+class PortalReader:
+    """Reads one portal's data from ``data`` under the company's approval ``policy``, and filters
+    it again with the pure rules."""
+
+    def __init__(self, data: DataSource, policy: ApprovalPolicy | None) -> None:
+        self.data = data
+        self.policy = policy
+
+    def scope(self, portal: Portal) -> Scope:
+        """The portal's scope under the reader's policy."""
+        return Scope.of(portal, self.policy)
+
+    def projects(self, portal: Portal) -> tuple[Project, ...]:
+        """The portal's visible projects (V2), whatever the source returned, by id."""
+        scope = self.scope(portal)
+        found: dict[str, Project] = {}
+        for project in self.data.projects(scope):
+            if scope.shows_project(project):
+                found.setdefault(project.id, project)
+        return tuple(found[i] for i in sorted(found))
+
+    # -- the overview ----------------------------------------------------------------------------
+
+    def overview(self, portal: Portal) -> Overview:
+        """Projects, budgets, invoices, quotes and the employee filter, as :func:`portal_view`
+        gives them."""
+        scope = self.scope(portal)
+        projects = self.projects(portal)
+        employee_ids: set[str] = set()
+        if scope.entries:
+            employee_ids |= portal.employee_ids
+            for project in projects:
+                employee_ids |= project.member_ids
+            employee_ids |= self._entry_employee_ids(portal, scope, projects)
+        data = Dataset(
+            projects=projects,
+            budgets=_unique(self.data.budgets(scope)) if scope.budget_types else (),
+            invoices=_unique(self.data.invoices(scope)) if scope.invoices else (),
+            quotes=_unique(self.data.quotes(scope)) if scope.quotes else (),
+            employees=_unique(self.data.employees(frozenset(employee_ids))),
+        )
+        view = portal_view(portal, data, self.policy)
+        # portal_view adds the employees of the entries it sees; here it sees none, so those
+        # logged visible entries (found above) are added the same way.
+        employees = sorted(
+            (PortalEmployee(id=e.id, name=e.name) for e in data.employees if e.id in employee_ids),
+            key=lambda e: (e.name, e.id),
+        )
+        client = self.data.client(portal.client_id)
+        return Overview(
+            portal_id=portal.id,
+            portal_name=portal.name,
+            language=portal.language,
+            client_name=client.name
+            if client is not None and client.id == portal.client_id
+            else None,
+            projects=view.projects,
+            budgets=view.budgets,
+            invoices=view.invoices,
+            quotes=view.quotes,
+            employees=tuple(employees),
+            shows_hours=scope.entries,
+            can_approve=view.can_approve,
+        )
+
+    def _entry_employee_ids(
+        self, portal: Portal, scope: Scope, projects: Sequence[Project]
+    ) -> frozenset[str]:
+        if isinstance(self.data, EntryEmployees):
+            return frozenset(self.data.entry_employee_ids(scope))
+        query = EntryQuery(limit=MAX_PAGE_SIZE)
+        return frozenset(e.employee_id for e in self.iter_entries(portal, query, projects))
+
+    # -- hours -----------------------------------------------------------------------------------
+
+    def page(
+        self, portal: Portal, query: EntryQuery, projects: Sequence[Project] | None = None
+    ) -> HoursPage:
+        """One page of the portal's visible entries that match ``query``.
+
+        Whatever the source returns is filtered again: only entries of a visible project that
+        match the query and come after its cursor, each once, in order, at most ``query.limit``.
+        """
+        scope = self.scope(portal)
+        if not scope.entries:
+            return HoursPage(
+                entries=(), next=None, totals=Totals.of((), amounts=False), query=query
+            )
+        if projects is None:
+            projects = self.projects(portal)
+        visible = frozenset(p.id for p in projects)
+        raw = self.data.entries(scope, query)
+        kept: dict[str, TimeEntry] = {}
+        for entry in raw.entries:
+            if (
+                isinstance(entry, TimeEntry)
+                and entry.project_id in visible
+                and query.matches(entry)
+                and query.is_after_cursor(entry)
+            ):
+                kept.setdefault(entry.id, entry)
+        ordered = sorted(kept.values(), key=_entry_key)
+        truncated = len(ordered) > query.limit
+        ordered = ordered[: query.limit]
+        next_cursor = self._next_cursor(query, raw.next, ordered, truncated)
+        shown = tuple(visible_entries(portal, projects, ordered, self.policy))
+        return HoursPage(
+            entries=shown,
+            next=next_cursor,
+            totals=Totals.of(shown, amounts=scope.amounts),
+            query=query,
+        )
+
+    @staticmethod
+    def _next_cursor(
+        query: EntryQuery,
+        given: EntryCursor | None,
+        kept: Sequence[TimeEntry],
+        truncated: bool,
+    ) -> EntryCursor | None:
+        """Where the next page starts: never before an entry already shown, never back."""
+        last = EntryCursor(kept[-1].date, kept[-1].id) if kept else None
+        if truncated:
+            return last
+        if given is None:
+            return None
+        if not isinstance(given, EntryCursor):
+            raise DataSourceError(
+                f"DataSource.entries() returned next={given!r}: it must be an EntryCursor or None"
+            )
+        if query.after is not None and _cursor_key(given) <= _cursor_key(query.after):
+            raise DataSourceError(
+                f"DataSource.entries() returned a next cursor ({given.date}, {given.id!r}) that "
+                f"does not come after the query's cursor ({query.after.date}, "
+                f"{query.after.id!r}): pages must move on in (date desc, id asc) order"
+            )
+        if last is not None and _cursor_key(given) < _cursor_key(last):
+            return last
+        return given
+
+    def iter_entries(
+        self, portal: Portal, query: EntryQuery, projects: Sequence[Project] | None = None
+    ) -> Iterator[PortalEntry]:
+        """Every visible entry that matches ``query`` from its cursor on, a page at a time."""
+        if not self.scope(portal).entries:
+            return
+        if projects is None:
+            projects = self.projects(portal)
+        while True:
+            page = self.page(portal, query, projects)
+            yield from page.entries
+            if page.next is None:
+                return
+            query = evolve(query, after=page.next)
+
+    def totals(self, portal: Portal, query: EntryQuery) -> Totals:
+        """The totals of every visible entry that matches ``query`` (all pages)."""
+        scope = self.scope(portal)
+        total = Totals.of((), amounts=scope.amounts)
+        if not scope.entries:
+            return total
+        projects = self.projects(portal)
+        page_query = evolve(query, limit=MAX_PAGE_SIZE)
+        while True:
+            page = self.page(portal, page_query, projects)
+            total = total + page.totals
+            if page.next is None:
+                return total
+            page_query = evolve(page_query, after=page.next)
+
+    def awaiting_statuses(self, portal: Portal) -> frozenset[ApprovalStatus]:
+        """The statuses of the approval queue: PENDING_EXTERNAL when the client approves here."""
+        if self.scope(portal).approval:
+            return frozenset({ApprovalStatus.PENDING_EXTERNAL})
+        return frozenset()
+
+
+def _unique(records: Iterable[_R]) -> tuple[_R, ...]:
+    """The records with the first of each id (a source may repeat one; the filter needs ids
+    unique)."""
+    seen: dict[str, _R] = {}
+    for record in records:
+        seen.setdefault(record.id, record)
+    return tuple(seen.values())
