@@ -1,0 +1,60 @@
+"""SQL storage for clientportal: SQLite by default, PostgreSQL for several app servers.
+
+Import it explicitly (``import clientportal.sql``): ``import clientportal`` never loads
+SQLAlchemy. Needs the ``sql`` extra (``pip install 'clientportal[sql]'``), and ``postgres`` for
+PostgreSQL::
+
+    from clientportal.sql import SqlStore, SqlDataSource, create_engine, upgrade
+
+    engine = create_engine("sqlite:///clientportal.sqlite3")
+    upgrade(engine)                  # create or migrate the library's tables
+    store = SqlStore(engine)         # portals, links, approvals, audit trail, outbox
+    source = SqlDataSource(engine)   # the reference time-tracking schema, if you adopt it
+"""
+
+from __future__ import annotations
+
+try:
+    import alembic  # noqa: F401
+    import sqlalchemy  # noqa: F401
+except ImportError as error:  # pragma: no cover - depends on the installation
+    raise ImportError(
+        f"clientportal.sql needs SQLAlchemy and Alembic ({error.name} is missing): "
+        "pip install 'clientportal[sql]' (and 'clientportal[postgres]' for PostgreSQL)"
+    ) from error
+
+from . import tables as tables
+from .engine import DEFAULT_URL as DEFAULT_URL
+from .engine import DatabaseUnavailable as DatabaseUnavailable
+from .engine import SchemaMissing as SchemaMissing
+from .engine import StorageError as StorageError
+from .engine import create_engine as create_engine
+from .engine import prepare_engine as prepare_engine
+from .engine import safe_url as safe_url
+from .migrate import current_revision as current_revision
+from .migrate import head_revision as head_revision
+from .migrate import upgrade as upgrade
+from .source import SqlDataSource as SqlDataSource
+from .source import load_dataset as load_dataset
+from .store import SqlStore as SqlStore
+from .tables import metadata as metadata
+from .tables import reference_metadata as reference_metadata
+
+__all__ = [
+    "DEFAULT_URL",
+    "DatabaseUnavailable",
+    "SchemaMissing",
+    "SqlDataSource",
+    "SqlStore",
+    "StorageError",
+    "create_engine",
+    "current_revision",
+    "head_revision",
+    "load_dataset",
+    "metadata",
+    "prepare_engine",
+    "reference_metadata",
+    "safe_url",
+    "tables",
+    "upgrade",
+]

@@ -1,0 +1,152 @@
+"""Engines for SQLite and PostgreSQL, set up the way the store needs them, and storage errors.
+
+SQLite gets foreign keys, a busy timeout, WAL and real transactions: pysqlite's own transaction
+handling is switched off and each transaction starts with ``BEGIN`` (reads) or ``BEGIN IMMEDIATE``
+(writes), so concurrent writers queue up instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+from ..errors import ClientPortalError
+
+__all__ = [
+    "DEFAULT_URL",
+    "DatabaseUnavailable",
+    "SchemaMissing",
+    "StorageError",
+    "create_engine",
+    "prepare_engine",
+    "safe_url",
+]
+
+#: Where the portal keeps its state unless told otherwise: a SQLite file in the working directory.
+DEFAULT_URL = "sqlite:///clientportal.sqlite3"
+
+#: The execution option that makes a SQLite transaction take the write lock at ``BEGIN``.
+WRITE = "clientportal_write"
+
+_SUPPORTED = ("sqlite", "postgresql")
+_BUSY_TIMEOUT_MS = 30_000
+
+
+class StorageError(ClientPortalError):
+    """The database could not do what the store asked."""
+
+
+class DatabaseUnavailable(StorageError):
+    """The database cannot be reached (wrong URL, server down, no permission)."""
+
+
+class SchemaMissing(StorageError):
+    """The database is reachable but the clientportal tables are not there (or are outdated)."""
+
+
+def safe_url(url: str | URL | Engine) -> str:
+    """The URL as text with its password masked, fit for a log or an error message."""
+    if isinstance(url, Engine):
+        url = url.url
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def create_engine(url: str | URL = DEFAULT_URL, **options: Any) -> Engine:
+    """An engine for ``url`` (SQLite or PostgreSQL), prepared by :func:`prepare_engine`.
+
+    ``sqlite://`` (in memory) keeps one connection for the whole process, so every user sees the
+    same database; use a file for more than one thread. ``options`` go to
+    :func:`sqlalchemy.create_engine`.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() not in _SUPPORTED:
+        raise StorageError(
+            f"clientportal stores its state in SQLite or PostgreSQL, not "
+            f"{parsed.get_backend_name()!r} ({safe_url(parsed)}): use sqlite:///path.sqlite3 or "
+            "postgresql+psycopg://user@host/database"
+        )
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        options.setdefault("poolclass", StaticPool)
+        options.setdefault("connect_args", {"check_same_thread": False})
+    elif parsed.get_backend_name() == "postgresql":
+        options.setdefault("pool_pre_ping", True)
+    return prepare_engine(sa.create_engine(parsed, **options))
+
+
+def prepare_engine(engine: Engine) -> Engine:
+    """Make ``engine`` fit for the store (idempotent) and return it.
+
+    For SQLite: foreign keys on, a busy timeout, WAL on file databases, and transactions started
+    by the store itself (``BEGIN IMMEDIATE`` for writes). Other databases are left as they are.
+    Raises :class:`StorageError` for a database other than SQLite or PostgreSQL.
+    """
+    name = engine.dialect.name
+    if name not in _SUPPORTED:
+        raise StorageError(
+            f"clientportal stores its state in SQLite or PostgreSQL, not {name!r} "
+            f"({safe_url(engine)})"
+        )
+    if name == "sqlite" and not event.contains(engine, "begin", _sqlite_begin):
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_setup(dbapi_connection: Any, info: dict[Any, Any]) -> None:
+    if info.get("clientportal"):
+        return
+    # pysqlite would BEGIN on its own before some statements only; the store begins explicitly.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
+        if str(mode).lower() not in ("wal", "memory"):
+            with contextlib.suppress(Exception):  # another connection holds the file: keep going
+                cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+    info["clientportal"] = True
+
+
+def _sqlite_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    _sqlite_setup(dbapi_connection, record.info)
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Connections opened before prepare_engine() are set up on their first transaction.
+    _sqlite_setup(conn.connection.driver_connection, conn.connection.info)
+    write = conn.get_execution_options().get(WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextlib.contextmanager
+def translated_errors(engine: Engine) -> Iterator[None]:
+    """Turn a failure to connect or missing tables into an error that says what to do."""
+    try:
+        yield
+    except (exc.OperationalError, exc.ProgrammingError, exc.InterfaceError) as error:
+        text = str(error.orig).lower()
+        if error.statement is None or isinstance(error, exc.InterfaceError):
+            raise DatabaseUnavailable(
+                f"cannot reach the database at {safe_url(engine)}: {_first_line(error.orig)}. "
+                "Check that the server runs and that the URL, user and password are right."
+            ) from error
+        if "no such table" in text or ("relation" in text and "does not exist" in text):
+            raise SchemaMissing(
+                f"the clientportal tables are missing in {safe_url(engine)}: create them with "
+                "clientportal.sql.upgrade(url) (or `clientportal db upgrade`)"
+            ) from error
+        raise
+
+
+def _first_line(error: BaseException | None) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

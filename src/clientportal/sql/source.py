@@ -1,0 +1,495 @@
+"""``SqlDataSource`` over the reference schema, and ``load_dataset`` to fill it.
+
+The portal's rules go into the SQL: entries of the scope's client *and* of its selected projects
+(the ``client_id`` on each entry is held to its project's by a foreign key), only what the portal
+shows, the page's filters, and keyset pagination in (date desc, id asc) order along the
+``(client_id, date desc, id)`` index. Approval state comes from the library's ``cp_approvals``
+table by a LEFT JOIN: an entry without a row there is OPEN at version 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Connection, Engine, Row
+
+from ..model import (
+    ApprovalState,
+    ApprovalStatus,
+    Budget,
+    BudgetType,
+    Client,
+    Contact,
+    Dataset,
+    DocumentStatus,
+    Employee,
+    Invoice,
+    Project,
+    Quote,
+    TimeEntry,
+    Workflow,
+)
+from ..ports import DocumentFile, EntryCursor, EntryPage, EntryQuery
+from ..visibility import Scope
+from . import tables as t
+from .engine import WRITE, create_engine, prepare_engine, safe_url, translated_errors
+
+__all__ = ["SqlDataSource", "load_dataset"]
+
+_OPEN = ApprovalState()
+_BATCH = 5000  # rows per executemany when loading
+
+
+class SqlDataSource:
+    """A :class:`~clientportal.ports.DataSource` over the reference schema (``tt_*`` tables) and
+    the library's approval state, in SQLite or PostgreSQL.
+
+    It returns exactly what the :class:`~clientportal.Scope` allows: the scope is pushed into
+    every query. ``engine`` is an :class:`~sqlalchemy.engine.Engine` or a URL.
+    """
+
+    def __init__(self, engine: Engine | str) -> None:
+        self.engine = create_engine(engine) if isinstance(engine, str) else prepare_engine(engine)
+
+    def __repr__(self) -> str:
+        return f"SqlDataSource({safe_url(self.engine)!r})"
+
+    def _rows(self, query: sa.Select[Any]) -> list[Row[Any]]:
+        with translated_errors(self.engine), self.engine.connect() as conn:
+            return list(conn.execute(query))
+
+    # -- clients, contacts, employees, projects ------------------------------------------------
+
+    def client(self, client_id: str) -> Client | None:
+        """The client, or ``None``."""
+        rows = self._rows(select(t.clients).where(t.clients.c.id == client_id))
+        return Client(id=rows[0].id, name=rows[0].name) if rows else None
+
+    def contacts(self, client_id: str) -> Sequence[Contact]:
+        """The client's contacts, by id."""
+        query = select(t.contacts).where(t.contacts.c.client_id == client_id)
+        return [
+            Contact(id=r.id, client_id=r.client_id, name=r.name, email=r.email, language=r.language)
+            for r in self._rows(query.order_by(t.contacts.c.id))
+        ]
+
+    def employees(self, employee_ids: frozenset[str]) -> Sequence[Employee]:
+        """The employees with these ids, by id (unknown ids are left out)."""
+        if not employee_ids:
+            return []
+        query = select(t.employees).where(t.employees.c.id.in_(sorted(employee_ids)))
+        return [
+            Employee(id=r.id, name=r.name) for r in self._rows(query.order_by(t.employees.c.id))
+        ]
+
+    def projects(self, scope: Scope) -> Sequence[Project]:
+        """The client's projects among the scope's selection, with their members, by id."""
+        if not scope.project_ids:
+            return []
+        p, m = t.projects, t.project_members
+        query = (
+            select(p.c.id, p.c.client_id, p.c.name, m.c.employee_id)
+            .outerjoin(m, m.c.project_id == p.c.id)
+            .where(p.c.client_id == scope.client_id, p.c.id.in_(sorted(scope.project_ids)))
+            .order_by(p.c.id)
+        )
+        found: dict[str, tuple[Row[Any], set[str]]] = {}
+        for row in self._rows(query):
+            _, members = found.setdefault(row.id, (row, set()))
+            if row.employee_id is not None:
+                members.add(row.employee_id)
+        return [
+            Project(id=row.id, client_id=row.client_id, name=row.name, member_ids=members)
+            for row, members in found.values()
+        ]
+
+    def _visible_project_ids(self, conn: Connection, scope: Scope) -> list[str]:
+        if not scope.project_ids:
+            return []
+        query = select(t.projects.c.id).where(
+            t.projects.c.client_id == scope.client_id,
+            t.projects.c.id.in_(sorted(scope.project_ids)),
+        )
+        return sorted(conn.execute(query).scalars())
+
+    # -- entries -------------------------------------------------------------------------------
+
+    def entries(self, scope: Scope, query: EntryQuery) -> EntryPage:
+        """One page of the scope's entries matching ``query``, in (date desc, id asc) order."""
+        if not scope.entries:
+            return EntryPage(entries=(), next=None)
+        projects = scope.project_ids & query.project_ids if query.project_ids else scope.project_ids
+        if not projects:
+            return EntryPage(entries=(), next=None)
+        e, a = t.entries, t.approvals
+        conditions: list[sa.ColumnElement[bool]] = [
+            # client_id is the project's (a foreign key says so): V1 and V2 in one condition.
+            e.c.client_id == scope.client_id,
+            e.c.project_id.in_(sorted(projects)),
+        ]
+        if query.employee_ids:
+            conditions.append(e.c.employee_id.in_(sorted(query.employee_ids)))
+        if query.date_from is not None:
+            conditions.append(e.c.date >= query.date_from)
+        if query.date_to is not None:
+            conditions.append(e.c.date <= query.date_to)
+        if query.statuses:
+            status = func.coalesce(a.c.status, ApprovalStatus.OPEN.value)
+            conditions.append(status.in_(sorted(s.value for s in query.statuses)))
+        if query.after is not None:
+            conditions.append(
+                or_(
+                    e.c.date < query.after.date,
+                    and_(e.c.date == query.after.date, e.c.id > query.after.id),
+                )
+            )
+        select_page = (
+            select(*_ENTRY_COLUMNS)
+            .select_from(e.outerjoin(a, a.c.entry_id == e.c.id))
+            .where(*conditions)
+            .order_by(e.c.date.desc(), e.c.id)
+            .limit(query.limit + 1)
+        )
+        rows = self._rows(select_page)
+        page = tuple(_entry(row) for row in rows[: query.limit])
+        more = len(rows) > query.limit
+        return EntryPage(
+            entries=page, next=EntryCursor(page[-1].date, page[-1].id) if more else None
+        )
+
+    def entries_by_id(self, entry_ids: frozenset[str]) -> Sequence[TimeEntry]:
+        """The entries with these ids, whatever their project, by id."""
+        e, a = t.entries, t.approvals
+        found: list[TimeEntry] = []
+        ids = sorted(entry_ids)
+        for start in range(0, len(ids), 500):
+            query = (
+                select(*_ENTRY_COLUMNS)
+                .select_from(e.outerjoin(a, a.c.entry_id == e.c.id))
+                .where(e.c.id.in_(ids[start : start + 500]))
+                .order_by(e.c.id)
+            )
+            found.extend(_entry(row) for row in self._rows(query))
+        return found
+
+    # -- budgets and documents -----------------------------------------------------------------
+
+    def budgets(self, scope: Scope) -> Sequence[Budget]:
+        """The budgets of the scope's projects whose type the portal shows, by project and id."""
+        if not scope.budget_types or not scope.project_ids:
+            return []
+        b, p = t.budgets, t.projects
+        query = (
+            select(b)
+            .join(p, p.c.id == b.c.project_id)
+            .where(
+                p.c.client_id == scope.client_id,
+                p.c.id.in_(sorted(scope.project_ids)),
+                b.c.type.in_(sorted(kind.value for kind in scope.budget_types)),
+            )
+            .order_by(b.c.project_id, b.c.id)
+        )
+        return [
+            Budget(
+                id=r.id,
+                project_id=r.project_id,
+                type=BudgetType(r.type),
+                amount=r.amount,
+                used=r.used,
+                currency=r.currency,
+                task=r.task,
+                employee_id=r.employee_id,
+            )
+            for r in self._rows(query)
+        ]
+
+    def invoices(self, scope: Scope) -> Sequence[Invoice]:
+        """The client's invoices the portal shows, newest first."""
+        if not scope.invoices:
+            return []
+        return [
+            Invoice(
+                id=row.id,
+                client_id=row.client_id,
+                number=row.number,
+                date=row.date,
+                amount=row.amount,
+                currency=row.currency,
+                status=DocumentStatus(row.status),
+                project_ids=linked,
+                due_date=row.due_date,
+            )
+            for row, linked in self._documents(scope, t.invoices, t.invoice_projects)
+        ]
+
+    def quotes(self, scope: Scope) -> Sequence[Quote]:
+        """The client's quotes the portal shows, newest first."""
+        if not scope.quotes:
+            return []
+        return [
+            Quote(
+                id=row.id,
+                client_id=row.client_id,
+                number=row.number,
+                date=row.date,
+                amount=row.amount,
+                currency=row.currency,
+                status=DocumentStatus(row.status),
+                project_ids=linked,
+                valid_until=row.valid_until,
+            )
+            for row, linked in self._documents(scope, t.quotes, t.quote_projects)
+        ]
+
+    def _documents(
+        self, scope: Scope, table: sa.Table, links: sa.Table
+    ) -> list[tuple[Row[Any], frozenset[str]]]:
+        conditions: list[sa.ColumnElement[bool]] = [
+            table.c.client_id == scope.client_id,
+            table.c.status.in_(sorted(s.value for s in scope.document_statuses)),
+        ]
+        with translated_errors(self.engine), self.engine.connect() as conn:
+            if scope.documents_scope != "client":
+                visible = self._visible_project_ids(conn, scope)
+                if not visible:
+                    return []
+                on_visible = select(links.c.document_id).where(links.c.project_id.in_(visible))
+                conditions.append(table.c.id.in_(on_visible))
+            rows = list(
+                conn.execute(
+                    select(table).where(*conditions).order_by(table.c.date.desc(), table.c.id)
+                )
+            )
+            linked: dict[str, set[str]] = {}
+            ids = [row.id for row in rows]
+            for start in range(0, len(ids), 500):
+                query = select(links).where(links.c.document_id.in_(ids[start : start + 500]))
+                for link in conn.execute(query):
+                    linked.setdefault(link.document_id, set()).add(link.project_id)
+        return [(row, frozenset(linked.get(row.id, ()))) for row in rows]
+
+    def document_file(self, kind: str, document_id: str) -> DocumentFile | None:
+        """The file stored for the invoice or quote in ``tt_document_files``, or ``None``."""
+        f = t.document_files
+        rows = self._rows(select(f).where(f.c.kind == kind, f.c.document_id == document_id))
+        if not rows:
+            return None
+        row = rows[0]
+        return DocumentFile(filename=row.filename, content_type=row.content_type, data=row.data)
+
+
+_ENTRY_COLUMNS = (
+    *t.entries.c,
+    t.approvals.c.status.label("a_status"),
+    t.approvals.c.workflow.label("a_workflow"),
+    t.approvals.c.version.label("a_version"),
+    t.approvals.c.reason.label("a_reason"),
+)
+
+
+def _entry(row: Row[Any]) -> TimeEntry:
+    if row.a_status is None:
+        approval = _OPEN
+    else:
+        approval = ApprovalState(
+            status=ApprovalStatus(row.a_status),
+            workflow=None if row.a_workflow is None else Workflow(row.a_workflow),
+            version=row.a_version,
+            reason=row.a_reason,
+        )
+    return TimeEntry(
+        id=row.id,
+        project_id=row.project_id,
+        employee_id=row.employee_id,
+        date=row.date,
+        seconds=row.seconds,
+        description=row.description,
+        task=row.task,
+        billable=row.billable,
+        rate=row.rate,
+        cost_rate=row.cost_rate,
+        internal_note=row.internal_note,
+        approval=approval,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_dataset(
+    engine: Engine | str,
+    dataset: Dataset,
+    *,
+    documents: Mapping[tuple[str, str], DocumentFile] | None = None,
+    approvals: bool = True,
+) -> None:
+    """Insert ``dataset`` into the reference schema (creating its tables when missing).
+
+    With ``approvals`` (the default), the entries' approval states other than a fresh OPEN go into
+    the library's ``cp_approvals`` table (which must exist: :func:`~clientportal.sql.upgrade`),
+    without audit events, so the source shows each entry as the dataset has it. ``documents`` maps
+    ``(kind, document_id)`` to its file. Rows go in batches of 5,000 in one transaction; an entry
+    whose project is not in the dataset (or not stored already) raises ``ValueError``.
+    """
+    engine = create_engine(engine) if isinstance(engine, str) else prepare_engine(engine)
+    client_of = {p.id: p.client_id for p in dataset.projects}
+    with translated_errors(engine), engine.execution_options(**{WRITE: True}).begin() as conn:
+        t.reference_metadata.create_all(conn, checkfirst=True)
+        missing = sorted({e.project_id for e in dataset.entries} - client_of.keys())
+        if missing:
+            query = select(t.projects.c.id, t.projects.c.client_id).where(
+                t.projects.c.id.in_(missing)
+            )
+            client_of.update((row.id, row.client_id) for row in conn.execute(query))
+        unknown = sorted({e.project_id for e in dataset.entries} - client_of.keys())
+        if unknown:
+            raise ValueError(
+                f"entries name projects that do not exist: {', '.join(unknown[:10])}: "
+                "add the projects to the dataset"
+            )
+        _insert(conn, t.clients, ({"id": c.id, "name": c.name} for c in dataset.clients))
+        _insert(conn, t.employees, ({"id": e.id, "name": e.name} for e in dataset.employees))
+        _insert(
+            conn,
+            t.contacts,
+            (
+                {
+                    "id": c.id,
+                    "client_id": c.client_id,
+                    "name": c.name,
+                    "email": c.email,
+                    "language": c.language,
+                }
+                for c in dataset.contacts
+            ),
+        )
+        _insert(
+            conn,
+            t.projects,
+            ({"id": p.id, "client_id": p.client_id, "name": p.name} for p in dataset.projects),
+        )
+        _insert(
+            conn,
+            t.project_members,
+            (
+                {"project_id": p.id, "employee_id": member}
+                for p in dataset.projects
+                for member in sorted(p.member_ids)
+            ),
+        )
+        _insert(
+            conn, t.entries, (_entry_values(e, client_of[e.project_id]) for e in dataset.entries)
+        )
+        _insert(conn, t.budgets, (_budget_values(b) for b in dataset.budgets))
+        for table, links, docs, until in (
+            (t.invoices, t.invoice_projects, dataset.invoices, "due_date"),
+            (t.quotes, t.quote_projects, dataset.quotes, "valid_until"),
+        ):
+            _insert(conn, table, (_document_values(d, until) for d in docs))
+            _insert(
+                conn,
+                links,
+                (
+                    {"document_id": d.id, "project_id": p}
+                    for d in docs
+                    for p in sorted(d.project_ids)
+                ),
+            )
+        _insert(
+            conn,
+            t.document_files,
+            (
+                {
+                    "kind": kind,
+                    "document_id": document_id,
+                    "filename": f.filename,
+                    "content_type": f.content_type,
+                    "data": f.data,
+                }
+                for (kind, document_id), f in (documents or {}).items()
+            ),
+        )
+        if approvals:
+            _insert(
+                conn,
+                t.approvals,
+                (
+                    {
+                        "entry_id": e.id,
+                        "status": e.approval.status.value,
+                        "workflow": None
+                        if e.approval.workflow is None
+                        else e.approval.workflow.value,
+                        "version": e.approval.version,
+                        "reason": e.approval.reason,
+                        "updated_at": None,
+                    }
+                    for e in dataset.entries
+                    if e.approval != _OPEN
+                ),
+            )
+
+
+def _insert(conn: Connection, table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert ``rows`` in batches (plain executemany: no RETURNING needed)."""
+    insert = table.insert()
+    for batch in _batches(rows):
+        conn.execute(insert, batch)
+
+
+def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _entry_values(e: TimeEntry, client_id: str) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "client_id": client_id,
+        "project_id": e.project_id,
+        "employee_id": e.employee_id,
+        "date": e.date,
+        "seconds": e.seconds,
+        "description": e.description,
+        "task": e.task,
+        "billable": e.billable,
+        "rate": e.rate,
+        "cost_rate": e.cost_rate,
+        "internal_note": e.internal_note,
+    }
+
+
+def _budget_values(b: Budget) -> dict[str, Any]:
+    return {
+        "id": b.id,
+        "project_id": b.project_id,
+        "type": b.type.value,
+        "amount": b.amount,
+        "used": b.used,
+        "currency": b.currency,
+        "task": b.task,
+        "employee_id": b.employee_id,
+    }
+
+
+def _document_values(d: Invoice | Quote, until: str) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "client_id": d.client_id,
+        "number": d.number,
+        "date": d.date,
+        "amount": d.amount,
+        "currency": d.currency,
+        "status": d.status.value,
+        until: getattr(d, until),
+    }

@@ -1,0 +1,111 @@
+"""The contract kit against the SQL backends: SQLite always, PostgreSQL when one is configured.
+
+PostgreSQL comes from ``CLIENTPORTAL_TEST_POSTGRES_URL`` (``.ci/run`` sets it); each run works in
+its own schema, dropped afterwards. Without the variable those tests skip, except under
+``CI=true``, where a missing database is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from clientportal.model import Dataset
+from clientportal.ports import ApprovalStore, DataSource, Store
+from clientportal.sql import SqlDataSource, SqlStore, create_engine, load_dataset, upgrade
+from clientportal.sql.tables import reference_metadata
+from clientportal.sql.testing import clear_tables, temporary_schema
+from clientportal.testing.contract import DataSourceContract, StoreContract
+
+POSTGRES_VARIABLE = "CLIENTPORTAL_TEST_POSTGRES_URL"
+
+
+def postgres_url() -> str:
+    """The test server's URL; skips (fails under CI=true) when none is configured."""
+    url = os.environ.get(POSTGRES_VARIABLE)
+    if url:
+        return url
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(
+            f"{POSTGRES_VARIABLE} is not set but CI=true: the PostgreSQL tests must run in CI. "
+            f"Set it, e.g. {POSTGRES_VARIABLE}=postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        )
+    pytest.skip(f"no PostgreSQL to test against: set {POSTGRES_VARIABLE} to run these tests")
+
+
+def ready(engine: Engine) -> Engine:
+    upgrade(engine)
+    reference_metadata.create_all(engine)
+    return engine
+
+
+@pytest.fixture(scope="module")
+def sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path: Path = tmp_path_factory.mktemp("sqlite") / "contract.sqlite3"
+    engine = ready(create_engine(f"sqlite:///{path}"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def sqlite_memory() -> Iterator[Engine]:
+    engine = ready(create_engine("sqlite://"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[Engine]:
+    with temporary_schema(postgres_url()) as engine:
+        yield ready(engine)
+
+
+class SqlSourceBase(DataSourceContract):
+    exact_pushdown = True
+    engine: Engine
+
+    def make_store(self) -> ApprovalStore:
+        clear_tables(self.engine)
+        return SqlStore(self.engine)
+
+    def make_source(self, dataset: Dataset, store: ApprovalStore) -> DataSource:
+        load_dataset(self.engine, dataset)
+        return SqlDataSource(self.engine)
+
+
+class SqlStoreBase(StoreContract):
+    engine: Engine
+
+    def make_store(self) -> Store:
+        clear_tables(self.engine, reference=False)
+        return SqlStore(self.engine)
+
+
+class TestSqliteDataSource(SqlSourceBase):
+    @pytest.fixture(autouse=True)
+    def _engine(self, sqlite_memory: Engine) -> None:
+        self.engine = sqlite_memory
+
+
+class TestSqliteStore(SqlStoreBase):
+    @pytest.fixture(autouse=True)
+    def _engine(self, sqlite_file: Engine) -> None:
+        self.engine = sqlite_file
+
+
+class TestPostgresDataSource(SqlSourceBase):
+    max_examples = 50
+
+    @pytest.fixture(autouse=True)
+    def _engine(self, postgres: Engine) -> None:
+        self.engine = postgres
+
+
+class TestPostgresStore(SqlStoreBase):
+    @pytest.fixture(autouse=True)
+    def _engine(self, postgres: Engine) -> None:
+        self.engine = postgres
