@@ -21,6 +21,7 @@ __all__ = [
     "CodeRequired",
     "ConfigError",
     "DataSourceError",
+    "DeliveryError",
     "GenerationMismatch",
     "InvalidCode",
     "InvalidCsrfToken",
@@ -77,6 +78,18 @@ class ConfigError(ClientPortalError, ValueError):
 class DataSourceError(ClientPortalError):
     """A host's ``DataSource`` answered something the port does not allow (a page that does not
     move on, say). The message names the method and what to fix in the implementation."""
+
+
+class DeliveryError(ClientPortalError):
+    """An e-mail could not be delivered now. ``permanent`` when the mail server refused it for
+    good (a 5xx answer to its recipients or content): retrying will not help, so the outbox gives
+    it up at once and keeps the error."""
+
+    permanent: bool
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        self.permanent = permanent
+        super().__init__(message)
 
 
 class AccessDenied(ClientPortalError):
