@@ -7,7 +7,6 @@ its own schema, dropped afterwards. Without the variable those tests skip, excep
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,44 +15,22 @@ from sqlalchemy.engine import Engine
 
 from clientportal.model import Dataset
 from clientportal.ports import ApprovalStore, DataSource, Store
-from clientportal.sql import SqlDataSource, SqlStore, create_engine, load_dataset, upgrade
-from clientportal.sql.tables import reference_metadata
-from clientportal.sql.testing import clear_tables, temporary_schema
+from clientportal.sql import SqlDataSource, SqlStore, create_engine, load_dataset
+from clientportal.sql.testing import clear_tables, postgres_url, ready_for_tests, temporary_schema
 from clientportal.testing.contract import DataSourceContract, StoreContract
-
-POSTGRES_VARIABLE = "CLIENTPORTAL_TEST_POSTGRES_URL"
-
-
-def postgres_url() -> str:
-    """The test server's URL; skips (fails under CI=true) when none is configured."""
-    url = os.environ.get(POSTGRES_VARIABLE)
-    if url:
-        return url
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(
-            f"{POSTGRES_VARIABLE} is not set but CI=true: the PostgreSQL tests must run in CI. "
-            f"Set it, e.g. {POSTGRES_VARIABLE}=postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        )
-    pytest.skip(f"no PostgreSQL to test against: set {POSTGRES_VARIABLE} to run these tests")
-
-
-def ready(engine: Engine) -> Engine:
-    upgrade(engine)
-    reference_metadata.create_all(engine)
-    return engine
 
 
 @pytest.fixture(scope="module")
 def sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     path: Path = tmp_path_factory.mktemp("sqlite") / "contract.sqlite3"
-    engine = ready(create_engine(f"sqlite:///{path}"))
+    engine = ready_for_tests(create_engine(f"sqlite:///{path}"))
     yield engine
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def sqlite_memory() -> Iterator[Engine]:
-    engine = ready(create_engine("sqlite://"))
+    engine = ready_for_tests(create_engine("sqlite://"))
     yield engine
     engine.dispose()
 
@@ -61,7 +38,7 @@ def sqlite_memory() -> Iterator[Engine]:
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[Engine]:
     with temporary_schema(postgres_url()) as engine:
-        yield ready(engine)
+        yield ready_for_tests(engine)
 
 
 class SqlSourceBase(DataSourceContract):

@@ -478,6 +478,13 @@ class MemoryDataSource:
         states = self.store.approval_states(frozenset(e.id for e in entries))
         return [evolve(e, approval=states[e.id]) if e.id in states else e for e in entries]
 
+    def entry_employee_ids(self, scope: Scope) -> frozenset[str]:
+        """Who logged the scope's entries (for the portal's employee filter)."""
+        if not scope.entries:
+            return frozenset()
+        projects = self._visible_project_ids(scope)
+        return frozenset(e.employee_id for e in self._ordered if e.project_id in projects)
+
     def entries_by_id(self, entry_ids: frozenset[str]) -> Sequence[TimeEntry]:
         """The entries with these ids, by id, with their current approval state."""
         return self._overlay([self._entries[i] for i in sorted(entry_ids) if i in self._entries])

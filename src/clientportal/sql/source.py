@@ -160,6 +160,18 @@ class SqlDataSource:
             entries=page, next=EntryCursor(page[-1].date, page[-1].id) if more else None
         )
 
+    def entry_employee_ids(self, scope: Scope) -> frozenset[str]:
+        """Who logged the scope's entries: one ``SELECT DISTINCT`` (for the employee filter)."""
+        if not scope.entries or not scope.project_ids:
+            return frozenset()
+        e = t.entries
+        query = (
+            select(e.c.employee_id)
+            .where(e.c.client_id == scope.client_id, e.c.project_id.in_(sorted(scope.project_ids)))
+            .distinct()
+        )
+        return frozenset(row.employee_id for row in self._rows(query))
+
     def entries_by_id(self, entry_ids: frozenset[str]) -> Sequence[TimeEntry]:
         """The entries with these ids, whatever their project, by id."""
         e, a = t.entries, t.approvals

@@ -22,9 +22,47 @@ from sqlalchemy.engine import URL, Engine, make_url
 from . import tables as t
 from .engine import WRITE, DatabaseUnavailable, create_engine, safe_url, translated_errors
 
-__all__ = ["clear_tables", "schema_name", "temporary_schema"]
+__all__ = [
+    "POSTGRES_VARIABLE",
+    "clear_tables",
+    "postgres_url",
+    "ready_for_tests",
+    "schema_name",
+    "temporary_schema",
+]
+
+#: The environment variable naming the PostgreSQL server the tests may use.
+POSTGRES_VARIABLE = "CLIENTPORTAL_TEST_POSTGRES_URL"
 
 _SCHEMA_SHAPE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def postgres_url(variable: str = POSTGRES_VARIABLE) -> str:  # noqa: RET503 (skip raises)
+    """The PostgreSQL URL in ``variable``, for a pytest test or fixture.
+
+    Without it the test is skipped with a reason, except when ``CI`` is true: there a missing
+    database fails the test, so a CI run can never pass without having tested PostgreSQL.
+    """
+    import pytest
+
+    url = os.environ.get(variable)
+    if url:
+        return url
+    if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
+        pytest.fail(
+            f"{variable} is not set but CI=true: the PostgreSQL tests must run in CI. Set it, "
+            f"e.g. {variable}=postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        )
+    pytest.skip(f"no PostgreSQL to test against: set {variable} to run these tests")
+
+
+def ready_for_tests(engine: Engine) -> Engine:
+    """Create the library's tables (migrations) and the reference schema in ``engine``."""
+    from .migrate import upgrade
+
+    upgrade(engine)
+    t.reference_metadata.create_all(engine)
+    return engine
 
 
 def schema_name(prefix: str = "cp_test") -> str:

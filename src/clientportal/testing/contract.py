@@ -491,6 +491,14 @@ class DataSourceContract:
             assert sorted(source.employees(wanted), key=lambda e: e.id) == sorted(
                 (e for e in world.employees if e.id in wanted), key=lambda e: e.id
             )
+            who = getattr(source, "entry_employee_ids", None)  # optional (pages.EntryEmployees)
+            if who is not None:
+                portal = data.draw(portals(world), label="portal")
+                logged = {e.employee_id for e in portal_view(portal, world).entries}
+                found = frozenset(who(Scope.of(portal)))
+                assert found >= logged, f"entry_employee_ids misses {logged - found}"
+                if self.exact_pushdown:
+                    assert found == logged
             ids = frozenset(e.id for e in world.entries[::2]) | {"e-unknown"}
             got = sorted(source.entries_by_id(ids), key=lambda e: e.id)
             assert [_shown(e) for e in got] == [
