@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 
 import pytest
+from attrs import evolve
 
-from test_service_world import EVA, T0, make_world
+from test_service_world import EVA, T0, dataset, make_world
 
 pytest.importorskip("aiosmtpd", reason="the outbox tests need aiosmtpd (the test extra)")
 
@@ -93,6 +94,24 @@ def test_every_message_arrives_exactly_once_after_the_server_recovers() -> None:
     for m in retried:
         assert m.sent_at == T0 + MINUTE
         assert "451" in (m.last_error or "")
+
+
+def test_a_display_name_with_a_comma_reaches_its_address() -> None:
+    data = dataset()
+    contacts = [evolve(c, name="Jones, Bob") if c.id == "bob" else c for c in data.contacts]
+    w = make_world(data=evolve(data, contacts=contacts))
+    w.service.submit(["w1"], by=EVA)
+    assert sorted(m.recipients for m in w.store.pending()) == [
+        ("anna@acme.example",),
+        ("bob@acme.example",),
+    ]
+    with SmtpServer(Inbox()) as server:
+        report = deliver_outbox(w.store, server.mailer(), clock=ManualClock(T0))
+        assert report.sent == 2
+        rcpts = sorted(r for _, r, _ in server.inbox.received)
+        to_bob = [m for _, r, m in server.inbox.received if r == ("bob@acme.example",)]
+    assert rcpts == [("anna@acme.example",), ("bob@acme.example",)]
+    assert str(to_bob[0]["To"]) == '"Jones, Bob" <bob@acme.example>'
 
 
 def test_retries_back_off_exponentially_keep_the_message_id_and_give_up_with_the_last_error() -> (

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from email.message import EmailMessage
+from email.utils import getaddresses
 from typing import Protocol, runtime_checkable
 
 from attrs import field, frozen
@@ -366,11 +367,17 @@ class OutboxMessage:
     def of(cls, id: str, message: EmailMessage, *, created_at: dt.datetime) -> OutboxMessage:
         """Queue ``message`` (it must have a Message-ID and at least one recipient)."""
         message_id = message["Message-ID"]
+        # The envelope takes bare addresses; a display name may hold a comma ("Jones, Bob").
         recipients = tuple(
-            addr.strip()
-            for header in ("To", "Cc", "Bcc")
-            for addr in str(message.get(header, "")).split(",")
-            if addr.strip()
+            address
+            for _, address in getaddresses(
+                [
+                    str(value)
+                    for header in ("To", "Cc", "Bcc")
+                    for value in message.get_all(header, [])
+                ]
+            )
+            if address
         )
         if not message_id or not recipients:
             raise ValueError("an outbox message needs a Message-ID and at least one recipient")
