@@ -1,23 +1,134 @@
 """The framework-agnostic portal handler: :class:`PortalApp` turns a :class:`Request` into a
-:class:`Response` by calling the :class:`~clientportal.service.PortalService`."""
+:class:`Response` by calling the :class:`~clientportal.service.PortalService`.
+
+It owns the routes (HTML pages, the JSON API, static files), maps every failure to an answer
+that tells nothing it should not (any link that does not open is the same 404 page), and puts
+the security headers on every response. Adapters (:mod:`.wsgi`, :mod:`.asgi`, ``contrib``)
+only translate requests and responses.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
+from ..errors import (
+    AccessDenied,
+    InvalidCsrfToken,
+    NotFound,
+    RateLimited,
+    ValidationError,
+)
+from ..gate import Visit
+from . import access_views, api, views
+from .context import Context
 from .http import DEFAULT_MAX_BODY, Request, Response
+from .openapi import openapi_document
+from .problems import BadRequest, HTTPProblem, PageNotFound
+from .render import Renderer, StaticFiles
+from .routing import Match, Route, Router
+from .security import STATIC_CACHE_CONTROL, content_security_policy, secure_headers
+from .texts import PageText
 from .theme import Theme
 
 if TYPE_CHECKING:
     from ..service import PortalService
 
-__all__ = ["PortalApp"]
+__all__ = ["RETRY_AFTER_SECONDS", "PortalApp", "View"]
+
+logger = logging.getLogger("clientportal.web")
+
+#: A view: a function from the request's :class:`Context` to a :class:`Response`.
+View: TypeAlias = Callable[[Context], Response]
+
+#: What ``Retry-After`` says when failed opens from one address are rate limited.
+RETRY_AFTER_SECONDS = 60
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _static(ctx: Context) -> Response:
+    found = ctx.app.static.get(ctx.params["name"])
+    if found is None:
+        raise PageNotFound()
+    headers = [("Content-Type", found.content_type), ("ETag", f'"{found.digest}"')]
+    if ctx.query.get("v") == found.digest:
+        headers.append(("Cache-Control", STATIC_CACHE_CONTROL))
+    return Response(headers=headers, body=found.data)
+
+
+def _theme_css(ctx: Context) -> Response:
+    headers = [("Content-Type", "text/css; charset=utf-8")]
+    if ctx.query.get("v") == ctx.app.theme_digest:
+        headers.append(("Cache-Control", STATIC_CACHE_CONTROL))
+    return Response(headers=headers, body=ctx.app.theme.stylesheet())
+
+
+def _openapi(ctx: Context) -> Response:
+    return Response.json(openapi_document(ctx.app.router.routes, server_url=ctx.base or "/"))
+
+
+def _redirect_to_overview(ctx: Context) -> Response:
+    return Response.redirect(ctx.url("overview"))
+
+
+def _routes() -> list[Route[View]]:
+    """The portal's routes, HTML first, then the JSON API."""
+    p = "/portal/{portal_id}"
+    a = "/api/portals/{portal_id}"
+    html: list[tuple[str, str, View, str]] = [
+        ("GET", "/l/{token}", access_views.open_link, "open"),
+        ("GET", p, views.overview, "overview"),
+        ("GET", p + "/hours", views.hours, "hours"),
+        ("GET", p + "/hours.csv", views.hours_csv, "hours_csv"),
+        ("GET", p + "/invoices", views.documents, "invoices"),
+        ("GET", p + "/invoices/{document_id}", views.document_file, "invoice_file"),
+        ("GET", p + "/quotes", views.documents, "quotes"),
+        ("GET", p + "/quotes/{document_id}", views.document_file, "quote_file"),
+        ("GET", p + "/approvals", views.approvals, "approvals"),
+        ("POST", p + "/approvals", views.decide, "decide"),
+        ("GET", p + "/code", access_views.code_page, "code"),
+        ("POST", p + "/code", access_views.verify_code, "verify_code"),
+        ("POST", p + "/code/send", access_views.send_code, "send_code"),
+        ("POST", p + "/sign-out", access_views.sign_out, "sign_out"),
+        ("GET", "/static/{name}", _static, "static"),
+        ("GET", "/theme.css", _theme_css, "theme"),
+    ]
+    json_api: list[tuple[str, str, View, str]] = [
+        ("GET", "/api/openapi.json", _openapi, "api_openapi"),
+        ("GET", a, api.api_overview, "api_overview"),
+        ("GET", a + "/session", api.api_session, "api_session"),
+        ("GET", a + "/hours", api.api_hours, "api_hours"),
+        ("GET", a + "/hours/totals", api.api_totals, "api_totals"),
+        ("GET", a + "/hours.csv", api.api_hours_csv, "api_hours_csv"),
+        ("GET", a + "/invoices", api.api_documents, "api_invoices"),
+        ("GET", a + "/invoices/{document_id}/file", api.api_document_file, "api_invoice_file"),
+        ("GET", a + "/quotes", api.api_documents, "api_quotes"),
+        ("GET", a + "/quotes/{document_id}/file", api.api_document_file, "api_quote_file"),
+        ("GET", a + "/approvals", api.api_approvals, "api_approvals"),
+        ("POST", a + "/approvals", api.api_decide, "api_decide"),
+    ]
+    return [Route(m, pattern, view, name) for m, pattern, view, name in html] + [
+        Route(m, pattern, view, name, api=True) for m, pattern, view, name in json_api
+    ]
 
 
 class PortalApp:
-    """The portal on the web: HTML pages, the JSON API and static files of ``service``."""
+    """The portal on the web: HTML pages, the JSON API and static files of ``service``.
+
+    ``prefix`` is the path the portal lives under (``"/portal"``), on top of wherever a server
+    mounts it (``SCRIPT_NAME``, ``root_path``). ``theme`` sets the name, logo and accent colour;
+    ``template_dirs`` are searched for templates before the built-in ones. ``max_body`` caps
+    request bodies (bigger ones answer 400), ``page_size`` is the number of hours per HTML page.
+    ``secure_cookies`` forces the cookies' ``Secure`` flag on or off (default: on for https
+    requests; set it to ``True`` behind a proxy that terminates TLS).
+
+    Links open at ``/l/{token}`` and also at the service's ``MailSettings.link_path``, and
+    ``MailSettings.portal_path`` leads to the overview, so the e-mails' URLs work as they are.
+    """
 
     def __init__(
         self,
@@ -30,6 +141,19 @@ class PortalApp:
         page_size: int = 50,
         secure_cookies: bool | None = None,
     ) -> None:
+        problems = []
+        if prefix and (not prefix.startswith("/") or "//" in prefix or "{" in prefix):
+            problems.append(f"prefix must be a path such as '/portal', got {prefix!r}")
+        if theme is not None and not isinstance(theme, Theme):
+            problems.append(f"theme must be a clientportal.web.Theme, got {type(theme).__name__}")
+        if not isinstance(max_body, int) or max_body < 1024:
+            problems.append(f"max_body must be at least 1024 bytes, got {max_body!r}")
+        if not isinstance(page_size, int) or not 1 <= page_size <= 1000:
+            problems.append(f"page_size must be from 1 to 1000, got {page_size!r}")
+        if problems:
+            from ..errors import ConfigError
+
+            raise ConfigError(problems, subject="the portal web app")
         self.service = service
         self.prefix = prefix.rstrip("/")
         self.theme = Theme() if theme is None else theme
@@ -37,7 +161,202 @@ class PortalApp:
         self.max_body = max_body
         self.page_size = page_size
         self.secure_cookies = secure_cookies
+        self.renderer = Renderer(self.template_dirs)
+        self.static = StaticFiles()
+        self.csp = content_security_policy(self.theme)
+        self.theme_digest = hashlib.sha256(self.theme.stylesheet().encode()).hexdigest()[:12]
+        self.router: Router[View] = Router(_routes())
+        self._mail_routes()
+
+    def __repr__(self) -> str:
+        return f"PortalApp({self.service!r}, prefix={self.prefix!r})"
+
+    def _mail_routes(self) -> None:
+        """Routes for the URLs the service's e-mails contain, when they differ from ours."""
+        mail = getattr(self.service, "mail", None)
+        link_path = getattr(mail, "link_path", "/l/{token}")
+        portal_path = getattr(mail, "portal_path", "/portal/{portal_id}")
+        if link_path != "/l/{token}":
+            self.router.add(Route("GET", link_path, access_views.open_link, "open_mail"))
+        if portal_path != "/portal/{portal_id}":
+            self.router.add(Route("GET", portal_path, _redirect_to_overview, "portal_mail"))
+
+    @property
+    def company(self) -> str:
+        """Who runs the portal, for texts such as "Your reason is sent to ...": the theme's
+        name, else the sender name of the service's e-mails."""
+        mail = getattr(self.service, "mail", None)
+        return self.theme.name or getattr(mail, "sender_name", "") or ""
+
+    @property
+    def routes(self) -> tuple[Route[View], ...]:
+        """Every route, HTML and API, in matching order."""
+        return self.router.routes
+
+    # -- handling ----------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
-        """Answer one request."""
-        return Response.text("not found", status=404)
+        """Answer one request. Never raises: failures become their error page (or JSON)."""
+        ctx: Context | None = None
+        try:
+            ctx, response = self._dispatch(request)
+        except Exception:
+            logger.exception("the portal failed on %s %s", request.method, request.path)
+            response = self._failure(request, ctx)
+        return self._finish(request, response)
+
+    def _dispatch(self, request: Request) -> tuple[Context | None, Response]:
+        path = self._inner_path(request.path)
+        if path is None:
+            return None, self._problem(request, None, PageNotFound())
+        found = self.router.match(request.method, path)
+        if not isinstance(found, Match):
+            if found:
+                response = self._problem(
+                    request, None, _MethodNotAllowed(f"use {', '.join(found)} here")
+                )
+                response.headers.set("Allow", ", ".join(found))
+                return None, response
+            return None, self._problem(request, None, PageNotFound())
+        ctx = Context(self, request, found.route, found.params)
+        try:
+            if request.body_too_large and request.method in _BODY_METHODS:
+                raise BadRequest(f"the request body is larger than {self.max_body} bytes")
+            return ctx, found.route.view(ctx)
+        except HTTPProblem as problem:
+            return ctx, self._problem(request, ctx, problem)
+        except RateLimited:
+            response = self._problem(request, ctx, _TooMany("too many failed attempts"))
+            response.headers.set("Retry-After", str(RETRY_AFTER_SECONDS))
+            return ctx, response
+        except InvalidCsrfToken:
+            return ctx, self._problem(request, ctx, _FormExpired())
+        except (AccessDenied, NotFound):
+            return ctx, self._problem(request, ctx, PageNotFound())
+        except ValidationError as invalid:
+            bad = BadRequest(str(invalid).split("\n")[0])
+            return ctx, self._problem(request, ctx, bad, errors=invalid.errors)
+
+    def _inner_path(self, path: str) -> str | None:
+        if not self.prefix:
+            return path or "/"
+        if path == self.prefix or path.startswith(self.prefix + "/"):
+            return path[len(self.prefix) :] or "/"
+        return None
+
+    def _finish(self, request: Request, response: Response) -> Response:
+        cacheable = response.headers.get("Cache-Control") == STATIC_CACHE_CONTROL
+        secure_headers(response, self.csp, cacheable=cacheable)
+        if not response.streaming:
+            assert isinstance(response.body, bytes | bytearray)
+            response.headers.set("Content-Length", str(len(response.body)))
+        return response
+
+    # -- errors ------------------------------------------------------------------------------------
+
+    def _is_api(self, request: Request, ctx: Context | None) -> bool:
+        if ctx is not None:
+            return ctx.route.api
+        path = self._inner_path(request.path) or ""
+        return path == "/api" or path.startswith("/api/")
+
+    def _problem(
+        self,
+        request: Request,
+        ctx: Context | None,
+        problem: HTTPProblem,
+        *,
+        errors: Sequence[str] = (),
+    ) -> Response:
+        if self._is_api(request, ctx):
+            message = "not found" if isinstance(problem, PageNotFound) else problem.message
+            response = api.json_response(
+                api.ErrorBody(api.ApiError(problem.code, message, tuple(errors))),
+                status=problem.status,
+            )
+            return response
+        if ctx is None:
+            route: Route[View] = self.router.named("overview")
+            ctx = Context(self, request, route, {})
+        return self._page(ctx, problem, errors)
+
+    def _page(self, ctx: Context, problem: HTTPProblem, errors: Sequence[str]) -> Response:
+        t = ctx.text
+        detail: tuple[str, ...]
+        if isinstance(problem, PageNotFound):
+            title, message, detail = t("link_invalid_title"), t("link_invalid_body"), ()
+        elif isinstance(problem, _TooMany):
+            title, message, detail = t("too_many_title"), t("too_many_body"), ()
+        elif isinstance(problem, _FormExpired):
+            title, message, detail = t("error_title"), t("form_expired"), ()
+        elif isinstance(problem, BadRequest | _MethodNotAllowed):
+            title, message, detail = t("bad_request_title"), problem.message, tuple(errors)
+        else:
+            title, message, detail = t("error_title"), problem.message, ()
+        return ctx.render(
+            "message.html",
+            status=problem.status,
+            title=title,
+            message=message,
+            detail=detail,
+        )
+
+    def _failure(self, request: Request, ctx: Context | None) -> Response:
+        """The answer to an unexpected error: a plain 500 that tells nothing."""
+        company = self.company or "…"
+        if self._is_api(request, ctx):
+            body = api.ErrorBody(api.ApiError("error", "the portal failed; try again later"))
+            return api.json_response(body, status=500)
+        try:
+            route: Route[View] = self.router.named("overview")
+            plain = Context(self, request, route, {})
+            t = plain.text
+            return plain.render(
+                "message.html",
+                status=500,
+                title=t("error_title"),
+                message=t("error_body", company=company),
+                detail=(),
+            )
+        except Exception:
+            logger.exception("the error page failed too")
+            return Response.text("The portal failed; try again later.", status=500)
+
+    # -- pages -------------------------------------------------------------------------------------
+
+    def navigation(self, ctx: Context, visit: Visit) -> list[tuple[str, str, str]]:
+        """The portal's menu: ``(route name, label, url)`` of the sections it shows."""
+        settings = visit.portal.settings
+        scope = self.service.reader.scope(visit.portal)
+        t: PageText = ctx.text
+        items = [("overview", t("overview"), ctx.url("overview"))]
+        if scope.entries:
+            items.append(("hours", t("hours"), ctx.url("hours")))
+        if scope.approval:
+            items.append(("approvals", t("approvals"), ctx.url("approvals")))
+        if settings.show_invoices:
+            items.append(("invoices", t("invoices"), ctx.url("invoices")))
+        if settings.show_quotes:
+            items.append(("quotes", t("quotes"), ctx.url("quotes")))
+        return items
+
+
+class _TooMany(HTTPProblem):
+    status = 429
+    code = "rate_limited"
+
+
+class _FormExpired(HTTPProblem):
+    status = 403
+    code = "csrf"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the CSRF token is missing or wrong: reload the page (HTML) or send the session's "
+            "csrf_token in the X-CSRF-Token header (API)"
+        )
+
+
+class _MethodNotAllowed(HTTPProblem):
+    status = 405
+    code = "method_not_allowed"

@@ -373,4 +373,8 @@ class Response:
     @classmethod
     def redirect(cls, location: str, *, status: int = 303) -> Response:
         """A redirect to ``location`` (``303 See Other`` by default: the browser then GETs it)."""
-        return cls(status=status, headers=[("Location", location)], body=b"")
+        return cls(
+            status=status,
+            headers=[("Location", location), ("Content-Type", "text/plain; charset=utf-8")],
+            body=b"",
+        )

@@ -1,0 +1,163 @@
+"""The HTML views of getting in: opening a link, the one-time code page, signing out.
+
+Opening a link exchanges its token for a session cookie and redirects to the portal's clean
+URL, so the token stays out of the browser's history and of every Referer. Any link that does
+not open (unknown, forged, expired, revoked, switched off) answers the same 404 page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from ..errors import (
+    AccessDenied,
+    CodeAttemptsExceeded,
+    CodeExpired,
+    InvalidCode,
+    RateLimited,
+)
+from .context import CSRF_FIELD, Context
+from .http import Response
+from .problems import PageNotFound
+from .security import pending_cookie_name, session_cookie_name
+
+__all__ = ["code_page", "open_link", "send_code", "sign_out", "verify_code"]
+
+_MAX_CODE_INPUT = 64
+
+
+def open_link(ctx: Context) -> Response:
+    """``GET /l/{token}``: open a link, set the cookie, redirect to a URL without the token."""
+    opening = ctx.service.open_link(ctx.params["token"], client=ctx.client)
+    portal_id = opening.portal.id
+    if opening.session is None:
+        assert opening.pending is not None
+        response = Response.redirect(ctx.url("code", portal_id=portal_id))
+        response.set_cookie(
+            pending_cookie_name(portal_id),
+            opening.pending,
+            path=ctx.cookie_path,
+            max_age=int(ctx.service.gate.policy.pending_lifetime.total_seconds()),
+            secure=ctx.secure,
+        )
+        return response
+    response = Response.redirect(ctx.url("overview", portal_id=portal_id))
+    ctx.set_session(response, portal_id, opening.session.value, opening.session.max_age)
+    return response
+
+
+def _pending(ctx: Context) -> str:
+    """The pending cookie of the URL's portal, checked; the 404 page when it is not good."""
+    portal_id = ctx.portal_id
+    value = ctx.request.cookies.get(pending_cookie_name(portal_id))
+    if not value:
+        raise PageNotFound()
+    gate = ctx.service.gate
+    try:
+        claim = gate.codec.read_pending(value, now=ctx.service.clock.now())
+    except AccessDenied:
+        raise PageNotFound() from None
+    link = ctx.service.store.get_link(claim.link_id)
+    if link is None or link.portal_id != portal_id:
+        raise PageNotFound()
+    return value
+
+
+def _pending_csrf_subject(pending: str) -> str:
+    return "pending:" + hashlib.sha256(pending.encode("utf-8")).hexdigest()
+
+
+def _check_pending_csrf(ctx: Context, pending: str) -> None:
+    ctx.service.gate.codec.check_csrf(
+        _pending_csrf_subject(pending), ctx.form.get(CSRF_FIELD) or ""
+    )
+
+
+def _masked_email(ctx: Context, pending: str) -> str:
+    """The contact's address with most of its name hidden (``r***@lumen.example``)."""
+    claim = ctx.service.gate.codec.read_pending(pending, now=ctx.service.clock.now())
+    link = ctx.service.store.get_link(claim.link_id)
+    portal = ctx.service.store.get_portal(ctx.portal_id)
+    if link is None or link.contact_id is None or portal is None:
+        return "…"
+    for contact in ctx.service.data.contacts(portal.client_id):
+        if contact.id == link.contact_id:
+            name, _, domain = contact.email.partition("@")
+            return f"{name[:1]}***@{domain}"
+    return "…"
+
+
+def _code_page(
+    ctx: Context, pending: str, *, status: int = 200, error: str | None = None
+) -> Response:
+    portal = ctx.service.store.get_portal(ctx.portal_id)
+    if portal is None:
+        raise PageNotFound()
+    from .texts import PageText
+
+    text = PageText(portal.language)
+    minutes = int(ctx.service.gate.policy.code_lifetime.total_seconds() // 60)
+    return ctx.render(
+        "code.html",
+        status=status,
+        text=text,
+        portal_name=portal.name,
+        email=_masked_email(ctx, pending),
+        code_csrf=ctx.service.gate.codec.csrf_token(_pending_csrf_subject(pending)),
+        sent=ctx.query.get("sent") == "1",
+        minutes=minutes,
+        error=error,
+    )
+
+
+def code_page(ctx: Context) -> Response:
+    """``GET /portal/{portal_id}/code``: ask for a one-time code, and enter it."""
+    return _code_page(ctx, _pending(ctx))
+
+
+def send_code(ctx: Context) -> Response:
+    """``POST /portal/{portal_id}/code/send``: e-mail a new one-time code to the link's contact."""
+    pending = _pending(ctx)
+    _check_pending_csrf(ctx, pending)
+    try:
+        ctx.service.request_code(pending, client=ctx.client)
+    except RateLimited:
+        return _code_page(ctx, pending, status=429, error="code_too_many")
+    return Response.redirect(ctx.url("code", query=[("sent", "1")]))
+
+
+def verify_code(ctx: Context) -> Response:
+    """``POST /portal/{portal_id}/code``: exchange the one-time code for a session."""
+    pending = _pending(ctx)
+    _check_pending_csrf(ctx, pending)
+    code = (ctx.form.get("code") or "")[:_MAX_CODE_INPUT]
+    try:
+        grant = ctx.service.verify_code(pending, code, client=ctx.client)
+    except (CodeAttemptsExceeded, RateLimited):
+        return _code_page(ctx, pending, status=429, error="code_too_many")
+    except (InvalidCode, CodeExpired):
+        return _code_page(ctx, pending, status=400, error="code_invalid")
+    response = Response.redirect(ctx.url("overview"))
+    ctx.set_session(response, grant.portal.id, grant.value, grant.max_age)
+    return response
+
+
+def sign_out(ctx: Context) -> Response:
+    """``POST /portal/{portal_id}/sign-out``: forget this portal's session in this browser."""
+    visit = ctx.visit
+    ctx.check_csrf(ctx.form.get(CSRF_FIELD) or "")
+    from .texts import PageText
+
+    response = ctx.render(
+        "message.html",
+        text=PageText(visit.portal.language),
+        title=visit.portal.name,
+        message=PageText(visit.portal.language)("signed_out"),
+        portal=None,
+        csrf_token=None,
+        nav=(),
+    )
+    response.delete_cookie(
+        session_cookie_name(visit.portal.id), path=ctx.cookie_path, secure=ctx.secure
+    )
+    return response

@@ -1,0 +1,287 @@
+"""The OpenAPI 3.1 document of the JSON API, built from the router's API routes.
+
+Each API route has an :class:`Endpoint` here (summary, query parameters, request and response
+types); the schemas are derived from the attrs classes of the wire format, so the document
+cannot drift from what the API sends. A test checks that every API route is described and every
+described operation is routed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from attrs import frozen
+
+from .. import __version__
+from ..decisions import DecisionResult
+from ..model import ApprovalStatus
+from ..pages import Overview, Totals
+from .api import DecisionRequest, ErrorBody, HoursList, InvoiceList, QuoteList, SessionInfo
+from .routing import Route
+
+__all__ = ["ENDPOINTS", "Endpoint", "openapi_document", "schema_of"]
+
+_FILTERS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("project", "Only hours of these projects (repeat the parameter for several).", {}),
+    ("employee", "Only hours of these employees (repeat for several).", {}),
+    ("from", "Only hours on or after this date.", {"format": "date"}),
+    ("to", "Only hours on or before this date.", {"format": "date"}),
+    (
+        "status",
+        "Only hours in these approval statuses (repeat for several).",
+        {"enum": [s.name for s in ApprovalStatus]},
+    ),
+)
+_PAGING: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("after", "The `next` cursor of the previous page.", {}),
+    ("limit", "Page size, 1 to 1000 (default 100).", {"type": "integer"}),
+)
+
+
+@frozen
+class Endpoint:
+    """How one API route is described: what it answers, what it takes."""
+
+    summary: str
+    response: type | None = None
+    media_type: str = "application/json"
+    request: type | None = None
+    query: tuple[tuple[str, str, dict[str, Any]], ...] = ()
+    csrf: bool = False
+    session: bool = True
+
+
+#: The description of every API route, by route name.
+ENDPOINTS: Mapping[str, Endpoint] = {
+    "api_openapi": Endpoint(
+        "This document.", response=None, media_type="application/json", session=False
+    ),
+    "api_session": Endpoint("The session and its CSRF token.", response=SessionInfo),
+    "api_overview": Endpoint(
+        "Projects, budgets, invoices, quotes and the employee filter.", response=Overview
+    ),
+    "api_hours": Endpoint(
+        "One page of hours, newest first.", response=HoursList, query=_FILTERS + _PAGING
+    ),
+    "api_totals": Endpoint(
+        "Totals of every hour that matches the filters.", response=Totals, query=_FILTERS
+    ),
+    "api_hours_csv": Endpoint(
+        "The hours that match the filters as CSV (streamed).",
+        media_type="text/csv",
+        query=_FILTERS,
+    ),
+    "api_invoices": Endpoint("The portal's invoices.", response=InvoiceList),
+    "api_invoice_file": Endpoint("Download an invoice.", media_type="application/octet-stream"),
+    "api_quotes": Endpoint("The portal's quotes.", response=QuoteList),
+    "api_quote_file": Endpoint("Download a quote.", media_type="application/octet-stream"),
+    "api_approvals": Endpoint(
+        "One page of the hours awaiting the client's decision.",
+        response=HoursList,
+        query=_FILTERS[:4] + _PAGING,
+    ),
+    "api_decide": Endpoint(
+        "Approve or reject hours (send the CSRF token in X-CSRF-Token).",
+        response=DecisionResult,
+        request=DecisionRequest,
+        csrf=True,
+    ),
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Schemas from attrs classes
+
+
+def _is_optional(tp: Any) -> bool:
+    return typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in (
+        typing.get_args(tp)
+    )
+
+
+def _type_schema(tp: Any, refs: dict[str, type]) -> dict[str, Any]:
+    if _is_optional(tp):
+        (inner,) = (a for a in typing.get_args(tp) if a is not type(None))
+        return {"anyOf": [_type_schema(inner, refs), {"type": "null"}]}
+    origin = typing.get_origin(tp)
+    if origin in (tuple, frozenset):
+        args = [a for a in typing.get_args(tp) if a is not Ellipsis]
+        items = _type_schema(args[0], refs) if args else {}
+        schema: dict[str, Any] = {"type": "array", "items": items}
+        if origin is frozenset:
+            schema["uniqueItems"] = True
+        return schema
+    if tp is str:
+        return {"type": "string"}
+    if tp is bool:
+        return {"type": "boolean"}
+    if tp is int:
+        return {"type": "integer"}
+    if tp is Decimal:
+        return {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "a decimal"}
+    if tp is dt.datetime:
+        return {"type": "string", "format": "date-time"}
+    if tp is dt.date:
+        return {"type": "string", "format": "date"}
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        refs[tp.__name__] = tp
+        return {"$ref": f"#/components/schemas/{tp.__name__}"}
+    if isinstance(tp, type) and attrs.has(tp):
+        refs[tp.__name__] = tp
+        return {"$ref": f"#/components/schemas/{tp.__name__}"}
+    raise TypeError(f"no JSON schema for {tp!r}")
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def schema_of(cls: Any, refs: dict[str, type]) -> dict[str, Any]:
+    """The JSON schema of an attrs class or enum of the wire format (nested types go to
+    ``refs``)."""
+    doc = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+    if issubclass(cls, enum.Enum):
+        return {"type": "string", "enum": list(cls.__members__), "description": doc}
+    hints = _hints(cls)
+    properties = {}
+    required = []
+    for a in attrs.fields(cls):
+        properties[a.alias] = _type_schema(hints[a.name], refs)
+        required.append(a.alias)
+    return {
+        "type": "object",
+        "description": doc,
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+def _request_schema(cls: Any, refs: dict[str, type]) -> dict[str, Any]:
+    """A request body's schema: fields with defaults are optional."""
+    schema = schema_of(cls, refs)
+    schema["required"] = [a.alias for a in attrs.fields(cls) if a.default is attrs.NOTHING]
+    return schema
+
+
+# --------------------------------------------------------------------------------------------------
+# The document
+
+
+def _parameter(name: str, where: str, description: str, extra: Mapping[str, Any]) -> dict[str, Any]:
+    schema = {"type": "string", **extra}
+    if where == "query" and name in ("project", "employee", "status"):
+        schema = {"type": "array", "items": schema}
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+
+
+def _operation(route: Route[Any], endpoint: Endpoint, refs: dict[str, type]) -> dict[str, Any]:
+    parameters = [
+        _parameter(p, "path", f"The {p.replace('_', ' ')}.", {}) for p in route.params
+    ] + [_parameter(n, "query", d, x) for n, d, x in endpoint.query]
+    if endpoint.csrf:
+        parameters.append(
+            _parameter("X-CSRF-Token", "header", "The session's CSRF token.", {})
+            | {"required": True}
+        )
+    if endpoint.response is not None:
+        content: dict[str, Any] = {"schema": _type_schema(endpoint.response, refs)}
+    elif endpoint.media_type == "application/json":
+        content = {"schema": {"type": "object"}}
+    else:
+        content = {"schema": {"type": "string", "contentMediaType": endpoint.media_type}}
+    responses: dict[str, Any] = {
+        "200": {"description": endpoint.summary, "content": {endpoint.media_type: content}},
+    }
+    if endpoint.session:
+        responses["400"] = _error("Malformed input (ids, dates, cursors, body).")
+        responses["404"] = _error("No such portal, or no valid session for it.")
+    if endpoint.csrf:
+        responses["403"] = _error("Missing or wrong CSRF token, or a shared link deciding.")
+    operation: dict[str, Any] = {
+        "operationId": route.name,
+        "summary": endpoint.summary,
+        "parameters": parameters,
+        "responses": responses,
+    }
+    if endpoint.session:
+        operation["security"] = [{"session": []}]
+    if endpoint.request is not None:
+        refs[endpoint.request.__name__] = endpoint.request
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{endpoint.request.__name__}"}
+                }
+            },
+        }
+    return operation
+
+
+def openapi_document(routes: Iterable[Route[Any]], *, server_url: str = "") -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the API ``routes`` (served at ``/api/openapi.json``)."""
+    refs: dict[str, type] = {"ErrorBody": ErrorBody}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        if not route.api:
+            continue
+        endpoint = ENDPOINTS[route.name]
+        paths.setdefault(route.pattern, {})[route.method.lower()] = _operation(
+            route, endpoint, refs
+        )
+    schemas: dict[str, Any] = {}
+    requests = {e.request for e in ENDPOINTS.values() if e.request is not None}
+    while len(schemas) < len(refs):
+        for name, cls in sorted(refs.items()):
+            if name not in schemas:
+                schemas[name] = (
+                    _request_schema(cls, refs) if cls in requests else schema_of(cls, refs)
+                )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "clientportal API",
+            "version": __version__,
+            "description": (
+                "The client portal's JSON API. Open the portal's link in the browser first: "
+                "it sets the session cookie the API uses. Every POST sends the session's CSRF "
+                "token (GET /api/portals/{portal_id}/session) in the X-CSRF-Token header."
+            ),
+        },
+        "servers": [{"url": server_url or "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": {name: schemas[name] for name in sorted(schemas)},
+            "securitySchemes": {
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "cp_session_<portal key>",
+                    "description": "The portal's session cookie, set by opening a link.",
+                }
+            },
+        },
+    }
