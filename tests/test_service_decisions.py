@@ -30,6 +30,7 @@ from clientportal.service import PortalService
 from clientportal.workflow import Action, Actor, Party
 from test_service_world import (
     EVA,
+    MAIL,
     MAX,
     acme_portal,
     dataset,
@@ -150,6 +151,21 @@ def test_client_approves_in_bulk_and_the_company_is_told() -> None:
     assert history[-1].actor == Actor(Party.CLIENT, "anna")
     awaiting = w.service.awaiting_approval(anna)
     assert [e.id for e in awaiting.entries] == ["w5", "w6", "w4"]
+
+
+def test_a_notice_about_many_entries_lists_the_first_and_counts_them_all() -> None:
+    w = make_world(extra_entries=40, mail=evolve(MAIL, listed_entries=5))
+    ids = [e.id for e in w.service.hours(acme_portal(), EntryQuery(limit=1000)).entries]
+    ids.remove("w7")
+    w.service.submit(ids, by=MAX)
+    before = {m.id for m in w.store.pending()}
+    result = w.service.client_approve(visit_as(w.service, "anna"), ids)
+    assert len(result.applied) == len(ids) > 5
+    [notice] = mails_of([m for m in w.store.pending() if m.id not in before])
+    text = text_of(notice)
+    assert f"approved {len(ids)} time entries" in str(notice["Subject"])
+    assert f"Showing 1–5 of {len(ids)}" in text
+    assert text.count(", 2026") == 5  # five dated rows
 
 
 def mails_of(messages: Sequence[OutboxMessage]) -> list[EmailMessage]:

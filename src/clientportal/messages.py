@@ -43,6 +43,7 @@ from .i18n import (
     format_date,
     format_date_range,
     format_duration,
+    format_number,
     negotiate_locale,
     translator,
 )
@@ -293,10 +294,13 @@ def entries_rejected(
     locale: LocaleLike,
     template: MailTemplate | None = None,
     message_id: str | None = None,
+    max_rows: int | None = None,
 ) -> Mail:
     """Tell the company that ``contact`` rejected ``entries``, and the ``reason`` they gave.
 
-    Written in the company's ``locale``; replies go to the contact.
+    Written in the company's ``locale``; replies go to the contact. ``max_rows`` lists only the
+    first (oldest) entries in the table, with a note how many there are (count and total cover
+    all); ``None`` lists every entry.
     """
     if not reason.strip():
         raise ValueError("a rejection needs the reason the contact gave")
@@ -314,6 +318,7 @@ def entries_rejected(
         locale=locale,
         template=template,
         message_id=message_id,
+        max_rows=max_rows,
     )
 
 
@@ -330,8 +335,10 @@ def entries_approved(
     locale: LocaleLike,
     template: MailTemplate | None = None,
     message_id: str | None = None,
+    max_rows: int | None = None,
 ) -> Mail:
-    """Tell the company that ``contact`` approved ``entries``, in the company's ``locale``."""
+    """Tell the company that ``contact`` approved ``entries``, in the company's ``locale``
+    (``max_rows`` as for :func:`entries_rejected`)."""
     return _decision(
         MailKind.ENTRIES_APPROVED,
         portal=portal,
@@ -346,6 +353,7 @@ def entries_approved(
         locale=locale,
         template=template,
         message_id=message_id,
+        max_rows=max_rows,
     )
 
 
@@ -430,16 +438,19 @@ def _decision(
     locale: LocaleLike,
     template: MailTemplate | None,
     message_id: str | None,
+    max_rows: int | None = None,
 ) -> Mail:
     if not entries:
         raise ValueError(f"a {kind.value} e-mail needs at least one entry")
+    if max_rows is not None and max_rows < 1:
+        raise ValueError(f"max_rows must be at least 1 (or None for every entry), got {max_rows}")
     if not recipients:
         raise ValueError(f"a {kind.value} e-mail needs at least one recipient at the company")
     t = translator(locale)
     hours = _hours(t)
     project_names = _names(projects)
     employee_names = _names(employees)
-    ordered = sorted(entries, key=lambda e: (e.date, e.id))
+    ordered = sorted(entries, key=lambda e: (e.date, e.id))[:max_rows]
     rows = tuple(
         EntryRow(
             date=format_date(e.date, t.locale),
@@ -517,6 +528,14 @@ def _decision(
             ),
             table,
         ]
+    if len(rows) < n:
+        shown = t.label(
+            "showing",
+            first=format_number(1, t.locale),
+            last=format_number(len(rows), t.locale),
+            total=format_number(n, t.locale),
+        )
+        blocks.insert(blocks.index(table) + 1, _Note(shown))
     blocks.append(_Note(t.gettext("This message was sent automatically by the client portal.")))
     values: dict[str, TemplateValue] = {
         **_common_values(t, sender, portal, contact),

@@ -105,7 +105,8 @@ class MailSettings:
     ``base_url`` is where the web layer is mounted: a link's URL is ``base_url + link_path`` and
     the portal's own page (linked from approval requests) ``base_url + portal_path``.
     ``templates`` are the company's own wordings
-    (:class:`~clientportal.mail_templates.MailTemplate`).
+    (:class:`~clientportal.mail_templates.MailTemplate`). A notice about a decision on many entries
+    lists the first ``listed_entries`` of them (its counts and totals cover all).
     """
 
     sender_name: str = field(validator=cv.non_empty_text)
@@ -121,6 +122,7 @@ class MailSettings:
         converter=cv.to_tuple,
         validator=v.deep_iterable(v.instance_of(MailTemplate)),
     )
+    listed_entries: int = field(default=200, validator=[v.instance_of(int), v.ge(1)])
 
     def link_url(self, token: str) -> str:
         """The URL that opens a link: what to send the contact."""
@@ -228,6 +230,7 @@ def decision_message(
             now=now,
             locale=language,
             template=template,
+            max_rows=settings.listed_entries,
         )
     else:
         mail = entries_rejected(
@@ -242,6 +245,7 @@ def decision_message(
             now=now,
             locale=language,
             template=template,
+            max_rows=settings.listed_entries,
         )
     return _queued(mail, now)
 
