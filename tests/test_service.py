@@ -18,9 +18,12 @@ from clientportal import (
     ApprovalStatus,
     Budget,
     BudgetType,
+    Client,
     ConfigError,
+    Contact,
     Dataset,
     DocumentStatus,
+    Employee,
     Invoice,
     ManualClock,
     MemoryDataSource,
@@ -95,13 +98,13 @@ class LeakySource:
         self.data = data
         self.entry_calls = 0
 
-    def client(self, client_id: str) -> object:
+    def client(self, client_id: str) -> Client | None:
         return self.inner.client(client_id)
 
-    def contacts(self, client_id: str) -> Sequence[object]:
+    def contacts(self, client_id: str) -> Sequence[Contact]:
         return self.data.contacts  # everyone's contacts
 
-    def employees(self, employee_ids: frozenset[str]) -> Sequence[object]:
+    def employees(self, employee_ids: frozenset[str]) -> Sequence[Employee]:
         return self.data.employees  # everyone
 
     def projects(self, scope: Scope) -> Sequence[Project]:
@@ -182,7 +185,7 @@ def test_last_gate_a_leaky_source_shows_nothing_more(data: st.DataObject) -> Non
 
 def test_last_gate_filters_other_clients_entries_of_a_leaky_source() -> None:
     data = dataset()
-    w = make_world(source=LeakySource(data))  # type: ignore[arg-type]
+    w = make_world(source=LeakySource(data))
     page = w.service.hours(acme_portal(), EntryQuery(limit=1000))
     ids = [e.id for e in page.entries]
     assert ids == [e.id for e in portal_view(acme_portal(), data, EXTERNAL).entries]

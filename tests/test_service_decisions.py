@@ -49,15 +49,14 @@ def visit_as(service: PortalService, contact_id: str | None, portal_id: str = "a
 
 def mails(store: MemoryStore) -> list[EmailMessage]:
     return [
-        email.message_from_bytes(m.message, policy=email.policy.default)  # type: ignore[misc]
-        for m in store.pending()
+        email.message_from_bytes(m.message, policy=email.policy.default) for m in store.pending()
     ]
 
 
 def text_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
-    return str(part.get_content())  # type: ignore[attr-defined]
+    return str(part.get_content())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -169,10 +168,7 @@ def test_a_notice_about_many_entries_lists_the_first_and_counts_them_all() -> No
 
 
 def mails_of(messages: Sequence[OutboxMessage]) -> list[EmailMessage]:
-    return [
-        email.message_from_bytes(m.message, policy=email.policy.default)  # type: ignore[misc]
-        for m in messages
-    ]
+    return [email.message_from_bytes(m.message, policy=email.policy.default) for m in messages]
 
 
 def test_client_rejects_with_a_reason_that_reaches_the_company() -> None:

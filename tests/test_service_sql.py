@@ -19,6 +19,7 @@ from clientportal.ports import EntryQuery
 from clientportal.service import PortalService
 from clientportal.smtp import deliver_outbox
 from clientportal.sql import SqlDataSource, SqlStore, create_engine, load_dataset, upgrade
+from clientportal.visibility import PortalEntry
 from clientportal.workflow import Action
 
 
@@ -50,7 +51,7 @@ def test_sql_pages_equal_portal_view(service: PortalService) -> None:
         view.projects, view.budgets, view.invoices, view.quotes,
     )  # fmt: skip
     assert overview.employees == view.employees
-    entries = []
+    entries: list[PortalEntry] = []
     query: EntryQuery | None = EntryQuery(limit=40)
     while query is not None:
         page = service.hours(portal, query)
