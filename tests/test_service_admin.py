@@ -69,6 +69,10 @@ def test_create_portal_refuses_a_taken_id_and_malformed_fields() -> None:
         w.service.create_portal(id="acme-web", client_id="acme", name="Again")
     with pytest.raises(ConfigError, match="name must not be empty"):
         w.service.create_portal(client_id="acme", name="  ")
+    with pytest.raises(ConfigError, match="single string 'web'"):
+        w.service.create_portal(client_id="acme", name="Acme", project_ids="web")
+    with pytest.raises(ConfigError, match="single string 'anna'"):
+        w.service.update_portal("acme-web", contact_ids="anna")
     with pytest.raises(ConfigError, match="client 'nobody' does not exist"):
         w.service.create_portal(client_id="nobody", name="Nobody")
 

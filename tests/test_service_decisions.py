@@ -240,6 +240,8 @@ def test_the_client_may_only_approve_or_reject() -> None:
         w.service.client_approve(anna, [])
     with pytest.raises(ValidationError, match="single string"):
         w.service.client_approve(anna, "w1")
+    with pytest.raises(ValidationError, match=r"versions\['w1'\]: must be a whole number"):
+        w.service.client_approve(anna, ["w1"], versions={"w1": "3"})  # type: ignore[dict-item]
 
 
 # --------------------------------------------------------------------------------------------------

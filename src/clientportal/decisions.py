@@ -225,10 +225,10 @@ class Decider:
                 ],
                 summary=f"cannot {action.name.lower()} entries",
             )
+        seen = _versions(versions)
         entries = self._read(ids, portal)
         outcomes: dict[str, EntryOutcome] = {}
         planned: list[Planned] = []
-        seen = versions or {}
         for entry_id in ids:
             entry = entries.get(entry_id)
             if entry is None:
@@ -423,6 +423,24 @@ def _unique_ids(entry_ids: Iterable[str]) -> tuple[str, ...]:
             summary="cannot decide",
         )
     return ids
+
+
+def _versions(versions: Mapping[str, int] | None) -> Mapping[str, int]:
+    if versions is None:
+        return {}
+    if not isinstance(versions, Mapping):
+        raise ValidationError(
+            [f"versions: must map entry ids to the versions seen, got {type(versions).__name__}"],
+            summary="cannot decide",
+        )
+    bad = [
+        f"versions[{k!r}]: must be a whole number >= 0 (the entry's version), got {v!r}"
+        for k, v in versions.items()
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0
+    ]
+    if bad:
+        raise ValidationError(bad, summary="cannot decide")
+    return versions
 
 
 def _unique_contacts(contacts: Iterable[Contact]) -> tuple[Contact, ...]:

@@ -397,8 +397,8 @@ class PortalService:
                 name=name,
                 language=language,
                 settings=PortalSettings() if settings is None else settings,
-                project_ids=frozenset(project_ids),
-                contact_ids=frozenset(contact_ids),
+                project_ids=project_ids,
+                contact_ids=contact_ids,
                 created_at=self._now(),
             )
         except (TypeError, ValueError) as error:
