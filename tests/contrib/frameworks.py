@@ -183,8 +183,9 @@ class AsgiClient:
     """A minimal cookie-keeping client that calls any ASGI app (plain, FastAPI, Starlette)
     directly, one event loop per request, as a server would."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, root_path: str = "") -> None:
         self._app = app
+        self._root_path = root_path
         self._cookies: dict[str, str] = {}
 
     def request(
@@ -197,7 +198,9 @@ class AsgiClient:
             headers.append(("content-length", str(len(body))))
         if self._cookies:
             headers.append(("cookie", "; ".join(f"{k}={v}" for k, v in self._cookies.items())))
-        status, answer_headers, chunks = call_asgi(self._app, method, path, headers, body)
+        status, answer_headers, chunks = call_asgi(
+            self._app, method, path, headers, body, root_path=self._root_path
+        )
         for name, value in answer_headers:
             if name.lower() == "set-cookie":
                 pair, *attributes = value.split(";")
@@ -210,9 +213,19 @@ class AsgiClient:
 
 
 def call_asgi(
-    app: Any, method: str, target: str, headers: list[tuple[str, str]], body: bytes = b""
+    app: Any,
+    method: str,
+    target: str,
+    headers: list[tuple[str, str]],
+    body: bytes = b"",
+    *,
+    root_path: str = "",
 ) -> tuple[int, list[tuple[str, str]], list[bytes]]:
-    """Call an ASGI app once: its status, headers and the body messages' chunks."""
+    """Call an ASGI app once: its status, headers and the body messages' chunks.
+
+    ``target`` is the full path; ``root_path`` is where a server says the app is mounted (a
+    prefix of ``target``, as uvicorn's ``--root-path`` gives it).
+    """
     path, _, query = target.partition("?")
     sent: list[dict[str, Any]] = []
     pending = [{"type": "http.request", "body": body, "more_body": False}]
@@ -234,7 +247,7 @@ def call_asgi(
         "scheme": "http",
         "path": unquote(path),
         "raw_path": path.encode(),
-        "root_path": "",
+        "root_path": root_path,
         "query_string": query.encode(),
         "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
         "client": ("127.0.0.1", 50000),
