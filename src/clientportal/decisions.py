@@ -226,50 +226,46 @@ class Decider:
                 summary=f"cannot {action.name.lower()} entries",
             )
         seen = _versions(versions)
-        entries = self._read(ids, portal)
+        where = f"in portal {portal.id!r}" if portal is not None else "in the DataSource"
         outcomes: dict[str, EntryOutcome] = {}
         planned: list[Planned] = []
+        entries = self._read(ids, portal)
         for entry_id in ids:
             entry = entries.get(entry_id)
             if entry is None:
-                where = f"in portal {portal.id!r}" if portal is not None else "in the DataSource"
-                outcomes[entry_id] = EntryOutcome(
-                    entry_id, Outcome.NOT_FOUND, why=f"there is no entry {entry_id!r} {where}"
+                why = f"there is no entry {entry_id!r} {where}"
+                outcomes[entry_id] = EntryOutcome(entry_id, Outcome.NOT_FOUND, why=why)
+            elif seen.get(entry_id, entry.approval.version) != entry.approval.version:
+                why = (
+                    f"the entry is at version {entry.approval.version}, the decision was made on "
+                    f"version {seen[entry_id]}: look at it again"
                 )
-                continue
-            saw = seen.get(entry_id)
-            if saw is not None and saw != entry.approval.version:
-                outcomes[entry_id] = EntryOutcome(
-                    entry_id,
-                    Outcome.CHANGED_MEANWHILE,
-                    why=f"the entry is at version {entry.approval.version}, the decision was "
-                    f"made on version {saw}: look at it again",
-                )
-                continue
-            try:
-                transition = self.machine.apply(
-                    entry.approval, action, actor, at=now, reason=reason, owner=entry.employee_id
-                )
-            except TransitionNotAllowed as refused:
-                outcomes[entry_id] = EntryOutcome(entry_id, Outcome.NOT_ALLOWED, why=str(refused))
-                continue
-            planned.append(Planned(entry, transition))
+                outcomes[entry_id] = EntryOutcome(entry_id, Outcome.CHANGED_MEANWHILE, why=why)
+            else:
+                try:
+                    transition = self.machine.apply(
+                        entry.approval,
+                        action,
+                        actor,
+                        at=now,
+                        reason=reason,
+                        owner=entry.employee_id,
+                    )
+                except TransitionNotAllowed as refused:
+                    why = str(refused)
+                    outcomes[entry_id] = EntryOutcome(entry_id, Outcome.NOT_ALLOWED, why=why)
+                else:
+                    planned.append(Planned(entry, transition))
 
         audiences = self._audiences(planned)
         submitted_by = self._name_of(actor)
 
+        told = contact if action in (Action.APPROVE, Action.REJECT) else None
+
         def outbox_for(batch: Sequence[Planned]) -> list[OutboxMessage]:
             messages = self._approval_requests(batch, audiences, submitted_by, now)
-            if (
-                portal is not None
-                and contact is not None
-                and action
-                in (
-                    Action.APPROVE,
-                    Action.REJECT,
-                )
-            ):
-                notice = self._company_notice(portal, contact, batch, action, reason, now)
+            if portal is not None and told is not None:
+                notice = self._company_notice(portal, told, batch, action, reason, now)
                 if notice is not None:
                     messages.append(notice)
             return messages
