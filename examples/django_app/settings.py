@@ -1,0 +1,25 @@
+"""Settings of the example Django project, in one file.
+
+The portal needs no Django app of its own (no models, no migrations): only a URL pattern.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+#: Where the site is served; serve.py sets it to the address it listens on.
+BASE_URL = os.environ.get("EXAMPLE_BASE_URL", "http://127.0.0.1:8000")
+
+DEBUG = False
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(32)
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ROOT_URLCONF = "urls"
+INSTALLED_APPS: list[str] = []
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+USE_TZ = True
