@@ -58,6 +58,9 @@ from test_service_world import (
 # --------------------------------------------------------------------------------------------------
 # Helpers
 
+#: The profile's number of examples (1000 in CI), at most 300: each example builds a service.
+EXAMPLES = min(settings().max_examples, 300)
+
 
 def all_pages(service: PortalService, viewer: Portal, query: EntryQuery) -> list[PortalEntry]:
     entries: list[PortalEntry] = []
@@ -155,7 +158,7 @@ def test_overview_content_for_acme() -> None:
     assert overview.shows_hours
 
 
-@settings(max_examples=150)
+@settings(max_examples=EXAMPLES)
 @given(data=st.data())
 def test_v1_v12_service_equals_portal_view_for_adversarial_worlds(data: st.DataObject) -> None:
     world = data.draw(worlds())
@@ -169,7 +172,7 @@ def test_v1_v12_service_equals_portal_view_for_adversarial_worlds(data: st.DataO
     assert_overview_is_the_view(service, portal, world, policy)
 
 
-@settings(max_examples=100)
+@settings(max_examples=EXAMPLES)
 @given(data=st.data())
 def test_last_gate_a_leaky_source_shows_nothing_more(data: st.DataObject) -> None:
     world = data.draw(worlds())
