@@ -1,4 +1,4 @@
-"""Fixtures for the web tests: a small company, a service over memory backends, and an in-process
+"""Helpers of the web tests: a small company, a service over memory backends, and an in-process
 WSGI client with a cookie jar (real WSGI round trips, checked by ``wsgiref.validate``)."""
 
 from __future__ import annotations
@@ -7,15 +7,12 @@ import datetime as dt
 import io
 import json as jsonlib
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 from wsgiref.validate import validator
 
-import pytest
 from attrs import define, field
 
 from clientportal import (
@@ -45,10 +42,8 @@ from clientportal.gate import AccessGate
 from clientportal.notify import MailSettings
 from clientportal.ports import DocumentFile
 from clientportal.service import PortalService
-from clientportal.web import PortalApp, make_wsgi_app
+from clientportal.web import PortalApp
 from clientportal.web.http import Headers
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 T0 = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
 SECRET = "web-tests-secret-key-0123456789abcdef"
@@ -131,7 +126,7 @@ def dataset(extra_entries: int = 0) -> Dataset:
                 DocumentStatus.SENT,
                 {"web"},
                 dt.date(2026, 3, 1),
-            ),  # fmt: skip
+            ),
             Invoice(
                 "i2",
                 "acme",
@@ -140,7 +135,7 @@ def dataset(extra_entries: int = 0) -> Dataset:
                 Decimal(10),
                 "EUR",
                 DocumentStatus.DRAFT,
-            ),  # fmt: skip
+            ),
             Invoice(
                 "i3",
                 "globex",
@@ -149,7 +144,7 @@ def dataset(extra_entries: int = 0) -> Dataset:
                 Decimal(99),
                 "EUR",
                 DocumentStatus.SENT,
-            ),  # fmt: skip
+            ),
         ],
         quotes=[
             Quote(
@@ -161,7 +156,7 @@ def dataset(extra_entries: int = 0) -> Dataset:
                 "EUR",
                 DocumentStatus.SENT,
                 {"app"},
-            ),  # fmt: skip
+            ),
         ],
     )
 
@@ -209,17 +204,32 @@ def make_world(extra_entries: int = 0, *, limiter_capacity: int = 1000) -> World
     gate = AccessGate(store, SECRET, log=store, clock=clock, client_limiter=limiter)
     service = PortalService(data, store, mail=MAIL, gate=gate, clock=clock, policy=EXTERNAL)
     service.create_portal(
-        id="acme-en", client_id="acme", name="Acme portal", project_ids=["web", "app"],
-        contact_ids=["anna", "bob"], language="en", settings=FULL,
-    )  # fmt: skip
+        id="acme-en",
+        client_id="acme",
+        name="Acme portal",
+        project_ids=["web", "app"],
+        contact_ids=["anna", "bob"],
+        language="en",
+        settings=FULL,
+    )
     service.create_portal(
-        id="acme-nl", client_id="acme", name="Acme portaal", project_ids=["web"],
-        contact_ids=["anna"], language="nl", settings=FULL,
-    )  # fmt: skip
+        id="acme-nl",
+        client_id="acme",
+        name="Acme portaal",
+        project_ids=["web"],
+        contact_ids=["anna"],
+        language="nl",
+        settings=FULL,
+    )
     service.create_portal(
-        id="acme-code", client_id="acme", name="Acme secure", project_ids=["web"],
-        contact_ids=["anna"], language="en", settings=PortalSettings(),
-    )  # fmt: skip
+        id="acme-code",
+        client_id="acme",
+        name="Acme secure",
+        project_ids=["web"],
+        contact_ids=["anna"],
+        language="en",
+        settings=PortalSettings(),
+    )
     service.set_access_mode("acme-code", AccessMode.LINK_AND_CODE)
     return World(clock, store, data, service, limiter)
 
@@ -281,7 +291,7 @@ class WsgiClient:
     def _store(self, set_cookie: str) -> None:
         parts = [p.strip() for p in set_cookie.split(";")]
         name, _, value = parts[0].partition("=")
-        attrs = {p.split("=", 1)[0].lower(): (p.split("=", 1) + [""])[1] for p in parts[1:]}
+        attrs = {p.split("=", 1)[0].lower(): [*p.split("=", 1), ""][1] for p in parts[1:]}
         path = attrs.get("path", "/")
         if attrs.get("max-age") == "0":
             self.jar.pop((name, path), None)
@@ -316,7 +326,7 @@ class WsgiClient:
         environ: dict[str, Any] = {
             "REQUEST_METHOD": method,
             "SCRIPT_NAME": self.script_name,
-            "PATH_INFO": path[len(self.script_name) :].encode("utf-8").decode("latin-1"),
+            "PATH_INFO": unquote(path[len(self.script_name) :]).encode().decode("latin-1"),
             "QUERY_STRING": parts.query,
             "SERVER_NAME": "portal.test",
             "SERVER_PORT": "443" if self.scheme == "https" else "80",
@@ -379,16 +389,6 @@ def csrf_of(page: Result) -> str:
     found = CSRF_INPUT.search(page.text)
     assert found, "no CSRF token on the page"
     return found.group(1)
-
-
-@pytest.fixture
-def world() -> World:
-    return make_world()
-
-
-@pytest.fixture
-def client(world: World) -> WsgiClient:
-    return WsgiClient(make_wsgi_app(world.service))
 
 
 def open_portal(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from http import HTTPStatus
-from http.cookies import CookieError, SimpleCookie
 from typing import IO, Any, Final
 from urllib.parse import parse_qsl
 
@@ -232,24 +231,21 @@ class Request:
 
     @property
     def cookies(self) -> dict[str, str]:
-        """The request's cookies by name (a malformed ``Cookie`` header gives none)."""
+        """The request's cookies by name; the first of a repeated name wins (browsers send the
+        most specific path first). Parsed leniently: a malformed cookie of some other app on
+        the same site never hides the portal's own."""
         raw = "; ".join(self.headers.get_all("cookie"))
         if not raw or len(raw) > _MAX_COOKIE_HEADER:
             return {}
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(raw)
-        except CookieError:
-            return self._lenient_cookies(raw)
-        return {name: morsel.value for name, morsel in jar.items()}
-
-    @staticmethod
-    def _lenient_cookies(raw: str) -> dict[str, str]:
         found: dict[str, str] = {}
         for part in raw.split(";"):
             name, sep, value = part.strip().partition("=")
+            name = name.strip()
             if sep and name and name not in found:
-                found[name] = value.strip().strip('"')
+                value = value.strip()
+                if len(value) >= 2 and value[0] == value[-1] == '"':
+                    value = value[1:-1]
+                found[name] = value
         return found
 
     @property

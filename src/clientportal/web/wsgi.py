@@ -45,14 +45,15 @@ def request_from_environ(environ: dict[str, Any], *, max_body: int = DEFAULT_MAX
         headers.add("Content-Length", str(environ["CONTENT_LENGTH"]))
     too_large = False
     body = b""
+    length: int | None
     try:
-        length: int | None = int(environ.get("CONTENT_LENGTH") or 0)
+        length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
     except ValueError:
-        length = None
-    if length is not None and length < 0:
-        length = None
+        length = 0
+    if not length and environ.get("wsgi.input_terminated"):
+        length = None  # a chunked body the server has delimited: read it up to the limit
     stream = environ.get("wsgi.input")
-    if stream is not None and (length is None or length > 0):
+    if stream is not None and length != 0:
         try:
             body = read_limited(stream, length, max_body)
         except BodyTooLarge:

@@ -1,0 +1,291 @@
+"""Getting in on the web: opening links, the cookie, the clean URL, the one 404 page for every
+link that does not open, rate limits, one-time codes, signing out, several portals at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import re
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from webtools import T0, World, WsgiClient, csrf_of, make_world, open_portal
+
+from clientportal.web import make_wsgi_app
+from clientportal.web.security import pending_cookie_name, session_cookie_name
+
+ACCEPT = {"Accept-Language": "en"}
+
+
+def test_opening_a_link_sets_the_session_cookie_and_redirects_to_a_clean_url(
+    world: World, client: WsgiClient
+) -> None:
+    token = world.link()
+    opened = client.get(f"/l/{token}")
+    assert opened.status == 303
+    assert opened.location == "/portal/acme-en"
+    assert token not in (opened.location or "")
+    (cookie,) = opened.headers.get_all("Set-Cookie")
+    name = session_cookie_name("acme-en")
+    assert cookie.startswith(f"{name}=")
+    assert "; HttpOnly" in cookie
+    assert "; SameSite=Lax" in cookie
+    assert "; Path=/;" in cookie
+    assert "Secure" not in cookie
+    assert "Max-Age=2592000" in cookie  # the gate's 30-day session
+    page = client.get(opened.location or "")
+    assert page.status == 200
+    assert token not in page.text
+    assert "Acme portal" in page.text
+
+
+def test_the_cookie_is_secure_over_https_and_when_forced(world: World) -> None:
+    https = WsgiClient(make_wsgi_app(world.service), scheme="https")
+    cookie = https.get(f"/l/{world.link()}").headers["Set-Cookie"]
+    assert "; Secure" in cookie
+    forced = WsgiClient(make_wsgi_app(world.service, secure_cookies=True))
+    assert "; Secure" in forced.get(f"/l/{world.link()}").headers["Set-Cookie"]
+
+
+def test_the_cookie_path_is_the_mount(world: World) -> None:
+    mounted = WsgiClient(make_wsgi_app(world.service, prefix="/cp"), script_name="/host")
+    opened = mounted.get(f"/host/cp/l/{world.link()}")
+    assert opened.location == "/host/cp/portal/acme-en"
+    assert "; Path=/host/cp;" in opened.headers["Set-Cookie"]
+    assert mounted.get(opened.location or "").status == 200
+
+
+def _not_found(client: WsgiClient, url: str) -> tuple[int, str, list[tuple[str, str]]]:
+    result = client.get(url, headers=ACCEPT)
+    return result.status, result.text, sorted(result.headers.items())
+
+
+def test_unknown_expired_revoked_and_forged_links_all_answer_the_same_404(world: World) -> None:
+    client = WsgiClient(make_wsgi_app(world.service))
+    expiring = world.link(expires_at=T0 + dt.timedelta(hours=1))
+    revoked = world.service.issue_link("acme-en", "bob")
+    world.service.revoke_link(revoked.link.id)
+    old = world.service.issue_link("acme-nl", "anna")
+    world.service.regenerate_link(old.link.id)
+    superseded = world.link("acme-code", "anna")
+    world.service.revoke_all("acme-code")
+    forged = URLSafeTimedSerializer("another-key-0123456789abcdef", salt="clientportal.link").dumps(
+        [revoked.link.id, 0, "x" * 22]
+    )
+    world.clock.advance(dt.timedelta(hours=2))
+    answers = {
+        name: _not_found(client, f"/l/{token}")
+        for name, token in {
+            "unknown": "nonsense",
+            "garbage": "a.b.c" * 100,
+            "unicode": "%E2%98%83",
+            "expired": expiring,
+            "revoked": revoked.token,
+            "regenerated": old.token,
+            "superseded": superseded,
+            "forged": forged,
+        }.items()
+    }
+    answers["no session"] = _not_found(client, "/portal/acme-en")
+    answers["unknown portal"] = _not_found(client, "/portal/nope/hours")
+    answers["unknown page"] = _not_found(client, "/nothing/here")
+    first = answers["unknown"]
+    assert first[0] == 404
+    assert "This link has expired or is unknown" in first[1]
+    for name, answer in answers.items():
+        assert answer == first, name
+
+
+def test_a_switched_off_portal_answers_the_same_404(world: World, client: WsgiClient) -> None:
+    token = world.link()
+    baseline = _not_found(client, "/l/unknown-token")
+    world.service.update_portal("acme-en", active=False)
+    assert _not_found(client, f"/l/{token}") == baseline
+
+
+def test_revoking_the_link_ends_the_session(world: World, client: WsgiClient) -> None:
+    issued = world.service.issue_link("acme-en", "bob")
+    assert client.get(f"/l/{issued.token}", follow=True).status == 200
+    world.service.revoke_link(issued.link.id)
+    gone = client.get("/portal/acme-en", headers=ACCEPT)
+    assert gone.status == 404
+    assert gone.text == client.get("/l/whatever", headers=ACCEPT).text
+
+
+def test_failed_opens_are_rate_limited_per_address_with_429() -> None:
+    world = make_world(limiter_capacity=3)
+    app = make_wsgi_app(world.service)
+    attacker = WsgiClient(app, remote_addr="198.51.100.7")
+    statuses = [attacker.get(f"/l/guess-{i}").status for i in range(3)]
+    assert statuses == [404, 404, 404]
+    limited = attacker.get("/l/guess-4", headers=ACCEPT)
+    assert limited.status == 429
+    assert limited.headers["Retry-After"] == "60"
+    assert "Too many attempts" in limited.text
+    # No oracle: a good link from the limited address is refused the same way.
+    assert attacker.get(f"/l/{world.link()}").status == 429
+    # Somebody else is not affected.
+    other = WsgiClient(app, remote_addr="192.0.2.1")
+    assert other.get(f"/l/{world.link()}").status == 303
+
+
+def test_a_session_opens_only_its_own_portal(world: World, client: WsgiClient) -> None:
+    open_portal(client, world, "acme-en", "bob")
+    assert client.get("/portal/acme-nl").status == 404
+    assert client.get("/api/portals/acme-nl").status == 404
+
+
+def test_several_portals_open_side_by_side_in_one_browser(world: World) -> None:
+    browser = WsgiClient(make_wsgi_app(world.service))
+    en = world.service.issue_link("acme-en", "bob")
+    nl = world.service.issue_link("acme-nl", "anna")
+    assert browser.get(f"/l/{en.token}").status == 303
+    assert browser.get(f"/l/{nl.token}").status == 303
+    names = {name for name, _ in browser.jar}
+    assert names == {session_cookie_name("acme-en"), session_cookie_name("acme-nl")}
+    english = browser.get("/portal/acme-en")
+    dutch = browser.get("/portal/acme-nl")
+    assert english.status == dutch.status == 200
+    assert '<html lang="en">' in english.text
+    assert '<html lang="nl">' in dutch.text
+    assert "Overzicht" in dutch.text
+    # Ending one portal's link leaves the other open.
+    world.service.revoke_link(en.link.id)
+    assert browser.get("/portal/acme-en").status == 404
+    assert browser.get("/portal/acme-nl").status == 200
+
+
+def test_the_e_mails_link_and_portal_urls_work_as_they_are(world: World) -> None:
+    browser = WsgiClient(make_wsgi_app(world.service))
+    url = world.service.link_url(world.link())
+    path = url.removeprefix(world.service.mail.base_url)
+    assert path.startswith("/open/")
+    opened = browser.get(path)
+    assert opened.status == 303
+    portal_url = world.service.mail.portal_url("acme-en").removeprefix(world.service.mail.base_url)
+    assert browser.get(portal_url).status == 200
+
+
+def test_a_shared_link_shows_the_portal_but_cannot_decide(world: World) -> None:
+    browser = WsgiClient(make_wsgi_app(world.service))
+    open_portal(browser, world, "acme-en", None)
+    page = browser.get("/portal/acme-en/approvals")
+    assert page.status == 200
+    assert "This link is shared" in page.text
+    refused = browser.post(
+        "/portal/acme-en/approvals",
+        data={"csrf_token": csrf_of(page), "action": "approve", "entry": "1:p1"},
+    )
+    assert refused.status == 403
+    assert "This link is shared" in refused.text
+    assert not world.store.history("p1")
+
+
+def test_signing_out_forgets_the_session(world: World, client: WsgiClient) -> None:
+    page = open_portal(client, world)
+    out = client.post("/portal/acme-en/sign-out", data={"csrf_token": csrf_of(page)})
+    assert out.status == 200
+    assert "You have signed out" in out.text
+    assert "Max-Age=0" in out.headers["Set-Cookie"]
+    assert client.jar == {}
+    assert client.get("/portal/acme-en").status == 404
+
+
+# --------------------------------------------------------------------------------------------------
+# One-time codes
+
+
+def _code_in_outbox(world: World) -> str:
+    (message,) = [m for m in world.store.pending() if b"anna@acme.example" in m.message]
+    parsed = email.message_from_bytes(message.message)
+    text = "".join(
+        part.get_payload(decode=True).decode()  # type: ignore[union-attr]
+        for part in parsed.walk()
+        if part.get_content_type() == "text/plain"
+    )
+    found = re.search(r"\b(\d{3} ?\d{3})\b", text)
+    assert found, text
+    return found.group(1).replace(" ", "")
+
+
+def test_a_portal_with_codes_asks_for_the_code_before_opening(world: World) -> None:
+    browser = WsgiClient(make_wsgi_app(world.service))
+    opened = browser.get(f"/l/{world.link('acme-code', 'anna')}")
+    assert opened.status == 303
+    assert opened.location == "/portal/acme-code/code"
+    assert "HttpOnly" in opened.headers["Set-Cookie"]
+    assert {name for name, _ in browser.jar} == {pending_cookie_name("acme-code")}
+    assert browser.get("/portal/acme-code").status == 404
+
+    page = browser.get("/portal/acme-code/code")
+    assert page.status == 200
+    assert "a***@acme.example" in page.text
+    assert "anna@acme.example" not in page.text
+    assert browser.post("/portal/acme-code/code/send", data={}).status == 403
+    assert not world.store.pending()
+    sent = browser.post("/portal/acme-code/code/send", data={"csrf_token": csrf_of(page)})
+    assert sent.status == 303
+    assert sent.location == "/portal/acme-code/code?sent=1"
+    code = _code_in_outbox(world)
+    page = browser.get(sent.location or "")
+    assert "A new code is on its way" in page.text
+
+    wrong = "000000" if code != "000000" else "111111"
+    refused = browser.post(
+        "/portal/acme-code/code", data={"csrf_token": csrf_of(page), "code": wrong}
+    )
+    assert refused.status == 400
+    assert "This code is not correct" in refused.text
+    admitted = browser.post(
+        "/portal/acme-code/code", data={"csrf_token": csrf_of(page), "code": code}
+    )
+    assert admitted.status == 303
+    assert admitted.location == "/portal/acme-code"
+    assert {name for name, _ in browser.jar} == {session_cookie_name("acme-code")}
+    assert browser.get("/portal/acme-code").status == 200
+    # The code works once.
+    assert browser.get("/portal/acme-code/code").status == 404
+
+
+def test_too_many_wrong_codes_answer_429(world: World) -> None:
+    browser = WsgiClient(make_wsgi_app(world.service))
+    browser.get(f"/l/{world.link('acme-code', 'anna')}")
+    page = browser.get("/portal/acme-code/code")
+    token = csrf_of(page)
+    browser.post("/portal/acme-code/code/send", data={"csrf_token": token})
+    code = _code_in_outbox(world)
+    wrong = "000000" if code != "000000" else "111111"
+    statuses = [
+        browser.post("/portal/acme-code/code", data={"csrf_token": token, "code": wrong}).status
+        for _ in range(6)
+    ]
+    assert statuses[:5] == [400] * 5
+    assert statuses[5] == 429
+    last = browser.post("/portal/acme-code/code", data={"csrf_token": token, "code": code})
+    assert last.status == 429
+    assert "Too many attempts" in last.text
+
+
+def test_code_pages_without_a_pending_cookie_are_the_404_page(world: World) -> None:
+    browser = WsgiClient(make_wsgi_app(world.service))
+    baseline = _not_found(browser, "/l/unknown")
+    assert _not_found(browser, "/portal/acme-code/code") == baseline
+    browser.jar[(pending_cookie_name("acme-code"), "/")] = ("forged.value.here", False)
+    assert _not_found(browser, "/portal/acme-code/code") == baseline
+    # A pending value of one portal does not serve another.
+    browser.get(f"/l/{world.link('acme-code', 'anna')}")
+    value = browser.jar[(pending_cookie_name("acme-code"), "/")]
+    browser.jar[(pending_cookie_name("acme-en"), "/")] = value
+    assert _not_found(browser, "/portal/acme-en/code") == baseline
+
+
+@pytest.mark.parametrize("path", ["/portal/acme-code/code", "/portal/acme-code/code/send"])
+def test_code_forms_need_the_pending_csrf_token(world: World, path: str) -> None:
+    browser = WsgiClient(make_wsgi_app(world.service))
+    browser.get(f"/l/{world.link('acme-code', 'anna')}")
+    other = WsgiClient(make_wsgi_app(world.service))
+    other.get(f"/l/{world.link('acme-code', 'anna')}")
+    foreign = csrf_of(other.get("/portal/acme-code/code"))
+    for data in ({}, {"csrf_token": "x" * 27}, {"csrf_token": foreign}):
+        assert browser.post(path, data={**data, "code": "123456"}).status == 403
+    assert not world.store.pending()

@@ -1,0 +1,303 @@
+"""The HTML pages: overview (projects, weekly chart, budgets, documents), hours (filters, keyset
+pages, CSV), invoices and quotes with downloads, approvals (per entry, select all, reject with a
+reason, statuses), each in the portal's language and showing only what the portal shows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from html import unescape
+
+import pytest
+from webtools import World, WsgiClient, csrf_of, make_world, open_portal
+
+from clientportal import PortalSettings
+from clientportal.web import make_wsgi_app
+
+ROWS = re.compile(r"<tr>\s*(?:<td class=\"select\">.*?</td>\s*)?<td data-label=", re.DOTALL)
+
+
+def rows(html: str) -> int:
+    """How many entry rows a page's tables have."""
+    return len(ROWS.findall(html))
+
+
+def test_overview_shows_projects_chart_budgets_and_documents(
+    world: World, client: WsgiClient
+) -> None:
+    page = open_portal(client, world)
+    html = page.text
+    assert page.status == 200
+    assert "Website" in html
+    assert "App" in html
+    assert "ERP" not in html
+    assert "Globex" not in html
+    # The chart: an inline SVG with 12 weekly bars, and a table for screen readers.
+    chart = html[
+        html.index('<svg class="week-chart"') : html.index("</svg>", html.index("week-chart"))
+    ]
+    assert chart.count('<rect class="bar"') == 12
+    assert "Week of Mar 16, 2026: 7.5 hours" in html
+    assert "<script>" not in html
+    # Budgets: hours and fee budgets with bars; the fee budget is over; total costs never shown.
+    assert "Total hours" in html
+    assert "25 hours of 100 hours" in html
+    assert re.search(r'class="budget over".*?Over budget', html, re.DOTALL)
+    assert html.count("Over budget") == 1
+    assert "Total costs" not in html
+    assert 'width="100"' in html  # the over-budget bar is full, not wider
+    # Documents: the client's own sent invoice and quote, never a draft or another client's.
+    assert "INV-2026-001" in html
+    assert "€1,234.50" in html
+    assert "INV-2026-000" not in html
+    assert "GLX-1" not in html
+    assert "Q-7" in html
+    assert "4 time entries" in html
+
+
+def test_overview_without_hours_budgets_or_documents(world: World) -> None:
+    world.service.update_portal(
+        "acme-en", settings=PortalSettings(show_hours=False, show_budget=False)
+    )
+    client = WsgiClient(make_wsgi_app(world.service))
+    html = open_portal(client, world).text
+    assert "week-chart" not in html
+    assert "Budgets" not in html
+    assert "INV-2026-001" not in html
+    nav = html[html.index("<nav") : html.index("</nav>")]
+    assert ">Hours<" not in nav
+    assert ">Invoices<" not in nav
+    assert client.get("/portal/acme-en/hours").status == 404
+    assert client.get("/portal/acme-en/hours.csv").status == 404
+    assert client.get("/portal/acme-en/invoices").status == 404
+    assert client.get("/portal/acme-en/quotes").status == 404
+    assert client.get("/portal/acme-en/approvals").status == 404
+
+
+def test_hours_page_lists_the_portals_hours_escaped(world: World, client: WsgiClient) -> None:
+    open_portal(client, world)
+    page = client.get("/portal/acme-en/hours")
+    assert page.status == 200
+    assert rows(page.text) == 9
+    assert "Homepage &lt;b&gt;bold&lt;/b&gt;" in page.text
+    assert "<b>bold</b>" not in page.text
+    assert "Globex secret" not in page.text
+    assert "9 time entries" in page.text
+    assert "Awaiting your approval" in page.text
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("employee=eva", 4),
+        ("employee=tom", 5),
+        ("project=app", 3),
+        ("from=2026-03-15&to=2026-03-16", 2),
+        ("status=PENDING_EXTERNAL", 4),
+        ("status=OPEN&employee=tom&project=web", 2),
+        ("project=&employee=&from=&to=&status=", 9),
+        ("employee=nobody", 0),
+    ],
+)
+def test_hours_filters(world: World, client: WsgiClient, query: str, expected: int) -> None:
+    open_portal(client, world)
+    page = client.get(f"/portal/acme-en/hours?{query}")
+    assert page.status == 200
+    assert rows(page.text) == expected
+    if expected == 0:
+        assert "No hours in this period." in page.text
+
+
+def test_hours_filter_form_keeps_the_chosen_values(world: World, client: WsgiClient) -> None:
+    open_portal(client, world)
+    html = client.get("/portal/acme-en/hours?employee=eva&from=2026-03-01&status=OPEN").text
+    assert '<option value="eva" selected>Eva Jansen</option>' in html
+    assert 'name="from" value="2026-03-01"' in html
+    assert '<option value="OPEN" selected>' in html
+    assert '<label for="f-employee">' in html
+    assert "/portal/acme-en/hours.csv?employee=eva&amp;from=2026-03-01&amp;status=OPEN" in html
+
+
+def test_hours_pages_follow_keyset_cursors_to_the_end() -> None:
+    world = make_world(extra_entries=23)
+    client = WsgiClient(make_wsgi_app(world.service, page_size=5))
+    open_portal(client, world)
+    url: str | None = "/portal/acme-en/hours?employee=tom"
+    seen: list[str] = []
+    pages = 0
+    while url is not None:
+        page = client.get(url)
+        assert page.status == 200
+        seen += re.findall(r'<time datetime="([\d-]+)"', page.text)
+        found = re.search(r'<a rel="next" href="([^"]+)"', page.text)
+        url = unescape(found.group(1)) if found else None
+        if pages:
+            assert "First page" in page.text
+        pages += 1
+    assert pages == 4  # 5 + 11 of tom's extra entries = 16 entries, 5 a page
+    assert len(seen) == 16
+    assert seen == sorted(seen, reverse=True)
+
+
+def test_csv_export_streams_every_filtered_entry() -> None:
+    world = make_world(extra_entries=3000)
+    client = WsgiClient(make_wsgi_app(world.service))
+    open_portal(client, world)
+    export = client.get("/portal/acme-en/hours.csv?employee=eva")
+    assert export.status == 200
+    assert export.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert export.headers["Content-Disposition"] == 'attachment; filename="hours-acme-en.csv"'
+    assert "Content-Length" not in export.headers
+    assert export.chunks > 1, "the export is streamed in chunks"
+    text = export.body.decode("utf-8")
+    assert text.startswith("\ufeff")
+    lines = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert lines[0][:3] == ["Date", "Employee", "Project"]
+    assert len(lines) - 1 == 4 + 1500
+    assert {line[1] for line in lines[1:]} == {"Eva Jansen"}
+    assert "Globex" not in text
+
+
+def test_documents_list_and_download(world: World, client: WsgiClient) -> None:
+    open_portal(client, world)
+    invoices = client.get("/portal/acme-en/invoices")
+    assert invoices.status == 200
+    assert "INV-2026-001" in invoices.text
+    assert "INV-2026-000" not in invoices.text
+    assert "Sent" in invoices.text
+    assert "/portal/acme-en/invoices/i1" in invoices.text
+    file = client.get("/portal/acme-en/invoices/i1")
+    assert file.status == 200
+    assert file.body == b"%PDF-1.4 invoice"
+    assert file.headers["Content-Type"] == "application/pdf"
+    disposition = file.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="INV-2026-001-.pdf"')
+    assert "filename*=UTF-8''INV-2026-001%20%C3%A9.pdf" in disposition
+    quotes = client.get("/portal/acme-en/quotes")
+    assert "Q-7" in quotes.text
+    assert client.get("/portal/acme-en/quotes/q1").body == b"%PDF-1.4 quote"
+    # Another client's invoice, a draft, or an unknown id: the same 404.
+    assert client.get("/portal/acme-en/invoices/i3").status == 404
+    assert client.get("/portal/acme-en/invoices/i2").status == 404
+    assert client.get("/portal/acme-en/invoices/q1").status == 404
+    assert client.get("/portal/acme-en/quotes/i1").status == 404
+
+
+def _decide(client: WsgiClient, data: list[tuple[str, str]]) -> str:
+    page = client.get("/portal/acme-en/approvals")
+    result = client.post("/portal/acme-en/approvals", data=[("csrf_token", csrf_of(page)), *data])
+    assert result.status == 303, result.text
+    return result.location or ""
+
+
+def test_approvals_page_lists_waiting_entries_with_their_actions(
+    world: World, client: WsgiClient
+) -> None:
+    open_portal(client, world)
+    page = client.get("/portal/acme-en/approvals")
+    assert page.status == 200
+    html = page.text
+    for entry_id in ("p1", "p2", "p3", "p4"):
+        assert f'name="entry" value="1:{entry_id}"' in html
+        assert f'name="one" value="approve:1:{entry_id}"' in html
+        assert f'name="one" value="reject:1:{entry_id}"' in html
+    assert 'name="all" value="1"' in html
+    assert "Select all" in html
+    assert '<label for="reason">Reason</label>' in html
+    assert "Your reason is sent to Example Co." in html
+    assert 'aria-label="Select the entry of Mar 13, 2026, Eva Jansen, 1:00"' in html
+
+
+def test_approve_two_reject_one_with_a_reason_and_see_the_statuses(
+    world: World, client: WsgiClient
+) -> None:
+    open_portal(client, world)
+    done = _decide(client, [("action", "approve"), ("entry", "1:p1"), ("entry", "1:p2")])
+    assert done == "/portal/acme-en/approvals?approved=2"
+    page = client.get(done)
+    assert "2 time entries approved." in page.text
+    assert 'value="1:p1"' not in page.text
+    done = _decide(client, [("one", "reject:1:p3"), ("reason", "Not agreed")])
+    assert done == "/portal/acme-en/approvals?rejected=1"
+    page = client.get(done)
+    assert "1 time entry rejected." in page.text
+    recent = page.text[page.text.index("Recently decided") :]
+    assert recent.count(">Approved</span>") == 2
+    assert recent.count(">Rejected</span>") == 1
+    assert world.store.history("p3")[-1].reason == "Not agreed"
+    hours = client.get("/portal/acme-en/hours?status=APPROVED")
+    assert rows(hours.text) == 2
+
+
+def test_select_all_decides_every_entry_shown(world: World, client: WsgiClient) -> None:
+    open_portal(client, world)
+    page = client.get("/portal/acme-en/approvals?employee=tom")
+    shown = re.findall(r'name="shown" value="([^"]+)"', page.text)
+    assert sorted(shown) == ["1:p2", "1:p3"]
+    result = client.post(
+        "/portal/acme-en/approvals?employee=tom",
+        data=[("csrf_token", csrf_of(page)), ("action", "approve"), ("all", "1")]
+        + [("shown", s) for s in shown],
+    )
+    assert result.location == "/portal/acme-en/approvals?approved=2"
+    left = client.get("/portal/acme-en/approvals").text
+    assert 'value="1:p1"' in left
+    assert 'value="1:p4"' in left
+    assert 'value="1:p2"' not in left
+
+
+def test_reject_asks_for_a_reason_and_keeps_the_selection(world: World, client: WsgiClient) -> None:
+    open_portal(client, world)
+    page = client.get("/portal/acme-en/approvals")
+    refused = client.post(
+        "/portal/acme-en/approvals",
+        data=[("csrf_token", csrf_of(page)), ("action", "reject"), ("entry", "1:p4")],
+    )
+    assert refused.status == 400
+    assert "Please give a reason for rejecting these hours." in refused.text
+    assert 'value="1:p4" data-entry' in refused.text
+    assert re.search(r'value="1:p4" data-entry aria-label="[^"]*" checked', refused.text)
+    assert not world.store.history("p4")
+    nothing = client.post(
+        "/portal/acme-en/approvals", data=[("csrf_token", csrf_of(page)), ("action", "approve")]
+    )
+    assert nothing.status == 400
+    assert "Select at least one time entry first." in nothing.text
+
+
+def test_a_decision_on_an_entry_that_moved_on_changes_nothing(
+    world: World, client: WsgiClient
+) -> None:
+    open_portal(client, world)
+    done = _decide(client, [("action", "approve"), ("entry", "0:p1"), ("entry", "1:p2")])
+    assert done == "/portal/acme-en/approvals?approved=1&unchanged=1"
+    page = client.get(done).text
+    assert "1 time entry approved." in page
+    assert "Some hours were not changed" in page
+    assert 'value="1:p1"' in page
+
+
+def test_entries_of_other_portals_cannot_be_decided(world: World, client: WsgiClient) -> None:
+    open_portal(client, world, "acme-nl", "anna")
+    page = client.get("/portal/acme-nl/approvals")
+    assert 'value="1:p3"' not in page.text  # p3 is on the app project, not in acme-nl
+    result = client.post(
+        "/portal/acme-nl/approvals",
+        data=[("csrf_token", csrf_of(page)), ("action", "approve"), ("entry", "1:p3")],
+    )
+    assert result.location == "/portal/acme-nl/approvals?approved=0&unchanged=1"
+    assert not world.store.history("p3")
+
+
+def test_the_dutch_portal_is_dutch(world: World, client: WsgiClient) -> None:
+    page = open_portal(client, world, "acme-nl", "anna")
+    assert '<html lang="nl">' in page.text
+    assert page.headers["Content-Language"] == "nl"
+    for word in ("Overzicht", "Uren", "Goedkeuren", "Uren per week", "Afmelden"):
+        assert word in page.text + client.get("/portal/acme-nl/approvals").text, word
+    hours = client.get("/portal/acme-nl/hours").text
+    assert "Alle medewerkers" in hours
+    assert "Filters" in hours
+    for english in ("All employees", "Hours per week", "Approve selected"):
+        assert english not in hours
