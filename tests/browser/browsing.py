@@ -1,0 +1,246 @@
+"""What the browser tests share: the world they see, the portal on waitress in a thread, the
+chromium to launch, and a record of every request the browser makes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import threading
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from attrs import define, field
+
+from clientportal import (
+    ApprovalPolicy,
+    ApprovalState,
+    ApprovalStatus,
+    Budget,
+    BudgetType,
+    Client,
+    Contact,
+    Dataset,
+    DocumentStatus,
+    Employee,
+    Invoice,
+    MailSettings,
+    MemoryDataSource,
+    MemoryStore,
+    PortalService,
+    PortalSettings,
+    Project,
+    TimeEntry,
+    Workflow,
+)
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Hours per HTML page in these tests, so a few dozen entries make several pages.
+PAGE_SIZE = 10
+SCREENSHOTS = os.environ.get("CLIENTPORTAL_SCREENSHOTS", "/tmp")
+
+
+def unavailable(reason: str) -> None:
+    """Skip the test for ``reason``; under CI=true, fail it instead."""
+    if IN_CI:
+        pytest.fail(f"CI=true: the browser tests must run, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium: ``CLIENTPORTAL_CHROMIUM``, else ``chromium`` on the PATH."""
+    configured = os.environ.get("CLIENTPORTAL_CHROMIUM")
+    if configured:
+        return configured if os.access(configured, os.X_OK) else None
+    return shutil.which("chromium") or (
+        "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The world the browser sees
+
+TODAY = dt.date.today()
+EMPLOYEES = {"eva": "Eva Jansen", "tom": "Tom Bakker", "lisa": "Lisa Chen"}
+#: Acme's entries waiting for the client: id -> (employee, description)
+WAITING = {
+    "p1": ("eva", "Homepage design review"),
+    "p2": ("tom", "Newsletter sign-up form"),
+    "p3": ("lisa", "App store screenshots"),
+}
+
+
+def browser_world() -> Dataset:
+    """Acme (English portal, 30 entries in ten weeks, three waiting for approval, one project
+    over budget) and Lumen (Dutch portal), with a third client nobody may see."""
+    waiting = ApprovalState(ApprovalStatus.PENDING_EXTERNAL, Workflow.EXTERNAL, version=1)
+    tasks = ["Wireframes", "Copywriting", "Front-end build", "Testing", "Client meeting"]
+    people = list(EMPLOYEES)
+    entries = [
+        TimeEntry(
+            f"a{n:02d}",
+            "web" if n % 3 else "app",
+            people[n % 3],
+            TODAY - dt.timedelta(days=2 + (n * 7) // 3),
+            3600 * (1 + n % 5) + 1800 * (n % 2),
+            f"{tasks[n % len(tasks)]} {n}",
+        )
+        for n in range(1, 28)
+    ]
+    entries += [
+        TimeEntry(id_, "app" if who == "lisa" else "web", who, TODAY - dt.timedelta(days=1), 5400,
+                  what, approval=waiting)
+        for id_, (who, what) in WAITING.items()
+    ]  # fmt: skip
+    entries += [
+        TimeEntry("l1", "bim", "eva", TODAY - dt.timedelta(days=3), 7200, "Gevelontwerp"),
+        TimeEntry("l2", "bim", "lisa", TODAY - dt.timedelta(days=2), 3600, "BIM-model bijwerken",
+                  approval=waiting),
+        TimeEntry("g1", "erp", "tom", TODAY, 9000, "Globex confidential import"),
+    ]  # fmt: skip
+    return Dataset(
+        clients=[
+            Client("acme", "Acme Bakery"),
+            Client("lumen", "Lumen Architecten"),
+            Client("globex", "Globex"),
+        ],
+        contacts=[
+            Contact("ann", "acme", "Ann Baker", "ann@acme.example", "en"),
+            Contact("ruud", "lumen", "Ruud Visser", "ruud@lumen.example", "nl"),
+        ],
+        employees=[Employee(id_, name) for id_, name in EMPLOYEES.items()],
+        projects=[
+            Project("web", "acme", "New website", member_ids={"eva", "tom"}),
+            Project("app", "acme", "Ordering app", member_ids={"lisa"}),
+            Project("bim", "lumen", "Nieuwbouw kantoor", member_ids={"eva", "lisa"}),
+            Project("erp", "globex", "ERP migration", member_ids={"tom"}),
+        ],
+        entries=entries,
+        budgets=[
+            Budget("b1", "web", BudgetType.TOTAL_HOURS, Decimal("120"), Decimal("46")),
+            Budget("b2", "app", BudgetType.TOTAL_HOURS, Decimal("20"), Decimal("26.5")),
+        ],
+        invoices=[
+            Invoice("i1", "acme", "2026-041", TODAY - dt.timedelta(days=12), Decimal("3180.00"),
+                    "EUR", DocumentStatus.SENT),
+        ],
+    )  # fmt: skip
+
+
+@define
+class PortalServer:
+    """The portal on waitress in a thread; ``url`` is its origin."""
+
+    service: PortalService
+    url: str
+    _server: Any = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    def link(self, portal_id: str = "acme", contact_id: str = "ann") -> str:
+        """A new link's URL."""
+        return self.service.link_url(self.service.issue_link(portal_id, contact_id).token)
+
+    def path(self, url: str) -> str:
+        """The path and query of ``url`` (asserting it is on this server)."""
+        parts = urlsplit(url)
+        assert f"{parts.scheme}://{parts.netloc}" == self.url, url
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def stop(self) -> None:
+        self._server.close()
+        self._server.task_dispatcher.shutdown()
+        self._thread.join(timeout=10)
+
+
+def start_server() -> PortalServer:
+    """A fresh service over :func:`browser_world`, served on a free port of 127.0.0.1."""
+    try:
+        import waitress
+    except ImportError as error:
+        unavailable(f"waitress is not installed (pip install 'clientportal[web]'): {error}")
+    from clientportal.web import make_wsgi_app
+
+    sock = socket.create_server(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    store = MemoryStore()
+    service = PortalService(
+        MemoryDataSource(browser_world(), store),
+        store,
+        secret_keys=["browser-tests-secret-key-0123456789abcdef"],
+        policy=ApprovalPolicy(enabled=True, workflow=Workflow.EXTERNAL),
+        mail=MailSettings(
+            sender_name="Studio Pixel",
+            sender_address="hours@studio.example",
+            message_id_domain="studio.example",
+            base_url=url + "/portal",
+        ),
+    )
+    service.create_portal(
+        id="acme",
+        client_id="acme",
+        name="Acme Bakery",
+        project_ids={"web", "app"},
+        contact_ids={"ann"},
+        settings=PortalSettings(show_budget=True, show_invoices=True, approval=True),
+    )
+    service.create_portal(
+        id="lumen",
+        client_id="lumen",
+        name="Lumen — nieuwbouw",
+        project_ids={"bim"},
+        contact_ids={"ruud"},
+        language="nl",
+        settings=PortalSettings(show_budget=True, approval=True),
+    )
+    app = make_wsgi_app(service, prefix="/portal", page_size=PAGE_SIZE)
+    server = waitress.create_server(app, sockets=[sock], threads=4)
+    thread = threading.Thread(target=server.run, name="portal-waitress", daemon=True)
+    thread.start()
+    return PortalServer(service, url, server, thread)
+
+
+@define
+class Traffic:
+    """Every request the browser made in a test."""
+
+    urls: list[str] = field(factory=list)
+    referers: list[tuple[str, str]] = field(factory=list)
+
+    def record(self, request: Any) -> None:
+        self.urls.append(request.url)
+        referer = request.headers.get("referer")
+        if referer:
+            self.referers.append((request.url, referer))
+
+    def hosts(self) -> set[str]:
+        return {urlsplit(u).hostname or u for u in self.urls if not u.startswith("data:")}
+
+
+def open_context(
+    browser: Any, traffic: Traffic, portal_server: PortalServer, **options: Any
+) -> Any:
+    """A fresh browser context (no cookies) that records its requests."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(15_000)
+    context.on("request", lambda request: traffic.record(request))
+    return context
+
+
+def screenshot(page: Any, name: str) -> str:
+    """Save a full-page screenshot under SCREENSHOTS; returns its path."""
+    path = os.path.join(SCREENSHOTS, f"clientportal-{name}-{os.getpid()}.png")
+    page.screenshot(path=path, full_page=True)
+    return path

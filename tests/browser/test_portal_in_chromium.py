@@ -1,0 +1,254 @@
+"""The portal in a real browser: what a client does with a link, with and without JavaScript,
+on a desktop and on a phone."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from browsing import (
+    WAITING,
+    PortalServer,
+    Traffic,
+    open_context,
+    screenshot,
+)
+
+from clientportal import ApprovalStatus
+
+
+def open_link(page: Any, portal_server: PortalServer, portal_id: str = "acme", **kw: str) -> str:
+    """Open a fresh link in ``page``; returns the link."""
+    link = portal_server.link(portal_id, **kw)
+    response = page.goto(link)
+    assert response is not None
+    assert response.status == 200
+    return link
+
+
+def menu(page: Any, name: str) -> Any:
+    """The link ``name`` of the portal's main navigation."""
+    return page.get_by_role("navigation").get_by_role("link", name=name, exact=True)
+
+
+def rows(page: Any, table: str = "table.entries") -> list[dict[str, str]]:
+    """The entries of a table as {column label: text}."""
+    return page.eval_on_selector_all(  # type: ignore[no-any-return]
+        f"{table} tbody tr",
+        """trs => trs.map(tr => Object.fromEntries(
+            [...tr.querySelectorAll('td[data-label]')].map(td => [td.dataset.label,
+                                                                  td.innerText.trim()])))""",
+    )
+
+
+def status_of(portal_server: PortalServer, *ids: str) -> dict[str, ApprovalStatus]:
+    store: Any = portal_server.service.store
+    return {k: v.status for k, v in store.approval_states(frozenset(ids)).items()}
+
+
+def test_a_link_lands_on_a_clean_url_with_projects_chart_and_budgets(
+    context: Any, portal_server: PortalServer, traffic: Traffic
+) -> None:
+    page = context.new_page()
+    link = open_link(page, portal_server)
+    token = link.rsplit("/", 1)[1]
+    assert page.url == portal_server.url + "/portal/portal/acme"
+    assert token not in page.url
+    assert page.evaluate("history.length") == 2  # about:blank, then the overview: no token step
+    assert not any(token in referer for _, referer in traffic.referers)  # nor in a Referer
+    assert page.title().startswith("Overview")
+    projects = page.locator("ul.projects li").all_inner_texts()
+    assert sorted(projects) == ["New website", "Ordering app"]
+    assert page.locator("svg.week-chart").is_visible()
+    bars = page.locator("svg.week-chart rect.bar")
+    assert bars.count() >= 10
+    heights = [float(bars.nth(i).get_attribute("height") or 0) for i in range(bars.count())]
+    assert sum(1 for h in heights if h > 0) >= 8  # hours in most of the last weeks
+    budgets = page.locator("li.budget")
+    assert budgets.count() == 2
+    over = budgets.filter(has_text="Ordering app")
+    assert "over" in (over.get_attribute("class") or "") or over.locator(".over").count() > 0
+    assert page.get_by_text("Globex").count() == 0
+    screenshot(page, "overview")
+
+    page.go_back()
+    assert token not in page.url  # back leads to the start, never to the token
+
+
+def test_filter_hours_by_employee_and_page_through(
+    context: Any, portal_server: PortalServer
+) -> None:
+    page = context.new_page()
+    open_link(page, portal_server)
+    menu(page, "Hours").click()
+    page.wait_for_url(re.compile(r"/hours$"))
+    first = rows(page)
+    assert len(first) == 10  # a page
+    assert {r["Employee"] for r in first} > {"Eva Jansen"}
+
+    page.get_by_label("Employee").select_option(label="Eva Jansen")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"employee=eva"))
+    seen: list[dict[str, str]] = []
+    for _ in range(5):
+        current = rows(page)
+        assert current
+        assert {r["Employee"] for r in current} == {"Eva Jansen"}
+        seen += current
+        following = page.locator("nav.pagination a[rel=next]")
+        if following.count() == 0:
+            break
+        following.click()
+        page.wait_for_load_state()
+    descriptions = [r["Description"] for r in seen]
+    assert len(descriptions) == len(set(descriptions))  # no entry twice across pages
+    expected = 1 + sum(1 for n in range(1, 28) if n % 3 == 0)  # p1 and every third entry
+    assert len(seen) == expected
+    assert "Homepage design review" in descriptions
+    assert page.get_by_label("Employee").input_value() == "eva"  # the filter stays chosen
+
+
+def test_approve_two_entries_and_reject_one_with_a_reason(
+    context: Any, portal_server: PortalServer
+) -> None:
+    page = context.new_page()
+    open_link(page, portal_server)
+    menu(page, "Approvals").click()
+    awaiting = page.locator("section[aria-labelledby=awaiting-h]")
+    assert {r["Description"] for r in rows(page, "section[aria-labelledby=awaiting-h] table")} == {
+        what for _, what in WAITING.values()
+    }
+    statuses = awaiting.locator("td[data-label=Status]").all_inner_texts()
+    assert set(statuses) == {"Awaiting your approval"}
+    screenshot(page, "approvals")
+
+    for what in ("Homepage design review", "Newsletter sign-up form"):
+        awaiting.locator("tr", has_text=what).locator("input[type=checkbox]").check()
+    page.get_by_role("button", name="Approve selected").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").filter(has_text="2 time entries approved").count() == 1
+    assert status_of(portal_server, "p1", "p2") == {
+        "p1": ApprovalStatus.APPROVED,
+        "p2": ApprovalStatus.APPROVED,
+    }
+    recent = rows(page, "section[aria-labelledby=recent-h] table")
+    assert {r["Description"]: r["Status"] for r in recent} == {
+        "Homepage design review": "Approved",
+        "Newsletter sign-up form": "Approved",
+    }
+
+    row = awaiting.locator("tr", has_text="App store screenshots")
+    row.get_by_role("button", name=re.compile("^Reject")).click()  # without a reason
+    page.wait_for_load_state()
+    assert page.get_by_role("alert").inner_text().startswith("Please give a reason")
+    assert status_of(portal_server, "p3") == {}  # unchanged
+    page.get_by_label("Reason").fill("These were not on our order")
+    awaiting.locator("tr", has_text="App store screenshots").get_by_role(
+        "button", name=re.compile("^Reject")
+    ).click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").filter(has_text="1 time entry rejected").count() == 1
+    store: Any = portal_server.service.store
+    (state,) = store.approval_states(frozenset({"p3"})).values()
+    assert state.status is ApprovalStatus.REJECTED
+    assert state.reason == "These were not on our order"
+    assert awaiting.get_by_text("There are no hours awaiting your approval.").is_visible()
+    recent = {
+        r["Description"]: r["Status"] for r in rows(page, "section[aria-labelledby=recent-h] table")
+    }
+    assert recent["App store screenshots"] == "Rejected"
+
+
+def test_two_portals_open_in_one_browser(context: Any, portal_server: PortalServer) -> None:
+    acme, lumen = context.new_page(), context.new_page()
+    open_link(acme, portal_server, "acme")
+    open_link(lumen, portal_server, "lumen", contact_id="ruud")
+    acme.reload()
+    lumen.reload()
+    assert acme.url.endswith("/portal/acme")
+    assert lumen.url.endswith("/portal/lumen")
+    assert "New website" in acme.locator("main").inner_text()
+    assert "Nieuwbouw kantoor" in lumen.locator("main").inner_text()
+    assert "New website" not in lumen.locator("main").inner_text()
+    # the Dutch portal speaks Dutch, the English one English, side by side
+    assert lumen.locator("html").get_attribute("lang") == "nl"
+    assert menu(lumen, "Uren").count() == 1
+    assert lumen.get_by_role("heading", name="Uren per week").count() == 1
+    assert acme.get_by_role("heading", name="Hours per week").count() == 1
+    menu(lumen, "Goedkeuringen").click()
+    assert "BIM-model bijwerken" in lumen.locator("main").inner_text()
+    menu(acme, "Approvals").click()
+    assert "BIM-model bijwerken" not in acme.locator("main").inner_text()
+
+
+def test_a_revoked_link_shows_the_same_page_as_an_unknown_one(
+    context: Any, portal_server: PortalServer
+) -> None:
+    page = context.new_page()
+    issued = portal_server.service.issue_link("acme", "ann")
+    link = portal_server.service.link_url(issued.token)
+    portal_server.service.revoke_link(issued.link.id)
+    revoked = page.goto(link)
+    assert revoked is not None
+    assert revoked.status == 404
+    title = page.locator("h1").inner_text()
+    assert title == "This link has expired or is unknown"
+    unknown = page.goto(portal_server.url + "/portal/open/not-a-token")
+    assert unknown is not None
+    assert unknown.status == 404
+    assert page.locator("h1").inner_text() == title
+
+
+def test_everything_works_without_javascript(
+    browser: Any, portal_server: PortalServer, traffic: Traffic
+) -> None:
+    context = open_context(browser, traffic, portal_server, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        open_link(page, portal_server)
+        menu(page, "Hours").click()
+        page.get_by_label("Employee").select_option("tom")
+        page.get_by_role("button", name="Apply").click()
+        assert {r["Employee"] for r in rows(page)} == {"Tom Bakker"}
+        menu(page, "Approvals").click()
+        row = page.locator("section[aria-labelledby=awaiting-h] tr", has_text="Newsletter")
+        row.get_by_role("button", name=re.compile("^Approve")).click()
+        assert page.get_by_role("status").filter(has_text="1 time entry approved").count() == 1
+        assert status_of(portal_server, "p2") == {"p2": ApprovalStatus.APPROVED}
+        page.get_by_label("Select all").check()
+        page.get_by_role("button", name="Approve selected").click()
+        assert status_of(portal_server, "p1", "p3") == {
+            "p1": ApprovalStatus.APPROVED,
+            "p3": ApprovalStatus.APPROVED,
+        }
+    finally:
+        context.close()
+    assert traffic.hosts() == {"127.0.0.1"}
+
+
+def test_a_phone_sized_screen_needs_no_sideways_scrolling(
+    browser: Any, portal_server: PortalServer, traffic: Traffic
+) -> None:
+    context = open_context(
+        browser,
+        traffic,
+        portal_server,
+        viewport={"width": 375, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    try:
+        page = context.new_page()
+        open_link(page, portal_server)
+        overview = page.url
+        for path in ("", "/hours", "/approvals", "/invoices"):
+            page.goto(overview + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            inner = page.evaluate("window.innerWidth")
+            assert width <= inner, f"{path or '/'}: {width}px wide on a {inner}px screen"
+            if path in ("", "/approvals"):
+                screenshot(page, f"phone{path.replace('/', '-')}")
+    finally:
+        context.close()
+    assert traffic.hosts() == {"127.0.0.1"}
