@@ -207,7 +207,7 @@ def hours_csv(ctx: Context) -> Response:
 
 
 def _kind(ctx: Context) -> str:
-    return "invoice" if ctx.route.name.startswith("invoice") else "quote"
+    return "invoice" if "invoice" in ctx.route.name else "quote"
 
 
 def documents(ctx: Context) -> Response:

@@ -1,0 +1,243 @@
+"""The JSON API: every route in the wire format, CSRF by header, the same 404 for anything not
+there, and the OpenAPI 3.1 document kept in sync with the routes (and with real answers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from webtools import World, WsgiClient, make_world, open_portal
+
+from clientportal.web import PortalApp, make_wsgi_app
+from clientportal.web.openapi import ENDPOINTS
+
+# --------------------------------------------------------------------------------------------------
+# A small JSON Schema checker: enough of 2020-12 for the document's own schemas.
+
+
+def check(value: Any, schema: dict[str, Any], doc: dict[str, Any], path: str = "$") -> None:
+    if "$ref" in schema:
+        name = schema["$ref"].removeprefix("#/components/schemas/")
+        check(value, doc["components"]["schemas"][name], doc, path)
+        return
+    if "anyOf" in schema:
+        problems = []
+        for option in schema["anyOf"]:
+            try:
+                check(value, option, doc, path)
+                return
+            except AssertionError as problem:
+                problems.append(str(problem))
+        raise AssertionError(f"{path}: matches no option: {problems}")
+    kind = schema.get("type")
+    types = {
+        "object": dict,
+        "array": list,
+        "string": str,
+        "integer": int,
+        "boolean": bool,
+        "null": type(None),
+    }
+    if kind is not None:
+        assert isinstance(value, types[kind]), f"{path}: {value!r} is not {kind}"
+        if kind == "integer":
+            assert not isinstance(value, bool), path
+    if "enum" in schema:
+        assert value in schema["enum"], f"{path}: {value!r} not in {schema['enum']}"
+    if schema.get("format") == "date":
+        dt.date.fromisoformat(value)
+    if schema.get("format") == "date-time":
+        assert dt.datetime.fromisoformat(value).tzinfo is not None, path
+    if "pattern" in schema:
+        assert re.search(schema["pattern"], value), f"{path}: {value!r} !~ {schema['pattern']}"
+    if kind == "object" and "properties" in schema:
+        for name in schema.get("required", ()):
+            assert name in value, f"{path}: {name} missing"
+        if schema.get("additionalProperties") is False:
+            extra = set(value) - set(schema["properties"])
+            assert not extra, f"{path}: unexpected {extra}"
+        for name, sub in schema["properties"].items():
+            if name in value:
+                check(value[name], sub, doc, f"{path}.{name}")
+    if kind == "array":
+        for index, item in enumerate(value):
+            check(item, schema["items"], doc, f"{path}[{index}]")
+
+
+def response_schema(doc: dict[str, Any], pattern: str, method: str, status: str) -> Any:
+    content = doc["paths"][pattern][method]["responses"][status]["content"]
+    return content["application/json"]["schema"]
+
+
+# --------------------------------------------------------------------------------------------------
+# The document
+
+
+def test_openapi_document_is_in_sync_with_the_routes(world: World, client: WsgiClient) -> None:
+    app = PortalApp(world.service)
+    result = client.get("/api/openapi.json")
+    assert result.status == 200
+    doc = result.json()
+    assert doc["openapi"] == "3.1.0"
+    routed = {(r.pattern, r.method.lower()) for r in app.routes if r.api}
+    described = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    assert routed == described
+    assert set(ENDPOINTS) == {r.name for r in app.routes if r.api}
+    # Every API route lives under /api, and nothing under /api is left out of the document.
+    assert {r.pattern.startswith("/api/") for r in app.routes if r.api} == {True}
+    assert not [r for r in app.routes if not r.api and r.pattern.startswith("/api")]
+    for route in app.routes:
+        if not route.api:
+            continue
+        operation = doc["paths"][route.pattern][route.method.lower()]
+        assert operation["operationId"] == route.name
+        path_params = [p["name"] for p in operation["parameters"] if p["in"] == "path"]
+        assert path_params == list(route.params)
+        assert "200" in operation["responses"]
+    refs = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', result.text.replace(":", ": "))
+    assert refs
+    assert set(refs) <= set(doc["components"]["schemas"])
+
+
+def test_the_document_names_the_mount_as_its_server(world: World) -> None:
+    client = WsgiClient(make_wsgi_app(world.service, prefix="/cp"), script_name="/host")
+    assert client.get("/host/cp/api/openapi.json").json()["servers"] == [{"url": "/host/cp"}]
+
+
+# --------------------------------------------------------------------------------------------------
+# The routes
+
+
+@pytest.fixture
+def api(world: World, client: WsgiClient) -> WsgiClient:
+    open_portal(client, world)
+    return client
+
+
+@pytest.fixture
+def doc(api: WsgiClient) -> dict[str, Any]:
+    document: dict[str, Any] = api.get("/api/openapi.json").json()
+    return document
+
+
+@pytest.mark.parametrize(
+    ("url", "pattern"),
+    [
+        ("/api/portals/acme-en", "/api/portals/{portal_id}"),
+        ("/api/portals/acme-en/session", "/api/portals/{portal_id}/session"),
+        ("/api/portals/acme-en/hours", "/api/portals/{portal_id}/hours"),
+        ("/api/portals/acme-en/hours?employee=eva&limit=2", "/api/portals/{portal_id}/hours"),
+        ("/api/portals/acme-en/hours/totals?project=web", "/api/portals/{portal_id}/hours/totals"),
+        ("/api/portals/acme-en/invoices", "/api/portals/{portal_id}/invoices"),
+        ("/api/portals/acme-en/quotes", "/api/portals/{portal_id}/quotes"),
+        ("/api/portals/acme-en/approvals", "/api/portals/{portal_id}/approvals"),
+    ],
+)
+def test_every_json_answer_matches_its_documented_schema(
+    api: WsgiClient, doc: dict[str, Any], url: str, pattern: str
+) -> None:
+    result = api.get(url)
+    assert result.status == 200
+    assert result.headers["Content-Type"] == "application/json"
+    check(result.json(), response_schema(doc, pattern, "get", "200"), doc)
+
+
+def test_overview_and_session(api: WsgiClient) -> None:
+    overview = api.get("/api/portals/acme-en").json()
+    assert [p["id"] for p in overview["projects"]] == ["app", "web"]
+    assert [b["type"] for b in overview["budgets"]] == ["TOTAL_FEE", "TOTAL_HOURS"]
+    assert overview["budgets"][0]["used"] == "1250"
+    assert [i["number"] for i in overview["invoices"]] == ["INV-2026-001"]
+    assert overview["can_approve"] is True
+    session = api.get("/api/portals/acme-en/session").json()
+    assert session["portal_id"] == "acme-en"
+    assert session["contact_id"] == "bob"
+    assert len(session["csrf_token"]) == 27
+    assert session["expires_at"].startswith("2026-04-19T09:00:00")
+
+
+def test_hours_pages_walk_every_entry_once() -> None:
+    world = make_world(extra_entries=37)
+    client = WsgiClient(make_wsgi_app(world.service))
+    open_portal(client, world)
+    seen: list[str] = []
+    url = "/api/portals/acme-en/hours?limit=10&project=web"
+    while True:
+        page = client.get(url).json()
+        assert len(page["entries"]) <= 10
+        seen += [e["id"] for e in page["entries"]]
+        if page["next"] is None:
+            break
+        url = f"/api/portals/acme-en/hours?limit=10&project=web&after={page['next']}"
+    assert len(seen) == len(set(seen)) == 37 + 6
+    totals = client.get("/api/portals/acme-en/hours/totals?project=web").json()
+    assert totals["count"] == 43
+
+
+def test_documents_and_files(api: WsgiClient) -> None:
+    assert api.get("/api/portals/acme-en/invoices").json()["invoices"][0]["id"] == "i1"
+    assert api.get("/api/portals/acme-en/quotes").json()["quotes"][0]["number"] == "Q-7"
+    file = api.get("/api/portals/acme-en/invoices/i1/file")
+    assert file.body == b"%PDF-1.4 invoice"
+    assert api.get("/api/portals/acme-en/quotes/q1/file").headers["Content-Type"] == (
+        "application/pdf"
+    )
+    assert api.get("/api/portals/acme-en/invoices/i3/file").status == 404
+    csv = api.get("/api/portals/acme-en/hours.csv?employee=tom")
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert csv.text.count("\r\n") == 1 + 5
+
+
+def test_deciding_through_the_api(world: World, api: WsgiClient, doc: dict[str, Any]) -> None:
+    token = api.get("/api/portals/acme-en/session").json()["csrf_token"]
+    url = "/api/portals/acme-en/approvals"
+    body = {
+        "action": "APPROVE",
+        "entries": [{"id": "p1", "version": 1}, {"id": "g1", "version": 0}],
+    }
+    refused = api.post(url, json=body)
+    assert refused.status == 403
+    assert refused.json()["error"]["code"] == "csrf"
+    result = api.post(url, json=body, headers={"X-CSRF-Token": token})
+    assert result.status == 200
+    answer = result.json()
+    check(answer, response_schema(doc, "/api/portals/{portal_id}/approvals", "post", "200"), doc)
+    outcomes = {o["entry_id"]: o["outcome"] for o in answer["outcomes"]}
+    assert outcomes == {"p1": "APPLIED", "g1": "NOT_FOUND"}
+    rejected = api.post(
+        url,
+        json={"action": "REJECT", "entries": [{"id": "p2", "version": 1}], "reason": "Too long"},
+        headers={"X-CSRF-Token": token},
+    ).json()
+    assert rejected["outcomes"][0]["state"]["status"] == "REJECTED"
+    assert rejected["outcomes"][0]["state"]["reason"] == "Too long"
+    waiting = api.get(url).json()
+    assert sorted(e["id"] for e in waiting["entries"]) == ["p3", "p4"]
+    assert world.store.history("p1")[-1].actor.id == "bob"
+
+
+def test_the_api_answers_one_404_for_anything_not_there(world: World) -> None:
+    client = WsgiClient(make_wsgi_app(world.service))
+    expected = {"error": {"code": "not_found", "message": "not found", "errors": []}}
+    for url in (
+        "/api/portals/acme-en",  # no session
+        "/api/portals/nope/hours",
+        "/api/nothing",
+        "/api",
+    ):
+        result = client.get(url)
+        assert (result.status, result.json()) == (404, expected), url
+    browser = WsgiClient(make_wsgi_app(world.service))
+    open_portal(browser, world, "acme-en", "bob")
+    for url in (
+        "/api/portals/acme-en/invoices/nope/file",
+        "/api/portals/acme-nl/session",
+    ):
+        result = browser.get(url)
+        assert (result.status, result.json()) == (404, expected), url
+    wrong_method = browser.request("PUT", "/api/portals/acme-en")
+    assert wrong_method.status == 405
+    assert wrong_method.headers["Allow"] == "GET, HEAD"
+    assert wrong_method.json()["error"]["code"] == "method_not_allowed"
