@@ -36,6 +36,7 @@ from .migrate import head_revision as head_revision
 from .migrate import upgrade as upgrade
 from .source import SqlDataSource as SqlDataSource
 from .source import load_dataset as load_dataset
+from .source import load_entries as load_entries
 from .store import SqlStore as SqlStore
 from .tables import metadata as metadata
 from .tables import reference_metadata as reference_metadata
@@ -51,6 +52,7 @@ __all__ = [
     "current_revision",
     "head_revision",
     "load_dataset",
+    "load_entries",
     "metadata",
     "prepare_engine",
     "reference_metadata",

@@ -33,6 +33,8 @@ DEFAULT_URL = "sqlite:///clientportal.sqlite3"
 
 #: The execution option that makes a SQLite transaction take the write lock at ``BEGIN``.
 WRITE = "clientportal_write"
+#: The execution option for single-statement reads: on SQLite they run without a ``BEGIN``.
+READ = "clientportal_read"
 
 _SUPPORTED = ("sqlite", "postgresql")
 _BUSY_TIMEOUT_MS = 30_000
@@ -124,8 +126,11 @@ def _sqlite_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
 def _sqlite_begin(conn: Connection) -> None:
     # Connections opened before prepare_engine() are set up on their first transaction.
     _sqlite_setup(conn.connection.driver_connection, conn.connection.info)
-    write = conn.get_execution_options().get(WRITE, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    options = conn.get_execution_options()
+    if options.get(WRITE, False):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif not options.get(READ, False):
+        conn.exec_driver_sql("BEGIN")
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.engine import Connection, Engine, Row
 
 from ..model import (
@@ -35,9 +35,9 @@ from ..model import (
 from ..ports import DocumentFile, EntryCursor, EntryPage, EntryQuery
 from ..visibility import Scope
 from . import tables as t
-from .engine import WRITE, create_engine, prepare_engine, safe_url, translated_errors
+from .engine import READ, WRITE, create_engine, prepare_engine, safe_url, translated_errors
 
-__all__ = ["SqlDataSource", "load_dataset"]
+__all__ = ["SqlDataSource", "load_dataset", "load_entries"]
 
 _OPEN = ApprovalState()
 _BATCH = 5000  # rows per executemany when loading
@@ -53,13 +53,15 @@ class SqlDataSource:
 
     def __init__(self, engine: Engine | str) -> None:
         self.engine = create_engine(engine) if isinstance(engine, str) else prepare_engine(engine)
+        # Each read is one statement: on SQLite it needs no transaction of its own.
+        self._reader = self.engine.execution_options(**{READ: True})
 
     def __repr__(self) -> str:
         return f"SqlDataSource({safe_url(self.engine)!r})"
 
-    def _rows(self, query: sa.Select[Any]) -> list[Row[Any]]:
-        with translated_errors(self.engine), self.engine.connect() as conn:
-            return list(conn.execute(query))
+    def _rows(self, query: sa.Select[Any], params: dict[str, Any] | None = None) -> list[Row[Any]]:
+        with translated_errors(self.engine), self._reader.connect() as conn:
+            return list(conn.execute(query, params))
 
     # -- clients, contacts, employees, projects ------------------------------------------------
 
@@ -124,36 +126,28 @@ class SqlDataSource:
         projects = scope.project_ids & query.project_ids if query.project_ids else scope.project_ids
         if not projects:
             return EntryPage(entries=(), next=None)
-        e, a = t.entries, t.approvals
-        conditions: list[sa.ColumnElement[bool]] = [
-            # client_id is the project's (a foreign key says so): V1 and V2 in one condition.
-            e.c.client_id == scope.client_id,
-            e.c.project_id.in_(sorted(projects)),
-        ]
-        if query.employee_ids:
-            conditions.append(e.c.employee_id.in_(sorted(query.employee_ids)))
-        if query.date_from is not None:
-            conditions.append(e.c.date >= query.date_from)
-        if query.date_to is not None:
-            conditions.append(e.c.date <= query.date_to)
-        if query.statuses:
-            status = func.coalesce(a.c.status, ApprovalStatus.OPEN.value)
-            conditions.append(status.in_(sorted(s.value for s in query.statuses)))
-        if query.after is not None:
-            conditions.append(
-                or_(
-                    e.c.date < query.after.date,
-                    and_(e.c.date == query.after.date, e.c.id > query.after.id),
-                )
-            )
-        select_page = (
-            select(*_ENTRY_COLUMNS)
-            .select_from(e.outerjoin(a, a.c.entry_id == e.c.id))
-            .where(*conditions)
-            .order_by(e.c.date.desc(), e.c.id)
-            .limit(query.limit + 1)
+        params: dict[str, Any] = {
+            "client_id": scope.client_id,
+            "projects": sorted(projects),
+            "employees": sorted(query.employee_ids),
+            "date_from": query.date_from,
+            "date_to": query.date_to,
+            "statuses": sorted(s.value for s in query.statuses),
+            "after_date": None if query.after is None else query.after.date,
+            "after_id": None if query.after is None else query.after.id,
+            "limit": query.limit + 1,
+        }
+        shape = (
+            bool(query.employee_ids),
+            query.date_from is not None,
+            query.date_to is not None,
+            bool(query.statuses),
+            query.after is not None,
         )
-        rows = self._rows(select_page)
+        select_page = _PAGES.get(shape)
+        if select_page is None:
+            select_page = _page_statement(*shape)
+        rows = self._rows(select_page, params)
         page = tuple(_entry(row) for row in rows[: query.limit])
         more = len(rows) > query.limit
         return EntryPage(
@@ -302,29 +296,100 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _entry(row: Row[Any]) -> TimeEntry:
-    if row.a_status is None:
-        approval = _OPEN
-    else:
-        approval = ApprovalState(
-            status=ApprovalStatus(row.a_status),
-            workflow=None if row.a_workflow is None else Workflow(row.a_workflow),
-            version=row.a_version,
-            reason=row.a_reason,
+_PAGES: dict[tuple[bool, ...], sa.Select[Any]] = {}
+
+
+def _page_statement(
+    employees: bool, date_from: bool, date_to: bool, statuses: bool, after: bool
+) -> sa.Select[Any]:
+    """The page query for one combination of filters, built once and reused (its SQL is cached
+    by the engine; only the parameters change)."""
+    e, a = t.entries, t.approvals
+    conditions: list[sa.ColumnElement[bool]] = [
+        # client_id is the project's (a foreign key says so): V1 and V2 in one condition.
+        e.c.client_id == bindparam("client_id"),
+        e.c.project_id.in_(bindparam("projects", expanding=True)),
+    ]
+    if employees:
+        conditions.append(e.c.employee_id.in_(bindparam("employees", expanding=True)))
+    if date_from:
+        conditions.append(e.c.date >= bindparam("date_from"))
+    if date_to:
+        conditions.append(e.c.date <= bindparam("date_to"))
+    if statuses:
+        status = func.coalesce(a.c.status, ApprovalStatus.OPEN.value)
+        conditions.append(status.in_(bindparam("statuses", expanding=True)))
+    if after:
+        # The first condition lets the database seek in the index; the second is the keyset.
+        conditions.append(e.c.date <= bindparam("after_date"))
+        conditions.append(
+            or_(
+                e.c.date < bindparam("after_date"),
+                and_(e.c.date == bindparam("after_date"), e.c.id > bindparam("after_id")),
+            )
         )
+    statement = (
+        select(*_ENTRY_COLUMNS)
+        .select_from(e.outerjoin(a, a.c.entry_id == e.c.id))
+        .where(*conditions)
+        .order_by(e.c.date.desc(), e.c.id)
+        .limit(bindparam("limit", type_=sa.Integer))
+    )
+    _PAGES[(employees, date_from, date_to, statuses, after)] = statement
+    return statement
+
+
+_STATES: dict[tuple[str, str | None, int, str | None], ApprovalState] = {}
+
+
+def _approval(status: str, workflow: str | None, version: int, reason: str | None) -> ApprovalState:
+    """The approval state of a row; the common ones are built (and validated) once."""
+    key = (status, workflow, version, reason)
+    state = _STATES.get(key)
+    if state is None:
+        state = ApprovalState(
+            status=ApprovalStatus(status),
+            workflow=None if workflow is None else Workflow(workflow),
+            version=version,
+            reason=reason,
+        )
+        if reason is None and len(_STATES) < 4096:
+            _STATES[key] = state
+    return state
+
+
+def _entry(row: Row[Any]) -> TimeEntry:
+    (
+        id,
+        _,
+        project_id,
+        employee_id,
+        date,
+        seconds,
+        description,
+        task,
+        billable,
+        rate,
+        cost_rate,
+        internal_note,
+        status,
+        workflow,
+        version,
+        reason,
+    ) = row  # type: ignore[misc]  # a Row of the 16 columns of _ENTRY_COLUMNS
     return TimeEntry(
-        id=row.id,
-        project_id=row.project_id,
-        employee_id=row.employee_id,
-        date=row.date,
-        seconds=row.seconds,
-        description=row.description,
-        task=row.task,
-        billable=row.billable,
-        rate=row.rate,
-        cost_rate=row.cost_rate,
-        internal_note=row.internal_note,
-        approval=approval,
+        id,
+        project_id,
+        employee_id,
+        date,
+        seconds,
+        description,
+        task,
+        billable,
+        rate,
+        cost_rate,
+        internal_note,
+        _OPEN if status is None else _approval(status, workflow, version, reason),
     )
 
 
@@ -429,21 +494,61 @@ def load_dataset(
             _insert(
                 conn,
                 t.approvals,
-                (
-                    {
-                        "entry_id": e.id,
-                        "status": e.approval.status.value,
-                        "workflow": None
-                        if e.approval.workflow is None
-                        else e.approval.workflow.value,
-                        "version": e.approval.version,
-                        "reason": e.approval.reason,
-                        "updated_at": None,
-                    }
-                    for e in dataset.entries
-                    if e.approval != _OPEN
-                ),
+                (_approval_values(e) for e in dataset.entries if e.approval != _OPEN),
             )
+
+
+def load_entries(
+    engine: Engine | str, entries: Iterable[TimeEntry], *, approvals: bool = True
+) -> int:
+    """Stream ``entries`` into the reference schema in batches of 5,000 (constant memory), and
+    return how many went in. Their projects must be stored already (:func:`load_dataset`).
+
+    For millions of entries, where building one :class:`~clientportal.model.Dataset` would hold
+    them all in memory. ``approvals`` as for :func:`load_dataset`.
+    """
+    engine = create_engine(engine) if isinstance(engine, str) else prepare_engine(engine)
+    count = 0
+    with translated_errors(engine), engine.execution_options(**{WRITE: True}).begin() as conn:
+        projects = select(t.projects.c.id, t.projects.c.client_id)
+        client_of = {row.id: row.client_id for row in conn.execute(projects)}
+        insert_entries, insert_states = t.entries.insert(), t.approvals.insert()
+        batch: list[TimeEntry] = []
+
+        def flush() -> None:
+            unknown = sorted({e.project_id for e in batch} - client_of.keys())
+            if unknown:
+                raise ValueError(
+                    f"entries name projects that are not stored: {', '.join(unknown[:10])}: "
+                    "load the projects first (load_dataset)"
+                )
+            conn.execute(insert_entries, [_entry_values(e, client_of[e.project_id]) for e in batch])
+            states = [_approval_values(e) for e in batch if e.approval != _OPEN]
+            if approvals and states:
+                conn.execute(insert_states, states)
+
+        for entry in entries:
+            batch.append(entry)
+            if len(batch) == _BATCH:
+                flush()
+                count += len(batch)
+                batch = []
+        if batch:
+            flush()
+            count += len(batch)
+    return count
+
+
+def _approval_values(e: TimeEntry) -> dict[str, Any]:
+    state = e.approval
+    return {
+        "entry_id": e.id,
+        "status": state.status.value,
+        "workflow": None if state.workflow is None else state.workflow.value,
+        "version": state.version,
+        "reason": state.reason,
+        "updated_at": None,
+    }
 
 
 def _insert(conn: Connection, table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
