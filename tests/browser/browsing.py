@@ -49,7 +49,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 #: Hours per HTML page in these tests, so a few dozen entries make several pages.
-PAGE_SIZE = 10
+PAGE_SIZE = 4
 SCREENSHOTS = os.environ.get("CLIENTPORTAL_SCREENSHOTS", "/tmp")
 
 
