@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import pytest
@@ -130,18 +130,21 @@ def test_asgi_refuses_oversized_bodies_and_answers_head_without_a_body(world: Wo
 def test_asgi_acknowledges_lifespan_and_closes_websockets(world: World) -> None:
     app = make_asgi_app(world.service)
     messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> MutableMapping[str, Any]:
         return messages.pop(0)
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app({"type": "lifespan"}, receive, send))
+    async def serve(scope: dict[str, Any]) -> None:
+        await app(scope, receive, send)
+
+    asyncio.run(serve({"type": "lifespan"}))
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     sent.clear()
-    asyncio.run(app({"type": "websocket", "path": "/"}, receive, send))
+    asyncio.run(serve({"type": "websocket", "path": "/"}))
     assert sent == [{"type": "websocket.close", "code": 1000}]
 
 

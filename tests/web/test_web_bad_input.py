@@ -138,7 +138,7 @@ def _api_decide(
     url = "/api/portals/acme-en/approvals"
     if "json" in payload:
         return client.post(url, json=payload["json"], headers=headers)
-    return client.post(url, body=payload["body"], headers=headers)  # type: ignore[arg-type]
+    return client.post(url, body=payload["body"], headers=headers)
 
 
 @pytest.mark.parametrize(

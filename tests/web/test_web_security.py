@@ -168,7 +168,7 @@ def test_an_unexpected_failure_is_a_plain_500_that_leaks_nothing(
 ) -> None:
     client = WsgiClient(make_wsgi_app(world.service))
     open_portal(client, world)
-    world.service.reader.data = _Broken()  # type: ignore[assignment]
+    world.service.reader.data = _Broken()
     page = client.get("/portal/acme-en")
     assert page.status == 500
     assert_secure(page)

@@ -37,7 +37,7 @@ from clientportal.web.texts import WEB_TEXTS, PageText
 )
 def test_theme_refuses_unsafe_values(fields: dict[str, str]) -> None:
     with pytest.raises(ValueError, match=r"must|cannot"):
-        Theme(**fields)  # type: ignore[arg-type]
+        Theme(**fields)
 
 
 def test_theme_accent_reaches_the_pages_through_a_stylesheet(world: World) -> None:
