@@ -167,6 +167,15 @@ def test_wsgi_prefix_and_script_name_together(world: World) -> None:
     assert client.get("/host/portal-appx/l/x").status == 404
 
 
+def test_a_trailing_slash_redirects_to_the_page(world: World) -> None:
+    client = WsgiClient(make_wsgi_app(world.service, prefix="/cp"), script_name="/host")
+    moved = client.get("/host/cp/portal/acme-en/hours/?employee=eva")
+    assert moved.status == 308
+    assert moved.location == "/host/cp/portal/acme-en/hours?employee=eva"
+    assert client.get("/host/cp/nothing/").status == 404
+    assert client.post("/host/cp/portal/acme-en/approvals/", data={}).status == 404
+
+
 def test_one_portal_app_serves_both_adapters(world: World) -> None:
     app = PortalApp(world.service, prefix="/p")
     wsgi = make_wsgi_app(app)

@@ -210,6 +210,12 @@ class PortalApp:
         if path is None:
             return None, self._problem(request, None, PageNotFound())
         found = self.router.match(request.method, path)
+        if found == [] and request.method in ("GET", "HEAD") and len(path) > 1:
+            trimmed = path.rstrip("/")
+            if trimmed != path and isinstance(self.router.match("GET", trimmed or "/"), Match):
+                query = f"?{request.query_string}" if request.query_string else ""
+                location = request.script_name + self.prefix + trimmed + query
+                return None, Response.redirect(location, status=308)
         if not isinstance(found, Match):
             if found:
                 response = self._problem(
