@@ -18,7 +18,7 @@ from ..errors import WorkflowError
 from ..model import ApprovalStatus, Workflow
 from ..pages import HoursPage, Overview
 from ..ports import MAX_PAGE_SIZE, EntryQuery
-from ..visibility import PortalBudget, PortalEntry
+from ..visibility import PortalBudget
 from ..workflow import Action
 from .chart import WeekChart, monday, week_chart, weekly_seconds
 from .context import CSRF_FIELD, Context
@@ -29,6 +29,7 @@ from .problems import BadRequest, Forbidden, PageNotFound
 __all__ = [
     "BudgetBar",
     "approvals",
+    "budget_bar",
     "decide",
     "document_file",
     "documents",
@@ -372,13 +373,3 @@ def decide(ctx: Context) -> Response:
         done.append(("unchanged", str(unchanged)))
     return Response.redirect(ctx.url("approvals", query=done))
 
-
-def entries_by_day(entries: Sequence[PortalEntry]) -> list[tuple[dt.date, list[PortalEntry]]]:
-    """Entries grouped by date, in their order (for day headings)."""
-    groups: list[tuple[dt.date, list[PortalEntry]]] = []
-    for entry in entries:
-        if groups and groups[-1][0] == entry.date:
-            groups[-1][1].append(entry)
-        else:
-            groups.append((entry.date, [entry]))
-    return groups

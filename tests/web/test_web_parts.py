@@ -1,0 +1,114 @@
+"""The web layer's small pure parts: page cursors, the chart's geometry, budget bars."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clientportal import BudgetType
+from clientportal.ports import EntryCursor
+from clientportal.visibility import PortalBudget
+from clientportal.web.chart import monday, week_chart, weekly_seconds
+from clientportal.web.params import decode_cursor, encode_cursor
+from clientportal.web.problems import BadRequest
+from clientportal.web.views import budget_bar
+
+ids = st.text(min_size=1, max_size=50).filter(
+    lambda s: s == s.strip() and not any(ord(c) < 32 or ord(c) == 127 for c in s)
+)
+
+
+@given(date=st.dates(), entry_id=ids)
+def test_page_cursors_round_trip(date: dt.date, entry_id: str) -> None:
+    cursor = EntryCursor(date, entry_id)
+    text = encode_cursor(cursor)
+    assert text.isascii()
+    assert "=" not in text
+    assert decode_cursor(text) == cursor
+
+
+@given(
+    st.text(max_size=60).filter(
+        lambda t: not t.isascii() or not t.replace("-", "").replace("_", "").isalnum()
+    )
+)
+def test_anything_that_is_not_url_safe_is_a_clear_400(text: str) -> None:
+    with pytest.raises(BadRequest, match="is not a page cursor"):
+        decode_cursor(text)
+
+
+@given(st.binary(max_size=60))
+def test_decoded_garbage_is_a_clear_400_or_a_cursor(raw: bytes) -> None:
+    text = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    if not text:
+        return
+    try:
+        cursor = decode_cursor(text)
+    except BadRequest as problem:
+        message = problem.message
+    else:
+        message = ""
+        assert encode_cursor(cursor) == text
+    assert message == "" or "is not a page cursor" in message
+
+
+def test_week_chart_draws_every_week_with_the_tallest_bar_at_the_top() -> None:
+    weeks = weekly_seconds(
+        [
+            (dt.date(2026, 3, 16), 3600 * 8),
+            (dt.date(2026, 3, 18), 3600 * 4),
+            (dt.date(2026, 3, 2), 1800),
+        ]
+    )
+    assert weeks == {dt.date(2026, 3, 16): 43200, dt.date(2026, 3, 2): 1800}
+    chart = week_chart(weeks, last_week=dt.date(2026, 3, 20), count=4)
+    assert [b.week for b in chart.bars] == [
+        dt.date(2026, 2, 23),
+        dt.date(2026, 3, 2),
+        dt.date(2026, 3, 9),
+        dt.date(2026, 3, 16),
+    ]
+    assert [b.seconds for b in chart.bars] == [0, 1800, 0, 43200]
+    tallest = chart.bars[-1]
+    # 12 hours on a scale of 0, 5, 10, 15: the bar is 12/15 of the plot's height.
+    assert [g.hours for g in chart.gridlines] == [0, 5, 10, 15]
+    plot = chart.baseline - chart.gridlines[-1].y
+    assert tallest.height == pytest.approx(plot * 12 / 15)
+    assert tallest.y + tallest.height == chart.baseline
+    assert chart.bars[0].height == 0
+    assert all(b.x + b.width <= chart.width for b in chart.bars)
+    assert chart.total_seconds == 45000
+
+
+def test_an_empty_chart_has_a_scale_and_flat_bars() -> None:
+    chart = week_chart({}, last_week=dt.date(2026, 1, 1))
+    assert len(chart.bars) == 12
+    assert {b.height for b in chart.bars} == {0}
+    assert [g.hours for g in chart.gridlines] == [0, 1]
+    assert monday(dt.date(2026, 1, 4)) == dt.date(2025, 12, 29)
+
+
+def _budget(amount: str, used: str) -> PortalBudget:
+    return PortalBudget(
+        "b", "p", BudgetType.TOTAL_HOURS, Decimal(amount), Decimal(used), None, None, None
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "used", "percent", "bar", "over"),
+    [
+        ("100", "25", 25, 25, False),
+        ("100", "100", 100, 100, False),
+        ("100", "250", 250, 100, True),
+        ("0", "0", 0, 0, False),
+        ("0", "1", 100, 100, True),
+    ],
+)
+def test_budget_bars(amount: str, used: str, percent: int, bar: int, over: bool) -> None:
+    drawn = budget_bar(_budget(amount, used))
+    assert (drawn.percent, drawn.bar_percent, drawn.over) == (percent, bar, over)
