@@ -372,4 +372,3 @@ def decide(ctx: Context) -> Response:
     if unchanged:
         done.append(("unchanged", str(unchanged)))
     return Response.redirect(ctx.url("approvals", query=done))
-
