@@ -127,6 +127,8 @@ LABELS: Mapping[str, str] = {
     "approvals": N_("Approvals"),
     "language": N_("Language"),
     "sign_out": N_("Sign out"),
+    "main_navigation": N_("Main navigation"),
+    "skip_to_content": N_("Skip to content"),
     # Table columns
     "date": N_("Date"),
     "employee": N_("Employee"),
@@ -148,15 +150,23 @@ LABELS: Mapping[str, str] = {
     "totals": N_("Totals"),
     "total_hours": N_("Total hours"),
     "week": N_("Week %(week)s"),
+    "hours_per_week": N_("Hours per week"),
+    # TRANSLATORS: a bar of the chart of hours per week; %(date)s is the week's Monday.
+    "week_of": N_("Week of %(date)s"),
     # Budgets
     "budget_planned": N_("Planned"),
     "budget_used": N_("Used"),
     "budget_remaining": N_("Remaining"),
     "budget_progress": N_("%(percent)s used"),
     "budget_exceeded": N_("Over budget"),
+    # TRANSLATORS: how much of a budget is used, e.g. "46 hours of 120 hours".
+    "budget_of": N_("%(used)s of %(amount)s"),
     # Filters
+    "filters": N_("Filters"),
     "filter_employee": N_("Filter by employee"),
     "all_employees": N_("All employees"),
+    "all_projects": N_("All projects"),
+    "all_statuses": N_("All statuses"),
     "date_range": N_("Date range"),
     "date_from": N_("From"),
     "date_to": N_("To"),
@@ -170,6 +180,9 @@ LABELS: Mapping[str, str] = {
     "export_csv": N_("Export CSV"),
     "previous_page": N_("Previous"),
     "next_page": N_("Next"),
+    # TRANSLATORS: the name of the navigation between the pages of a long list.
+    "pagination": N_("Pages"),
+    "first_page": N_("First page"),
     "page_of": N_("Page %(page)s of %(pages)s"),
     "showing": N_("Showing %(first)s–%(last)s of %(total)s"),
     "no_hours": N_("No hours in this period."),
@@ -177,6 +190,7 @@ LABELS: Mapping[str, str] = {
     "no_budgets": N_("No budgets to show."),
     "no_invoices": N_("No invoices to show."),
     "no_quotes": N_("No quotes to show."),
+    "download": N_("Download"),
     # Approvals
     "awaiting_approval": N_("Awaiting your approval"),
     "no_pending": N_("There are no hours awaiting your approval."),
@@ -188,6 +202,13 @@ LABELS: Mapping[str, str] = {
     "reason": N_("Reason"),
     "reason_help": N_("Tell us what needs to change. Your reason is sent to %(company)s."),
     "confirm_approve": N_("Approve the selected hours?"),
+    # TRANSLATORS: the label of an entry's checkbox, read out by screen readers.
+    "select_entry": N_("Select the entry of %(date)s, %(employee)s, %(duration)s"),
+    "recently_decided": N_("Recently decided"),
+    "not_decided": N_("Some hours were not changed: they no longer await your approval."),
+    "shared_link": N_(
+        "This link is shared. Open the portal from your personal link to approve or reject hours."
+    ),
     # User-facing errors
     "reason_required": N_("Please give a reason for rejecting these hours."),
     "nothing_selected": N_("Select at least one time entry first."),
@@ -197,13 +218,23 @@ LABELS: Mapping[str, str] = {
     "form_expired": N_("This form has expired. Please reload the page and try again."),
     "error_title": N_("Something went wrong"),
     "error_body": N_("Please try again in a moment. If the problem persists, contact %(company)s."),
+    "bad_request_title": N_("The request could not be read"),
+    "too_many_title": N_("Too many attempts"),
+    "too_many_body": N_(
+        "There were too many attempts from your network. Wait a minute and try again."
+    ),
     # Links and one-time codes
     "link_invalid_title": N_("This link has expired or is unknown"),
     "link_invalid_body": N_(
         "The link you followed cannot be used any more. Ask your contact person for a new link."
     ),
     "session_expired": N_("Your session has ended. Open the link from your e-mail again."),
+    "signed_out": N_("You have signed out. Open the link from your e-mail to come back."),
     "code_title": N_("Enter your access code"),
+    "code_send_intro": N_(
+        "To open this portal you need a one-time code. We will e-mail it to %(email)s."
+    ),
+    "code_send": N_("Send me a code"),
     "code_intro": N_("We have sent a code to %(email)s. Enter it below to open the portal."),
     "code_field": N_("Access code"),
     "code_submit": N_("Open the portal"),
