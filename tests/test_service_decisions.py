@@ -18,6 +18,10 @@ from clientportal import (
     AccessMode,
     ApprovalPolicy,
     ApprovalStatus,
+    CodeExpired,
+    InvalidCsrfToken,
+    InvalidToken,
+    MemoryDataSource,
     MemoryStore,
     ValidationError,
     Workflow,
@@ -32,6 +36,7 @@ from test_service_world import (
     EVA,
     MAIL,
     MAX,
+    SECRET,
     acme_portal,
     dataset,
     make_world,
@@ -386,6 +391,48 @@ def test_access_codes_are_queued_for_the_links_contact() -> None:
     visit = w.service.visit(grant.value, client="198.51.100.1")
     assert visit.code_verified
     w.service.check_csrf(visit, w.service.csrf_token(visit), client="198.51.100.1")
+
+
+def test_the_code_step_names_its_link_and_contact_and_binds_its_own_csrf_token() -> None:
+    w = make_world()
+    w.service.set_access_mode("acme-web", AccessMode.LINK_AND_CODE)
+    pending: dict[str, str] = {}
+    links = {}
+    for contact_id in ("anna", "bob"):
+        issued = w.service.issue_link("acme-web", contact_id)
+        opening = w.service.open_link(issued.token, client="198.51.100.1")
+        assert opening.pending is not None
+        pending[contact_id], links[contact_id] = opening.pending, issued.link
+    link = w.service.pending_link(pending["anna"])
+    assert (link.id, link.portal_id, link.contact_id) == (links["anna"].id, "acme-web", "anna")
+    anna = w.service.pending_contact(pending["anna"])
+    assert anna is not None
+    assert (anna.id, anna.email) == ("anna", "anna@acme.example")
+
+    token = w.service.pending_csrf_token(pending["anna"])
+    w.service.check_pending_csrf(pending["anna"], token)
+    for wrong in (w.service.pending_csrf_token(pending["bob"]), "", None, token[:-1]):
+        with pytest.raises(InvalidCsrfToken):
+            w.service.check_pending_csrf(pending["anna"], wrong)
+
+    for forged in ("forged.value.here", pending["anna"][:-2], 42):
+        with pytest.raises(InvalidToken):
+            w.service.pending_link(forged)
+        with pytest.raises(InvalidToken):
+            w.service.pending_contact(forged)
+
+    # A contact the DataSource no longer lists gets no code (and no address on the page).
+    without_anna = evolve(w.dataset, contacts=[c for c in w.dataset.contacts if c.id != "anna"])
+    other = PortalService(
+        MemoryDataSource(without_anna, w.store), w.store, mail=MAIL, secret_keys=[SECRET],
+        clock=w.clock,
+    )  # fmt: skip
+    assert other.pending_contact(pending["anna"]) is None
+    assert other.pending_contact(pending["bob"]) is not None
+
+    w.clock.advance(w.service.gate.policy.pending_lifetime)
+    with pytest.raises(CodeExpired):
+        w.service.pending_link(pending["anna"])
 
 
 def test_dataset_entries_of_the_world() -> None:

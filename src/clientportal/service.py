@@ -12,6 +12,7 @@ objects (threads, processes, servers) can share one store.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeAlias, TypeVar
 
@@ -19,7 +20,7 @@ from attrs import evolve
 
 from .access import AccessMode, Link, LinkStatus, SecretKeys, random_id
 from .decisions import Decider, DecisionResult
-from .errors import ConfigError, NotFound, ValidationError, WorkflowError
+from .errors import ConfigError, InvalidToken, NotFound, ValidationError, WorkflowError
 from .gate import AccessGate, IssuedLink, Opening, SessionGrant, Visit
 from .model import ApprovalPolicy, Contact, Dataset, Portal, PortalSettings, Project
 from .notify import MailSettings, access_code_message
@@ -126,6 +127,44 @@ class PortalService:
     def verify_code(self, pending: object, code: str, *, client: str) -> SessionGrant:
         """Exchange the link's one-time code for a session."""
         return self.gate.verify_code(pending, code, client=client)
+
+    def pending_link(self, pending: object) -> Link:
+        """The link a visitor opened before entering its one-time code (``pending`` from
+        :class:`~clientportal.gate.Opening`), for the code page to check it against its portal.
+
+        Raises :class:`~clientportal.InvalidToken` for anything but a genuine pending value of a
+        stored link, and :class:`~clientportal.CodeExpired` once the code step has taken too long.
+        """
+        claim = self.gate.codec.read_pending(pending, now=self._now())
+        link = self.store.get_link(claim.link_id)
+        if link is None:
+            raise InvalidToken(
+                f"link {claim.link_id!r} does not exist: issue the contact a new link",
+                link_id=claim.link_id,
+            )
+        return link
+
+    def pending_contact(self, pending: object) -> Contact | None:
+        """Who the one-time code of a pending step is e-mailed to: the link's contact, or ``None``
+        for a shared link or a contact the DataSource no longer lists for the portal's client.
+        Raises as :meth:`pending_link` does."""
+        link = self.pending_link(pending)
+        portal = self.store.get_portal(link.portal_id)
+        if link.contact_id is None or portal is None:
+            return None
+        try:
+            return self._contact(portal, link.contact_id)
+        except NotFound:
+            return None
+
+    def pending_csrf_token(self, pending: str) -> str:
+        """The CSRF token of the code step's forms, bound to ``pending`` (as :meth:`csrf_token` is
+        bound to a visit)."""
+        return self.gate.codec.csrf_token(_pending_subject(pending))
+
+    def check_pending_csrf(self, pending: str, token: object) -> None:
+        """Raise :class:`~clientportal.InvalidCsrfToken` unless ``token`` is the code step's."""
+        self.gate.codec.check_csrf(_pending_subject(pending), token)
 
     def visit(self, session: object, *, client: str) -> Visit:
         """The visit a session cookie stands for: who is looking at which portal, checked now."""
@@ -555,6 +594,11 @@ def _portal(viewer: Viewer) -> Portal:
         [f"viewer: must be a Visit (from visit()) or a Portal, got {type(viewer).__name__}"],
         summary="cannot build the page",
     )
+
+
+def _pending_subject(pending: str) -> str:
+    """What a code step's CSRF token is bound to: a digest of its pending value."""
+    return "pending:" + hashlib.sha256(pending.encode("utf-8")).hexdigest()
 
 
 def _query(query: EntryQuery | None) -> EntryQuery:

@@ -7,8 +7,6 @@ not open (unknown, forged, expired, revoked, switched off) answers the same 404 
 
 from __future__ import annotations
 
-import hashlib
-
 from ..errors import (
     AccessDenied,
     CodeAttemptsExceeded,
@@ -52,47 +50,32 @@ def _pending(ctx: Context) -> str:
     value = ctx.request.cookies.get(pending_cookie_name(portal_id))
     if not value:
         raise PageNotFound()
-    gate = ctx.service.gate
     try:
-        claim = gate.codec.read_pending(value, now=ctx.service.clock.now())
+        link = ctx.service.pending_link(value)
     except AccessDenied:
         raise PageNotFound() from None
-    link = ctx.service.store.get_link(claim.link_id)
-    if link is None or link.portal_id != portal_id:
+    if link.portal_id != portal_id:
         raise PageNotFound()
     return value
 
 
-def _pending_csrf_subject(pending: str) -> str:
-    return "pending:" + hashlib.sha256(pending.encode("utf-8")).hexdigest()
-
-
 def _check_pending_csrf(ctx: Context, pending: str) -> None:
-    ctx.service.gate.codec.check_csrf(
-        _pending_csrf_subject(pending), ctx.form.get(CSRF_FIELD) or ""
-    )
+    ctx.service.check_pending_csrf(pending, ctx.form.get(CSRF_FIELD) or "")
 
 
 def _masked_email(ctx: Context, pending: str) -> str:
     """The contact's address with most of its name hidden (``r***@lumen.example``)."""
-    claim = ctx.service.gate.codec.read_pending(pending, now=ctx.service.clock.now())
-    link = ctx.service.store.get_link(claim.link_id)
-    portal = ctx.service.store.get_portal(ctx.portal_id)
-    if link is None or link.contact_id is None or portal is None:
+    contact = ctx.service.pending_contact(pending)
+    if contact is None:
         return "…"
-    for contact in ctx.service.data.contacts(portal.client_id):
-        if contact.id == link.contact_id:
-            name, _, domain = contact.email.partition("@")
-            return f"{name[:1]}***@{domain}"
-    return "…"
+    name, _, domain = contact.email.partition("@")
+    return f"{name[:1]}***@{domain}"
 
 
 def _code_page(
     ctx: Context, pending: str, *, status: int = 200, error: str | None = None
 ) -> Response:
-    portal = ctx.service.store.get_portal(ctx.portal_id)
-    if portal is None:
-        raise PageNotFound()
+    portal = ctx.service.portal(ctx.portal_id)  # NotFound: the 404 page
     from .texts import PageText
 
     text = PageText(portal.language)
@@ -103,7 +86,7 @@ def _code_page(
         text=text,
         portal_name=portal.name,
         email=_masked_email(ctx, pending),
-        code_csrf=ctx.service.gate.codec.csrf_token(_pending_csrf_subject(pending)),
+        code_csrf=ctx.service.pending_csrf_token(pending),
         sent=ctx.query.get("sent") == "1",
         minutes=minutes,
         error=error,
