@@ -81,6 +81,8 @@ WAITING = {
     "p2": ("tom", "Newsletter sign-up form"),
     "p3": ("lisa", "App store screenshots"),
 }
+#: Their tasks (long words, as real ones are); p3 is not billable.
+WAITING_TASKS = {"p1": "Design", "p2": "Front-end build", "p3": "Project management"}
 
 
 def browser_world() -> Dataset:
@@ -102,7 +104,7 @@ def browser_world() -> Dataset:
     ]
     entries += [
         TimeEntry(id_, "app" if who == "lisa" else "web", who, TODAY - dt.timedelta(days=1), 5400,
-                  what, approval=waiting)
+                  what, task=WAITING_TASKS[id_], billable=id_ != "p3", approval=waiting)
         for id_, (who, what) in WAITING.items()
     ]  # fmt: skip
     entries += [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from browsing import (
     PAGE_SIZE,
     WAITING,
@@ -39,6 +40,28 @@ def rows(page: Any, table: str = "table.entries") -> list[dict[str, str]]:
         """trs => trs.map(tr => Object.fromEntries(
             [...tr.querySelectorAll('td[data-label]')].map(td => [td.dataset.label,
                                                                   td.innerText.trim()])))""",
+    )
+
+
+def overflow(page: Any) -> list[str]:
+    """What sticks out sideways: the page beyond the window, or a table beyond its box."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        """() => {
+            const found = [];
+            const root = document.documentElement;
+            if (root.scrollWidth > root.clientWidth) {
+                found.push(`the page: ${root.scrollWidth}px in ${root.clientWidth}px`);
+            }
+            for (const wrap of document.querySelectorAll('.table-wrap')) {
+                const table = wrap.querySelector('table');
+                const box = wrap.getBoundingClientRect(), own = table.getBoundingClientRect();
+                if (wrap.scrollWidth > wrap.clientWidth || own.right > box.right + 0.5) {
+                    found.push(`table.${table.className}: ${Math.round(own.width)}px in ` +
+                               `${wrap.clientWidth}px`);
+                }
+            }
+            return found;
+        }"""
     )
 
 
@@ -234,6 +257,39 @@ def test_everything_works_without_javascript(
     assert traffic.hosts() == {"127.0.0.1"}
 
 
+@pytest.mark.parametrize("width", [1024, 1280, 1440])
+def test_on_a_desktop_the_approvals_table_fits_its_box_with_every_button_in_view(
+    browser: Any, portal_server: PortalServer, traffic: Traffic, width: int
+) -> None:
+    context = open_context(
+        browser, traffic, portal_server, viewport={"width": width, "height": 900}
+    )
+    try:
+        page = context.new_page()
+        for portal_id, contact_id, waiting in (("acme", "ann", 3), ("lumen", "ruud", 1)):
+            open_link(page, portal_server, portal_id, contact_id=contact_id)
+            page.goto(page.url + "/approvals")
+            assert overflow(page) == [], f"{portal_id} at {width}px"
+            awaiting = page.locator("section[aria-labelledby=awaiting-h]")
+            # Still a table (cards are for narrow boxes), and every row's buttons inside its box.
+            assert (
+                awaiting.locator("tbody tr").first.evaluate("tr => getComputedStyle(tr).display")
+                == "table-row"
+            )
+            box = awaiting.locator(".table-wrap").bounding_box()
+            buttons = awaiting.locator("td.row-actions button")
+            assert buttons.count() == 2 * waiting
+            for index in range(buttons.count()):
+                button = buttons.nth(index).bounding_box()
+                assert box["x"] <= button["x"]
+                assert button["x"] + button["width"] <= box["x"] + box["width"] + 0.5
+        if width == 1024:
+            screenshot(page, "approvals-1024")
+    finally:
+        context.close()
+    assert traffic.hosts() == {"127.0.0.1"}
+
+
 def test_a_phone_sized_screen_needs_no_sideways_scrolling(
     browser: Any, portal_server: PortalServer, traffic: Traffic
 ) -> None:
@@ -255,6 +311,7 @@ def test_a_phone_sized_screen_needs_no_sideways_scrolling(
             width = page.evaluate("document.documentElement.scrollWidth")
             inner = page.evaluate("window.innerWidth")
             assert width <= inner, f"{path or '/'}: {width}px wide on a {inner}px screen"
+            assert overflow(page) == [], path or "/"
             if path in ("", "/approvals"):
                 screenshot(page, f"phone{path.replace('/', '-')}")
     finally:
