@@ -3,6 +3,7 @@ on a desktop and on a phone."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -65,6 +66,32 @@ def overflow(page: Any) -> list[str]:
     )
 
 
+def chart_labels(page: Any) -> list[dict[str, Any]]:
+    """The chart's shown x-axis labels: text and box on screen, left to right."""
+    return page.eval_on_selector_all(  # type: ignore[no-any-return]
+        "svg.week-chart text.x",
+        """texts => texts.filter(t => getComputedStyle(t).display !== 'none').map(t => {
+            const box = t.getBoundingClientRect();
+            return {text: t.textContent.trim(), left: box.left, right: box.right,
+                    height: box.height};
+        })""",
+    )
+
+
+def assert_chart_labels_are_legible(page: Any, count: int) -> None:
+    """``count`` week labels, each a date, at least 11 px tall, apart, inside the chart."""
+    labels = chart_labels(page)
+    assert len(labels) == count, labels
+    chart = page.locator("svg.week-chart").bounding_box()
+    for label, following in itertools.pairwise(labels):
+        assert label["right"] < following["left"], (label, following)
+    for label in labels:
+        assert not label["text"].isdigit(), label  # a date, not a week number
+        assert label["height"] >= 11, label
+        assert chart["x"] <= label["left"]
+        assert label["right"] <= chart["x"] + chart["width"]
+
+
 def status_of(portal_server: PortalServer, *ids: str) -> dict[str, ApprovalStatus]:
     store: Any = portal_server.service.store
     return {k: v.status for k, v in store.approval_states(frozenset(ids)).items()}
@@ -88,6 +115,9 @@ def test_a_link_lands_on_a_clean_url_with_projects_chart_and_budgets(
     assert bars.count() >= 10
     heights = [float(bars.nth(i).get_attribute("height") or 0) for i in range(bars.count())]
     assert sum(1 for h in heights if h > 0) >= 8  # hours in most of the last weeks
+    assert_chart_labels_are_legible(page, 6)  # every second week of twelve
+    newest = page.locator("svg.week-chart g.week").last.locator("title").text_content() or ""
+    assert newest.startswith(f"Week of {chart_labels(page)[-1]['text']},")
     budgets = page.locator("li.budget")
     assert budgets.count() == 2
     over = budgets.filter(has_text="Ordering app")
@@ -312,6 +342,8 @@ def test_a_phone_sized_screen_needs_no_sideways_scrolling(
             inner = page.evaluate("window.innerWidth")
             assert width <= inner, f"{path or '/'}: {width}px wide on a {inner}px screen"
             assert overflow(page) == [], path or "/"
+            if path == "":
+                assert_chart_labels_are_legible(page, 4)  # every third week of twelve
             if path in ("", "/approvals"):
                 screenshot(page, f"phone{path.replace('/', '-')}")
     finally:

@@ -39,6 +39,11 @@ def test_overview_shows_projects_chart_budgets_and_documents(
     ]
     assert chart.count('<rect class="bar"') == 12
     assert "Week of Mar 16, 2026: 7.5 hours" in html
+    # The x axis names each week by its Monday, every second one shown on a desktop.
+    labels = re.findall(r'<text class="axis x( skip-2)?( skip-3)?"[^>]*>([^<]*)</text>', chart)
+    assert len(labels) == 12
+    assert [text for *_, text in labels[-3:]] == ["Mar 2", "Mar 9", "Mar 16"]
+    assert [bool(two) for two, _, _ in labels[-4:]] == [True, False, True, False]
     assert "<script>" not in html
     # Budgets: hours and fee budgets with bars; the fee budget is over; total costs never shown.
     assert "Total hours" in html
@@ -54,6 +59,16 @@ def test_overview_shows_projects_chart_budgets_and_documents(
     assert "GLX-1" not in html
     assert "Q-7" in html
     assert "4 time entries" in html
+
+
+def test_the_charts_week_labels_are_dates_in_the_portals_language(world: World) -> None:
+    world.service.update_portal("acme-en", language="nl")
+    client = WsgiClient(make_wsgi_app(world.service))
+    html = open_portal(client, world).text
+    labels = re.findall(r'<text class="axis x[^"]*"[^>]*>([^<]*)</text>', html)
+    assert labels[-3:] == ["2 mrt", "9 mrt", "16 mrt"]
+    assert not [label for label in labels if label.strip().isdigit()]  # no bare week numbers
+    assert "Week van 16 mrt 2026: 7,5 uur" in html
 
 
 def test_overview_without_hours_budgets_or_documents(world: World) -> None:

@@ -83,6 +83,8 @@ def test_week_chart_draws_every_week_with_the_tallest_bar_at_the_top() -> None:
     assert chart.bars[0].height == 0
     assert all(b.x + b.width <= chart.width for b in chart.bars)
     assert chart.total_seconds == 45000
+    # The labels thin out from the newest week, which is always labelled.
+    assert [b.weeks_back for b in chart.bars] == [3, 2, 1, 0]
 
 
 def test_an_empty_chart_has_a_scale_and_flat_bars() -> None:

@@ -1,7 +1,10 @@
 """The geometry of the overview's "hours per week" bar chart, drawn as inline SVG by a template.
 
 Everything is computed here as plain numbers (SVG attributes, no inline style), so the chart
-needs no script and passes a Content-Security-Policy without ``'unsafe-inline'``.
+needs no script and passes a Content-Security-Policy without ``'unsafe-inline'``. The drawing
+scales with the page, so the stylesheet sizes its labels per width of the chart's box and shows
+every second week's label on a desktop, every third on a phone (:attr:`Bar.weeks_back` says
+which); the bars' titles and a hidden table name every week.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ __all__ = ["Bar", "Gridline", "WeekChart", "monday", "week_chart", "weekly_secon
 
 _WIDTH = 640
 _HEIGHT = 220
-_LEFT = 44
-_BOTTOM = 28
+_LEFT = 50
+#: Room right of the newest bar, so its (centred) label is not cut off.
+_RIGHT = 28
+_BOTTOM = 34
 _TOP = 12
 
 
@@ -36,7 +41,8 @@ def weekly_seconds(entries: Iterable[tuple[dt.date, int]]) -> dict[dt.date, int]
 
 @frozen
 class Bar:
-    """One week's bar: its Monday, its seconds and where it is drawn."""
+    """One week's bar: its Monday, its seconds, where it is drawn, and how many weeks it lies
+    before the newest (0 for the newest, whose label is always shown)."""
 
     week: dt.date
     seconds: int
@@ -45,6 +51,7 @@ class Bar:
     width: float
     height: float
     label_x: float
+    weeks_back: int
 
 
 @frozen
@@ -85,7 +92,7 @@ def week_chart(weeks: Mapping[dt.date, int], *, last_week: dt.date, count: int =
     top_hours = max(step, -(-max_hours // step) * step)
     plot_height = _HEIGHT - _BOTTOM - _TOP
     baseline = float(_HEIGHT - _BOTTOM)
-    slot = (_WIDTH - _LEFT) / count
+    slot = (_WIDTH - _LEFT - _RIGHT) / count
     bar_width = round(slot * 0.7, 2)
     bars = []
     for index, (week, seconds) in enumerate(zip(mondays, values, strict=True)):
@@ -100,6 +107,7 @@ def week_chart(weeks: Mapping[dt.date, int], *, last_week: dt.date, count: int =
                 width=bar_width,
                 height=height,
                 label_x=round(x + bar_width / 2, 2),
+                weeks_back=count - 1 - index,
             )
         )
     gridlines = tuple(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from babel import dates as babel_dates
+
 from ..i18n import (
     PLURAL_LABELS,
     Translator,
@@ -69,6 +71,10 @@ class PageText:
     def date(self, value: dt.date, style: str = "medium") -> str:
         """A date in the locale's style."""
         return format_date(value, self.locale, style=style)  # type: ignore[arg-type]
+
+    def day_month(self, value: dt.date) -> str:
+        """Day and short month in the locale's order (``23 nov``, ``Nov 23``, ``23. Nov.``)."""
+        return babel_dates.format_skeleton("MMMd", value, locale=self.locale)
 
     def money(self, amount: Decimal, currency: str) -> str:
         """An amount in its currency."""
