@@ -16,7 +16,7 @@ from attrs import frozen
 
 __all__ = ["Bar", "Gridline", "WeekChart", "monday", "week_chart", "weekly_seconds"]
 
-_WIDTH = 640
+_WIDTH = 720
 _HEIGHT = 220
 _LEFT = 50
 #: Room right of the newest bar, so its (centred) label is not cut off.
