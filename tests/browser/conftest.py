@@ -17,9 +17,11 @@ from browsing import CHROMIUM_ARGS, PortalServer, Traffic, chromium_path, open_c
 from browsing import unavailable as _unavailable
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless chromium per test process."""
+    """One headless chromium per test module. Not per session: Playwright's sync API keeps an
+    event loop running in this thread while it is open, which would break the ASGI tests that a
+    pytest-xdist worker runs after the browser tests (``asyncio.run`` refuses to nest)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as error:
