@@ -36,7 +36,7 @@ from typing import Any, ClassVar, TypeVar
 
 import pytest
 from attrs import evolve
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
 from ..access import (
@@ -319,8 +319,8 @@ def _query_id(query: EntryQuery) -> str:
     return ",".join(parts)
 
 
-def _examples(limit: int) -> int:
-    profile = settings.default
+def _examples(limit: int, base: settings | None = None) -> int:
+    profile = base or settings.default
     return max(1, limit if profile is None else min(limit, profile.max_examples))
 
 
@@ -329,21 +329,30 @@ def _queries(dataset: Dataset) -> st.SearchStrategy[EntryQuery]:
     projects = sorted({p.id for p in dataset.projects} | {"p-unknown"})
     day = st.integers(0, 15).map(lambda d: dt.date(2026, 1, 1) + dt.timedelta(days=d))
 
+    def some(items: list[Any], most: int) -> st.SearchStrategy[frozenset[Any]]:
+        # Mostly no filter, so that pages are long enough to need several.
+        chosen = st.lists(st.sampled_from(items), min_size=1, max_size=most).map(frozenset)
+        return st.just(frozenset()) | st.just(frozenset()) | chosen
+
     @st.composite
     def build(draw: st.DrawFn) -> EntryQuery:
-        start, end = draw(st.none() | day), draw(st.none() | day)
+        start, end = draw(st.none() | st.none() | day), draw(st.none() | st.none() | day)
         if start is not None and end is not None and start > end:
             start, end = end, start
         return EntryQuery(
-            employee_ids=frozenset(draw(st.lists(st.sampled_from(employees), max_size=2))),
-            project_ids=frozenset(draw(st.lists(st.sampled_from(projects), max_size=2))),
+            employee_ids=draw(some(employees, 2)),
+            project_ids=draw(some(projects, 2)),
             date_from=start,
             date_to=end,
-            statuses=frozenset(draw(st.lists(st.sampled_from(list(ApprovalStatus)), max_size=3))),
-            limit=draw(st.integers(1, 7)),
+            statuses=draw(some(list(ApprovalStatus), 3)),
+            limit=draw(st.integers(1, 4)),
         )
 
     return build()
+
+
+def _showing_hours(portal: Portal) -> Portal:
+    return evolve(portal, settings=evolve(portal.settings, show_hours=True))
 
 
 def _in_threads(work: Callable[[], _T], threads: int) -> list[_T]:
@@ -386,6 +395,9 @@ class DataSourceContract:
 
     #: The most hypothesis examples per property (the active profile may ask for fewer).
     max_examples: ClassVar[int] = 100
+    #: The hypothesis settings the properties start from (``None``: the active profile); e.g.
+    #: ``settings(phases=[...])`` without shrinking, to fail fast.
+    hypothesis_settings: ClassVar[settings | None] = None
     #: True when the source returns exactly what its scope allows. The port lets a source return
     #: more (the service filters again); set this to check that your pushdown is exact.
     exact_pushdown: ClassVar[bool] = False
@@ -405,7 +417,8 @@ class DataSourceContract:
 
     def _run(self, test: Callable[..., None]) -> None:
         settings(
-            max_examples=_examples(self.max_examples),
+            self.hypothesis_settings,
+            max_examples=_examples(self.max_examples, self.hypothesis_settings),
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         )(given(st.data())(test))()
@@ -418,8 +431,8 @@ class DataSourceContract:
 
     def test_contract_pages_concatenate_to_exactly_the_matching_visible_entries(self) -> None:
         def check(data: st.DataObject) -> None:
-            world = data.draw(worlds(), label="world")
-            portal = data.draw(portals(world), label="portal")
+            world = data.draw(worlds(max_entries=30), label="world")
+            portal = _showing_hours(data.draw(portals(world), label="portal"))
             policy = data.draw(st.none() | policies(), label="policy")
             query = data.draw(_queries(world), label="query")
             source, _ = self._build(world)
@@ -429,8 +442,8 @@ class DataSourceContract:
 
     def test_contract_approval_states_come_from_the_store(self) -> None:
         def check(data: st.DataObject) -> None:
-            world = data.draw(worlds(), label="world")
-            portal = data.draw(portals(world), label="portal")
+            world = data.draw(worlds(max_entries=30), label="world")
+            portal = _showing_hours(data.draw(portals(world), label="portal"))
             source, store = self._build(world)
             changed = data.draw(
                 st.lists(st.sampled_from(world.entries), unique_by=lambda e: e.id)
@@ -449,12 +462,15 @@ class DataSourceContract:
 
     def test_contract_scope_pushdown_never_hides_what_the_pure_filter_shows(self) -> None:
         def check(data: st.DataObject) -> None:
-            world = data.draw(worlds(), label="world")
+            world = data.draw(worlds(max_entries=30), label="world")
             portal = data.draw(portals(world), label="portal")
+            if data.draw(st.booleans(), label="hours shown"):
+                portal = _showing_hours(portal)
             policy = data.draw(st.none() | policies(), label="policy")
             source, _ = self._build(world)
             scope = Scope.of(portal, policy)
             view = portal_view(portal, world, policy)
+            target(float(len(view.entries) + len(view.budgets)), label="visible records")
             visible = frozenset(p.id for p in view.projects)
 
             projects = source.projects(scope)
@@ -589,6 +605,17 @@ class DataSourceContract:
             assert got == expected
             assert first == expected[: query.limit]
 
+    @pytest.mark.parametrize("limit", [1, 2, 3, 4, 7, 11, 100])
+    def test_contract_pages_of_every_size_walk_every_entry_once(self, limit: int) -> None:
+        source, dataset, scope = self._sample()
+        query = EntryQuery(limit=limit)
+        expected = self._expect(dataset, EntryQuery())
+        visible = {p.id for p in dataset.projects if scope.shows_project(p)}
+        got = [e.id for e in all_entries(source, scope, query)]
+        by_id = {e.id: e for e in dataset.entries}
+        assert [i for i in got if by_id[i].project_id in visible] == expected
+        assert len(expected) > limit or limit == 100
+
     def test_contract_an_exact_pushdown_returns_nothing_outside_the_scope(self) -> None:
         if not self.exact_pushdown:
             pytest.skip("the source may return more than its scope (exact_pushdown is False)")
@@ -657,6 +684,7 @@ class DataSourceContract:
             e.id for e in portal_view(portal, dataset, policy).entries if query.matches(by_id[e.id])
         ]
         got = all_entries(source, scope, query)
+        target(float(len(got)) / query.limit, label="pages")  # steer towards many pages
         ids = [e.id for e in got]
         assert len(set(ids)) == len(ids), f"an entry came twice: {ids}"
         keys = [_entry_key(e) for e in got]

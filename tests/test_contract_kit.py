@@ -1,0 +1,139 @@
+"""The contract kit catches broken backends: each deliberately wrong source or store fails the
+contract test meant for its fault (so a host that passes the kit has not passed by accident)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import pytest
+from attrs import evolve
+from hypothesis import Phase, settings
+
+from clientportal.memory import MemoryDataSource, MemoryStore
+from clientportal.model import Dataset
+from clientportal.ports import (
+    ApprovalChange,
+    ApprovalStore,
+    DataSource,
+    EntryCursor,
+    EntryPage,
+    EntryQuery,
+    OutboxMessage,
+    Store,
+)
+from clientportal.testing.contract import DataSourceContract, StoreContract
+from clientportal.visibility import Scope
+
+
+class IgnoresTheStore(MemoryDataSource):
+    def __init__(self, dataset: Dataset, store: ApprovalStore) -> None:
+        super().__init__(dataset, None)
+
+
+class SkipsAnEntryBetweenPages(MemoryDataSource):
+    def entries(self, scope: Scope, query: EntryQuery) -> EntryPage:
+        page = super().entries(scope, query)
+        if page.next is None or len(page.entries) < 2:
+            return page
+        before_last = page.entries[-2]  # the cursor claims the page ended one entry early
+        return EntryPage(page.entries[:-1], EntryCursor(before_last.date, page.entries[-1].id))
+
+
+class IgnoresTheEmployeeFilter(MemoryDataSource):
+    def entries(self, scope: Scope, query: EntryQuery) -> EntryPage:
+        return super().entries(scope, evolve(query, employee_ids=frozenset()))
+
+
+class LosesAProject(MemoryDataSource):
+    def entries(self, scope: Scope, query: EntryQuery) -> EntryPage:
+        kept = frozenset(sorted(scope.project_ids)[1:])
+        return super().entries(evolve(scope, project_ids=kept), query)
+
+
+class OverwritesBlindly(MemoryStore):
+    def apply_changes(
+        self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
+    ) -> None:
+        current = self.approval_states(frozenset(c.entry_id for c in changes))
+        blind = []
+        for change in changes:
+            version = current[change.entry_id].version if change.entry_id in current else None
+            if version is not None:
+                state = evolve(change.state, version=version + 1)
+                change = evolve(change, expected_version=version, state=state)
+            blind.append(change)
+        super().apply_changes(blind, outbox)
+
+
+class IgnoresLeases(MemoryStore):
+    def claim_due(
+        self, *, now: dt.datetime, limit: int, lease: dt.timedelta
+    ) -> Sequence[OutboxMessage]:
+        claimed = super().claim_due(now=now, limit=limit, lease=lease)
+        self._leases.clear()
+        return claimed
+
+
+def source_contract(kind: type[MemoryDataSource]) -> DataSourceContract:
+    class Contract(DataSourceContract):
+        max_examples = 200
+        # Finding the fault is what counts here; shrinking it would only take time.
+        hypothesis_settings = settings(
+            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target], database=None
+        )
+
+        def make_source(self, dataset: Dataset, store: ApprovalStore) -> DataSource:
+            return kind(dataset, store)
+
+    return Contract()
+
+
+def store_contract(kind: type[MemoryStore]) -> StoreContract:
+    class Contract(StoreContract):
+        def make_store(self) -> Store:
+            return kind()
+
+    return Contract()
+
+
+def fails(test: Callable[[], None]) -> None:
+    with pytest.raises((AssertionError, BaseExceptionGroup, pytest.fail.Exception)):
+        test()
+
+
+def test_a_source_that_ignores_the_stores_approval_states_fails() -> None:
+    fails(source_contract(IgnoresTheStore).test_contract_approval_states_come_from_the_store)
+    contract = source_contract(IgnoresTheStore)
+    fails(contract.test_contract_a_status_filter_sees_decisions_made_in_the_store)
+
+
+def test_a_source_whose_cursor_skips_entries_fails() -> None:
+    contract = source_contract(SkipsAnEntryBetweenPages)
+    fails(contract.test_contract_pages_concatenate_to_exactly_the_matching_visible_entries)
+    fails(lambda: contract.test_contract_pages_of_every_size_walk_every_entry_once(3))
+
+
+def test_a_source_that_ignores_a_filter_fails() -> None:
+    contract = source_contract(IgnoresTheEmployeeFilter)
+    fails(lambda: contract.test_contract_each_filter(EntryQuery(employee_ids=frozenset({"u2"}))))
+
+
+def test_a_source_that_returns_less_than_its_scope_fails() -> None:
+    contract = source_contract(LosesAProject)
+    fails(contract.test_contract_scope_pushdown_never_hides_what_the_pure_filter_shows)
+
+
+def test_a_store_without_compare_and_set_fails() -> None:
+    contract = store_contract(OverwritesBlindly)
+    fails(contract.test_contract_a_stale_change_writes_nothing_and_names_the_entries)
+
+
+def test_a_store_that_ignores_leases_fails() -> None:
+    contract = store_contract(IgnoresLeases)
+    fails(contract.test_contract_claims_take_due_messages_oldest_first_up_to_the_limit)
+
+
+def test_the_correct_memory_backends_pass_the_same_tests() -> None:
+    source_contract(MemoryDataSource).test_contract_approval_states_come_from_the_store()
+    store_contract(MemoryStore).test_contract_a_stale_change_writes_nothing_and_names_the_entries()
