@@ -6,13 +6,15 @@ filters whatever came back again with the pure rules of :mod:`clientportal.visib
 that returns too much (another client's entries, a draft invoice, an internal budget) shows
 nothing more. Entries come a page at a time with a keyset cursor, so a client with a million
 entries costs one page per request; :meth:`PortalReader.iter_entries` walks every page in constant
-memory for exports and totals.
+memory for exports. Totals come from one aggregate query when the source offers
+:class:`EntryTotals` (per project: the reader asks only about the projects the pure rules show,
+keeps only their totals and checks each); otherwise the reader walks every page and sums it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol, TypeVar, runtime_checkable
 
 from attrs import evolve, frozen
@@ -34,11 +36,16 @@ from .visibility import (
 
 __all__ = [
     "EntryEmployees",
+    "EntryTotals",
     "HoursPage",
     "Overview",
     "PortalReader",
     "Totals",
+    "entry_amount",
 ]
+
+_CENT = Decimal("0.01")
+_HOUR = Decimal(3600)
 
 
 class _HasId(Protocol):
@@ -62,6 +69,13 @@ class EntryEmployees(Protocol):
     def entry_employee_ids(self, scope: Scope) -> frozenset[str]:
         """The ids of the employees of the scope's entries."""
         ...
+
+
+def entry_amount(rate: Decimal, seconds: int) -> Decimal:
+    """What ``seconds`` at ``rate`` per hour come to, rounded half-up to cents: the
+    :attr:`PortalEntry.amount <clientportal.PortalEntry.amount>` of such an entry, to the digit
+    (for a source that sums amounts itself, see :class:`EntryTotals`)."""
+    return (rate * seconds / _HOUR).quantize(_CENT, ROUND_HALF_UP)
 
 
 @frozen
@@ -89,17 +103,45 @@ class Totals:
         return cls(count, seconds, billable, amount if amounts else None)
 
     def __add__(self, other: Totals) -> Totals:
-        amount = (
-            None
-            if self.amount is None and other.amount is None
-            else (self.amount or Decimal(0)) + (other.amount or Decimal(0))
-        )
+        # A zero amount keeps its form (0.00 stays 0.00, as in Totals.of), so no `or` here.
+        if self.amount is None or other.amount is None:
+            amount = other.amount if self.amount is None else self.amount
+        else:
+            amount = self.amount + other.amount
         return Totals(
             self.count + other.count,
             self.seconds + other.seconds,
             self.billable_seconds + other.billable_seconds,
             amount,
         )
+
+
+@runtime_checkable
+class EntryTotals(Protocol):
+    """Optional for a :class:`~clientportal.ports.DataSource`: the totals of the scope's entries
+    that match a query, per project, summed by the source (a SQL source: one aggregate query).
+
+    Without this method the service sums the totals of the hours page by reading every visible
+    entry, a page at a time: a thousand queries for a million entries. Sums cannot be filtered
+    again entry by entry as pages are, so the reader asks only about the projects the pure rules
+    show, keeps only the totals of those projects (a source that sums another client's project,
+    or one the portal does not show, adds nothing), and refuses totals that cannot be sums of
+    entries. What it cannot check is within a project: implement this only if it applies the
+    query's filters exactly as :meth:`PortalReader.page` does, every page together.
+    """
+
+    def entry_totals(self, scope: Scope, query: EntryQuery) -> Mapping[str, Totals]:
+        """The totals of the scope's entries that match ``query``, by project id; projects
+        without such entries may be left out.
+
+        The entries are those of ``scope.client_id`` in ``scope.project_ids`` (and in
+        ``query.project_ids`` when given), of ``query``'s employees and date range, in its
+        approval statuses (as the :class:`~clientportal.ports.ApprovalStore` has them), after
+        ``query.after``; ``query.limit`` does not matter. ``amount`` is the sum of each entry's
+        :func:`entry_amount` (entries without a rate add nothing: ``Decimal(0)`` when none has
+        one), ``None`` unless ``scope.amounts``.
+        """
+        ...
 
 
 @frozen
@@ -307,12 +349,16 @@ class PortalReader:
             query = evolve(query, after=page.next)
 
     def totals(self, portal: Portal, query: EntryQuery) -> Totals:
-        """The totals of every visible entry that matches ``query`` (all pages)."""
+        """The totals of every visible entry that matches ``query`` from its cursor on (all
+        pages): one call when the source offers :class:`EntryTotals`, else a walk of every page.
+        """
         scope = self.scope(portal)
         total = Totals.of((), amounts=scope.amounts)
         if not scope.entries:
             return total
         projects = self.projects(portal)
+        if isinstance(self.data, EntryTotals):
+            return self._summed(self.data, scope, projects, query)
         page_query = evolve(query, limit=MAX_PAGE_SIZE)
         while True:
             page = self.page(portal, page_query, projects)
@@ -321,11 +367,75 @@ class PortalReader:
                 return total
             page_query = evolve(page_query, after=page.next)
 
+    @staticmethod
+    def _summed(
+        source: EntryTotals, scope: Scope, projects: Sequence[Project], query: EntryQuery
+    ) -> Totals:
+        """The totals ``source`` sums, through as much of the last gate as sums allow: it is
+        asked only about the projects the pure rules show (V1, V2), only the totals of those
+        (and of the query's projects) are kept, each is checked, and amounts stay hidden unless
+        the portal shows them (V9)."""
+        total = Totals.of((), amounts=scope.amounts)
+        visible = frozenset(p.id for p in projects)
+        wanted = visible & query.project_ids if query.project_ids else visible
+        if not wanted:
+            return total
+        sums = source.entry_totals(evolve(scope, project_ids=visible), query)
+        if not isinstance(sums, Mapping):
+            raise DataSourceError(
+                f"DataSource.entry_totals() returned a {type(sums).__name__}: it must return a "
+                "mapping of project ids to Totals"
+            )
+        for project_id, project_totals in sums.items():
+            if project_id in wanted:
+                total = total + _checked_totals(project_id, project_totals, amounts=scope.amounts)
+        return total
+
     def awaiting_statuses(self, portal: Portal) -> frozenset[ApprovalStatus]:
         """The statuses of the approval queue: PENDING_EXTERNAL when the client approves here."""
         if self.scope(portal).approval:
             return frozenset({ApprovalStatus.PENDING_EXTERNAL})
         return frozenset()
+
+
+def _checked_totals(project_id: str, sums: object, *, amounts: bool) -> Totals:
+    """The totals a source summed for a project, refused unless they could be sums of entries;
+    the amount is dropped unless the portal shows amounts (V9), whatever the source sent."""
+    if not isinstance(sums, Totals):
+        raise DataSourceError(
+            f"DataSource.entry_totals() returned {sums!r} for project {project_id!r}: it must "
+            "map each project id to a Totals"
+        )
+    problems: list[str] = []
+    counts = {
+        "count": sums.count,
+        "seconds": sums.seconds,
+        "billable_seconds": sums.billable_seconds,
+    }
+    for name, value in counts.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            problems.append(f"{name} must be a whole number >= 0, got {value!r}")
+    if not problems:
+        if sums.billable_seconds > sums.seconds:
+            problems.append(
+                f"billable_seconds ({sums.billable_seconds}) exceed seconds ({sums.seconds})"
+            )
+        if sums.count == 0 and sums.seconds:
+            problems.append(f"count is 0 but seconds is {sums.seconds}")
+    amount = sums.amount
+    if amounts and not (isinstance(amount, Decimal) and amount.is_finite() and amount >= 0):
+        problems.append(
+            f"amount must be a Decimal >= 0 when the portal shows amounts, got {amount!r}"
+        )
+    elif amounts and sums.count == 0 and amount:
+        problems.append(f"count is 0 but amount is {amount}")
+    if problems:
+        raise DataSourceError(
+            f"DataSource.entry_totals() returned impossible totals for project {project_id!r}: "
+            + "; ".join(problems)
+            + ". Fix its sums, or remove entry_totals() and the totals are summed page by page"
+        )
+    return Totals(sums.count, sums.seconds, sums.billable_seconds, amount if amounts else None)
 
 
 def _unique(records: Iterable[_R]) -> tuple[_R, ...]:

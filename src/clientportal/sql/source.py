@@ -4,16 +4,19 @@ The portal's rules go into the SQL: entries of the scope's client *and* of its s
 (the ``client_id`` on each entry is held to its project's by a foreign key), only what the portal
 shows, the page's filters, and keyset pagination in (date desc, id asc) order along the
 ``(client_id, date desc, id)`` index. Approval state comes from the library's ``cp_approvals``
-table by a LEFT JOIN: an entry without a row there is OPEN at version 0.
+table by a LEFT JOIN: an entry without a row there is OPEN at version 0. The totals of the hours
+page are one aggregate over the same conditions, per project, with each entry's amount rounded to
+cents in the SQL exactly as :func:`~clientportal.pages.entry_amount` rounds it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, literal_column, not_, or_, select
 from sqlalchemy.engine import Connection, Engine, Row
 
 from ..model import (
@@ -32,6 +35,7 @@ from ..model import (
     TimeEntry,
     Workflow,
 )
+from ..pages import Totals, entry_amount
 from ..ports import DocumentFile, EntryCursor, EntryPage, EntryQuery
 from ..visibility import Scope
 from . import tables as t
@@ -123,27 +127,11 @@ class SqlDataSource:
         """One page of the scope's entries matching ``query``, in (date desc, id asc) order."""
         if not scope.entries:
             return EntryPage(entries=(), next=None)
-        projects = scope.project_ids & query.project_ids if query.project_ids else scope.project_ids
-        if not projects:
+        params = _filter_params(scope, query)
+        if not params["projects"]:
             return EntryPage(entries=(), next=None)
-        params: dict[str, Any] = {
-            "client_id": scope.client_id,
-            "projects": sorted(projects),
-            "employees": sorted(query.employee_ids),
-            "date_from": query.date_from,
-            "date_to": query.date_to,
-            "statuses": sorted(s.value for s in query.statuses),
-            "after_date": None if query.after is None else query.after.date,
-            "after_id": None if query.after is None else query.after.id,
-            "limit": query.limit + 1,
-        }
-        shape = (
-            bool(query.employee_ids),
-            query.date_from is not None,
-            query.date_to is not None,
-            bool(query.statuses),
-            query.after is not None,
-        )
+        params["limit"] = query.limit + 1
+        shape = _shape(query)
         select_page = _PAGES.get(shape)
         if select_page is None:
             select_page = _page_statement(*shape)
@@ -153,6 +141,52 @@ class SqlDataSource:
         return EntryPage(
             entries=page, next=EntryCursor(page[-1].date, page[-1].id) if more else None
         )
+
+    def entry_totals(self, scope: Scope, query: EntryQuery) -> Mapping[str, Totals]:
+        """The totals of the scope's entries matching ``query`` from its cursor on, per project,
+        summed by the database (see :class:`~clientportal.pages.EntryTotals`): one aggregate
+        query over the same conditions as a page's, without building an entry.
+
+        Amounts are summed in whole cents, each entry rounded half-up as
+        :func:`~clientportal.pages.entry_amount` does, for every rate of up to four decimals
+        below 1,000,000 (and up to 100,000,000 seconds). When some entry has any other rate, a
+        second statement sums everything again with those entries grouped by rate and seconds,
+        and ``entry_amount`` itself prices them: each answer comes from one statement.
+        """
+        if not scope.entries:
+            return {}
+        params = _filter_params(scope, query)
+        if not params["projects"]:
+            return {}
+        dialect = self.engine.dialect.name
+        shape = _shape(query)
+        rows = self._rows(_totals_statement(dialect, scope.amounts, shape, odd=False), params)
+        if not scope.amounts:
+            return {
+                row.project_id: Totals(int(row.entries), int(row.seconds), int(row.billable))
+                for row in rows
+            }
+        if all(row.rated == row.priced for row in rows):
+            return {
+                row.project_id: Totals(
+                    int(row.entries),
+                    int(row.seconds),
+                    int(row.billable),
+                    _cents(row.cents, row.priced),
+                )
+                for row in rows
+            }
+        found: dict[str, Totals] = {}
+        for row in self._rows(_totals_statement(dialect, True, shape, odd=True), params):
+            amount = (
+                _cents(row.cents, row.priced)
+                if row.odd_rate is None
+                else entry_amount(row.odd_rate, row.odd_seconds) * int(row.entries)
+            )
+            group = Totals(int(row.entries), int(row.seconds), int(row.billable), amount)
+            previous = found.get(row.project_id)
+            found[row.project_id] = group if previous is None else previous + group
+        return found
 
     def entry_employee_ids(self, scope: Scope) -> frozenset[str]:
         """Who logged the scope's entries: one ``SELECT DISTINCT`` (for the employee filter)."""
@@ -296,14 +330,42 @@ _ENTRY_COLUMNS = (
 )
 
 
-_PAGES: dict[tuple[bool, ...], sa.Select[Any]] = {}
+def _filter_params(scope: Scope, query: EntryQuery) -> dict[str, Any]:
+    """The parameters of the entry conditions (:func:`_entry_conditions`) for a scope and query;
+    ``projects`` is empty when the query's projects are none of the scope's."""
+    projects = scope.project_ids & query.project_ids if query.project_ids else scope.project_ids
+    return {
+        "client_id": scope.client_id,
+        "projects": sorted(projects),
+        "employees": sorted(query.employee_ids),
+        "date_from": query.date_from,
+        "date_to": query.date_to,
+        "statuses": sorted(s.value for s in query.statuses),
+        "after_date": None if query.after is None else query.after.date,
+        "after_id": None if query.after is None else query.after.id,
+    }
 
 
-def _page_statement(
+_Shape = tuple[bool, bool, bool, bool, bool]
+
+
+def _shape(query: EntryQuery) -> _Shape:
+    """Which filters the query uses: the statements are built once per combination."""
+    return (
+        bool(query.employee_ids),
+        query.date_from is not None,
+        query.date_to is not None,
+        bool(query.statuses),
+        query.after is not None,
+    )
+
+
+def _entry_conditions(
     employees: bool, date_from: bool, date_to: bool, statuses: bool, after: bool
-) -> sa.Select[Any]:
-    """The page query for one combination of filters, built once and reused (its SQL is cached
-    by the engine; only the parameters change)."""
+) -> list[sa.ColumnElement[bool]]:
+    """The rules and filters every entry query applies: the scope's client and projects, the
+    query's employees, dates and approval statuses (from the approvals table, which the
+    statement must join when ``statuses``), and the keyset cursor."""
     e, a = t.entries, t.approvals
     conditions: list[sa.ColumnElement[bool]] = [
         # client_id is the project's (a foreign key says so): V1 and V2 in one condition.
@@ -328,6 +390,19 @@ def _page_statement(
                 and_(e.c.date == bindparam("after_date"), e.c.id > bindparam("after_id")),
             )
         )
+    return conditions
+
+
+_PAGES: dict[tuple[bool, ...], sa.Select[Any]] = {}
+
+
+def _page_statement(
+    employees: bool, date_from: bool, date_to: bool, statuses: bool, after: bool
+) -> sa.Select[Any]:
+    """The page query for one combination of filters, built once and reused (its SQL is cached
+    by the engine; only the parameters change)."""
+    e, a = t.entries, t.approvals
+    conditions = _entry_conditions(employees, date_from, date_to, statuses, after)
     statement = (
         select(*_ENTRY_COLUMNS)
         .select_from(e.outerjoin(a, a.c.entry_id == e.c.id))
@@ -337,6 +412,150 @@ def _page_statement(
     )
     _PAGES[(employees, date_from, date_to, statuses, after)] = statement
     return statement
+
+
+# -- totals ------------------------------------------------------------------------------------
+
+#: Rates summed in SQL have at most this many decimals, stay below ``_RATE_LIMIT`` per hour and
+#: go with at most ``_SECONDS_LIMIT`` seconds: then ``rate * 10**4`` is a whole number, and
+#: ``2 * units * seconds`` fits in 64 bits.
+_RATE_DECIMALS = 4
+_RATE_LIMIT = 1_000_000
+_SECONDS_LIMIT = 100_000_000
+
+_TOTALS: dict[tuple[object, ...], sa.Select[Any]] = {}
+
+
+def _int(value: int) -> sa.ColumnElement[int]:
+    """A whole number written into the SQL (no parameter, no money type applied to it)."""
+    return literal_column(str(int(value)), sa.BigInteger)
+
+
+def _plain_rate(dialect: str) -> sa.ColumnElement[bool]:
+    """True for an entry whose amount the database rounds exactly (see :data:`_RATE_DECIMALS`).
+
+    SQLite holds money as text, so the test is on the text (digits, at most one point, the
+    number of digits on either side); PostgreSQL holds ``NUMERIC`` and tests the value.
+    """
+    rate, seconds = t.entries.c.rate, t.entries.c.seconds
+    if dialect == "sqlite":
+        integer_digits = len(str(_RATE_LIMIT)) - 1
+        dot = func.instr(rate, literal_column("'.'"))
+        length = func.length(rate)
+        shape = and_(
+            rate.op("GLOB")(literal_column("'[0-9]*'")),
+            not_(rate.op("GLOB")(literal_column("'*[^0-9.]*'"))),
+            not_(rate.op("GLOB")(literal_column("'*.*.*'"))),
+            or_(
+                and_(dot == _int(0), length <= _int(integer_digits)),
+                and_(
+                    dot.between(_int(2), _int(integer_digits + 1)),
+                    length - dot <= _int(_RATE_DECIMALS),
+                ),
+            ),
+        )
+    else:
+        units = rate * _int(10**_RATE_DECIMALS)
+        shape = and_(units == func.trunc(units), rate < _int(_RATE_LIMIT))
+    return and_(rate.is_not(None), shape, seconds <= _int(_SECONDS_LIMIT))
+
+
+def _cents_of(dialect: str) -> sa.ColumnElement[int]:
+    """An entry's amount in whole cents, ``rate * seconds / 3600`` rounded half-up, for a plain
+    rate (:func:`_plain_rate`): in integers, ``(2 * units * seconds + 360000) // 720000`` where
+    ``units`` is the rate in ten-thousandths."""
+    rate, seconds = t.entries.c.rate, t.entries.c.seconds
+    scale = _int(10**_RATE_DECIMALS)
+    if dialect == "sqlite":
+        # A plain rate has at most 11 digits: a double holds it and its product with 10**4
+        # within 1e-6 of the whole number, so round() gives that number exactly.
+        units = sa.cast(func.round(sa.cast(rate, sa.Float) * scale), sa.BigInteger)
+    else:
+        units = sa.cast(rate * scale, sa.BigInteger)
+    divisor = 36 * 10**_RATE_DECIMALS  # rate * seconds / 3600 * 100 == units * seconds / divisor
+    return (_int(2) * units * seconds + _int(divisor)) // _int(2 * divisor)
+
+
+def _from(statuses: bool) -> sa.FromClause:
+    """The entries, with their approval state when the query filters by status."""
+    e, a = t.entries, t.approvals
+    return e.outerjoin(a, a.c.entry_id == e.c.id) if statuses else e
+
+
+def _per_entry(dialect: str, amounts: bool, shape: _Shape, odd: bool) -> sa.Subquery:
+    """What each entry of a page's conditions adds to its project's totals: its seconds, its
+    billable seconds and (``amounts``) its cents when its rate is plain, whether it has a rate,
+    and (``odd``) its rate.
+
+    ``OFFSET 0`` keeps the database from merging this into the aggregate, where the rate test
+    would run once per use; and it lets the database choose how to find the entries (on SQLite,
+    a scan or the ``(client_id, date desc, id)`` index) apart from how the projects are grouped.
+    """
+    e = t.entries
+    columns: list[sa.ColumnElement[Any]] = [
+        e.c.project_id,
+        e.c.seconds,
+        case((e.c.billable, e.c.seconds), else_=_int(0)).label("billable"),
+    ]
+    if amounts:
+        columns += [
+            case((_plain_rate(dialect), _cents_of(dialect))).label("cents"),
+            case((e.c.rate.is_not(None), _int(1))).label("rated"),
+        ]
+    if odd:
+        columns.append(e.c.rate)
+    return (
+        select(*columns)
+        .select_from(_from(shape[3]))
+        .where(*_entry_conditions(*shape))
+        .offset(0)
+        .subquery("entry")
+    )
+
+
+def _totals_statement(dialect: str, amounts: bool, shape: _Shape, *, odd: bool) -> sa.Select[Any]:
+    """The totals per project over a page's conditions: ``entries``, ``seconds``, ``billable``,
+    and with ``amounts`` the ``cents`` of the ``priced`` entries (plain rates) and how many are
+    ``rated`` at all. With ``odd``, the entries with another rate make groups of their own, by
+    ``odd_rate`` and ``odd_seconds`` (``NULL`` on the group of all the others).
+
+    Built once per dialect and combination, and reused.
+    """
+    key = (dialect, amounts, odd, *shape)
+    statement = _TOTALS.get(key)
+    if statement is not None:
+        return statement
+    entry = _per_entry(dialect, amounts, shape, odd)
+    columns: list[sa.ColumnElement[Any]] = [
+        entry.c.project_id,
+        func.count().label("entries"),
+        func.sum(entry.c.seconds).label("seconds"),
+        func.sum(entry.c.billable).label("billable"),
+    ]
+    if amounts:
+        columns += [
+            func.sum(entry.c.cents).label("cents"),
+            func.count(entry.c.cents).label("priced"),
+            func.count(entry.c.rated).label("rated"),
+        ]
+    groups: list[sa.ColumnElement[Any]] = [entry.c.project_id]
+    if odd:
+        unpriced = and_(entry.c.cents.is_(None), entry.c.rate.is_not(None))
+        odd_rate = sa.type_coerce(case((unpriced, entry.c.rate)), t.entries.c.rate.type)
+        odd_seconds = case((unpriced, entry.c.seconds))
+        columns += [odd_rate.label("odd_rate"), odd_seconds.label("odd_seconds")]
+        groups += [odd_rate, odd_seconds]
+    statement = select(*columns).group_by(*groups)
+    _TOTALS[key] = statement
+    return statement
+
+
+def _cents(cents: object, priced: object) -> Decimal:
+    """A sum of whole cents as money with two places, as a sum of amounts is; ``Decimal(0)`` when
+    no entry had a rate (as a sum of no amounts is)."""
+    if not priced:
+        return Decimal(0)
+    return Decimal(int(cents)).scaleb(-2)  # type: ignore[call-overload]
 
 
 _STATES: dict[tuple[str, str | None, int, str | None], ApprovalState] = {}
