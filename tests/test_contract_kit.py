@@ -80,7 +80,7 @@ def source_contract(kind: type[MemoryDataSource]) -> DataSourceContract:
         max_examples = 200
         # Finding the fault is what counts here; shrinking it would only take time.
         hypothesis_settings = settings(
-            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target], database=None
+            phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None
         )
 
         def make_source(self, dataset: Dataset, store: ApprovalStore) -> DataSource:
