@@ -321,7 +321,9 @@ def sql_differential(engine: Engine, examples: int) -> None:
         load_dataset(engine, world)
         source = SqlDataSource(engine)
         check_totals(source, world, portal, policy, EntryQuery())
-        statuses = data.draw(st.lists(st.sampled_from(ApprovalStatus), min_size=1, max_size=3))
+        statuses = data.draw(
+            st.lists(st.sampled_from(ApprovalStatus), min_size=1, max_size=3), label="statuses"
+        )
         check_totals(source, world, portal, policy, EntryQuery(statuses=statuses))
         for n in range(2):
             query = data.draw(queries(world), label=f"query {n}")
