@@ -46,8 +46,12 @@ class IgnoresTheEmployeeFilter(MemoryDataSource):
 
 
 class LosesAProject(MemoryDataSource):
+    """Forgets the hours of the client's first selected project (a bogus id in the selection
+    would hide the fault, so it drops one the client really owns)."""
+
     def entries(self, scope: Scope, query: EntryQuery) -> EntryPage:
-        kept = frozenset(sorted(scope.project_ids)[1:])
+        own = sorted(p.id for p in self.projects(scope))
+        kept = scope.project_ids - frozenset(own[:1])
         return super().entries(evolve(scope, project_ids=kept), query)
 
 
@@ -110,8 +114,14 @@ def test_a_source_that_ignores_the_stores_approval_states_fails() -> None:
 
 def test_a_source_whose_cursor_skips_entries_fails() -> None:
     contract = source_contract(SkipsAnEntryBetweenPages)
-    fails(contract.test_contract_pages_concatenate_to_exactly_the_matching_visible_entries)
-    fails(lambda: contract.test_contract_pages_of_every_size_walk_every_entry_once(3))
+    # The deterministic walk over a sample world catches it every time (the hypothesis test
+    # aimed at pagination catches it too, but only once it draws a world of several pages).
+    for limit in (2, 3, 7):
+        fails(
+            lambda limit=limit: contract.test_contract_pages_of_every_size_walk_every_entry_once(
+                limit
+            )
+        )
 
 
 def test_a_source_that_ignores_a_filter_fails() -> None:
@@ -121,7 +131,10 @@ def test_a_source_that_ignores_a_filter_fails() -> None:
 
 def test_a_source_that_returns_less_than_its_scope_fails() -> None:
     contract = source_contract(LosesAProject)
-    fails(contract.test_contract_scope_pushdown_never_hides_what_the_pure_filter_shows)
+    # On the kit's sample world every time; the hypothesis test aimed at the scope catches it
+    # once it draws a portal whose first own project has hours (almost always, not always).
+    fails(lambda: contract.test_contract_each_filter(EntryQuery()))
+    fails(lambda: contract.test_contract_pages_of_every_size_walk_every_entry_once(100))
 
 
 def test_a_store_without_compare_and_set_fails() -> None:
