@@ -41,6 +41,8 @@ from .ports import (
     EntryPage,
     EntryQuery,
     OutboxMessage,
+    check_changes,
+    check_claim,
 )
 from .visibility import Scope
 from .workflow import ApprovalEvent
@@ -241,7 +243,7 @@ class MemoryStore(MemoryPortalStore):
         every entry that moved on, and ``ValueError`` for an outbox id that is taken; either way
         nothing is written.
         """
-        _check_changes(changes)
+        check_changes(changes)
         with self._lock:
             working: dict[str, ApprovalState] = {}
             stale: list[str] = []
@@ -288,7 +290,7 @@ class MemoryStore(MemoryPortalStore):
     ) -> Sequence[OutboxMessage]:
         """Claim up to ``limit`` due, unsent, unleased messages (oldest first) until
         ``now + lease``."""
-        _check_claim(now, limit, lease)
+        check_claim(now, limit, lease)
         with self._lock:
             due = sorted(
                 (
@@ -340,27 +342,6 @@ class MemoryStore(MemoryPortalStore):
         """The outbox message with this id, sent or not, or ``None``."""
         with self._lock:
             return self._outbox.get(message_id)
-
-
-def _check_changes(changes: Sequence[ApprovalChange]) -> None:
-    for change in changes:
-        if not isinstance(change, ApprovalChange):
-            raise TypeError(f"apply_changes takes ApprovalChange values, got {change!r}")
-        if change.state.version != change.expected_version + 1:
-            raise ValueError(
-                f"entry {change.entry_id!r}: a change from version {change.expected_version} "
-                f"must store version {change.expected_version + 1}, not {change.state.version} "
-                "(build changes with the approval machine)"
-            )
-
-
-def _check_claim(now: dt.datetime, limit: int, lease: dt.timedelta) -> None:
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, got {limit}")
-    if lease <= dt.timedelta(0):
-        raise ValueError(f"lease must be a positive timedelta, got {lease}")
 
 
 def _is_due(message: OutboxMessage, now: dt.datetime) -> bool:

@@ -54,6 +54,8 @@ __all__ = [
     "RateLimiter",
     "Store",
     "SystemClock",
+    "check_changes",
+    "check_claim",
 ]
 
 #: The most entries one page may ask for.
@@ -415,6 +417,34 @@ class ApprovalStore(Protocol):
     def history(self, entry_id: str) -> Sequence[ApprovalEvent]:
         """The entry's audit trail, oldest first."""
         ...
+
+
+def check_changes(changes: Sequence[ApprovalChange]) -> None:
+    """Refuse what no :meth:`ApprovalStore.apply_changes` may store: a value that is not an
+    :class:`ApprovalChange`, or a change that does not store ``expected_version + 1``.
+
+    Store implementations call it first (the library's own do), so every store rejects the same
+    inputs with the same messages."""
+    for change in changes:
+        if not isinstance(change, ApprovalChange):
+            raise TypeError(f"apply_changes takes ApprovalChange values, got {change!r}")
+        if change.state.version != change.expected_version + 1:
+            raise ValueError(
+                f"entry {change.entry_id!r}: a change from version {change.expected_version} "
+                f"must store version {change.expected_version + 1}, not {change.state.version} "
+                "(build changes with the approval machine)"
+            )
+
+
+def check_claim(now: dt.datetime, limit: int, lease: dt.timedelta) -> None:
+    """Refuse arguments no :meth:`OutboxStore.claim_due` may accept: a naive ``now``, a
+    ``limit`` below 1, a lease that is not positive."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    if lease <= dt.timedelta(0):
+        raise ValueError(f"lease must be a positive timedelta, got {lease}")
 
 
 @runtime_checkable

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 
 from ..access import AccessAction, AccessEvent, AccessMode, Link, OneTimeCode, PortalAccess
 from ..model import ApprovalState, ApprovalStatus, Portal, PortalSettings, Workflow
-from ..ports import ApprovalChange, ChangedMeanwhile, OutboxMessage
+from ..ports import ApprovalChange, ChangedMeanwhile, OutboxMessage, check_changes, check_claim
 from ..workflow import Action, Actor, ApprovalEvent, Party
 from . import tables as t
 from .engine import WRITE, create_engine, prepare_engine, safe_url, translated_errors
@@ -320,7 +320,7 @@ class SqlStore:
         nothing is written.
         """
         changes = tuple(changes)
-        _check_changes(changes)
+        check_changes(changes)
         if not changes and not outbox:
             return
         ids = sorted({c.entry_id for c in changes})
@@ -425,7 +425,7 @@ class SqlStore:
     ) -> Sequence[OutboxMessage]:
         """Claim up to ``limit`` due, unsent, unleased messages (oldest first) until
         ``now + lease``, in one statement (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
-        _check_claim(now, limit, lease)
+        check_claim(now, limit, lease)
         o = t.outbox
         due = (
             select(o.c.id)
@@ -656,24 +656,3 @@ def _outbox(row: Row[Any]) -> OutboxMessage:
         sent_at=row.sent_at,
         last_error=row.last_error,
     )
-
-
-def _check_changes(changes: Sequence[ApprovalChange]) -> None:
-    for change in changes:
-        if not isinstance(change, ApprovalChange):
-            raise TypeError(f"apply_changes takes ApprovalChange values, got {change!r}")
-        if change.state.version != change.expected_version + 1:
-            raise ValueError(
-                f"entry {change.entry_id!r}: a change from version {change.expected_version} "
-                f"must store version {change.expected_version + 1}, not {change.state.version} "
-                "(build changes with the approval machine)"
-            )
-
-
-def _check_claim(now: dt.datetime, limit: int, lease: dt.timedelta) -> None:
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, got {limit}")
-    if lease <= dt.timedelta(0):
-        raise ValueError(f"lease must be a positive timedelta, got {lease}")
