@@ -71,6 +71,7 @@ from .model import TimeEntry as TimeEntry
 from .model import Workflow as Workflow
 from .notify import MailSettings as MailSettings
 from .pages import EntryEmployees as EntryEmployees
+from .pages import EntryTotals as EntryTotals
 from .pages import HoursPage as HoursPage
 from .pages import Overview as Overview
 from .pages import Totals as Totals
