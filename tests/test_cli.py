@@ -298,3 +298,22 @@ def test_every_command_has_help(command: list[str]) -> None:
     assert result.exit_code == 0
     assert "Usage: " in result.output
     assert "Show this message and exit." in result.output
+
+
+def test_the_approval_workflow_is_chosen_on_the_command_line(demo_db: str) -> None:
+    _, out, _ = run(demo_db, "approvals", "list", "lumen", "--status", "OPEN", "--limit", "2")
+    first, second = (line.split("\t") for line in out.splitlines())
+
+    code, out, _ = run(demo_db, "--approval", "external", "approvals", "submit", first[0],
+                       "--by", first[2])  # fmt: skip
+    assert (code, out.strip()) == (0, f"{first[0]}\tAPPLIED → PENDING_EXTERNAL")
+
+    code, _, err = run(demo_db, "--approval", "off", "approvals", "submit", second[0],
+                       "--by", second[2])  # fmt: skip
+    assert code == 1
+    assert "approval" in err.lower()
+    assert "Traceback" not in err
+
+    code, _, err = run(demo_db, "--approval", "sometimes", "portal", "list")
+    assert code == 2
+    assert "'sometimes' is not one of" in err

@@ -42,6 +42,7 @@ DEFAULT_DB = "sqlite:///clientportal.sqlite3"
 DEMO_DB = "sqlite:///clientportal-demo.sqlite3"
 DEMO_SENDER = ("Pixel & Co hours", "hours@pixel.example")
 KEYS_VARIABLE = "CLIENTPORTAL_SECRET_KEYS"
+DEFAULT_POLICY = ApprovalPolicy(enabled=True, workflow=Workflow.INTERNAL_EXTERNAL)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -93,8 +94,16 @@ def _secret_keys(db: str, given: Sequence[str], *, create: bool = False) -> list
 class _Context:
     """What the command group knows: the database URL, the keys, where the portal is served."""
 
-    def __init__(self, db: str, keys: Sequence[str], base_url: str | None, sender: str) -> None:
+    def __init__(
+        self,
+        db: str,
+        keys: Sequence[str],
+        base_url: str | None,
+        sender: str,
+        policy: ApprovalPolicy = DEFAULT_POLICY,
+    ) -> None:
         self.db, self.keys, self.base_url, self.sender = db, tuple(keys), base_url, sender
+        self.policy = policy
 
     def store(self) -> SqlStore:
         from .sql import SchemaMissing, SqlStore, create_engine, current_revision
@@ -124,7 +133,7 @@ class _Context:
             SqlDataSource(store.engine),
             store,
             secret_keys=_secret_keys(self.db, self.keys, create=create_keys),
-            policy=ApprovalPolicy(enabled=True, workflow=Workflow.INTERNAL_EXTERNAL),
+            policy=self.policy,
             mail=MailSettings(
                 sender_name=name,
                 sender_address=address,
@@ -181,13 +190,40 @@ pass_ctx = click.make_pass_decorator(_Context)
     show_default=True,
     help="From address of the portal's e-mails.",
 )
+@click.option(
+    "--approval",
+    type=click.Choice(["off", *(w.name.lower().replace("_", "-") for w in Workflow)]),
+    default="internal-external",
+    show_default=True,
+    help="The company's approval workflow (who approves submitted hours, in which order).",
+)
+@click.option(
+    "--manual-forward",
+    is_flag=True,
+    help="internal-external: a manager sends internally approved hours on to the client.",
+)
 @click.version_option(package_name="clientportal")
 @click.pass_context
 def main(
-    ctx: click.Context, db: str, keys: tuple[str, ...], base_url: str | None, sender: str
+    ctx: click.Context,
+    db: str,
+    keys: tuple[str, ...],
+    base_url: str | None,
+    sender: str,
+    approval: str,
+    manual_forward: bool,
 ) -> None:
     """A client portal for your time-tracking data: run `clientportal demo` to see one."""
-    ctx.obj = _Context(db, keys, base_url, sender)
+    policy = (
+        ApprovalPolicy(enabled=False)
+        if approval == "off"
+        else ApprovalPolicy(
+            enabled=True,
+            workflow=Workflow[approval.upper().replace("-", "_")],
+            auto_forward=not manual_forward,
+        )
+    )
+    ctx.obj = _Context(db, keys, base_url, sender, policy)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -315,7 +351,7 @@ def demo(
     """Start a working portal on SQLite with realistic demo data, and print one link per contact."""
     from .sql import create_engine, reference_metadata, upgrade
 
-    obj = _Context(demo_db, obj.keys, obj.base_url, obj.sender)
+    obj = _Context(demo_db, obj.keys, obj.base_url, obj.sender, obj.policy)
     engine = create_engine(demo_db)
     upgrade(engine)
     reference_metadata.create_all(engine, checkfirst=True)
