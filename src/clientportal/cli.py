@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 import os
 import secrets
@@ -376,7 +377,6 @@ def _fill_demo(engine: Any, entries: int | None) -> None:
     import sqlalchemy as sa
 
     from .demo import demo_dataset, demo_entries
-    from .model import Dataset
     from .sql import load_dataset, load_entries
     from .sql import tables as t
 
@@ -387,28 +387,16 @@ def _fill_demo(engine: Any, entries: int | None) -> None:
     if entries is None:
         load_dataset(engine, demo_dataset(today=today))
         return
-    world = demo_dataset(today=today, entries=0)
-    load_dataset(engine, Dataset(**{**_fields(world), "entries": ()}))
+    load_dataset(engine, demo_dataset(today=today, entries=0))  # everything but the entries
     chunk = 50_000
     with click.progressbar(length=entries, label="demo entries", file=sys.stderr) as bar:
         stream = demo_entries(today=today, count=entries)
         while True:
-            batch = list(_take(stream, chunk))
+            batch = list(itertools.islice(stream, chunk))
             if not batch:
                 break
             load_entries(engine, batch)
             bar.update(len(batch))
-
-
-def _fields(world: Any) -> dict[str, Any]:
-    import attrs
-
-    return {a.name: getattr(world, a.name) for a in attrs.fields(type(world))}
-
-
-def _take(items: Iterator[R], n: int) -> Iterator[R]:
-    for _, item in zip(range(n), items, strict=False):
-        yield item
 
 
 def _demo_portals(service: PortalService) -> None:
