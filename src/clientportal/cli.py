@@ -12,7 +12,6 @@ import datetime as dt
 import functools
 import itertools
 import json
-import os
 import secrets
 import sys
 import threading
@@ -748,9 +747,8 @@ def outbox_deliver(
 
 def run() -> None:  # pragma: no cover - the console script
     """Entry point of the ``clientportal`` console script."""
-    main(prog_name="clientportal", auto_envvar_prefix=None)
+    main(prog_name="clientportal")
 
 
 if __name__ == "__main__":  # pragma: no cover
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     run()
