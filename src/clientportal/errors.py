@@ -6,7 +6,7 @@ place. Messages name the offending value and say what to do; they never contain 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ __all__ = [
     "ClientPortalError",
     "CodeAttemptsExceeded",
     "CodeExpired",
+    "ChangedMeanwhile",
     "CodeRequired",
     "ConfigError",
     "DataSourceError",
@@ -207,6 +208,24 @@ class NotFound(ClientPortalError, LookupError):
 
 class WorkflowError(ClientPortalError):
     """An approval decision could not be taken."""
+
+
+class ChangedMeanwhile(WorkflowError):
+    """Somebody else moved entries on since they were read, so nothing was written.
+
+    Raised by :meth:`ApprovalStore.apply_changes <clientportal.ports.ApprovalStore.apply_changes>`
+    (the service then reports those entries as changed meanwhile and stores the rest);
+    ``entry_ids`` names them.
+    """
+
+    entry_ids: tuple[str, ...]
+
+    def __init__(self, entry_ids: Sequence[str]) -> None:
+        self.entry_ids = tuple(entry_ids)
+        super().__init__(
+            f"{len(self.entry_ids)} entries changed meanwhile (look at them again): "
+            + ", ".join(self.entry_ids[:10])
+        )
 
 
 class TransitionNotAllowed(WorkflowError):

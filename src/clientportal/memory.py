@@ -1,6 +1,6 @@
 """In-memory backends: the whole :class:`~clientportal.ports.Store`, a
 :class:`~clientportal.ports.DataSource` over a :class:`~clientportal.model.Dataset`, an access log,
-a token-bucket rate limiter and a hand-moved clock.
+and a hand-moved clock.
 
 For tests, examples and single-process apps. Every object is thread-safe (one lock each) and
 holds only the frozen records it is given, so nothing handed out can change behind its back.
@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from attrs import evolve
 
+from .errors import NotFound, ValidationError
 from .access import AccessEvent, AccessMode, Link, OneTimeCode, PortalAccess
 from .model import (
     ApprovalState,
@@ -31,8 +32,8 @@ from .model import (
     Quote,
     TimeEntry,
 )
-from .pages import Totals, entry_amount
 from .ports import (
+    Totals,
     ApprovalChange,
     ApprovalStore,
     ChangedMeanwhile,
@@ -44,7 +45,7 @@ from .ports import (
     check_changes,
     check_claim,
 )
-from .visibility import Scope
+from .visibility import Scope, entry_amount
 from .workflow import ApprovalEvent
 
 __all__ = [
@@ -53,7 +54,6 @@ __all__ = [
     "MemoryDataSource",
     "MemoryPortalStore",
     "MemoryStore",
-    "TokenBucketLimiter",
 ]
 
 
@@ -99,12 +99,14 @@ class MemoryPortalStore:
         return self._access.get(portal_id)
 
     def set_access_mode(self, portal_id: str, mode: AccessMode) -> None:
-        """Set how the portal admits visitors; ``KeyError`` for an unknown portal."""
+        """Set how the portal admits visitors; :class:`~clientportal.NotFound` for an unknown
+        portal."""
         with self._lock:
             self._access[portal_id] = evolve(self._known(portal_id), mode=mode)
 
     def bump_generation(self, portal_id: str) -> int:
-        """Move the portal's generation on by one and return it; ``KeyError`` when unknown."""
+        """Move the portal's generation on by one and return it; :class:`~clientportal.NotFound`
+        when unknown."""
         with self._lock:
             access = self._known(portal_id)
             self._access[portal_id] = access = evolve(access, generation=access.generation + 1)
@@ -114,7 +116,7 @@ class MemoryPortalStore:
         try:
             return self._access[portal_id]
         except KeyError:
-            raise KeyError(f"no portal with id {portal_id!r}: put_portal() it first") from None
+            raise NotFound(f"no portal with id {portal_id!r}: put_portal() it first") from None
 
     # -- links ---------------------------------------------------------------------------------
 
@@ -122,7 +124,10 @@ class MemoryPortalStore:
         """Store a new link; ``ValueError`` when its id is taken."""
         with self._lock:
             if link.id in self._links:
-                raise ValueError(f"a link with id {link.id!r} exists: link ids must be unique")
+                raise ValidationError(
+                    [f"link.id: a link with id {link.id!r} exists: link ids must be unique"],
+                    summary="cannot add the link",
+                )
             self._links[link.id] = link
 
     def get_link(self, link_id: str) -> Link | None:
@@ -280,9 +285,12 @@ class MemoryStore(MemoryPortalStore):
         ids = [m.id for m in messages]
         taken = sorted({i for i in ids if i in self._outbox or ids.count(i) > 1})
         if taken:
-            raise ValueError(
-                f"outbox message ids already queued: {', '.join(taken)}: give each message a "
-                "new id (e.g. clientportal.access.random_id())"
+            raise ValidationError(
+                [
+                    f"outbox message ids already queued: {', '.join(taken)}: give each message "
+                    "a new id (e.g. clientportal.access.random_id())"
+                ],
+                summary="cannot queue the e-mails",
             )
 
     def claim_due(
@@ -305,7 +313,8 @@ class MemoryStore(MemoryPortalStore):
             return tuple(due)
 
     def mark_sent(self, message_id: str, *, at: dt.datetime) -> None:
-        """Record that the message was delivered; ``KeyError`` for an unknown id."""
+        """Record that the message was delivered; :class:`~clientportal.NotFound` for an unknown
+        id."""
         with self._lock:
             message = self._queued(message_id)
             self._outbox[message_id] = evolve(message, sent_at=at, next_attempt_at=None)
@@ -326,7 +335,7 @@ class MemoryStore(MemoryPortalStore):
         try:
             return self._outbox[message_id]
         except KeyError:
-            raise KeyError(f"no outbox message with id {message_id!r}") from None
+            raise NotFound(f"no outbox message with id {message_id!r}") from None
 
     def pending(self) -> Sequence[OutboxMessage]:
         """Every unsent message, given-up ones included, oldest first."""
@@ -463,7 +472,7 @@ class MemoryDataSource:
 
     def entry_totals(self, scope: Scope, query: EntryQuery) -> Mapping[str, Totals]:
         """The totals of the scope's entries that match ``query`` from its cursor on, by project
-        (see :class:`~clientportal.pages.EntryTotals`), in one pass without building a page."""
+        (see :class:`~clientportal.ports.EntryTotals`), in one pass without building a page."""
         if not scope.entries:
             return {}
         projects = self._visible_project_ids(scope)
@@ -568,74 +577,6 @@ class MemoryAccessLog:
         """Every event recorded so far, oldest first."""
         with self._lock:
             return tuple(self._events)
-
-
-class TokenBucketLimiter:
-    """A :class:`~clientportal.ports.RateLimiter`: per key, a bucket of ``capacity`` units that
-    refills by one unit every ``refill_every``.
-
-    A key that has not failed for ``capacity * refill_every`` is full again and forgotten; at most
-    ``max_keys`` keys are tracked (when more arrive, full buckets are dropped first, then the
-    stalest). Buckets live in this process: with several servers, each limits on its own.
-    """
-
-    def __init__(
-        self,
-        *,
-        capacity: int,
-        refill_every: dt.timedelta,
-        max_keys: int = 100_000,
-    ) -> None:
-        if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
-            raise ValueError(f"capacity must be a whole number >= 1, got {capacity!r}")
-        if not isinstance(refill_every, dt.timedelta) or refill_every <= dt.timedelta(0):
-            raise ValueError(f"refill_every must be a positive timedelta, got {refill_every!r}")
-        if not isinstance(max_keys, int) or max_keys < 1:
-            raise ValueError(f"max_keys must be a whole number >= 1, got {max_keys!r}")
-        self.capacity = capacity
-        self.refill_every = refill_every
-        self.max_keys = max_keys
-        self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[float, dt.datetime]] = {}
-
-    def __repr__(self) -> str:
-        return (
-            f"TokenBucketLimiter(capacity={self.capacity}, refill_every={self.refill_every!r}, "
-            f"<{len(self._buckets)} keys>)"
-        )
-
-    def _level(self, key: str, now: dt.datetime) -> float:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            return float(self.capacity)
-        units, since = bucket
-        elapsed = max((now - since) / self.refill_every, 0.0)
-        return min(float(self.capacity), units + elapsed)
-
-    def allowed(self, key: str, *, now: dt.datetime) -> bool:
-        """True while ``key`` has at least one unit left."""
-        with self._lock:
-            return self._level(key, now) >= 1.0
-
-    def hit(self, key: str, *, now: dt.datetime) -> bool:
-        """Spend one unit of ``key``'s budget; False when none was left."""
-        with self._lock:
-            level = self._level(key, now)
-            if level < 1.0:
-                self._buckets[key] = (level, now)
-                return False
-            self._buckets[key] = (level - 1.0, now)
-            if len(self._buckets) > self.max_keys:
-                self._prune(now)
-            return True
-
-    def _prune(self, now: dt.datetime) -> None:
-        for key in [k for k in self._buckets if self._level(k, now) >= self.capacity]:
-            del self._buckets[key]
-        if len(self._buckets) > self.max_keys:
-            by_age = sorted(self._buckets, key=lambda k: self._buckets[k][1])
-            for key in by_age[: len(self._buckets) - self.max_keys]:
-                del self._buckets[key]
 
 
 class ManualClock:

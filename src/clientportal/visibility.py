@@ -42,12 +42,20 @@ __all__ = [
     "PortalView",
     "Scope",
     "check_portal",
+    "entry_amount",
     "portal_view",
     "visible_entries",
 ]
 
 _CENT = Decimal("0.01")
 _HOUR = Decimal(3600)
+
+
+def entry_amount(rate: Decimal, seconds: int) -> Decimal:
+    """What ``seconds`` at ``rate`` per hour come to, rounded half-up to cents: the one money
+    formula of the library (:attr:`PortalEntry.amount`, the totals, a SQL source's sums)."""
+    return (rate * seconds / _HOUR).quantize(_CENT, ROUND_HALF_UP)
+
 
 # --------------------------------------------------------------------------------------------------
 # Public records: what may leave the library towards a client. No internal field exists here.
@@ -412,7 +420,7 @@ def _entry_projection(scope: Scope) -> Callable[[TimeEntry], PortalEntry]:
             e.approval.status,
             e.approval.version,
             rate,
-            None if rate is None else (rate * e.seconds / _HOUR).quantize(_CENT, ROUND_HALF_UP),
+            None if rate is None else entry_amount(rate, e.seconds),
         )
 
     return public

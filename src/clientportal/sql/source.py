@@ -6,7 +6,7 @@ shows, the page's filters, and keyset pagination in (date desc, id asc) order al
 ``(client_id, date desc, id)`` index. Approval state comes from the library's ``cp_approvals``
 table by a LEFT JOIN: an entry without a row there is OPEN at version 0. The totals of the hours
 page are one aggregate over the same conditions, per project, with each entry's amount rounded to
-cents in the SQL exactly as :func:`~clientportal.pages.entry_amount` rounds it.
+cents in the SQL exactly as :func:`~clientportal.visibility.entry_amount` rounds it.
 """
 
 from __future__ import annotations
@@ -35,9 +35,8 @@ from ..model import (
     TimeEntry,
     Workflow,
 )
-from ..pages import Totals, entry_amount
-from ..ports import DocumentFile, EntryCursor, EntryPage, EntryQuery
-from ..visibility import Scope
+from ..ports import DocumentFile, EntryCursor, EntryPage, EntryQuery, Totals
+from ..visibility import Scope, entry_amount
 from . import tables as t
 from .engine import READ, WRITE, create_engine, prepare_engine, safe_url, translated_errors
 
@@ -144,11 +143,11 @@ class SqlDataSource:
 
     def entry_totals(self, scope: Scope, query: EntryQuery) -> Mapping[str, Totals]:
         """The totals of the scope's entries matching ``query`` from its cursor on, per project,
-        summed by the database (see :class:`~clientportal.pages.EntryTotals`): one aggregate
+        summed by the database (see :class:`~clientportal.ports.EntryTotals`): one aggregate
         query over the same conditions as a page's, without building an entry.
 
         Amounts are summed in whole cents, each entry rounded half-up as
-        :func:`~clientportal.pages.entry_amount` does, for every rate of up to four decimals
+        :func:`~clientportal.visibility.entry_amount` does, for every rate of up to four decimals
         below 1,000,000 (and up to 100,000,000 seconds). When some entry has any other rate, a
         second statement sums everything again with those entries grouped by rate and seconds,
         and ``entry_amount`` itself prices them: each answer comes from one statement.

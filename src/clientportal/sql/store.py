@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 
 from ..access import AccessAction, AccessEvent, AccessMode, Link, OneTimeCode, PortalAccess
+from ..errors import NotFound, ValidationError
 from ..model import ApprovalState, ApprovalStatus, Portal, PortalSettings, Workflow
 from ..ports import ApprovalChange, ChangedMeanwhile, OutboxMessage, check_changes, check_claim
 from ..workflow import Action, Actor, ApprovalEvent, Party
@@ -132,7 +133,8 @@ class SqlStore:
         )
 
     def set_access_mode(self, portal_id: str, mode: AccessMode) -> None:
-        """Set how the portal admits visitors; ``KeyError`` for an unknown portal."""
+        """Set how the portal admits visitors; :class:`~clientportal.NotFound` for an unknown
+        portal."""
         update = (
             t.portals.update().where(t.portals.c.id == portal_id).values(access_mode=mode.value)
         )
@@ -157,16 +159,18 @@ class SqlStore:
     # -- links ---------------------------------------------------------------------------------
 
     def add_link(self, link: Link) -> None:
-        """Store a new link; ``ValueError`` when its id is taken or its portal is unknown."""
+        """Store a new link; :class:`~clientportal.ValidationError` when its id is taken,
+        :class:`~clientportal.NotFound` when its portal is unknown."""
         try:
             with self._write() as conn:
                 conn.execute(t.links.insert().values(_link_values(link)))
         except exc.IntegrityError:
             if self.get_link(link.id) is not None:
-                raise ValueError(
-                    f"a link with id {link.id!r} exists: link ids must be unique"
+                raise ValidationError(
+                    [f"link.id: a link with id {link.id!r} exists: link ids must be unique"],
+                    summary="cannot add the link",
                 ) from None
-            raise ValueError(
+            raise NotFound(
                 f"link {link.id!r} is for portal {link.portal_id!r}, which is not stored: "
                 "put_portal() it first"
             ) from None
@@ -414,9 +418,12 @@ class SqlStore:
             i for i in ids if ids.count(i) > 1
         }
         if taken:
-            raise ValueError(
-                f"outbox message ids already queued: {', '.join(sorted(taken))}: give each "
-                "message a new id (e.g. clientportal.access.random_id())"
+            raise ValidationError(
+                [
+                    f"outbox message ids already queued: {', '.join(sorted(taken))}: give each "
+                    "message a new id (e.g. clientportal.access.random_id())"
+                ],
+                summary="cannot queue the e-mails",
             )
         conn.execute(t.outbox.insert(), [_outbox_values(m) for m in messages])
 
@@ -448,7 +455,8 @@ class SqlStore:
         return sorted((_outbox(row) for row in rows), key=lambda m: (m.created_at, m.id))
 
     def mark_sent(self, message_id: str, *, at: dt.datetime) -> None:
-        """Record that the message was delivered; ``KeyError`` for an unknown id."""
+        """Record that the message was delivered; :class:`~clientportal.NotFound` for an unknown
+        id."""
         self._update_outbox(message_id, sent_at=at, next_attempt_at=None, leased_until=None)
 
     def mark_failed(
@@ -467,7 +475,7 @@ class SqlStore:
         update = t.outbox.update().where(t.outbox.c.id == message_id).values(**values)
         with self._write() as conn:
             if conn.execute(update).rowcount == 0:
-                raise KeyError(f"no outbox message with id {message_id!r}")
+                raise NotFound(f"no outbox message with id {message_id!r}")
 
     def pending(self) -> Sequence[OutboxMessage]:
         """Every unsent message, given-up ones included, oldest first."""
@@ -502,8 +510,8 @@ _UPDATE_STATE = (
 )
 
 
-def _unknown_portal(portal_id: str) -> KeyError:
-    return KeyError(f"no portal with id {portal_id!r}: put_portal() it first")
+def _unknown_portal(portal_id: str) -> NotFound:
+    return NotFound(f"no portal with id {portal_id!r}: put_portal() it first")
 
 
 def _portal_values(portal: Portal) -> dict[str, Any]:

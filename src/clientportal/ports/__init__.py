@@ -1,0 +1,39 @@
+"""The ports: the small Protocols through which clientportal touches the world, and the records
+they carry.
+
+The functional core never does I/O; the application layer (:mod:`clientportal.service`) talks to
+these ports, and a backend implements them (:mod:`clientportal.memory` in memory,
+:mod:`clientportal.sql` over SQLAlchemy). Every method takes and returns plain records of
+:mod:`clientportal.model` and :mod:`clientportal.access`, so each maps onto a table row and a
+single statement. Times are always passed in, taken from a :class:`Clock`.
+
+- :mod:`~clientportal.ports.data`: the host's data (:class:`DataSource` and its optional parts);
+- :mod:`~clientportal.ports.state`: the library's own state (:class:`Store` and its parts);
+- :mod:`~clientportal.ports.effects`: time, rate limits and mail delivery.
+"""
+
+from ..errors import ChangedMeanwhile as ChangedMeanwhile
+from .data import MAX_PAGE_SIZE as MAX_PAGE_SIZE
+from .data import DataSource as DataSource
+from .data import DocumentFile as DocumentFile
+from .data import EntryCursor as EntryCursor
+from .data import EntryEmployees as EntryEmployees
+from .data import EntryPage as EntryPage
+from .data import EntryQuery as EntryQuery
+from .data import EntryTotals as EntryTotals
+from .data import Totals as Totals
+from .data import unique_by_id as unique_by_id
+from .effects import Clock as Clock
+from .effects import Mailer as Mailer
+from .effects import RateLimiter as RateLimiter
+from .effects import SystemClock as SystemClock
+from .effects import aware_now as aware_now
+from .state import AccessLog as AccessLog
+from .state import ApprovalChange as ApprovalChange
+from .state import ApprovalStore as ApprovalStore
+from .state import OutboxMessage as OutboxMessage
+from .state import OutboxStore as OutboxStore
+from .state import PortalStore as PortalStore
+from .state import Store as Store
+from .state import check_changes as check_changes
+from .state import check_claim as check_claim

@@ -1,0 +1,68 @@
+"""The ports to the world outside storage: where time comes from, how attempts are budgeted,
+how an e-mail leaves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from ..errors import ConfigError
+
+__all__ = ["Clock", "Mailer", "RateLimiter", "SystemClock", "aware_now"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Where the current time comes from (inject a fixed clock in tests)."""
+
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+class SystemClock:
+    """The default :class:`Clock`: the system's time in UTC."""
+
+    def now(self) -> dt.datetime:
+        """The current time in UTC."""
+        return dt.datetime.now(dt.UTC)
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+@runtime_checkable
+class RateLimiter(Protocol):
+    """A budget of attempts per key (a hashed client address, a link), refilled over time."""
+
+    def allowed(self, key: str, *, now: dt.datetime) -> bool:
+        """True while ``key`` has budget left. Spends nothing."""
+        ...
+
+    def hit(self, key: str, *, now: dt.datetime) -> bool:
+        """Spend one unit of ``key``'s budget; False (and nothing spent) when none was left."""
+        ...
+
+
+
+@runtime_checkable
+class Mailer(Protocol):
+    """Sends one e-mail now (SMTP in production); raises on failure so the outbox retries."""
+
+    def send(self, message: bytes, *, sender: str | None, recipients: Sequence[str]) -> None:
+        """Deliver ``message`` (RFC 5322 bytes) to ``recipients``."""
+        ...
+
+
+
+def aware_now(clock: Clock) -> dt.datetime:
+    """``clock.now()``, refused unless it is timezone-aware (every time the library stores or
+    compares is aware). The one place the clock is checked."""
+    now = clock.now()
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ConfigError(
+            [f"it returned {now.isoformat()}: return datetime.now(timezone.utc)"],
+            subject="the clock",
+        )
+    return now

@@ -1,0 +1,277 @@
+"""The library's own state: portals, links and codes, approval states with their audit trail,
+the outbox, the access log -- and :class:`Store`, all of them together."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import getaddresses
+from typing import Protocol, runtime_checkable
+
+from attrs import field, frozen
+from attrs import validators as v
+
+from .. import _validators as cv
+from ..access import AccessEvent, AccessMode, Link, OneTimeCode, PortalAccess
+from ..errors import ChangedMeanwhile, ValidationError
+from ..model import ApprovalState, Portal
+from ..workflow import ApprovalEvent
+
+__all__ = [
+    "AccessLog",
+    "ApprovalChange",
+    "ApprovalStore",
+    "OutboxMessage",
+    "OutboxStore",
+    "PortalStore",
+    "Store",
+    "check_changes",
+    "check_claim",
+]
+
+
+@runtime_checkable
+class AccessLog(Protocol):
+    """Where every access decision is recorded (an append-only table, a log stream)."""
+
+    def record(self, event: AccessEvent) -> None:
+        """Append ``event``. It holds no token, code or address, only their consequences."""
+        ...
+
+
+@runtime_checkable
+class PortalStore(Protocol):
+    """The portal's own state: portals, their access state, links and one-time codes.
+
+    The host's time-tracking data is not here (that is the ``DataSource``). Records go in and come
+    out whole; the few changes that may race (using and revoking a link, counting a code attempt,
+    using a code, moving a generation on) are single-purpose methods, so a SQL store can make each
+    one atomic statement instead of a read-modify-write.
+    """
+
+    # -- portals -------------------------------------------------------------------------------
+
+    def put_portal(self, portal: Portal) -> None:
+        """Create or replace a portal. A new portal starts at generation 0 in
+        :attr:`AccessMode.LINK`; replacing a portal keeps its access state."""
+        ...
+
+    def get_portal(self, portal_id: str) -> Portal | None:
+        """The portal with this id, or ``None``."""
+        ...
+
+    def list_portals(self) -> Sequence[Portal]:
+        """Every portal, ordered by id."""
+        ...
+
+    def get_access(self, portal_id: str) -> PortalAccess | None:
+        """The portal's generation and access mode, or ``None`` when there is no such portal."""
+        ...
+
+    def set_access_mode(self, portal_id: str, mode: AccessMode) -> None:
+        """Set how the portal admits visitors. Raises :class:`~clientportal.NotFound` for an
+        unknown portal."""
+        ...
+
+    def bump_generation(self, portal_id: str) -> int:
+        """Move the portal's generation on by one, atomically, and return the new generation.
+
+        Every link issued before then stops working. Raises :class:`~clientportal.NotFound` for an
+        unknown portal.
+        """
+        ...
+
+    # -- links ---------------------------------------------------------------------------------
+
+    def add_link(self, link: Link) -> None:
+        """Store a new link. Raises :class:`~clientportal.ValidationError` when a link with its id
+        exists, :class:`~clientportal.NotFound` when its portal is not stored."""
+        ...
+
+    def get_link(self, link_id: str) -> Link | None:
+        """The link with this id, or ``None``."""
+        ...
+
+    def list_links(self, portal_id: str) -> Sequence[Link]:
+        """The portal's links, revoked ones included, oldest first (by ``created_at``, then id)."""
+        ...
+
+    def mark_link_used(self, link_id: str, at: dt.datetime) -> None:
+        """Set the link's ``last_used_at`` (and nothing else). Unknown ids are ignored."""
+        ...
+
+    def revoke_link(self, link_id: str, at: dt.datetime) -> None:
+        """Set the link's ``revoked_at`` unless it is already revoked. Unknown ids are ignored."""
+        ...
+
+    # -- one-time codes ------------------------------------------------------------------------
+
+    def put_code(self, code: OneTimeCode) -> None:
+        """Store ``code`` as its link's one code, replacing (and so invalidating) any previous."""
+        ...
+
+    def get_code(self, link_id: str) -> OneTimeCode | None:
+        """The link's current code, or ``None``."""
+        ...
+
+    def count_code_attempt(self, code_id: str) -> int:
+        """Add one to the code's ``attempts``, atomically, and return the new count.
+
+        Returns 0 when the code no longer exists (it was replaced).
+        """
+        ...
+
+    def use_code(self, code_id: str, at: dt.datetime) -> bool:
+        """Set the code's ``used_at`` if it is unused, atomically; True when this call used it."""
+        ...
+
+
+@frozen
+class ApprovalChange:
+    """One entry's transition, to be stored only if the entry is still at ``expected_version``."""
+
+    entry_id: str = field(validator=cv.identifier)
+    expected_version: int = field(validator=cv.seconds)
+    state: ApprovalState = field(validator=v.instance_of(ApprovalState))
+    event: ApprovalEvent = field(validator=v.instance_of(ApprovalEvent))
+
+
+@frozen(kw_only=True)
+class OutboxMessage:
+    """An e-mail waiting to be sent, kept until it is sent or given up (with its last error).
+
+    ``message`` is the whole RFC 5322 message as bytes; its Message-ID stays the same on every
+    attempt, so a retry is recognisable as the same mail.
+    """
+
+    id: str = field(validator=cv.identifier)
+    message_id: str = field(validator=cv.non_empty_text)
+    recipients: tuple[str, ...] = field(converter=cv.to_tuple)
+    message: bytes = field(repr=lambda b: f"<{len(b)} bytes>")
+    created_at: dt.datetime = field(validator=cv.aware_datetime)
+    attempts: int = field(default=0, validator=cv.seconds)
+    next_attempt_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
+    last_error: str | None = None
+
+    @classmethod
+    def of(cls, id: str, message: EmailMessage, *, created_at: dt.datetime) -> OutboxMessage:
+        """Queue ``message`` (it must have a Message-ID and at least one recipient)."""
+        message_id = message["Message-ID"]
+        # The envelope takes bare addresses; a display name may hold a comma ("Jones, Bob").
+        recipients = tuple(
+            address
+            for _, address in getaddresses(
+                [
+                    str(value)
+                    for header in ("To", "Cc", "Bcc")
+                    for value in message.get_all(header, [])
+                ]
+            )
+            if address
+        )
+        if not message_id or not recipients:
+            raise ValidationError(
+                ["message: an outbox message needs a Message-ID and at least one recipient"],
+                summary="cannot queue the e-mail",
+            )
+        return cls(
+            id=id,
+            message_id=str(message_id),
+            recipients=recipients,
+            message=message.as_bytes(),
+            created_at=created_at,
+            next_attempt_at=created_at,
+        )
+
+
+@runtime_checkable
+class ApprovalStore(Protocol):
+    """Approval state per entry, its audit trail, and the e-mails decisions cause."""
+
+    def approval_states(self, entry_ids: frozenset[str]) -> dict[str, ApprovalState]:
+        """The stored state of each entry that has one (entries without one are OPEN, v0)."""
+        ...
+
+    def apply_changes(
+        self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
+    ) -> None:
+        """In one transaction: store every change (compare-and-set on its version), append its
+        event to the audit trail, and queue ``outbox``. If any entry is no longer at its
+        ``expected_version``, write nothing and raise :class:`ChangedMeanwhile` naming them.
+
+        Changes apply in order (one batch may move an entry twice), and each stores version
+        ``expected_version + 1``. An entry with no stored state is still at its source's own
+        state, so its first change is stored whatever ``expected_version`` says; of two racing
+        first changes one wins and the other raises :class:`ChangedMeanwhile`."""
+        ...
+
+    def history(self, entry_id: str) -> Sequence[ApprovalEvent]:
+        """The entry's audit trail, oldest first."""
+        ...
+
+
+def check_changes(changes: Sequence[ApprovalChange]) -> None:
+    """Refuse what no :meth:`ApprovalStore.apply_changes` may store: a value that is not an
+    :class:`ApprovalChange`, or a change that does not store ``expected_version + 1``.
+
+    Store implementations call it first (the library's own do), so every store rejects the same
+    inputs with the same messages."""
+    problems = [
+        f"entry {change.entry_id!r}: a change from version {change.expected_version} must store "
+        f"version {change.expected_version + 1}, not {change.state.version} (build changes with "
+        "the approval machine)"
+        for change in changes
+        if change.state.version != change.expected_version + 1
+    ]
+    if problems:
+        raise ValidationError(problems, summary="cannot store the approval changes")
+
+
+def check_claim(now: dt.datetime, limit: int, lease: dt.timedelta) -> None:
+    """Refuse arguments no :meth:`OutboxStore.claim_due` may accept: a naive ``now``, a
+    ``limit`` below 1, a lease that is not positive."""
+    problems = []
+    if now.tzinfo is None or now.utcoffset() is None:
+        problems.append(f"now: must be timezone-aware, got {now.isoformat()}")
+    if limit < 1:
+        problems.append(f"limit: must be at least 1, got {limit}")
+    if lease <= dt.timedelta(0):
+        problems.append(f"lease: must be a positive timedelta, got {lease}")
+    if problems:
+        raise ValidationError(problems, summary="cannot claim e-mails")
+
+
+@runtime_checkable
+class OutboxStore(Protocol):
+    """E-mails waiting to be delivered, claimed by any number of workers."""
+
+    def enqueue(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue messages outside an approval (e.g. a one-time access code)."""
+        ...
+
+    def claim_due(
+        self, *, now: dt.datetime, limit: int, lease: dt.timedelta
+    ) -> Sequence[OutboxMessage]:
+        """Claim up to ``limit`` unsent messages due at ``now`` for ``lease``: no other worker
+        claims them until the lease ends (so a crashed worker's messages come back)."""
+        ...
+
+    def mark_sent(self, message_id: str, *, at: dt.datetime) -> None:
+        """Record that the message with outbox id ``message_id`` was delivered."""
+        ...
+
+    def mark_failed(
+        self, message_id: str, *, at: dt.datetime, error: str, retry_at: dt.datetime | None
+    ) -> None:
+        """Record a failed attempt; ``retry_at=None`` gives up (the message is kept)."""
+        ...
+
+    def pending(self) -> Sequence[OutboxMessage]:
+        """Every message not sent yet, given-up ones included, oldest first."""
+        ...
+
+
+class Store(PortalStore, ApprovalStore, OutboxStore, AccessLog, Protocol):
+    """Everything the service keeps: what :class:`~clientportal.memory` and ``sql`` implement."""
