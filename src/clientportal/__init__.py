@@ -1,25 +1,19 @@
 """clientportal: a client portal for any time-tracking application.
 
-The public API is re-exported here; everything that decides (what a client sees, which approval
-step is legal) is a pure function over the attrs values of :mod:`clientportal.model`.
+The public API is re-exported here, and only it (``tests/test_public_api.py`` lists it): test
+helpers and internals stay importable from their modules. Everything that decides (what a client
+sees, which approval step is legal) is a pure function over the attrs values of
+:mod:`clientportal.model`; the use cases live in :mod:`clientportal.service`.
 """
 
 from .access import AccessAction as AccessAction
-from .access import AccessCodec as AccessCodec
 from .access import AccessEvent as AccessEvent
 from .access import AccessMode as AccessMode
 from .access import AccessPolicy as AccessPolicy
 from .access import Link as Link
-from .access import LinkClaim as LinkClaim
 from .access import LinkStatus as LinkStatus
-from .access import OneTimeCode as OneTimeCode
-from .access import PendingClaim as PendingClaim
-from .access import PortalAccess as PortalAccess
-from .access import SessionClaim as SessionClaim
-from .decisions import DecisionResult as DecisionResult
-from .decisions import EntryOutcome as EntryOutcome
-from .decisions import Outcome as Outcome
 from .errors import AccessDenied as AccessDenied
+from .errors import ChangedMeanwhile as ChangedMeanwhile
 from .errors import ClientPortalError as ClientPortalError
 from .errors import CodeAttemptsExceeded as CodeAttemptsExceeded
 from .errors import CodeExpired as CodeExpired
@@ -30,6 +24,7 @@ from .errors import DeliveryError as DeliveryError
 from .errors import GenerationMismatch as GenerationMismatch
 from .errors import InvalidCode as InvalidCode
 from .errors import InvalidCsrfToken as InvalidCsrfToken
+from .errors import InvalidReason as InvalidReason
 from .errors import InvalidToken as InvalidToken
 from .errors import LinkExpired as LinkExpired
 from .errors import LinkRevoked as LinkRevoked
@@ -40,18 +35,8 @@ from .errors import SessionExpired as SessionExpired
 from .errors import TransitionNotAllowed as TransitionNotAllowed
 from .errors import ValidationError as ValidationError
 from .errors import WorkflowError as WorkflowError
-from .gate import AccessGate as AccessGate
-from .gate import CodeDelivery as CodeDelivery
-from .gate import IssuedLink as IssuedLink
-from .gate import Opening as Opening
-from .gate import SessionGrant as SessionGrant
-from .gate import Visit as Visit
-from .memory import ManualClock as ManualClock
-from .memory import MemoryAccessLog as MemoryAccessLog
 from .memory import MemoryDataSource as MemoryDataSource
-from .memory import MemoryPortalStore as MemoryPortalStore
 from .memory import MemoryStore as MemoryStore
-from .memory import TokenBucketLimiter as TokenBucketLimiter
 from .model import ApprovalPolicy as ApprovalPolicy
 from .model import ApprovalState as ApprovalState
 from .model import ApprovalStatus as ApprovalStatus
@@ -69,23 +54,34 @@ from .model import Project as Project
 from .model import Quote as Quote
 from .model import TimeEntry as TimeEntry
 from .model import Workflow as Workflow
-from .notify import MailSettings as MailSettings
-from .pages import EntryEmployees as EntryEmployees
-from .pages import EntryTotals as EntryTotals
-from .pages import HoursPage as HoursPage
-from .pages import Overview as Overview
-from .pages import Totals as Totals
 from .ports import AccessLog as AccessLog
 from .ports import Clock as Clock
 from .ports import DataSource as DataSource
 from .ports import EntryCursor as EntryCursor
+from .ports import EntryEmployees as EntryEmployees
 from .ports import EntryQuery as EntryQuery
+from .ports import EntryTotals as EntryTotals
 from .ports import Mailer as Mailer
 from .ports import PortalStore as PortalStore
 from .ports import RateLimiter as RateLimiter
 from .ports import Store as Store
 from .ports import SystemClock as SystemClock
+from .ports import Totals as Totals
+from .ratelimit import TokenBucketLimiter as TokenBucketLimiter
+from .service import AccessGate as AccessGate
+from .service import CodeDelivery as CodeDelivery
+from .service import DecisionResult as DecisionResult
+from .service import EntryOutcome as EntryOutcome
+from .service import HoursPage as HoursPage
+from .service import IssuedLink as IssuedLink
+from .service import LinkRegister as LinkRegister
+from .service import MailSettings as MailSettings
+from .service import Opening as Opening
+from .service import Outcome as Outcome
+from .service import Overview as Overview
 from .service import PortalService as PortalService
+from .service import SessionGrant as SessionGrant
+from .service import Visit as Visit
 from .smtp import DeliveryReport as DeliveryReport
 from .smtp import SmtpMailer as SmtpMailer
 from .smtp import deliver_outbox as deliver_outbox
@@ -99,21 +95,19 @@ from .visibility import PortalQuote as PortalQuote
 from .visibility import PortalView as PortalView
 from .visibility import Scope as Scope
 from .visibility import check_portal as check_portal
+from .visibility import entry_amount as entry_amount
 from .visibility import portal_view as portal_view
 from .visibility import visible_entries as visible_entries
 from .workflow import Action as Action
 from .workflow import Actor as Actor
-from .workflow import Applied as Applied
 from .workflow import ApprovalEvent as ApprovalEvent
 from .workflow import ApprovalMachine as ApprovalMachine
-from .workflow import BulkResult as BulkResult
 from .workflow import ClientApprovalRequested as ClientApprovalRequested
 from .workflow import Effect as Effect
 from .workflow import EntryApproved as EntryApproved
 from .workflow import EntryRejected as EntryRejected
 from .workflow import EntryReopened as EntryReopened
 from .workflow import Party as Party
-from .workflow import Refused as Refused
 from .workflow import Transition as Transition
 from .workflow import approval_machine as approval_machine
 from .workflow import is_editable as is_editable

@@ -30,8 +30,9 @@ from .errors import ClientPortalError, ConfigError
 from .model import ApprovalPolicy, ApprovalStatus, PortalSettings, Workflow
 
 if TYPE_CHECKING:
+    from .ports import Clock, DataSource
     from .service import PortalService
-    from .sql import SqlStore
+    from .sql import SqlDataSource, SqlStore
 
 __all__ = ["main"]
 
@@ -105,7 +106,8 @@ class _Context:
         self.db, self.keys, self.base_url, self.sender = db, tuple(keys), base_url, sender
         self.policy = policy
 
-    def store(self) -> SqlStore:
+    @functools.cached_property
+    def _store(self) -> SqlStore:
         from .sql import SchemaMissing, SqlStore, create_engine, current_revision
 
         engine = create_engine(self.db)
@@ -122,15 +124,24 @@ class _Context:
 
         return safe_url(self.db)
 
-    def service(self, *, create_keys: bool = False, base_url: str | None = None) -> PortalService:
-        from .notify import MailSettings
-        from .service import PortalService
+    def store(self) -> SqlStore:
+        """The database's store (one per command), refused when the schema is missing."""
+        return self._store
+
+    @functools.cached_property
+    def data(self) -> SqlDataSource:
+        """The host's data in the same database (the demo's reference schema)."""
         from .sql import SqlDataSource
+
+        return SqlDataSource(self.store().engine)
+
+    def service(self, *, create_keys: bool = False, base_url: str | None = None) -> PortalService:
+        from .service import MailSettings, PortalService
 
         store = self.store()
         name, address = _sender(self.sender)
         return PortalService(
-            SqlDataSource(store.engine),
+            self.data,
             store,
             secret_keys=_secret_keys(self.db, self.keys, create=create_keys),
             policy=self.policy,
@@ -267,11 +278,11 @@ class _Server:
     def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
         return self._app(environ, start_response)
 
-    def run(self, service: PortalService, smtp: str | None) -> None:
+    def run(self, service: PortalService, store: SqlStore, smtp: str | None) -> None:
         from .web import make_wsgi_app
 
         self._app = make_wsgi_app(service)
-        stop = _start_outbox_worker(service, smtp)
+        stop = _start_outbox_worker(store, service.clock, smtp)
         try:
             self.server.run()
         except KeyboardInterrupt:  # pragma: no cover - interactive
@@ -293,10 +304,10 @@ def serve(obj: _Context, host: str, port: int, smtp: str | None) -> None:
     server = _Server(host, port)
     service = obj.service(base_url=obj.base_url or server.base_url)
     click.echo(f"serving {obj.safe_db} on {server.base_url} (Ctrl+C stops)")
-    server.run(service, smtp)
+    server.run(service, obj.store(), smtp)
 
 
-def _start_outbox_worker(service: PortalService, smtp: str | None) -> threading.Event:
+def _start_outbox_worker(store: SqlStore, clock: Clock, smtp: str | None) -> threading.Event:
     stop = threading.Event()
     if smtp is None:
         return stop
@@ -306,8 +317,8 @@ def _start_outbox_worker(service: PortalService, smtp: str | None) -> threading.
     mailer = SmtpMailer(host, port, security="plain", timeout=10)
     worker = threading.Thread(
         target=run_outbox_worker,
-        args=(service.store, mailer),
-        kwargs={"stop": stop, "clock": service.clock, "interval": 2.0},
+        args=(store, mailer),
+        kwargs={"stop": stop, "clock": clock, "interval": 2.0},
         name="clientportal-outbox",
         daemon=True,
     )
@@ -361,14 +372,14 @@ def demo(
     base_url = f"http://{host}:{port}" if server is None else server.base_url
     service = obj.service(create_keys=True, base_url=base_url)
     _demo_portals(service)
-    for line in _demo_links(service):
+    for line in _demo_links(service, obj.data):
         click.echo(line)
     note = f"e-mails go to {smtp}" if smtp else "e-mails wait in the outbox (--smtp to send them)"
     click.echo(f"demo database {obj.safe_db}; {note}", err=True)
     if server is not None:
         click.echo(f"serving on {server.base_url} (Ctrl+C stops)", err=True)
         sys.stdout.flush()
-        server.run(service, smtp)
+        server.run(service, obj.store(), smtp)
 
 
 def _fill_demo(engine: Any, entries: int | None) -> None:
@@ -401,11 +412,11 @@ def _fill_demo(engine: Any, entries: int | None) -> None:
 def _demo_portals(service: PortalService) -> None:
     from .demo import demo_portals
 
-    existing = {p.id for p in service.portals()}
+    existing = {p.id for p in service.admin.portals()}
     for portal in demo_portals(created_at=service.clock.now()):
         if portal.id in existing:
             continue
-        service.create_portal(
+        service.admin.create_portal(
             id=portal.id,
             client_id=portal.client_id,
             name=portal.name,
@@ -416,20 +427,18 @@ def _demo_portals(service: PortalService) -> None:
         )
 
 
-def _demo_links(service: PortalService) -> Iterator[str]:
+def _demo_links(service: PortalService, data: DataSource) -> Iterator[str]:
     """One fresh link per contact (a token is shown once, so a rerun issues new ones)."""
-    names = {}
-    for portal in service.portals():
-        client = service.data.client(portal.client_id)
-        for contact in service.data.contacts(portal.client_id) if client else ():
-            names[contact.id] = contact.name
-        for link in service.links(portal.id):
+    for portal in service.admin.portals():
+        names = {c.id: c.name for c in data.contacts(portal.client_id)}
+        for link in service.links.for_portal(portal.id):
             if link.revoked_at is None:
-                service.revoke_link(link.id)
+                service.links.revoke(link.id)
         for contact_id in sorted(portal.contact_ids):
-            issued = service.issue_link(portal.id, contact_id)
+            issued = service.links.issue(portal.id, contact_id)
             who = names.get(contact_id, contact_id)
-            yield f"{portal.name} ({portal.language}) — {who}: {service.link_url(issued.token)}"
+            url = service.mail.link_url(issued.token)
+            yield f"{portal.name} ({portal.language}) — {who}: {url}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -503,7 +512,7 @@ def portal_create(
     **settings: Any,
 ) -> None:
     """Create a portal (checked: every problem is listed at once)."""
-    created = obj.service().create_portal(
+    created = obj.service().admin.create_portal(
         id=portal_id,
         client_id=client_id,
         name=name,
@@ -562,8 +571,8 @@ def portal_update(
 ) -> None:
     """Change a portal; options left out stay as they are."""
     service = obj.service()
-    current = service.portal(portal_id)
-    updated = service.update_portal(
+    current = service.admin.portal(portal_id)
+    updated = service.admin.update_portal(
         portal_id,
         name=name,
         project_ids=project_ids or None,
@@ -596,8 +605,8 @@ def link_issue(obj: _Context, portal_id: str, contact_id: str | None, days: int 
     """Issue a link and print its URL (shown once: the token is not stored)."""
     service = obj.service()
     expires = None if days is None else service.clock.now() + dt.timedelta(days=days)
-    issued = service.issue_link(portal_id, contact_id, expires_at=expires)
-    click.echo(service.link_url(issued.token))
+    issued = service.links.issue(portal_id, contact_id, expires_at=expires)
+    click.echo(service.mail.link_url(issued.token))
     click.echo(f"link id {issued.link.id}", err=True)
 
 
@@ -608,11 +617,11 @@ def link_issue(obj: _Context, portal_id: str, contact_id: str | None, days: int 
 def link_list(obj: _Context, portal_id: str) -> None:
     """The portal's links: id, contact, status, created, last used."""
     service = obj.service()
-    service.portal(portal_id)
-    for item in service.links(portal_id):
+    service.admin.portal(portal_id)
+    for item in service.links.for_portal(portal_id):
         used = item.last_used_at.isoformat(timespec="minutes") if item.last_used_at else "never"
         click.echo(
-            f"{item.id}\t{item.contact_id or '(shared)'}\t{service.link_status(item).name}\t"
+            f"{item.id}\t{item.contact_id or '(shared)'}\t{service.links.status(item).name}\t"
             f"{item.created_at.isoformat(timespec='minutes')}\t{used}"
         )
 
@@ -623,7 +632,7 @@ def link_list(obj: _Context, portal_id: str) -> None:
 @_friendly
 def link_revoke(obj: _Context, link_id: str) -> None:
     """Revoke one link; its sessions end at once."""
-    revoked = obj.service().revoke_link(link_id)
+    revoked = obj.service().links.revoke(link_id)
     click.echo(f"revoked {revoked.id}")
 
 
@@ -634,8 +643,8 @@ def link_revoke(obj: _Context, link_id: str) -> None:
 def link_regenerate(obj: _Context, link_id: str) -> None:
     """Replace a link with a new one for the same contact, and print the new URL."""
     service = obj.service()
-    issued = service.regenerate_link(link_id)
-    click.echo(service.link_url(issued.token))
+    issued = service.links.regenerate(link_id)
+    click.echo(service.mail.link_url(issued.token))
     click.echo(f"link id {issued.link.id}", err=True)
 
 
@@ -657,7 +666,7 @@ def approvals_submit(obj: _Context, entry_ids: tuple[str, ...], employee_id: str
     """Submit entries for approval (as the employee); says per entry what happened."""
     from .workflow import Actor, Party
 
-    result = obj.service().submit(entry_ids, by=Actor(Party.EMPLOYEE, employee_id))
+    result = obj.service().approvals.submit(entry_ids, by=Actor(Party.EMPLOYEE, employee_id))
     for outcome in result.outcomes:
         state = f" → {outcome.state.status.name}" if outcome.state else ""
         why = f": {outcome.why}" if outcome.why else ""
@@ -681,18 +690,16 @@ def approvals_submit(obj: _Context, entry_ids: tuple[str, ...], employee_id: str
 def approvals_list(obj: _Context, portal_id: str, statuses: tuple[str, ...], limit: int) -> None:
     """The portal's entries with their approval status, newest first."""
     from .ports import EntryQuery
-    from .visibility import Scope
 
     service = obj.service()
-    scope = Scope.of(service.portal(portal_id), service.policy)
-    if not scope.entries:
+    portal = service.admin.portal(portal_id)
+    if not service.pages.scope(portal).entries:
         raise ConfigError([f"portal {portal_id!r} does not show hours"])
     query = EntryQuery(statuses=frozenset(ApprovalStatus[s] for s in statuses), limit=limit)
-    for e in service.data.entries(scope, query).entries:
+    for e in service.pages.hours(portal, query).entries:
         hours = e.seconds / 3600
         click.echo(
-            f"{e.id}\t{e.date}\t{e.employee_id}\t{hours:.2f}h\t{e.approval.status.name}"
-            f"\tv{e.approval.version}"
+            f"{e.id}\t{e.date}\t{e.employee_id}\t{hours:.2f}h\t{e.status.name}\tv{e.version}"
         )
 
 

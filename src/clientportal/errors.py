@@ -15,10 +15,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AccessDenied",
+    "ChangedMeanwhile",
     "ClientPortalError",
     "CodeAttemptsExceeded",
     "CodeExpired",
-    "ChangedMeanwhile",
     "CodeRequired",
     "ConfigError",
     "DataSourceError",
@@ -26,6 +26,7 @@ __all__ = [
     "GenerationMismatch",
     "InvalidCode",
     "InvalidCsrfToken",
+    "InvalidReason",
     "InvalidToken",
     "LinkExpired",
     "LinkRevoked",
@@ -58,6 +59,20 @@ class ValidationError(ClientPortalError, ValueError):
         count = len(self.errors)
         noun = "problem" if count == 1 else "problems"
         super().__init__(f"{summary} ({count} {noun}):\n{lines}" if lines else summary)
+
+
+class InvalidReason(ValidationError):
+    """A reason is missing where a step needs one (``missing``), or is too long.
+
+    The one rule for reasons lives in :func:`clientportal.workflow.check_reason`; the pages show
+    this error in the portal's language, the JSON API as a 400 problem.
+    """
+
+    missing: bool
+
+    def __init__(self, problem: str, *, missing: bool) -> None:
+        self.missing = missing
+        super().__init__([problem], summary="the reason is not valid")
 
 
 class ConfigError(ClientPortalError, ValueError):

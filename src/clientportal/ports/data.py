@@ -251,8 +251,8 @@ class EntryTotals(Protocol):
         ``query.project_ids`` when given), of ``query``'s employees and date range, in its
         approval statuses (as the :class:`~clientportal.ports.ApprovalStore` has them), after
         ``query.after``; ``query.limit`` does not matter. ``amount`` is the sum of each entry's
-        :func:`~clientportal.visibility.entry_amount` (entries without a rate add nothing: ``Decimal(0)`` when none has
-        one), ``None`` unless ``scope.amounts``.
+        :func:`~clientportal.visibility.entry_amount` (entries without a rate add nothing:
+        ``Decimal(0)`` when none has one), ``None`` unless ``scope.amounts``.
         """
         ...
 

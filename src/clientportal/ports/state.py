@@ -14,7 +14,7 @@ from attrs import validators as v
 
 from .. import _validators as cv
 from ..access import AccessEvent, AccessMode, Link, OneTimeCode, PortalAccess
-from ..errors import ChangedMeanwhile, ValidationError
+from ..errors import ValidationError
 from ..model import ApprovalState, Portal
 from ..workflow import ApprovalEvent
 

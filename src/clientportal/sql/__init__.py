@@ -31,12 +31,12 @@ from .engine import StorageError as StorageError
 from .engine import create_engine as create_engine
 from .engine import prepare_engine as prepare_engine
 from .engine import safe_url as safe_url
+from .load import load_dataset as load_dataset
+from .load import load_entries as load_entries
 from .migrate import current_revision as current_revision
 from .migrate import head_revision as head_revision
 from .migrate import upgrade as upgrade
 from .source import SqlDataSource as SqlDataSource
-from .source import load_dataset as load_dataset
-from .source import load_entries as load_entries
 from .store import SqlStore as SqlStore
 from .tables import metadata as metadata
 from .tables import reference_metadata as reference_metadata

@@ -26,7 +26,7 @@ _MAX_CODE_INPUT = 64
 
 def open_link(ctx: Context) -> Response:
     """``GET /l/{token}``: open a link, set the cookie, redirect to a URL without the token."""
-    opening = ctx.service.open_link(ctx.params["token"], client=ctx.client)
+    opening = ctx.service.access.open(ctx.params["token"], client=ctx.client)
     portal_id = opening.portal.id
     if opening.session is None:
         assert opening.pending is not None
@@ -35,7 +35,7 @@ def open_link(ctx: Context) -> Response:
             pending_cookie_name(portal_id),
             opening.pending,
             path=ctx.cookie_path,
-            max_age=int(ctx.service.gate.policy.pending_lifetime.total_seconds()),
+            max_age=int(ctx.service.access.policy.pending_lifetime.total_seconds()),
             secure=ctx.secure,
         )
         return response
@@ -51,7 +51,7 @@ def _pending(ctx: Context) -> str:
     if not value:
         raise PageNotFound()
     try:
-        link = ctx.service.pending_link(value)
+        link = ctx.service.access.pending_link(value)
     except AccessDenied:
         raise PageNotFound() from None
     if link.portal_id != portal_id:
@@ -60,12 +60,12 @@ def _pending(ctx: Context) -> str:
 
 
 def _check_pending_csrf(ctx: Context, pending: str) -> None:
-    ctx.service.check_pending_csrf(pending, ctx.form.get(CSRF_FIELD) or "")
+    ctx.service.access.check_pending_csrf(pending, ctx.form.get(CSRF_FIELD) or "")
 
 
 def _masked_email(ctx: Context, pending: str) -> str:
     """The contact's address with most of its name hidden (``r***@lumen.example``)."""
-    contact = ctx.service.pending_contact(pending)
+    contact = ctx.service.access.pending_contact(pending)
     if contact is None:
         return "…"
     name, _, domain = contact.email.partition("@")
@@ -75,18 +75,18 @@ def _masked_email(ctx: Context, pending: str) -> str:
 def _code_page(
     ctx: Context, pending: str, *, status: int = 200, error: str | None = None
 ) -> Response:
-    portal = ctx.service.portal(ctx.portal_id)  # NotFound: the 404 page
+    portal = ctx.service.admin.portal(ctx.portal_id)  # NotFound: the 404 page
     from .texts import PageText
 
     text = PageText(portal.language)
-    minutes = int(ctx.service.gate.policy.code_lifetime.total_seconds() // 60)
+    minutes = int(ctx.service.access.policy.code_lifetime.total_seconds() // 60)
     return ctx.render(
         "code.html",
         status=status,
         text=text,
         portal_name=portal.name,
         email=_masked_email(ctx, pending),
-        code_csrf=ctx.service.pending_csrf_token(pending),
+        code_csrf=ctx.service.access.pending_csrf_token(pending),
         sent=ctx.query.get("sent") == "1",
         minutes=minutes,
         error=error,
@@ -103,7 +103,7 @@ def send_code(ctx: Context) -> Response:
     pending = _pending(ctx)
     _check_pending_csrf(ctx, pending)
     try:
-        ctx.service.request_code(pending, client=ctx.client)
+        ctx.service.access.request_code(pending, client=ctx.client)
     except RateLimited:
         return _code_page(ctx, pending, status=429, error="code_too_many")
     return Response.redirect(ctx.url("code", query=[("sent", "1")]))
@@ -115,7 +115,7 @@ def verify_code(ctx: Context) -> Response:
     _check_pending_csrf(ctx, pending)
     code = (ctx.form.get("code") or "")[:_MAX_CODE_INPUT]
     try:
-        grant = ctx.service.verify_code(pending, code, client=ctx.client)
+        grant = ctx.service.access.verify_code(pending, code, client=ctx.client)
     except (CodeAttemptsExceeded, RateLimited):
         return _code_page(ctx, pending, status=429, error="code_too_many")
     except (InvalidCode, CodeExpired):

@@ -16,10 +16,9 @@ from typing import Any
 from attrs import evolve, field, frozen
 
 from ..convert import structure, unstructure
-from ..decisions import DecisionResult
 from ..errors import WorkflowError
-from ..pages import HoursPage, Overview, Totals
-from ..ports import MAX_PAGE_SIZE
+from ..ports import MAX_PAGE_SIZE, Totals
+from ..service import DecisionResult, HoursPage, Overview
 from ..visibility import PortalEntry, PortalInvoice, PortalQuote
 from ..workflow import Action
 from .context import CSRF_HEADER, Context
@@ -152,8 +151,8 @@ def api_session(ctx: Context) -> Response:
             portal_name=visit.portal.name,
             language=visit.portal.language,
             contact_id=visit.contact_id,
-            can_approve=ctx.service.reader.scope(visit.portal).approval,
-            csrf_token=ctx.service.csrf_token(visit),
+            can_approve=ctx.service.pages.scope(visit).approval,
+            csrf_token=ctx.service.access.csrf_token(visit),
             expires_at=visit.expires_at,
         )
     )
@@ -161,7 +160,7 @@ def api_session(ctx: Context) -> Response:
 
 def api_overview(ctx: Context) -> Response:
     """``GET /api/portals/{portal_id}``."""
-    overview: Overview = ctx.service.overview(ctx.visit)
+    overview: Overview = ctx.service.pages.overview(ctx.visit)
     return json_response(overview)
 
 
@@ -169,14 +168,14 @@ def api_hours(ctx: Context) -> Response:
     """``GET /api/portals/{portal_id}/hours``."""
     visit = ctx.visit
     query = entry_query(ctx.query, limit=parse_limit(ctx.query.get("limit"), DEFAULT_LIMIT))
-    return json_response(_hours_list(ctx.service.hours(visit, query)))
+    return json_response(_hours_list(ctx.service.pages.hours(visit, query)))
 
 
 def api_totals(ctx: Context) -> Response:
     """``GET /api/portals/{portal_id}/hours/totals``."""
     visit = ctx.visit
     query = entry_query(ctx.query, limit=MAX_PAGE_SIZE)
-    return json_response(ctx.service.hours_totals(visit, evolve(query, after=None)))
+    return json_response(ctx.service.pages.hours_totals(visit, evolve(query, after=None)))
 
 
 def api_hours_csv(ctx: Context) -> Response:
@@ -186,7 +185,7 @@ def api_hours_csv(ctx: Context) -> Response:
 
 def api_documents(ctx: Context) -> Response:
     """``GET /api/portals/{portal_id}/invoices`` and ``.../quotes``."""
-    overview = ctx.service.overview(ctx.visit)
+    overview = ctx.service.pages.overview(ctx.visit)
     if ctx.route.name.startswith("api_invoice"):
         return json_response(InvoiceList(overview.invoices))
     return json_response(QuoteList(overview.quotes))
@@ -200,10 +199,10 @@ def api_document_file(ctx: Context) -> Response:
 def api_approvals(ctx: Context) -> Response:
     """``GET /api/portals/{portal_id}/approvals``."""
     visit = ctx.visit
-    if not ctx.service.reader.scope(visit.portal).approval:
+    if not ctx.service.pages.scope(visit).approval:
         raise PageNotFound()
     query = entry_query(ctx.query, limit=parse_limit(ctx.query.get("limit"), DEFAULT_LIMIT))
-    return json_response(_hours_list(ctx.service.awaiting_approval(visit, query)))
+    return json_response(_hours_list(ctx.service.pages.awaiting_approval(visit, query)))
 
 
 def api_decide(ctx: Context) -> Response:
@@ -218,7 +217,7 @@ def api_decide(ctx: Context) -> Response:
         )
     refs = {ref.id: ref.version for ref in request.entries}
     try:
-        result: DecisionResult = ctx.service.client_decide(
+        result: DecisionResult = ctx.service.approvals.client_decide(
             visit,
             Action[request.action.name],
             list(refs),

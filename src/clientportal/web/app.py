@@ -22,7 +22,7 @@ from ..errors import (
     RateLimited,
     ValidationError,
 )
-from ..gate import Visit
+from ..service import Visit
 from . import access_views, api, views
 from .context import Context
 from .http import DEFAULT_MAX_BODY, Request, Response
@@ -333,7 +333,7 @@ class PortalApp:
     def navigation(self, ctx: Context, visit: Visit) -> list[tuple[str, str, str]]:
         """The portal's menu: ``(route name, label, url)`` of the sections it shows."""
         settings = visit.portal.settings
-        scope = self.service.reader.scope(visit.portal)
+        scope = self.service.pages.scope(visit)
         t: PageText = ctx.text
         items = [("overview", t("overview"), ctx.url("overview"))]
         if scope.entries:

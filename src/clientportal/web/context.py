@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from ..errors import AccessDenied
-from ..gate import Visit
 from ..i18n import negotiate_locale
+from ..service import Visit
 from .http import QueryParams, Request, Response
 from .params import parse_id, query_of
 from .problems import BadRequest, PageNotFound
@@ -145,7 +145,7 @@ class Context:
         if not value:
             raise PageNotFound()
         try:
-            visit = self.service.visit(value, client=self.client)
+            visit = self.service.access.check_session(value, client=self.client)
         except AccessDenied:
             raise PageNotFound() from None
         if visit.portal.id != portal_id:
@@ -154,7 +154,7 @@ class Context:
 
     def check_csrf(self, token: object) -> None:
         """Raise :class:`~clientportal.InvalidCsrfToken` unless ``token`` is the session's."""
-        self.service.check_csrf(self.visit, token, client=self.client)
+        self.service.access.check_csrf(self.visit, token, client=self.client)
 
     @functools.cached_property
     def text(self) -> PageText:
@@ -188,9 +188,9 @@ class Context:
         if "visit" in self.__dict__:
             visit = self.visit
             context["portal"] = visit.portal
-            context["csrf_token"] = self.service.csrf_token(visit)
+            context["csrf_token"] = self.service.access.csrf_token(visit)
             context["nav"] = self.app.navigation(self, visit)
-            context["scope"] = self.service.reader.scope(visit.portal)
+            context["scope"] = self.service.pages.scope(visit)
         context.update(values)
         body = self.app.renderer.render(template, context)
         response = Response(

@@ -21,9 +21,9 @@ import attrs
 from attrs import frozen
 
 from .. import __version__
-from ..decisions import DecisionResult
 from ..model import ApprovalStatus
-from ..pages import Overview, Totals
+from ..ports import Totals
+from ..service import DecisionResult, Overview
 from .api import DecisionRequest, ErrorBody, HoursList, InvoiceList, QuoteList, SessionInfo
 from .routing import Route
 

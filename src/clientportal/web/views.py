@@ -14,12 +14,12 @@ from decimal import Decimal
 
 from attrs import evolve, frozen
 
-from ..errors import WorkflowError
-from ..model import ApprovalStatus, Workflow
-from ..pages import HoursPage, Overview
+from ..errors import InvalidReason, WorkflowError
+from ..model import ApprovalStatus
 from ..ports import MAX_PAGE_SIZE, EntryQuery
+from ..service import HoursPage, Overview
 from ..visibility import PortalBudget
-from ..workflow import Action
+from ..workflow import MAX_REASON, Action
 from .chart import WeekChart, monday, week_chart, weekly_seconds
 from .context import CSRF_FIELD, Context
 from .http import Response
@@ -42,8 +42,6 @@ __all__ = [
 CHART_WEEKS = 12
 #: How many recent decisions the approvals page lists.
 RECENT_DECISIONS = 20
-#: The longest rejection reason accepted.
-MAX_REASON = 2000
 _CSV_CHUNK = 16 * 1024
 _ENTRY_REF = re.compile(r"(\d{1,9}):(.+)", re.DOTALL)
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -84,7 +82,7 @@ def budget_bar(budget: PortalBudget) -> BudgetBar:
 def _chart(ctx: Context) -> WeekChart | None:
     """The hours-per-week chart of the portal's latest :data:`CHART_WEEKS` weeks with hours."""
     visit = ctx.visit
-    newest = ctx.service.hours(visit, EntryQuery(limit=1)).entries
+    newest = ctx.service.pages.hours(visit, EntryQuery(limit=1)).entries
     if not newest:
         return None
     last = newest[0].date
@@ -95,21 +93,21 @@ def _chart(ctx: Context) -> WeekChart | None:
     )
     pairs: list[tuple[dt.date, int]] = []
     while query is not None:
-        page = ctx.service.hours(visit, query)
+        page = ctx.service.pages.hours(visit, query)
         pairs += [(e.date, e.seconds) for e in page.entries]
         query = page.next_query
     return week_chart(weekly_seconds(pairs), last_week=last, count=CHART_WEEKS)
 
 
 def _awaiting_count(ctx: Context) -> tuple[int, bool]:
-    page = ctx.service.awaiting_approval(ctx.visit, EntryQuery(limit=MAX_PAGE_SIZE))
+    page = ctx.service.pages.awaiting_approval(ctx.visit, EntryQuery(limit=MAX_PAGE_SIZE))
     return len(page.entries), page.next is not None
 
 
 def overview(ctx: Context) -> Response:
     """``GET /portal/{portal_id}``: projects, the hours chart, budgets, latest documents."""
     visit = ctx.visit
-    view = ctx.service.overview(visit)
+    view = ctx.service.pages.overview(visit)
     awaiting = _awaiting_count(ctx) if view.can_approve else (0, False)
     employees = {e.id: e.name for e in view.employees}
     projects = {p.id: p.name for p in view.projects}
@@ -136,12 +134,12 @@ def _names(view: Overview) -> tuple[dict[str, str], dict[str, str]]:
 def hours(ctx: Context) -> Response:
     """``GET /portal/{portal_id}/hours``: the hours with filters, a page at a time."""
     visit = ctx.visit
-    view = ctx.service.overview(visit)
+    view = ctx.service.pages.overview(visit)
     if not view.shows_hours:
         raise PageNotFound()
     query = entry_query(ctx.query, limit=ctx.app.page_size)
-    page = ctx.service.hours(visit, query)
-    totals = ctx.service.hours_totals(visit, evolve(query, after=None))
+    page = ctx.service.pages.hours(visit, query)
+    totals = ctx.service.pages.hours_totals(visit, evolve(query, after=None))
     filters = filter_items(query)
     projects, employees = _names(view)
     return ctx.render(
@@ -189,10 +187,10 @@ def _filename(text: str) -> str:
 def hours_csv(ctx: Context) -> Response:
     """``GET /portal/{portal_id}/hours.csv``: the filtered hours as CSV, streamed."""
     visit = ctx.visit
-    if not ctx.service.reader.scope(visit.portal).entries:
+    if not ctx.service.pages.scope(visit).entries:
         raise PageNotFound()
     query = entry_query(ctx.query, limit=MAX_PAGE_SIZE)
-    lines = ctx.service.export_csv(visit, query)
+    lines = ctx.service.pages.export_csv(visit, query)
     name = f"hours-{_filename(visit.portal.id)}.csv"
     return Response(
         headers=[
@@ -218,7 +216,7 @@ def documents(ctx: Context) -> Response:
     settings = visit.portal.settings
     if not (settings.show_invoices if kind == "invoice" else settings.show_quotes):
         raise PageNotFound()
-    view = ctx.service.overview(visit)
+    view = ctx.service.pages.overview(visit)
     projects, _ = _names(view)
     return ctx.render(
         "documents.html",
@@ -233,7 +231,7 @@ def document_file(ctx: Context) -> Response:
     visit = ctx.visit
     kind = _kind(ctx)
     document_id = parse_id(ctx.params["document_id"], "document id")
-    file = ctx.service.document(visit, kind, document_id)
+    file = ctx.service.pages.document(visit, kind, document_id)
     content_type = file.content_type
     if not re.fullmatch(r"[\w.+-]+/[\w.+-]+", content_type):
         content_type = "application/octet-stream"
@@ -255,13 +253,6 @@ def document_file(ctx: Context) -> Response:
 # Approvals
 
 
-def _decided_statuses(ctx: Context) -> frozenset[ApprovalStatus]:
-    statuses = {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED}
-    if ctx.service.policy.workflow is Workflow.EXTERNAL_INTERNAL:
-        statuses.add(ApprovalStatus.PENDING_INTERNAL)
-    return frozenset(statuses)
-
-
 def _approvals_page(
     ctx: Context,
     *,
@@ -271,15 +262,13 @@ def _approvals_page(
     selected: frozenset[str] = frozenset(),
 ) -> Response:
     visit = ctx.visit
-    view = ctx.service.overview(visit)
+    view = ctx.service.pages.overview(visit)
     if not view.can_approve:
         raise PageNotFound()
     query = entry_query(ctx.query, limit=ctx.app.page_size)
     query = evolve(query, statuses=frozenset())
-    page = ctx.service.awaiting_approval(visit, query)
-    recent = ctx.service.hours(
-        visit, EntryQuery(statuses=_decided_statuses(ctx), limit=RECENT_DECISIONS)
-    )
+    page = ctx.service.pages.awaiting_approval(visit, query)
+    recent = ctx.service.pages.decided(visit, limit=RECENT_DECISIONS)
     filters = filter_items(query)
     projects, employees = _names(view)
     counts = {
@@ -305,6 +294,7 @@ def _approvals_page(
         selected=selected,
         counts=counts,
         query=query,
+        max_reason=MAX_REASON,
     )
 
 
@@ -329,8 +319,6 @@ def _decision(ctx: Context) -> tuple[Action, dict[str, int], str]:
     """What the approvals form asks: the action, the entries with their versions, the reason."""
     form = ctx.form
     reason = (form.get("reason") or "").strip()
-    if len(reason) > MAX_REASON:
-        raise BadRequest(f"reason: at most {MAX_REASON} characters, got {len(reason)}")
     one = form.get("one")
     if one:
         action_name, _, ref = one.partition(":")
@@ -354,16 +342,18 @@ def decide(ctx: Context) -> Response:
         raise Forbidden(ctx.text("shared_link"))
     if not refs:
         return _approvals_page(ctx, status=400, error="nothing_selected", reason=reason)
-    if action is Action.REJECT and not reason:
-        return _approvals_page(ctx, status=400, error="reason_required", selected=frozenset(refs))
     try:
-        result = ctx.service.client_decide(
+        result = ctx.service.approvals.client_decide(
             visit,
             action,
             list(refs),
             reason=reason if action is Action.REJECT else None,
             versions=refs,
         )
+    except InvalidReason as invalid:
+        if not invalid.missing:  # the form's maxlength keeps browsers below the limit
+            raise BadRequest(invalid.errors[0]) from None
+        return _approvals_page(ctx, status=400, error="reason_required", selected=frozenset(refs))
     except WorkflowError:
         raise PageNotFound() from None
     key = "approved" if action is Action.APPROVE else "rejected"

@@ -1,86 +1,47 @@
-"""Who may open a portal: links, signed tokens, sessions, CSRF tokens and one-time codes.
+"""Signed values: what link tokens, session values and pending values say (the claims), and the
+:class:`AccessCodec` that signs and checks them, CSRF tokens, one-time codes and client addresses.
 
-This module is pure logic: no store, no clock, no I/O. Time is always passed in (``now``) and
-randomness is a function ``random_bytes(n)`` that defaults to :func:`secrets.token_bytes`.
-:class:`~clientportal.gate.AccessGate` puts it to work over the ports.
-
-A *link* gives one contact (or, for a shared link, anybody holding it) access to one portal. Its
-*token* is an itsdangerous ``URLSafeTimedSerializer`` value that names the link, the portal's
-generation and 128 random bits whose SHA-256 the link record keeps. So a token is worthless without
-the secret keys *and* the random bits, and neither the store nor the log ever holds a usable token.
+A link's *token* is an itsdangerous ``URLSafeTimedSerializer`` value that names the link, the
+portal's generation and 128 random bits whose SHA-256 the link record keeps. So a token is
+worthless without the secret keys *and* the random bits, and neither the store nor the log ever
+holds a usable token.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import enum
 import hashlib
 import hmac
 import re
-import secrets
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Final, TypeAlias
+from collections.abc import Sequence
+from typing import Any, ClassVar, TypeAlias
 
-import attrs
 from attrs import field, frozen
-from attrs import validators as v
 from itsdangerous import BadData, Signer, URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 
-from . import _validators as cv
-from .errors import (
+from ..errors import (
     CodeExpired,
     ConfigError,
     InvalidCsrfToken,
     InvalidToken,
     SessionExpired,
 )
+from .randomness import CODE_DIGITS
+from .records import AccessPolicy, OneTimeCode
 
 __all__ = [
-    "CODE_DIGITS",
-    "OK",
-    "AccessAction",
     "AccessCodec",
-    "AccessEvent",
-    "AccessMode",
-    "AccessPolicy",
-    "Link",
     "LinkClaim",
-    "LinkStatus",
-    "OneTimeCode",
     "PendingClaim",
-    "PortalAccess",
-    "RandomBytes",
     "SecretKeys",
     "SessionClaim",
-    "new_code",
-    "new_secret",
-    "random_id",
-    "secret_digest",
 ]
-
-#: A source of random bytes: ``random_bytes(n)`` returns ``n`` unpredictable bytes.
-RandomBytes: TypeAlias = Callable[[int], bytes]
 
 #: Secret keys as given by a host: one key, or a sequence of keys ordered oldest → newest.
 SecretKeys: TypeAlias = str | bytes | Sequence[str | bytes]
 
-#: How many digits a one-time code has.
-CODE_DIGITS: Final = 6
-
-#: The ``reason`` an :class:`AccessEvent` records when access was granted.
-OK: Final = "ok"
-
 _MIN_KEY_BYTES = 16
-_CODE_SPACE = 10**CODE_DIGITS
-# The largest multiple of 10**6 below 2**32: 4-byte draws at or above it are redrawn, so every code
-# is equally likely.
-_CODE_DRAW_LIMIT = (2**32 // _CODE_SPACE) * _CODE_SPACE
-_CODE_MAX_DRAWS = 64
-_SECRET_BYTES = 16
-_ID_BYTES = 12
-_HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # itsdangerous signs with HMAC-SHA1 (20 bytes, 27 base64 characters). The last character carries two
 # unused bits that base64 decoding ignores; allowing only the characters whose unused bits are zero
@@ -94,223 +55,6 @@ _CSRF_SHAPE = re.compile(_SIGNATURE, re.ASCII)
 _SIGNATURE_LENGTH = 27
 # Values signed by another server whose clock runs a little ahead are still accepted.
 _CLOCK_SKEW = dt.timedelta(minutes=1)
-
-
-# --------------------------------------------------------------------------------------------------
-# Randomness
-
-
-def random_id(random_bytes: RandomBytes = secrets.token_bytes, *, size: int = _ID_BYTES) -> str:
-    """A URL-safe random id of ``size`` bytes (16 characters for the default 12 bytes)."""
-    raw = random_bytes(size)
-    if len(raw) != size:
-        raise ValueError(
-            f"the random source returned {len(raw)} bytes where {size} were asked: "
-            "pass a function like secrets.token_bytes"
-        )
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def new_code(random_bytes: RandomBytes = secrets.token_bytes) -> str:
-    """A one-time code of :data:`CODE_DIGITS` digits, every value equally likely."""
-    for _ in range(_CODE_MAX_DRAWS):
-        draw = int.from_bytes(random_bytes(4), "big")
-        if draw < _CODE_DRAW_LIMIT:
-            return f"{draw % _CODE_SPACE:0{CODE_DIGITS}d}"
-    raise ValueError(
-        f"the random source gave no usable value in {_CODE_MAX_DRAWS} draws: "
-        "pass a function like secrets.token_bytes"
-    )
-
-
-def secret_digest(secret: str) -> str:
-    """The SHA-256 (hex) a link record keeps of its token's random part, instead of the part."""
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-# --------------------------------------------------------------------------------------------------
-# Records
-
-
-class AccessMode(enum.Enum):
-    """How a portal admits a visitor."""
-
-    #: The link alone opens the portal (as the source product does).
-    LINK = "LINK"
-    #: The link, then a one-time code e-mailed to the link's contact.
-    LINK_AND_CODE = "LINK_AND_CODE"
-
-
-class LinkStatus(enum.Enum):
-    """Whether a link still opens its portal, and if not, why."""
-
-    ACTIVE = "ACTIVE"
-    EXPIRED = "EXPIRED"
-    REVOKED = "REVOKED"
-    #: All of the portal's links were revoked at once after this one was issued.
-    SUPERSEDED = "SUPERSEDED"
-
-
-def _generation(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"{attribute.name} must be a whole number >= 0, got {value!r}")
-
-
-def _sha256_hex(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not _HEX_SHA256.fullmatch(value):
-        raise ValueError(f"{attribute.name} must be a SHA-256 hex digest (64 lowercase hex digits)")
-
-
-def _optional_aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        cv.aware_datetime(instance, attribute, value)
-
-
-@frozen(kw_only=True)
-class Link:
-    """One way into one portal: for one contact, or shared when ``contact_id`` is ``None``.
-
-    ``generation`` is the portal's link generation when the link was issued; revoking all of a
-    portal's links moves the generation on. ``secret_hash`` is the SHA-256 of the token's random
-    part: the token itself is shown once, when the link is issued, and never stored.
-    """
-
-    id: str = field(validator=cv.identifier)
-    portal_id: str = field(validator=cv.identifier)
-    contact_id: str | None = field(default=None, validator=cv.optional_identifier)
-    generation: int = field(default=0, validator=_generation)
-    secret_hash: str = field(repr=False, validator=_sha256_hex)
-    created_at: dt.datetime = field(validator=cv.aware_datetime)
-    expires_at: dt.datetime | None = field(default=None, validator=_optional_aware)
-    revoked_at: dt.datetime | None = field(default=None, validator=_optional_aware)
-    last_used_at: dt.datetime | None = field(default=None, validator=_optional_aware)
-
-    @property
-    def shared(self) -> bool:
-        """True for a link that names no contact (anybody holding it gets in)."""
-        return self.contact_id is None
-
-    def status(self, *, now: dt.datetime, generation: int) -> LinkStatus:
-        """The link's status at ``now`` when its portal is at ``generation``.
-
-        Revocation wins over a generation change, which wins over expiry.
-        """
-        if self.revoked_at is not None and self.revoked_at <= now:
-            return LinkStatus.REVOKED
-        if self.generation != generation:
-            return LinkStatus.SUPERSEDED
-        if self.expires_at is not None and now >= self.expires_at:
-            return LinkStatus.EXPIRED
-        return LinkStatus.ACTIVE
-
-    def matches(self, secret: str) -> bool:
-        """True when ``secret`` is this link's token secret (compared in constant time)."""
-        return hmac.compare_digest(secret_digest(secret), self.secret_hash)
-
-
-@frozen(kw_only=True)
-class PortalAccess:
-    """A portal's access state: its link generation and its :class:`AccessMode`."""
-
-    portal_id: str = field(validator=cv.identifier)
-    generation: int = field(default=0, validator=_generation)
-    mode: AccessMode = field(default=AccessMode.LINK, validator=v.instance_of(AccessMode))
-
-
-@frozen(kw_only=True)
-class OneTimeCode:
-    """A one-time code sent for one link, stored only as a keyed hash (``code_hash``).
-
-    A link has at most one code at a time: a new code replaces the previous one.
-    """
-
-    id: str = field(validator=cv.identifier)
-    link_id: str = field(validator=cv.identifier)
-    code_hash: str = field(repr=False, validator=_sha256_hex)
-    created_at: dt.datetime = field(validator=cv.aware_datetime)
-    expires_at: dt.datetime = field(validator=cv.aware_datetime)
-    attempts: int = field(default=0, validator=_generation)
-    used_at: dt.datetime | None = field(default=None, validator=_optional_aware)
-
-    def expired(self, now: dt.datetime) -> bool:
-        """True once the code's lifetime is over."""
-        return now >= self.expires_at
-
-
-class AccessAction(enum.Enum):
-    """What an :class:`AccessEvent` records."""
-
-    OPEN = "OPEN"
-    SESSION = "SESSION"
-    CSRF = "CSRF"
-    SEND_CODE = "SEND_CODE"
-    VERIFY_CODE = "VERIFY_CODE"
-    ISSUE = "ISSUE"
-    REVOKE = "REVOKE"
-    REVOKE_ALL = "REVOKE_ALL"
-    SET_MODE = "SET_MODE"
-
-
-@frozen(kw_only=True)
-class AccessEvent:
-    """One line of the access log. It never holds a token, session value, code or address.
-
-    ``reason`` is :data:`OK` when access was granted, otherwise the refusal's
-    :attr:`~clientportal.AccessDenied.reason`. ``client_hash`` is a keyed hash of the client's
-    address: equal addresses give equal hashes, but the address cannot be read back.
-    """
-
-    at: dt.datetime = field(validator=cv.aware_datetime)
-    action: AccessAction = field(validator=v.instance_of(AccessAction))
-    reason: str = field(validator=cv.non_empty_text)
-    link_id: str | None = field(default=None, validator=cv.optional_identifier)
-    portal_id: str | None = field(default=None, validator=cv.optional_identifier)
-    client_hash: str | None = field(default=None, validator=v.optional(v.instance_of(str)))
-
-    @property
-    def allowed(self) -> bool:
-        """True when the event records a success."""
-        return self.reason == OK
-
-
-def _positive_duration(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, dt.timedelta):
-        raise TypeError(f"{attribute.name} must be a datetime.timedelta, got {value!r}")
-    if value < dt.timedelta(seconds=1):
-        raise ValueError(f"{attribute.name} must be at least one second, got {value}")
-
-
-def _optional_positive_duration(
-    instance: object, attribute: attrs.Attribute[Any], value: object
-) -> None:
-    if value is not None:
-        _positive_duration(instance, attribute, value)
-
-
-def _attempts(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100:
-        raise ValueError(f"{attribute.name} must be a whole number from 1 to 100, got {value!r}")
-
-
-@frozen(kw_only=True)
-class AccessPolicy:
-    """Lifetimes and limits of access. The defaults are the source product's.
-
-    ``link_lifetime`` is the default expiry of new links (``None``: until revoked).
-    ``pending_lifetime`` bounds the code step: from opening a link to entering its code.
-    """
-
-    session_lifetime: dt.timedelta = field(
-        default=dt.timedelta(days=30), validator=_positive_duration
-    )
-    link_lifetime: dt.timedelta | None = field(default=None, validator=_optional_positive_duration)
-    code_lifetime: dt.timedelta = field(
-        default=dt.timedelta(minutes=15), validator=_positive_duration
-    )
-    code_attempts: int = field(default=5, validator=_attempts)
-    pending_lifetime: dt.timedelta = field(
-        default=dt.timedelta(hours=1), validator=_positive_duration
-    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -354,11 +98,16 @@ class PendingClaim:
 # The codec
 
 
+#: The signatures' hash, pinned: the token shape check counts on SHA-1's 27-character signatures,
+#: so a change of itsdangerous' default must not change (and so break) every token in use.
+_DIGEST = hashlib.sha1
+
+
 class _StampSigner(TimestampSigner):
     """A :class:`TimestampSigner` that stamps the time it is given instead of reading the clock."""
 
     def __init__(self, secret_key: list[bytes], *, salt: bytes | None, stamp: int) -> None:
-        super().__init__(secret_key, salt=salt)
+        super().__init__(secret_key, salt=salt, digest_method=_DIGEST)
         self._stamp = stamp
 
     def get_timestamp(self) -> int:
@@ -447,10 +196,11 @@ class AccessCodec:
         #: The lifetimes and limits this codec applies.
         self.policy = AccessPolicy() if policy is None else policy
         self._key_count = len(keys)
-        self._links = URLSafeTimedSerializer(keys, salt=self.link_salt)
-        self._sessions = URLSafeTimedSerializer(keys, salt=self.session_salt)
-        self._pending = URLSafeTimedSerializer(keys, salt=self.pending_salt)
-        self._csrf = Signer(keys, salt=self.csrf_salt)
+        pinned = {"digest_method": _DIGEST}
+        self._links = URLSafeTimedSerializer(keys, salt=self.link_salt, signer_kwargs=pinned)
+        self._sessions = URLSafeTimedSerializer(keys, salt=self.session_salt, signer_kwargs=pinned)
+        self._pending = URLSafeTimedSerializer(keys, salt=self.pending_salt, signer_kwargs=pinned)
+        self._csrf = Signer(keys, salt=self.csrf_salt, digest_method=_DIGEST)
         self._code_keys = tuple(_derive(key, self.code_salt) for key in keys)
         self._client_key = _derive(keys[-1], self.client_salt)
 
@@ -631,8 +381,3 @@ class AccessCodec:
     def client_hash(self, address: str) -> str:
         """A keyed hash of a client address (32 hex digits), for the log and rate limits."""
         return hmac.new(self._client_key, address.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-
-
-def new_secret(random_bytes: RandomBytes = secrets.token_bytes) -> str:
-    """A token's random part: 128 unpredictable bits, URL-safe."""
-    return random_id(random_bytes, size=_SECRET_BYTES)

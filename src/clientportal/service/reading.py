@@ -1,147 +1,37 @@
-"""What a portal shows, read through a host's DataSource with the pure filter as the last gate.
+"""Reading a portal's entries through a host's DataSource, with the pure filter as the last gate.
 
 :class:`PortalReader` asks the :class:`~clientportal.ports.DataSource` for a portal's data with the
 portal's :class:`~clientportal.Scope` (so a backend can push the rules into its query) and then
 filters whatever came back again with the pure rules of :mod:`clientportal.visibility`: a source
-that returns too much (another client's entries, a draft invoice, an internal budget) shows
-nothing more. Entries come a page at a time with a keyset cursor, so a client with a million
-entries costs one page per request; :meth:`PortalReader.iter_entries` walks every page in constant
-memory for exports. Totals come from one aggregate query when the source offers
-:class:`EntryTotals` (per project: the reader asks only about the projects the pure rules show,
-keeps only their totals and checks each); otherwise the reader walks every page and sums it.
+that returns too much (another client's entries, a project the portal does not show) shows nothing
+more. Entries come a page at a time with a keyset cursor, so a client with a million entries costs
+one page per request; :meth:`PortalReader.iter_entries` walks every page in constant memory for
+exports. Totals come from one aggregate query when the source offers
+:class:`~clientportal.ports.EntryTotals` (asked only about the projects the pure rules show, each
+sum checked); otherwise the reader walks every page and sums it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol, TypeVar, runtime_checkable
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from decimal import Decimal
 
 from attrs import evolve, frozen
 
-from .errors import DataSourceError
-from .model import ApprovalPolicy, ApprovalStatus, Dataset, Portal, Project, TimeEntry
-from .ports import MAX_PAGE_SIZE, DataSource, EntryCursor, EntryQuery
-from .visibility import (
-    PortalBudget,
-    PortalEmployee,
-    PortalEntry,
-    PortalInvoice,
-    PortalProject,
-    PortalQuote,
-    Scope,
-    portal_view,
-    visible_entries,
+from ..errors import DataSourceError
+from ..model import ApprovalPolicy, ApprovalStatus, Portal, Project, TimeEntry
+from ..ports import (
+    MAX_PAGE_SIZE,
+    DataSource,
+    EntryCursor,
+    EntryQuery,
+    EntryTotals,
+    Totals,
+    unique_by_id,
 )
+from ..visibility import PortalEntry, Scope, visible_entries
 
-__all__ = [
-    "EntryEmployees",
-    "EntryTotals",
-    "HoursPage",
-    "Overview",
-    "PortalReader",
-    "Totals",
-    "entry_amount",
-]
-
-_CENT = Decimal("0.01")
-_HOUR = Decimal(3600)
-
-
-class _HasId(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-_R = TypeVar("_R", bound=_HasId)
-
-
-@runtime_checkable
-class EntryEmployees(Protocol):
-    """Optional for a :class:`~clientportal.ports.DataSource`: who logged the scope's entries.
-
-    The portal's employee filter lists everyone who logged a visible entry (rule V8). Without
-    this method the service finds them by reading every visible entry, a page at a time; a SQL
-    source answers it with one ``SELECT DISTINCT``. The answer may hold more ids than needed (they
-    only add names to the filter), never fewer.
-    """
-
-    def entry_employee_ids(self, scope: Scope) -> frozenset[str]:
-        """The ids of the employees of the scope's entries."""
-        ...
-
-
-def entry_amount(rate: Decimal, seconds: int) -> Decimal:
-    """What ``seconds`` at ``rate`` per hour come to, rounded half-up to cents: the
-    :attr:`PortalEntry.amount <clientportal.PortalEntry.amount>` of such an entry, to the digit
-    (for a source that sums amounts itself, see :class:`EntryTotals`)."""
-    return (rate * seconds / _HOUR).quantize(_CENT, ROUND_HALF_UP)
-
-
-@frozen
-class Totals:
-    """Sums over some visible entries: how many, their seconds, the billable seconds, and the
-    amount (``None`` unless the portal shows amounts)."""
-
-    count: int = 0
-    seconds: int = 0
-    billable_seconds: int = 0
-    amount: Decimal | None = None
-
-    @classmethod
-    def of(cls, entries: Iterable[PortalEntry], *, amounts: bool) -> Totals:
-        """The totals of ``entries``; ``amounts`` says whether the portal shows amounts."""
-        count = seconds = billable = 0
-        amount = Decimal(0)
-        for e in entries:
-            count += 1
-            seconds += e.seconds
-            if e.billable:
-                billable += e.seconds
-            if e.amount is not None:
-                amount += e.amount
-        return cls(count, seconds, billable, amount if amounts else None)
-
-    def __add__(self, other: Totals) -> Totals:
-        # A zero amount keeps its form (0.00 stays 0.00, as in Totals.of), so no `or` here.
-        if self.amount is None or other.amount is None:
-            amount = other.amount if self.amount is None else self.amount
-        else:
-            amount = self.amount + other.amount
-        return Totals(
-            self.count + other.count,
-            self.seconds + other.seconds,
-            self.billable_seconds + other.billable_seconds,
-            amount,
-        )
-
-
-@runtime_checkable
-class EntryTotals(Protocol):
-    """Optional for a :class:`~clientportal.ports.DataSource`: the totals of the scope's entries
-    that match a query, per project, summed by the source (a SQL source: one aggregate query).
-
-    Without this method the service sums the totals of the hours page by reading every visible
-    entry, a page at a time: a thousand queries for a million entries. Sums cannot be filtered
-    again entry by entry as pages are, so the reader asks only about the projects the pure rules
-    show, keeps only the totals of those projects (a source that sums another client's project,
-    or one the portal does not show, adds nothing), and refuses totals that cannot be sums of
-    entries. What it cannot check is within a project: implement this only if it applies the
-    query's filters exactly as :meth:`PortalReader.page` does, every page together.
-    """
-
-    def entry_totals(self, scope: Scope, query: EntryQuery) -> Mapping[str, Totals]:
-        """The totals of the scope's entries that match ``query``, by project id; projects
-        without such entries may be left out.
-
-        The entries are those of ``scope.client_id`` in ``scope.project_ids`` (and in
-        ``query.project_ids`` when given), of ``query``'s employees and date range, in its
-        approval statuses (as the :class:`~clientportal.ports.ApprovalStore` has them), after
-        ``query.after``; ``query.limit`` does not matter. ``amount`` is the sum of each entry's
-        :func:`entry_amount` (entries without a rate add nothing: ``Decimal(0)`` when none has
-        one), ``None`` unless ``scope.amounts``.
-        """
-        ...
+__all__ = ["HoursPage", "PortalReader"]
 
 
 @frozen
@@ -158,27 +48,6 @@ class HoursPage:
     def next_query(self) -> EntryQuery | None:
         """The query of the next page, or ``None`` on the last page."""
         return None if self.next is None else evolve(self.query, after=self.next)
-
-
-@frozen
-class Overview:
-    """A portal's overview: everything of :class:`~clientportal.PortalView` but the entries,
-    which come a page at a time (:class:`HoursPage`).
-
-    ``client_name`` is the client's name as the DataSource knows it (``None`` if it does not).
-    """
-
-    portal_id: str
-    portal_name: str
-    language: str
-    client_name: str | None
-    projects: tuple[PortalProject, ...]
-    budgets: tuple[PortalBudget, ...]
-    invoices: tuple[PortalInvoice, ...]
-    quotes: tuple[PortalQuote, ...]
-    employees: tuple[PortalEmployee, ...]
-    shows_hours: bool
-    can_approve: bool
 
 
 def _key(date_ordinal: int, entry_id: str) -> tuple[int, str]:
@@ -208,70 +77,21 @@ class PortalReader:
     def projects(self, portal: Portal) -> tuple[Project, ...]:
         """The portal's visible projects (V2), whatever the source returned, by id."""
         scope = self.scope(portal)
-        found: dict[str, Project] = {}
-        for project in self.data.projects(scope):
-            if scope.shows_project(project):
-                found.setdefault(project.id, project)
-        return tuple(found[i] for i in sorted(found))
-
-    # -- the overview ----------------------------------------------------------------------------
-
-    def overview(self, portal: Portal) -> Overview:
-        """Projects, budgets, invoices, quotes and the employee filter, as :func:`portal_view`
-        gives them."""
-        scope = self.scope(portal)
-        projects = self.projects(portal)
-        employee_ids: set[str] = set()
-        if scope.entries:
-            employee_ids |= portal.employee_ids
-            for project in projects:
-                employee_ids |= project.member_ids
-            employee_ids |= self._entry_employee_ids(portal, scope, projects)
-        data = Dataset(
-            projects=projects,
-            budgets=_unique(self.data.budgets(scope)) if scope.budget_types else (),
-            invoices=_unique(self.data.invoices(scope)) if scope.invoices else (),
-            quotes=_unique(self.data.quotes(scope)) if scope.quotes else (),
-            employees=_unique(self.data.employees(frozenset(employee_ids))),
-        )
-        view = portal_view(portal, data, self.policy)
-        # portal_view adds the employees of the entries it sees; here it sees none, so those
-        # logged visible entries (found above) are added the same way.
-        employees = sorted(
-            (PortalEmployee(id=e.id, name=e.name) for e in data.employees if e.id in employee_ids),
-            key=lambda e: (e.name, e.id),
-        )
-        client = self.data.client(portal.client_id)
-        return Overview(
-            portal_id=portal.id,
-            portal_name=portal.name,
-            language=portal.language,
-            client_name=client.name
-            if client is not None and client.id == portal.client_id
-            else None,
-            projects=view.projects,
-            budgets=view.budgets,
-            invoices=view.invoices,
-            quotes=view.quotes,
-            employees=tuple(employees),
-            shows_hours=scope.entries,
-            can_approve=view.can_approve,
-        )
-
-    def _entry_employee_ids(
-        self, portal: Portal, scope: Scope, projects: Sequence[Project]
-    ) -> frozenset[str]:
-        if isinstance(self.data, EntryEmployees):
-            return frozenset(self.data.entry_employee_ids(scope))
-        query = EntryQuery(limit=MAX_PAGE_SIZE)
-        return frozenset(e.employee_id for e in self.iter_entries(portal, query, projects))
+        shown = unique_by_id(p for p in self.data.projects(scope) if scope.shows_project(p))
+        return tuple(sorted(shown, key=lambda p: p.id))
 
     # -- hours -----------------------------------------------------------------------------------
 
     def page(
-        self, portal: Portal, query: EntryQuery, projects: Sequence[Project] | None = None
+        self,
+        portal: Portal,
+        query: EntryQuery,
+        projects: Sequence[Project] | None = None,
+        *,
+        where: Callable[[TimeEntry], bool] | None = None,
     ) -> HoursPage:
-        """One page of the portal's visible entries that match ``query``.
+        """One page of the portal's visible entries that match ``query`` (and ``where``, a test
+        of each entry as the source has it, when given).
 
         Whatever the source returns is filtered again: only entries of a visible project that
         match the query and come after its cursor, each once, in order, at most ``query.limit``.
@@ -292,6 +112,7 @@ class PortalReader:
                 and entry.project_id in visible
                 and query.matches(entry)
                 and query.is_after_cursor(entry)
+                and (where is None or where(entry))
             ):
                 kept.setdefault(entry.id, entry)
         ordered = sorted(kept.values(), key=_entry_key)
@@ -436,12 +257,3 @@ def _checked_totals(project_id: str, sums: object, *, amounts: bool) -> Totals:
             + ". Fix its sums, or remove entry_totals() and the totals are summed page by page"
         )
     return Totals(sums.count, sums.seconds, sums.billable_seconds, amount if amounts else None)
-
-
-def _unique(records: Iterable[_R]) -> tuple[_R, ...]:
-    """The records with the first of each id (a source may repeat one; the filter needs ids
-    unique)."""
-    seen: dict[str, _R] = {}
-    for record in records:
-        seen.setdefault(record.id, record)
-    return tuple(seen.values())

@@ -1,22 +1,22 @@
-"""The access gate: issues, opens and revokes links, and keeps sessions, codes and CSRF honest.
+"""The visitors' door: opening links, sessions, the one-time code step and CSRF.
 
 :class:`AccessGate` applies the pure rules of :mod:`clientportal.access` over the ports: the
 :class:`~clientportal.ports.PortalStore` (links, generations, codes), the
 :class:`~clientportal.ports.AccessLog`, two :class:`~clientportal.ports.RateLimiter` s and a
 :class:`~clientportal.ports.Clock`. Every refusal is an :class:`~clientportal.AccessDenied`
 subclass whose ``reason`` is recorded in the access log; the web layer shows all of them as the
-same 404.
+same 404. The agency's side of links (issue, revoke) is the gate's :attr:`AccessGate.links`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import secrets
+from typing import TYPE_CHECKING
 
-from attrs import field, frozen
-
-from .access import (
+from ..access import (
     OK,
     AccessAction,
     AccessCodec,
@@ -33,38 +33,32 @@ from .access import (
     SecretKeys,
     SessionClaim,
     new_code,
-    new_secret,
     random_id,
-    secret_digest,
 )
-from .errors import (
+from ..errors import (
     AccessDenied,
     CodeAttemptsExceeded,
     CodeExpired,
     CodeRequired,
-    ConfigError,
     GenerationMismatch,
     InvalidCode,
     InvalidCsrfToken,
     InvalidToken,
     LinkExpired,
     LinkRevoked,
-    NotFound,
     PortalInactive,
     RateLimited,
 )
-from .memory import TokenBucketLimiter
-from .model import Portal
-from .ports import AccessLog, Clock, PortalStore, RateLimiter, SystemClock
+from ..model import Contact, Portal
+from ..ports import AccessLog, Clock, PortalStore, RateLimiter, SystemClock, aware_now
+from ..ratelimit import TokenBucketLimiter
+from .links import LinkRegister
+from .visits import CodeDelivery, Opening, SessionGrant, Visit
 
-__all__ = [
-    "AccessGate",
-    "CodeDelivery",
-    "IssuedLink",
-    "Opening",
-    "SessionGrant",
-    "Visit",
-]
+if TYPE_CHECKING:
+    from .notify import Notifier
+
+__all__ = ["AccessGate"]
 
 logger = logging.getLogger("clientportal.access")
 
@@ -72,100 +66,17 @@ _SESSION_ID_BYTES = 16
 
 
 # --------------------------------------------------------------------------------------------------
-# What the gate hands out
-
-
-@frozen(kw_only=True)
-class IssuedLink:
-    """A new link and its token. The token exists only here: send it, then let it go."""
-
-    link: Link
-    token: str = field(repr=False)
-
-
-@frozen(kw_only=True)
-class SessionGrant:
-    """A new session: ``value`` goes into an HttpOnly cookie for :attr:`max_age` seconds, and
-    ``csrf_token`` into every form that changes something."""
-
-    value: str = field(repr=False)
-    csrf_token: str = field(repr=False)
-    link: Link
-    portal: Portal
-    issued_at: dt.datetime
-    expires_at: dt.datetime
-
-    @property
-    def max_age(self) -> int:
-        """The cookie's lifetime in seconds."""
-        return int((self.expires_at - self.issued_at).total_seconds())
-
-
-@frozen(kw_only=True)
-class Opening:
-    """The result of opening a link.
-
-    With :attr:`AccessMode.LINK` it carries the ``session``. With :attr:`AccessMode.LINK_AND_CODE`
-    it carries ``pending`` instead: a signed value for a short-lived cookie that lets the visitor
-    ask for (:meth:`AccessGate.request_code`) and enter (:meth:`AccessGate.verify_code`) the
-    link's one-time code.
-    """
-
-    link: Link
-    portal: Portal
-    session: SessionGrant | None = None
-    pending: str | None = field(default=None, repr=False)
-
-    @property
-    def needs_code(self) -> bool:
-        """True when the visitor must still enter a one-time code."""
-        return self.session is None
-
-    @property
-    def contact_id(self) -> str | None:
-        """The link's contact (``None`` for a shared link)."""
-        return self.link.contact_id
-
-
-@frozen(kw_only=True)
-class Visit:
-    """A request with a valid session: who (``link``) is looking at which ``portal``."""
-
-    link: Link
-    portal: Portal
-    session_id: str = field(repr=False)
-    code_verified: bool
-    expires_at: dt.datetime
-
-    @property
-    def contact_id(self) -> str | None:
-        """The link's contact (``None`` for a shared link)."""
-        return self.link.contact_id
-
-
-@frozen(kw_only=True)
-class CodeDelivery:
-    """A one-time code to e-mail to ``contact_id``; the messages module writes the e-mail."""
-
-    link: Link
-    portal: Portal
-    contact_id: str
-    code: str = field(repr=False)
-    expires_at: dt.datetime
-
-
-# --------------------------------------------------------------------------------------------------
 # The gate
 
 
 class AccessGate:
-    """Issues, opens, checks and revokes access to portals.
+    """Lets visitors in: opens links, checks sessions, runs the one-time code step and CSRF.
 
     ``secret_keys`` is one key or a list ordered oldest → newest (sign with the newest, accept
     all). ``client_limiter`` budgets failed opens per client address (default: 20, then one more
     every 30 seconds); ``code_limiter`` budgets code requests and code attempts per link (default:
-    10, then one more every 2 minutes). ``random_bytes`` defaults to :func:`secrets.token_bytes`;
-    replace it only in tests.
+    10, then one more every 2 minutes). ``notifier`` e-mails one-time codes (the service gives
+    its own). ``random_bytes`` defaults to :func:`secrets.token_bytes`; replace it only in tests.
     """
 
     def __init__(
@@ -178,6 +89,7 @@ class AccessGate:
         policy: AccessPolicy | None = None,
         client_limiter: RateLimiter | None = None,
         code_limiter: RateLimiter | None = None,
+        notifier: Notifier | None = None,
         random_bytes: RandomBytes = secrets.token_bytes,
     ) -> None:
         self._store = store
@@ -194,7 +106,12 @@ class AccessGate:
             if code_limiter is None
             else code_limiter
         )
+        self._notifier = notifier
         self._random = random_bytes
+        #: The agency's side: issue, list and revoke links (sharing this gate's keys and store).
+        self.links = LinkRegister(
+            store, self._codec, log=log, clock=self._clock, random_bytes=random_bytes
+        )
 
     def __repr__(self) -> str:
         return f"AccessGate({self._codec!r}, store={self._store!r}, clock={self._clock!r})"
@@ -208,116 +125,6 @@ class AccessGate:
     def codec(self) -> AccessCodec:
         """The codec that signs and checks this gate's tokens."""
         return self._codec
-
-    # -- administration ------------------------------------------------------------------------
-
-    def issue_link(
-        self,
-        portal_id: str,
-        contact_id: str | None = None,
-        *,
-        expires_at: dt.datetime | None = None,
-    ) -> IssuedLink:
-        """A new link to the portal for ``contact_id`` (``None``: a shared link), with its token.
-
-        ``expires_at`` defaults to now + the policy's ``link_lifetime`` (never, by default).
-        Raises :class:`~clientportal.NotFound` for an unknown portal and
-        :class:`~clientportal.ConfigError` when the contact is not on the portal, the expiry is
-        not in the future, or a shared link is asked for on a portal that needs e-mail codes.
-        """
-        now = self._now()
-        portal, access = self._portal(portal_id)
-        problems: list[str] = []
-        if contact_id is not None and contact_id not in portal.contact_ids:
-            problems.append(
-                f"contact {contact_id!r} is not on portal {portal_id!r}: add it to the portal's "
-                "contact_ids before issuing it a link"
-            )
-        if contact_id is None and access.mode is AccessMode.LINK_AND_CODE:
-            problems.append(
-                f"portal {portal_id!r} asks for an e-mail code, which a shared link cannot "
-                "receive: issue each contact a link of their own"
-            )
-        if expires_at is None and self.policy.link_lifetime is not None:
-            expires_at = now + self.policy.link_lifetime
-        if expires_at is not None:
-            if expires_at.tzinfo is None or expires_at.utcoffset() is None:
-                problems.append(f"expires_at must be timezone-aware, got {expires_at.isoformat()}")
-            elif expires_at <= now:
-                problems.append(
-                    f"expires_at {expires_at.isoformat()} is not in the future "
-                    f"(now is {now.isoformat()})"
-                )
-        if problems:
-            raise ConfigError(problems, subject="the new link")
-        secret = new_secret(self._random)
-        link = Link(
-            id=random_id(self._random),
-            portal_id=portal_id,
-            contact_id=contact_id,
-            generation=access.generation,
-            secret_hash=secret_digest(secret),
-            created_at=now,
-            expires_at=expires_at,
-        )
-        self._store.add_link(link)
-        token = self._codec.link_token(
-            LinkClaim(link_id=link.id, generation=link.generation, secret=secret, issued_at=now)
-        )
-        self._record(AccessAction.ISSUE, OK, now, link_id=link.id, portal_id=portal_id)
-        return IssuedLink(link=link, token=token)
-
-    def links(self, portal_id: str) -> tuple[Link, ...]:
-        """The portal's links, revoked and expired ones included, oldest first."""
-        return tuple(self._store.list_links(portal_id))
-
-    def link_status(self, link: Link) -> LinkStatus:
-        """Whether ``link`` opens its portal now (REVOKED when the portal no longer exists)."""
-        access = self._store.get_access(link.portal_id)
-        if access is None:
-            return LinkStatus.REVOKED
-        return link.status(now=self._now(), generation=access.generation)
-
-    def revoke_link(self, link_id: str) -> Link:
-        """Revoke one link (and so end its sessions); revoking twice keeps the first time."""
-        now = self._now()
-        link = self._store.get_link(link_id)
-        if link is None:
-            raise NotFound(f"no link with id {link_id!r}: list a portal's links with links()")
-        self._store.revoke_link(link_id, now)
-        self._record(AccessAction.REVOKE, OK, now, link_id=link_id, portal_id=link.portal_id)
-        revoked = self._store.get_link(link_id)
-        assert revoked is not None
-        return revoked
-
-    def regenerate_link(self, link_id: str, *, expires_at: dt.datetime | None = None) -> IssuedLink:
-        """A new link for the same portal and contact; the old link is revoked."""
-        old = self._store.get_link(link_id)
-        if old is None:
-            raise NotFound(f"no link with id {link_id!r}: list a portal's links with links()")
-        issued = self.issue_link(old.portal_id, old.contact_id, expires_at=expires_at)
-        self.revoke_link(link_id)
-        return issued
-
-    def revoke_all(self, portal_id: str) -> int:
-        """Revoke every link of the portal at once (its generation moves on); returns the new
-        generation. Links issued afterwards work as usual."""
-        now = self._now()
-        self._portal(portal_id)
-        generation = self._store.bump_generation(portal_id)
-        self._record(AccessAction.REVOKE_ALL, OK, now, portal_id=portal_id)
-        return generation
-
-    def set_access_mode(self, portal_id: str, mode: AccessMode) -> None:
-        """Choose whether the portal asks for a one-time e-mail code after the link.
-
-        Switching to :attr:`AccessMode.LINK_AND_CODE` ends the sessions that were opened without
-        a code.
-        """
-        now = self._now()
-        self._portal(portal_id)
-        self._store.set_access_mode(portal_id, AccessMode(mode))
-        self._record(AccessAction.SET_MODE, OK, now, portal_id=portal_id)
 
     # -- visitors ------------------------------------------------------------------------------
 
@@ -333,7 +140,7 @@ class AccessGate:
         pending value. Raises an :class:`~clientportal.AccessDenied` subclass otherwise; every
         failure counts against the client's rate limit.
         """
-        now = self._now()
+        now = aware_now(self._clock)
         client_hash = self._codec.client_hash(client)
         link: Link | None = None
         try:
@@ -377,9 +184,11 @@ class AccessGate:
         """Make a new one-time code for the link a visitor opened (``pending`` from
         :class:`Opening`); any earlier code of the link stops working.
 
-        Returns what must be e-mailed. Requests are rate-limited per link.
+        With a ``notifier`` (as :class:`~clientportal.PortalService` builds the gate) the code's
+        e-mail to the link's contact is queued; the returned delivery says what was sent (without
+        one, send it yourself). Requests are rate-limited per link.
         """
-        now = self._now()
+        now = aware_now(self._clock)
         link: Link | None = None
         try:
             claim = self._codec.read_pending(pending, now=now)
@@ -418,9 +227,12 @@ class AccessGate:
             portal_id=portal.id,
             client=self._codec.client_hash(client),
         )
-        return CodeDelivery(
+        delivery = CodeDelivery(
             link=link, portal=portal, contact_id=contact_id, code=code, expires_at=record.expires_at
         )
+        if self._notifier is not None:
+            self._notifier.send_code(delivery, valid_for=self.policy.code_lifetime, now=now)
+        return delivery
 
     def verify_code(self, pending: object, code: str, *, client: str) -> SessionGrant:
         """Exchange the link's one-time code for a session.
@@ -428,7 +240,7 @@ class AccessGate:
         A code works once, for the policy's ``code_lifetime``, and allows ``code_attempts``
         attempts; attempts are also rate-limited per link.
         """
-        now = self._now()
+        now = aware_now(self._clock)
         link: Link | None = None
         try:
             claim = self._codec.read_pending(pending, now=now)
@@ -494,7 +306,7 @@ class AccessGate:
         portal's links are all revoked, the portal is switched off, or the portal starts asking
         for a code the session was not opened with. Only refusals are logged.
         """
-        now = self._now()
+        now = aware_now(self._clock)
         link: Link | None = None
         try:
             claim = self._codec.read_session(value, now=now)
@@ -524,27 +336,46 @@ class AccessGate:
         except InvalidCsrfToken as denied:
             denied.link_id = visit.link.id
             self._deny(
-                AccessAction.CSRF, denied, self._now(), visit.link, self._codec.client_hash(client)
+                AccessAction.CSRF,
+                denied,
+                aware_now(self._clock),
+                visit.link,
+                self._codec.client_hash(client),
             )
             raise
 
+    # -- the code step's page ------------------------------------------------------------------
+
+    def pending_link(self, pending: object) -> Link:
+        """The link a visitor opened before entering its one-time code (``pending`` from
+        :class:`Opening`), for the code page to check it against its portal.
+
+        Raises :class:`~clientportal.InvalidToken` for anything but a genuine pending value of a
+        stored link, and :class:`~clientportal.CodeExpired` once the code step has taken too long.
+        """
+        claim = self._codec.read_pending(pending, now=aware_now(self._clock))
+        return self._link(claim.link_id)
+
+    def pending_contact(self, pending: object) -> Contact | None:
+        """Who the one-time code of a pending step is e-mailed to: the link's contact, or ``None``
+        for a shared link, a gate without a notifier, or a contact the DataSource no longer lists.
+        Raises as :meth:`pending_link` does."""
+        link = self.pending_link(pending)
+        portal = self._store.get_portal(link.portal_id)
+        if link.contact_id is None or portal is None or self._notifier is None:
+            return None
+        return self._notifier.contact(portal, link.contact_id)
+
+    def pending_csrf_token(self, pending: str) -> str:
+        """The CSRF token of the code step's forms, bound to ``pending`` (as :meth:`csrf_token` is
+        bound to a visit)."""
+        return self._codec.csrf_token(_pending_subject(pending))
+
+    def check_pending_csrf(self, pending: str, token: object) -> None:
+        """Raise :class:`~clientportal.InvalidCsrfToken` unless ``token`` is the code step's."""
+        self._codec.check_csrf(_pending_subject(pending), token)
+
     # -- helpers -------------------------------------------------------------------------------
-
-    def _now(self) -> dt.datetime:
-        now = self._clock.now()
-        if now.tzinfo is None or now.utcoffset() is None:
-            raise ConfigError(
-                [f"it returned {now.isoformat()}: return datetime.now(timezone.utc)"],
-                subject="the gate's clock",
-            )
-        return now
-
-    def _portal(self, portal_id: str) -> tuple[Portal, PortalAccess]:
-        portal = self._store.get_portal(portal_id)
-        access = self._store.get_access(portal_id)
-        if portal is None or access is None:
-            raise NotFound(f"no portal with id {portal_id!r}: store it with put_portal() first")
-        return portal, access
 
     def _link(self, link_id: str) -> Link:
         link = self._store.get_link(link_id)
@@ -652,3 +483,8 @@ class AccessGate:
                 client_hash=client,
             )
         )
+
+
+def _pending_subject(pending: str) -> str:
+    """What a code step's CSRF token is bound to: a digest of its pending value."""
+    return "pending:" + hashlib.sha256(pending.encode("utf-8")).hexdigest()

@@ -15,7 +15,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
-from .visibility import PortalEntry, Scope
+from ..visibility import PortalEntry, Scope
 
 __all__ = ["csv_lines"]
 
@@ -50,7 +50,7 @@ def csv_lines(
     ``employee_names`` is asked for the names of the employees of each batch of entries (so a
     source is not asked once per line); ids it does not name are written as they are.
     """
-    from .i18n import translator
+    from ..i18n import translator
 
     t = translator(language)
     columns = ["date", "employee", "project", "task"]

@@ -1,0 +1,222 @@
+"""The library's texts: the extraction markers and the page texts by key, in English (the msgids).
+
+The markers return their arguments unchanged; `pybabel extract` (configured in pyproject.toml)
+collects the strings they mark into the catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from ..model import ApprovalStatus, BudgetType, DocumentStatus
+
+__all__ = [
+    "LABELS",
+    "N_",
+    "PLURAL_LABELS",
+    "DocumentKind",
+    "Nc_",
+    "Np_",
+]
+
+#: Which document a status belongs to (some languages inflect "sent" by the document's gender).
+DocumentKind = Literal["invoice", "quote"]
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation without translating it (yet)."""
+    return message
+
+
+def Np_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular/plural pair for translation with ``ngettext``."""
+    return singular, plural
+
+
+def Nc_(context: str, message: str) -> tuple[str, str]:
+    """Mark ``message`` for translation with ``pgettext`` in ``context``."""
+    return context, message
+
+
+#: The texts of the portal's pages, by a stable key, in English (the msgid). Translate one with
+#: :meth:`Translator.label`; some take named values (``page_of`` takes ``page`` and ``pages``).
+LABELS: Mapping[str, str] = {
+    # Navigation and sections
+    "portal": N_("Client portal"),
+    "overview": N_("Overview"),
+    "hours": N_("Hours"),
+    "projects": N_("Projects"),
+    "project": N_("Project"),
+    "budgets": N_("Budgets"),
+    "budget": N_("Budget"),
+    "invoices": N_("Invoices"),
+    "invoice": N_("Invoice"),
+    "quotes": N_("Quotes"),
+    "quote": N_("Quote"),
+    "approvals": N_("Approvals"),
+    "language": N_("Language"),
+    "sign_out": N_("Sign out"),
+    "main_navigation": N_("Main navigation"),
+    "skip_to_content": N_("Skip to content"),
+    # Table columns
+    "date": N_("Date"),
+    "employee": N_("Employee"),
+    "employees": N_("Employees"),
+    "description": N_("Description"),
+    "task": N_("Task"),
+    "duration": N_("Duration"),
+    "status": N_("Status"),
+    "billable": N_("Billable"),
+    "non_billable": N_("Non-billable"),
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "rate": N_("Rate"),
+    "amount": N_("Amount"),
+    "number": N_("Number"),
+    "due_date": N_("Due date"),
+    "valid_until": N_("Valid until"),
+    "total": N_("Total"),
+    "totals": N_("Totals"),
+    "total_hours": N_("Total hours"),
+    "week": N_("Week %(week)s"),
+    "hours_per_week": N_("Hours per week"),
+    # TRANSLATORS: a bar of the chart of hours per week; %(date)s is the week's Monday.
+    "week_of": N_("Week of %(date)s"),
+    # Budgets
+    "budget_planned": N_("Planned"),
+    "budget_used": N_("Used"),
+    "budget_remaining": N_("Remaining"),
+    "budget_progress": N_("%(percent)s used"),
+    "budget_exceeded": N_("Over budget"),
+    # TRANSLATORS: how much of a budget is used, e.g. "46 hours of 120 hours".
+    "budget_of": N_("%(used)s of %(amount)s"),
+    # Filters
+    "filters": N_("Filters"),
+    "filter_employee": N_("Filter by employee"),
+    "all_employees": N_("All employees"),
+    "all_projects": N_("All projects"),
+    "all_statuses": N_("All statuses"),
+    "date_range": N_("Date range"),
+    "date_from": N_("From"),
+    "date_to": N_("To"),
+    "this_week": N_("This week"),
+    "last_week": N_("Last week"),
+    "this_month": N_("This month"),
+    "last_month": N_("Last month"),
+    "apply_filter": N_("Apply"),
+    "reset_filter": N_("Reset filters"),
+    # Lists and pages
+    "export_csv": N_("Export CSV"),
+    "previous_page": N_("Previous"),
+    "next_page": N_("Next"),
+    # TRANSLATORS: the name of the navigation between the pages of a long list.
+    "pagination": N_("Pages"),
+    "first_page": N_("First page"),
+    "page_of": N_("Page %(page)s of %(pages)s"),
+    "showing": N_("Showing %(first)s–%(last)s of %(total)s"),
+    "no_hours": N_("No hours in this period."),
+    "no_projects": N_("No projects to show."),
+    "no_budgets": N_("No budgets to show."),
+    "no_invoices": N_("No invoices to show."),
+    "no_quotes": N_("No quotes to show."),
+    "download": N_("Download"),
+    # Approvals
+    "awaiting_approval": N_("Awaiting your approval"),
+    "no_pending": N_("There are no hours awaiting your approval."),
+    "approve": N_("Approve"),
+    "reject": N_("Reject"),
+    "approve_selected": N_("Approve selected"),
+    "reject_selected": N_("Reject selected"),
+    "select_all": N_("Select all"),
+    "reason": N_("Reason"),
+    "reason_help": N_("Tell us what needs to change. Your reason is sent to %(company)s."),
+    "confirm_approve": N_("Approve the selected hours?"),
+    # TRANSLATORS: the label of an entry's checkbox, read out by screen readers.
+    "select_entry": N_("Select the entry of %(date)s, %(employee)s, %(duration)s"),
+    "recently_decided": N_("Recently decided"),
+    "not_decided": N_("Some hours were not changed: they no longer await your approval."),
+    "shared_link": N_(
+        "This link is shared. Open the portal from your personal link to approve or reject hours."
+    ),
+    # User-facing errors
+    "reason_required": N_("Please give a reason for rejecting these hours."),
+    "nothing_selected": N_("Select at least one time entry first."),
+    "decision_conflict": N_(
+        "Some of these hours were changed in the meantime. Please review them and decide again."
+    ),
+    "form_expired": N_("This form has expired. Please reload the page and try again."),
+    "error_title": N_("Something went wrong"),
+    "error_body": N_("Please try again in a moment. If the problem persists, contact %(company)s."),
+    "bad_request_title": N_("The request could not be read"),
+    "too_many_title": N_("Too many attempts"),
+    "too_many_body": N_(
+        "There were too many attempts from your network. Wait a minute and try again."
+    ),
+    # Links and one-time codes
+    "link_invalid_title": N_("This link has expired or is unknown"),
+    "link_invalid_body": N_(
+        "The link you followed cannot be used any more. Ask your contact person for a new link."
+    ),
+    "session_expired": N_("Your session has ended. Open the link from your e-mail again."),
+    "signed_out": N_("You have signed out. Open the link from your e-mail to come back."),
+    "code_title": N_("Enter your access code"),
+    "code_send_intro": N_(
+        "To open this portal you need a one-time code. We will e-mail it to %(email)s."
+    ),
+    "code_send": N_("Send me a code"),
+    "code_intro": N_("We have sent a code to %(email)s. Enter it below to open the portal."),
+    "code_field": N_("Access code"),
+    "code_submit": N_("Open the portal"),
+    "code_resend": N_("Send a new code"),
+    "code_invalid": N_("This code is not correct or has expired. Try again or ask for a new code."),
+    "code_too_many": N_("Too many attempts. Ask for a new code."),
+}
+
+#: Texts that depend on a count, by key: ``(singular, plural)`` in English. Translate one with
+#: :meth:`Translator.plural_label`; the count is available as ``%(count)s``.
+PLURAL_LABELS: Mapping[str, tuple[str, str]] = {
+    "entries_count": Np_("%(count)s time entry", "%(count)s time entries"),
+    "approved_count": Np_("%(count)s time entry approved.", "%(count)s time entries approved."),
+    "rejected_count": Np_("%(count)s time entry rejected.", "%(count)s time entries rejected."),
+    "selected_count": Np_("%(count)s time entry selected", "%(count)s time entries selected"),
+    "code_sent": Np_(
+        "A new code is on its way. It is valid for %(count)s minute.",
+        "A new code is on its way. It is valid for %(count)s minutes.",
+    ),
+}
+
+_APPROVAL_STATUS: Mapping[ApprovalStatus, tuple[str, str]] = {
+    ApprovalStatus.OPEN: Nc_("approval status", "Open"),
+    ApprovalStatus.PENDING_INTERNAL: Nc_("approval status", "Awaiting internal approval"),
+    ApprovalStatus.INTERNALLY_APPROVED: Nc_("approval status", "Approved internally"),
+    ApprovalStatus.PENDING_EXTERNAL: Nc_("approval status", "Awaiting your approval"),
+    ApprovalStatus.APPROVED: Nc_("approval status", "Approved"),
+    ApprovalStatus.REJECTED: Nc_("approval status", "Rejected"),
+}
+
+_INVOICE_STATUS: Mapping[DocumentStatus, tuple[str, str]] = {
+    DocumentStatus.DRAFT: Nc_("invoice status", "Draft"),
+    DocumentStatus.SENT: Nc_("invoice status", "Sent"),
+    DocumentStatus.PAID: Nc_("invoice status", "Paid"),
+    DocumentStatus.OVERDUE: Nc_("invoice status", "Overdue"),
+    DocumentStatus.CREDITED: Nc_("invoice status", "Credited"),
+}
+
+_QUOTE_STATUS: Mapping[DocumentStatus, tuple[str, str]] = {
+    DocumentStatus.DRAFT: Nc_("quote status", "Draft"),
+    DocumentStatus.SENT: Nc_("quote status", "Sent"),
+    DocumentStatus.ACCEPTED: Nc_("quote status", "Accepted"),
+    DocumentStatus.DECLINED: Nc_("quote status", "Declined"),
+    DocumentStatus.EXPIRED: Nc_("quote status", "Expired"),
+}
+
+_BUDGET_TYPE: Mapping[BudgetType, tuple[str, str]] = {
+    BudgetType.TOTAL_HOURS: Nc_("budget type", "Total hours"),
+    BudgetType.TASK_HOURS: Nc_("budget type", "Hours per task"),
+    BudgetType.EMPLOYEE_HOURS: Nc_("budget type", "Hours per employee"),
+    BudgetType.TOTAL_FEE: Nc_("budget type", "Total fee"),
+    BudgetType.TASK_FEE: Nc_("budget type", "Fee per task"),
+    BudgetType.EMPLOYEE_FEE: Nc_("budget type", "Fee per employee"),
+    BudgetType.TOTAL_COSTS: Nc_("budget type", "Total costs"),
+}

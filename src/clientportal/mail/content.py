@@ -1,0 +1,389 @@
+"""What each e-mail says, in its language: the standard subject and blocks, and the values a
+company's template can use instead.
+
+The builders of :mod:`clientportal.mail.messages` check their inputs and choose the language;
+the functions here write the e-mail's content with that :class:`~clientportal.i18n.Translator`
+(hours, dates and numbers the way the language writes them) as a :class:`Content`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Protocol, TypeVar
+
+from attrs import frozen
+from babel import Locale
+
+from ..i18n import Translator, format_date, format_date_range, format_duration, format_number
+from ..model import Contact, Portal
+from .blocks import (
+    Block,
+    Button,
+    Code,
+    Heading,
+    Note,
+    Paragraph,
+    Quote,
+    Table,
+    html_link,
+    html_table,
+    text_table,
+)
+from .envelope import Sender
+from .templates import EntryRow, ProjectHours, RichValue, TemplateValue, WeekHours
+
+__all__ = [
+    "Content",
+    "EntryLike",
+    "Named",
+    "access_code_content",
+    "approval_request_content",
+    "decision_content",
+]
+
+_K = TypeVar("_K", bound=Hashable)
+
+
+class EntryLike(Protocol):
+    """What the e-mails read of a time entry (a ``TimeEntry`` or a ``PortalEntry``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def project_id(self) -> str: ...
+    @property
+    def employee_id(self) -> str: ...
+    @property
+    def date(self) -> dt.date: ...
+    @property
+    def seconds(self) -> int: ...
+    @property
+    def description(self) -> str | None: ...
+
+
+class Named(Protocol):
+    """Anything with an id and a name: a project or an employee (model or portal record)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+@frozen
+class Content:
+    """An e-mail's standard ``subject`` and ``blocks``, and the ``values`` of its template."""
+
+    subject: str
+    blocks: Sequence[Block]
+    values: Mapping[str, TemplateValue]
+
+
+def approval_request_content(
+    t: Translator,
+    *,
+    portal: Portal,
+    contact: Contact,
+    entries: Sequence[EntryLike],
+    projects: Iterable[Named],
+    submitted_by: str,
+    url: str,
+    sender: Sender,
+) -> Content:
+    """The request to ``contact`` to approve ``entries``: hours per project and per ISO week."""
+    names = _names(projects)
+    total = sum(e.seconds for e in entries)
+    hours = _hours(t)
+    period = _period(entries, t.locale)
+
+    per_project = _seconds_by(entries, lambda e: e.project_id)
+    project_rows = tuple(
+        ProjectHours(names.get(pid, pid), hours(s))
+        for pid, s in sorted(
+            per_project.items(), key=lambda item: (names.get(item[0], ""), item[0])
+        )
+    )
+    week_rows = tuple(
+        WeekHours(_week_label(t, year, week), hours(s))
+        for (year, week), s in sorted(_seconds_by(entries, _iso_week).items())
+    )
+    project_table = Table(
+        columns=(t.label("project"), t.label("hours")),
+        rows=tuple((r.name, r.hours) for r in project_rows),
+        total=(t.label("total"), hours(total)),
+        numeric=frozenset({1}),
+    )
+    week_table = Table(
+        columns=(t.gettext("Period"), t.label("hours")),
+        rows=tuple((r.label, r.hours) for r in week_rows),
+        total=(t.label("total"), hours(total)),
+        numeric=frozenset({1}),
+    )
+    blocks = (
+        _greeting(t, contact),
+        Paragraph(
+            t.ngettext(
+                "%(count)s time entry (%(hours)s) in the portal %(portal)s is awaiting your "
+                "approval.",
+                "%(count)s time entries (%(hours)s) in the portal %(portal)s are awaiting your "
+                "approval.",
+                len(entries),
+                hours=hours(total),
+                portal=portal.name,
+            )
+        ),
+        Paragraph(
+            t.gettext("Submitted by: %(name)s", name=submitted_by)
+            + "\n"
+            + t.gettext("Period: %(period)s", period=period)
+        ),
+        Heading(t.gettext("Hours per project")),
+        project_table,
+        Heading(t.gettext("Hours per week")),
+        week_table,
+        Paragraph(t.gettext("Please review the hours and approve or reject them in the portal:")),
+        Button(t.gettext("Review the hours"), url),
+        _signature(t, sender),
+        Note(
+            t.gettext(
+                "You receive this e-mail because you are a contact of %(company)s for the "
+                "portal %(portal)s.",
+                company=sender.name,
+                portal=portal.name,
+            )
+        ),
+    )
+    values: dict[str, TemplateValue] = {
+        **_common_values(t, sender, portal, contact),
+        "submitted_by": submitted_by,
+        "portal_url": RichValue(text=url, html=html_link(url)),
+        "entry_count": len(entries),
+        "total_hours": hours(total),
+        "period": period,
+        "hours_by_project": _rich(project_table),
+        "hours_by_week": _rich(week_table),
+        "projects": project_rows,
+        "weeks": week_rows,
+    }
+    subject = t.gettext("Hours awaiting your approval: %(portal)s", portal=portal.name)
+    return Content(subject=subject, blocks=blocks, values=values)
+
+
+def decision_content(
+    t: Translator,
+    *,
+    portal: Portal,
+    contact: Contact,
+    entries: Sequence[EntryLike],
+    projects: Iterable[Named],
+    employees: Iterable[Named],
+    reason: str | None,
+    sender: Sender,
+    max_rows: int | None,
+) -> Content:
+    """The company's notice that ``contact`` rejected ``entries`` (with a ``reason``) or approved
+    them (``reason`` ``None``); the table lists the first ``max_rows`` (``None``: all)."""
+    hours = _hours(t)
+    project_names = _names(projects)
+    employee_names = _names(employees)
+    ordered = sorted(entries, key=lambda e: (e.date, e.id))[:max_rows]
+    rows = tuple(
+        EntryRow(
+            date=format_date(e.date, t.locale),
+            employee=employee_names.get(e.employee_id, e.employee_id),
+            project=project_names.get(e.project_id, e.project_id),
+            hours=hours(e.seconds),
+            description=e.description or "",
+        )
+        for e in ordered
+    )
+    total = sum(e.seconds for e in entries)
+    table = Table(
+        columns=(
+            t.label("date"),
+            t.label("employee"),
+            t.label("project"),
+            t.label("hours"),
+            t.label("description"),
+        ),
+        rows=tuple((r.date, r.employee, r.project, r.hours, r.description or "–") for r in rows),
+        total=(t.label("total"), "", "", hours(total), ""),
+        numeric=frozenset({3}),
+    )
+    n = len(entries)
+    fill = {"contact": contact.name, "portal": portal.name}
+    blocks: list[Block]
+    if reason is not None:
+        subject = t.ngettext(
+            "%(contact)s rejected %(count)s time entry: %(portal)s",
+            "%(contact)s rejected %(count)s time entries: %(portal)s",
+            n,
+            **fill,
+        )
+        blocks = [
+            Paragraph(
+                t.ngettext(
+                    "%(contact)s (%(email)s) rejected %(count)s time entry in the portal "
+                    "%(portal)s.",
+                    "%(contact)s (%(email)s) rejected %(count)s time entries in the portal "
+                    "%(portal)s.",
+                    n,
+                    email=contact.email,
+                    **fill,
+                )
+            ),
+            Heading(t.gettext("Reason given by %(contact)s:", contact=contact.name)),
+            Quote(reason),
+            table,
+            Paragraph(
+                t.gettext(
+                    "The entries are marked as rejected. Correct them and submit them again, or "
+                    "reply to this e-mail to reach %(contact)s.",
+                    contact=contact.name,
+                )
+            ),
+        ]
+    else:
+        subject = t.ngettext(
+            "%(contact)s approved %(count)s time entry: %(portal)s",
+            "%(contact)s approved %(count)s time entries: %(portal)s",
+            n,
+            **fill,
+        )
+        blocks = [
+            Paragraph(
+                t.ngettext(
+                    "%(contact)s (%(email)s) approved %(count)s time entry in the portal "
+                    "%(portal)s.",
+                    "%(contact)s (%(email)s) approved %(count)s time entries in the portal "
+                    "%(portal)s.",
+                    n,
+                    email=contact.email,
+                    **fill,
+                )
+            ),
+            table,
+        ]
+    if len(rows) < n:
+        shown = t.label(
+            "showing",
+            first=format_number(1, t.locale),
+            last=format_number(len(rows), t.locale),
+            total=format_number(n, t.locale),
+        )
+        blocks.insert(blocks.index(table) + 1, Note(shown))
+    blocks.append(Note(t.gettext("This message was sent automatically by the client portal.")))
+    values: dict[str, TemplateValue] = {
+        **_common_values(t, sender, portal, contact),
+        "contact_email": contact.email,
+        "entry_count": n,
+        "total_hours": hours(total),
+        "period": _period(entries, t.locale),
+        "entries_table": _rich(table),
+        "entries": rows,
+    }
+    if reason is not None:
+        values["reason"] = reason
+    return Content(subject=subject, blocks=blocks, values=values)
+
+
+def access_code_content(
+    t: Translator,
+    *,
+    portal: Portal,
+    contact: Contact,
+    code: str,
+    valid_for: dt.timedelta,
+    sender: Sender,
+) -> Content:
+    """The one-time ``code`` for ``contact``, and how many minutes it is valid."""
+    minutes = max(1, round(valid_for.total_seconds() / 60))
+    blocks = (
+        _greeting(t, contact),
+        Paragraph(
+            t.gettext(
+                "Use this code to open the portal %(portal)s of %(company)s:",
+                portal=portal.name,
+                company=sender.name,
+            )
+        ),
+        Code(code),
+        Paragraph(
+            t.ngettext(
+                "The code is valid for %(count)s minute and can be used once.",
+                "The code is valid for %(count)s minutes and can be used once.",
+                minutes,
+            )
+        ),
+        Paragraph(t.gettext("If you did not ask for this code, you can ignore this e-mail.")),
+        _signature(t, sender),
+    )
+    values: dict[str, TemplateValue] = {
+        **_common_values(t, sender, portal, contact),
+        "code": code,
+        "valid_minutes": minutes,
+        "valid_for": t.ngettext("%(count)s minute", "%(count)s minutes", minutes),
+    }
+    subject = t.gettext("Your access code for %(portal)s", portal=portal.name)
+    return Content(subject=subject, blocks=blocks, values=values)
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _greeting(t: Translator, contact: Contact) -> Paragraph:
+    return Paragraph(t.gettext("Dear %(name)s,", name=contact.name))
+
+
+def _signature(t: Translator, sender: Sender) -> Paragraph:
+    return Paragraph(t.gettext("Kind regards,") + "\n" + sender.name)
+
+
+def _common_values(
+    t: Translator, sender: Sender, portal: Portal, contact: Contact
+) -> dict[str, TemplateValue]:
+    return {
+        "company_name": sender.name,
+        "portal_name": portal.name,
+        "language": t.language,
+        "contact_name": contact.name,
+    }
+
+
+def _rich(table: Table) -> RichValue:
+    return RichValue(text=text_table(table), html=html_table(table))
+
+
+def _hours(t: Translator) -> Callable[[int], str]:
+    def hours(seconds: int) -> str:
+        return format_duration(seconds, t.locale, style="decimal")
+
+    return hours
+
+
+def _seconds_by(entries: Iterable[EntryLike], key: Callable[[EntryLike], _K]) -> dict[_K, int]:
+    totals: dict[_K, int] = {}
+    for e in entries:
+        totals[key(e)] = totals.get(key(e), 0) + e.seconds
+    return totals
+
+
+def _iso_week(entry: EntryLike) -> tuple[int, int]:
+    year, week, _ = entry.date.isocalendar()
+    return year, week
+
+
+def _names(records: Iterable[Named]) -> dict[str, str]:
+    return {r.id: r.name for r in records}
+
+
+def _period(entries: Sequence[EntryLike], locale: Locale) -> str:
+    return format_date_range(min(e.date for e in entries), max(e.date for e in entries), locale)
+
+
+def _week_label(t: Translator, year: int, week: int) -> str:
+    monday = dt.date.fromisocalendar(year, week, 1)
+    days = format_date_range(monday, monday + dt.timedelta(days=6), t.locale)
+    return t.gettext("Week %(week)s (%(dates)s)", week=week, dates=days)

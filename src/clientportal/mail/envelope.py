@@ -1,0 +1,141 @@
+"""The e-mail around the text: who it is from and to, its headers and its two parts.
+
+:class:`Sender` and :class:`Recipient` say who writes and who is told; :func:`envelope` puts a
+subject, a plain-text part and an HTML body into an ``EmailMessage`` with ``From``, ``To``,
+``Reply-To``, ``Date``, ``Message-ID``, ``Auto-Submitted`` and ``Content-Language``; a
+:class:`Mail` carries the result and how it was built. The same inputs give the same bytes: the
+Message-ID (unless given) and the MIME boundary are derived from the e-mail's identity and time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import hashlib
+import re
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+from attrs import field, frozen
+from attrs import validators as v
+
+from .blocks import html_document
+from .templates import MailKind
+
+__all__ = [
+    "Mail",
+    "Recipient",
+    "Sender",
+    "check_date_and_id",
+    "envelope",
+    "header_text",
+    "mailbox",
+]
+
+_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+_MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
+_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+
+
+def _address(_: object, attribute: object, value: str) -> None:
+    if not _ADDRESS.fullmatch(value):
+        raise ValueError(f"{value!r} is not an e-mail address (name@example.com)")
+
+
+def _domain(_: object, attribute: object, value: str) -> None:
+    if not _DOMAIN.fullmatch(value) or "." not in value:
+        raise ValueError(
+            f"message_id_domain must be a domain name such as 'portal.example.com', got {value!r}"
+        )
+
+
+@frozen
+class Sender:
+    """Who the e-mails come from: the company's name and address, and its Message-ID domain."""
+
+    name: str = field(validator=v.instance_of(str))
+    address: str = field(validator=[v.instance_of(str), _address])
+    message_id_domain: str = field(validator=[v.instance_of(str), _domain])
+
+
+@frozen
+class Recipient:
+    """Somebody at the company who receives the notifications about decisions."""
+
+    name: str = field(validator=v.instance_of(str))
+    address: str = field(validator=[v.instance_of(str), _address])
+
+
+@frozen(eq=False)
+class Mail:
+    """A built e-mail and how it was built.
+
+    ``custom_template`` tells whether the company's template wrote it; ``fallback_reason`` says
+    why a company template was given but the standard text was sent instead (else ``None``).
+    """
+
+    kind: MailKind
+    message: EmailMessage
+    language: str
+    custom_template: bool
+    fallback_reason: str | None
+
+
+def check_date_and_id(now: dt.datetime, message_id: str | None) -> None:
+    """Raise ``ValueError`` unless ``now`` is timezone-aware and ``message_id`` (when given)
+    looks like ``<unique@domain>``."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
+    if message_id is not None and not _MESSAGE_ID.fullmatch(message_id):
+        raise ValueError(f"message_id must look like <unique@domain>, got {message_id!r}")
+
+
+def envelope(
+    kind: MailKind,
+    *,
+    subject: str,
+    text: str,
+    html_body: str,
+    language: str,
+    sender: Sender,
+    to: str,
+    reply_to: str | None,
+    now: dt.datetime,
+    message_id: str | None,
+    identity: tuple[str, ...],
+) -> EmailMessage:
+    """The ``kind`` e-mail from ``sender`` to ``to`` (a header value), sent at ``now``.
+
+    ``identity`` (the ids of what the e-mail is about) and ``now`` derive the Message-ID, unless
+    ``message_id`` is given, and the MIME boundary. Check ``now`` and ``message_id`` first with
+    :func:`check_date_and_id`.
+    """
+    message = EmailMessage(policy=email.policy.default)
+    message["Subject"] = header_text(subject)
+    message["From"] = mailbox(sender.name, sender.address)
+    message["To"] = to
+    if reply_to is not None:
+        message["Reply-To"] = reply_to
+    message["Date"] = format_datetime(now)
+    digest = hashlib.sha256(
+        "\x1f".join((kind.value, now.isoformat(), *identity)).encode()
+    ).hexdigest()
+    message["Message-ID"] = message_id or f"<{kind.value}.{digest[:32]}@{sender.message_id_domain}>"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text + "\n")
+    message.add_alternative(html_document(language, subject, html_body), subtype="html")
+    # Set after the parts exist: making the message multipart moves Content-* headers into them.
+    message["Content-Language"] = language
+    # A fixed boundary keeps the bytes deterministic (the default one is random).
+    message.set_boundary(f"=_clientportal_{digest[32:56]}")
+    return message
+
+
+def mailbox(name: str, address: str) -> str:
+    """``Name <address>`` for an address header, the name on one line."""
+    return formataddr((header_text(name), address))
+
+
+def header_text(text: str) -> str:
+    """One line for a header: line breaks would end the header (or inject another)."""
+    return " ".join(text.split())

@@ -1,0 +1,150 @@
+"""``MemoryPortalStore``: portals, their links and one-time codes in a few dicts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Sequence
+
+from attrs import evolve
+
+from ..access import AccessMode, Link, OneTimeCode, PortalAccess
+from ..errors import NotFound, ValidationError
+from ..model import Portal
+
+__all__ = ["MemoryPortalStore"]
+
+
+class MemoryPortalStore:
+    """A :class:`~clientportal.ports.PortalStore` in a few dicts."""
+
+    def __init__(self, portals: Iterable[Portal] = ()) -> None:
+        self._lock = threading.Lock()
+        self._portals: dict[str, Portal] = {}
+        self._access: dict[str, PortalAccess] = {}
+        self._links: dict[str, Link] = {}
+        self._codes: dict[str, OneTimeCode] = {}  # by link id: one code per link
+        self._code_links: dict[str, str] = {}  # code id -> link id
+        for portal in portals:
+            self.put_portal(portal)
+
+    def __repr__(self) -> str:
+        with self._lock:
+            return (
+                f"MemoryPortalStore(<{len(self._portals)} portals, {len(self._links)} links, "
+                f"{len(self._codes)} codes>)"
+            )
+
+    # -- portals -------------------------------------------------------------------------------
+
+    def put_portal(self, portal: Portal) -> None:
+        """Create or replace a portal; a replaced portal keeps its generation and access mode."""
+        with self._lock:
+            self._portals[portal.id] = portal
+            self._access.setdefault(portal.id, PortalAccess(portal_id=portal.id))
+
+    def get_portal(self, portal_id: str) -> Portal | None:
+        """The portal with this id, or ``None``."""
+        return self._portals.get(portal_id)
+
+    def list_portals(self) -> Sequence[Portal]:
+        """Every portal, ordered by id."""
+        with self._lock:
+            return sorted(self._portals.values(), key=lambda portal: portal.id)
+
+    def get_access(self, portal_id: str) -> PortalAccess | None:
+        """The portal's generation and access mode, or ``None`` for an unknown portal."""
+        return self._access.get(portal_id)
+
+    def set_access_mode(self, portal_id: str, mode: AccessMode) -> None:
+        """Set how the portal admits visitors; :class:`~clientportal.NotFound` for an unknown
+        portal."""
+        with self._lock:
+            self._access[portal_id] = evolve(self._known(portal_id), mode=mode)
+
+    def bump_generation(self, portal_id: str) -> int:
+        """Move the portal's generation on by one and return it; :class:`~clientportal.NotFound`
+        when unknown."""
+        with self._lock:
+            access = self._known(portal_id)
+            self._access[portal_id] = access = evolve(access, generation=access.generation + 1)
+            return access.generation
+
+    def _known(self, portal_id: str) -> PortalAccess:
+        try:
+            return self._access[portal_id]
+        except KeyError:
+            raise NotFound(f"no portal with id {portal_id!r}: put_portal() it first") from None
+
+    # -- links ---------------------------------------------------------------------------------
+
+    def add_link(self, link: Link) -> None:
+        """Store a new link; ``ValueError`` when its id is taken."""
+        with self._lock:
+            if link.id in self._links:
+                raise ValidationError(
+                    [f"link.id: a link with id {link.id!r} exists: link ids must be unique"],
+                    summary="cannot add the link",
+                )
+            self._links[link.id] = link
+
+    def get_link(self, link_id: str) -> Link | None:
+        """The link with this id, or ``None``."""
+        return self._links.get(link_id)
+
+    def list_links(self, portal_id: str) -> Sequence[Link]:
+        """The portal's links, oldest first."""
+        with self._lock:
+            links = [link for link in self._links.values() if link.portal_id == portal_id]
+        return sorted(links, key=lambda link: (link.created_at, link.id))
+
+    def mark_link_used(self, link_id: str, at: dt.datetime) -> None:
+        """Set the link's ``last_used_at``."""
+        with self._lock:
+            link = self._links.get(link_id)
+            if link is not None:
+                self._links[link_id] = evolve(link, last_used_at=at)
+
+    def revoke_link(self, link_id: str, at: dt.datetime) -> None:
+        """Set the link's ``revoked_at`` unless it is already revoked."""
+        with self._lock:
+            link = self._links.get(link_id)
+            if link is not None and link.revoked_at is None:
+                self._links[link_id] = evolve(link, revoked_at=at)
+
+    # -- one-time codes ------------------------------------------------------------------------
+
+    def put_code(self, code: OneTimeCode) -> None:
+        """Make ``code`` its link's one code, dropping any previous one."""
+        with self._lock:
+            previous = self._codes.get(code.link_id)
+            if previous is not None:
+                del self._code_links[previous.id]
+            self._codes[code.link_id] = code
+            self._code_links[code.id] = code.link_id
+
+    def get_code(self, link_id: str) -> OneTimeCode | None:
+        """The link's current code, or ``None``."""
+        return self._codes.get(link_id)
+
+    def count_code_attempt(self, code_id: str) -> int:
+        """Add one to the code's attempts and return the count (0 for a replaced code)."""
+        with self._lock:
+            link_id = self._code_links.get(code_id)
+            if link_id is None:
+                return 0
+            code = self._codes[link_id]
+            self._codes[link_id] = code = evolve(code, attempts=code.attempts + 1)
+            return code.attempts
+
+    def use_code(self, code_id: str, at: dt.datetime) -> bool:
+        """Mark the code used; True only for the call that did it."""
+        with self._lock:
+            link_id = self._code_links.get(code_id)
+            if link_id is None:
+                return False
+            code = self._codes[link_id]
+            if code.used_at is not None:
+                return False
+            self._codes[link_id] = evolve(code, used_at=at)
+            return True

@@ -1,0 +1,186 @@
+"""``MemoryStore``: the whole :class:`~clientportal.ports.Store` in memory, built on
+:class:`~clientportal.memory.MemoryPortalStore`: approval state with its audit trail, the outbox
+and the access log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from attrs import evolve
+
+from ..access import AccessEvent
+from ..errors import ChangedMeanwhile, NotFound, ValidationError
+from ..model import ApprovalState, Portal
+from ..ports import ApprovalChange, OutboxMessage, check_changes, check_claim
+from ..workflow import ApprovalEvent
+from .log import MemoryAccessLog
+from .portals import MemoryPortalStore
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore(MemoryPortalStore):
+    """The whole :class:`~clientportal.ports.Store` in memory: portals, links and codes (as
+    :class:`MemoryPortalStore`), approval state with its audit trail, the outbox and the access log.
+
+    :meth:`apply_changes` is all-or-nothing under the store's lock, so concurrent deciders see the
+    same compare-and-set behaviour as the SQL store.
+    """
+
+    def __init__(self, portals: Iterable[Portal] = ()) -> None:
+        super().__init__(portals)
+        self._approvals: dict[str, ApprovalState] = {}
+        self._history: dict[str, list[ApprovalEvent]] = {}
+        self._outbox: dict[str, OutboxMessage] = {}
+        self._leases: dict[str, dt.datetime] = {}  # outbox id -> claimed until
+        self._log = MemoryAccessLog()
+
+    def __repr__(self) -> str:
+        with self._lock:
+            return (
+                f"MemoryStore(<{len(self._portals)} portals, {len(self._links)} links, "
+                f"{len(self._approvals)} approval states, {len(self._outbox)} outbox messages>)"
+            )
+
+    # -- access log ----------------------------------------------------------------------------
+
+    def record(self, event: AccessEvent) -> None:
+        """Append ``event`` to the access log."""
+        self._log.record(event)
+
+    def access_events(self, portal_id: str | None = None) -> tuple[AccessEvent, ...]:
+        """The access log, oldest first; only ``portal_id``'s events when it is given."""
+        return tuple(e for e in self._log.events if portal_id is None or e.portal_id == portal_id)
+
+    # -- approvals -----------------------------------------------------------------------------
+
+    def approval_states(self, entry_ids: frozenset[str]) -> dict[str, ApprovalState]:
+        """The stored state of each of ``entry_ids`` that has one."""
+        with self._lock:
+            return {i: self._approvals[i] for i in entry_ids if i in self._approvals}
+
+    def apply_changes(
+        self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
+    ) -> None:
+        """Store every change (compare-and-set on its version), append its event to the audit
+        trail and queue ``outbox``, all or nothing.
+
+        Changes apply in order, so one batch may move an entry twice. An entry with no stored
+        state has nothing to compare with (its state is still its source's own): its first change
+        is stored whatever ``expected_version`` says. Raises :class:`ChangedMeanwhile` naming
+        every entry that moved on, and ``ValueError`` for an outbox id that is taken; either way
+        nothing is written.
+        """
+        check_changes(changes)
+        with self._lock:
+            working: dict[str, ApprovalState] = {}
+            stale: list[str] = []
+            for change in changes:
+                current = working.get(change.entry_id) or self._approvals.get(change.entry_id)
+                if current is not None and current.version != change.expected_version:
+                    stale.append(change.entry_id)
+                    continue
+                working[change.entry_id] = change.state
+            if stale:
+                raise ChangedMeanwhile(list(dict.fromkeys(stale)))
+            self._check_new_outbox(outbox)
+            self._approvals.update(working)
+            for change in changes:
+                self._history.setdefault(change.entry_id, []).append(change.event)
+            for message in outbox:
+                self._outbox[message.id] = message
+
+    def history(self, entry_id: str) -> Sequence[ApprovalEvent]:
+        """The entry's audit trail, oldest first."""
+        with self._lock:
+            return tuple(self._history.get(entry_id, ()))
+
+    # -- outbox --------------------------------------------------------------------------------
+
+    def enqueue(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue ``messages``; ``ValueError`` (and nothing queued) when an id is taken."""
+        with self._lock:
+            self._check_new_outbox(messages)
+            for message in messages:
+                self._outbox[message.id] = message
+
+    def _check_new_outbox(self, messages: Sequence[OutboxMessage]) -> None:
+        ids = [m.id for m in messages]
+        taken = sorted({i for i in ids if i in self._outbox or ids.count(i) > 1})
+        if taken:
+            raise ValidationError(
+                [
+                    f"outbox message ids already queued: {', '.join(taken)}: give each message "
+                    "a new id (e.g. clientportal.access.random_id())"
+                ],
+                summary="cannot queue the e-mails",
+            )
+
+    def claim_due(
+        self, *, now: dt.datetime, limit: int, lease: dt.timedelta
+    ) -> Sequence[OutboxMessage]:
+        """Claim up to ``limit`` due, unsent, unleased messages (oldest first) until
+        ``now + lease``."""
+        check_claim(now, limit, lease)
+        with self._lock:
+            due = sorted(
+                (
+                    m
+                    for m in self._outbox.values()
+                    if _is_due(m, now) and self._leases.get(m.id, now) <= now
+                ),
+                key=lambda m: (m.created_at, m.id),
+            )[:limit]
+            for message in due:
+                self._leases[message.id] = now + lease
+            return tuple(due)
+
+    def mark_sent(self, message_id: str, *, at: dt.datetime) -> None:
+        """Record that the message was delivered; :class:`~clientportal.NotFound` for an unknown
+        id."""
+        with self._lock:
+            message = self._queued(message_id)
+            self._outbox[message_id] = evolve(message, sent_at=at, next_attempt_at=None)
+            self._leases.pop(message_id, None)
+
+    def mark_failed(
+        self, message_id: str, *, at: dt.datetime, error: str, retry_at: dt.datetime | None
+    ) -> None:
+        """Count a failed attempt and keep ``error``; retry at ``retry_at`` (``None``: give up)."""
+        with self._lock:
+            message = self._queued(message_id)
+            self._outbox[message_id] = evolve(
+                message, attempts=message.attempts + 1, last_error=error, next_attempt_at=retry_at
+            )
+            self._leases.pop(message_id, None)
+
+    def _queued(self, message_id: str) -> OutboxMessage:
+        try:
+            return self._outbox[message_id]
+        except KeyError:
+            raise NotFound(f"no outbox message with id {message_id!r}") from None
+
+    def pending(self) -> Sequence[OutboxMessage]:
+        """Every unsent message, given-up ones included, oldest first."""
+        with self._lock:
+            return tuple(
+                sorted(
+                    (m for m in self._outbox.values() if m.sent_at is None),
+                    key=lambda m: (m.created_at, m.id),
+                )
+            )
+
+    def outbox_message(self, message_id: str) -> OutboxMessage | None:
+        """The outbox message with this id, sent or not, or ``None``."""
+        with self._lock:
+            return self._outbox.get(message_id)
+
+
+def _is_due(message: OutboxMessage, now: dt.datetime) -> bool:
+    """Unsent, and either due for another attempt or never tried (no attempt time set)."""
+    if message.sent_at is not None:
+        return False
+    if message.next_attempt_at is None:
+        return message.attempts == 0
+    return message.next_attempt_at <= now

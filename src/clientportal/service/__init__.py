@@ -1,0 +1,135 @@
+"""The application layer: one room per use case, and the composition root that builds them.
+
+:class:`PortalService` wires the use cases over a host's :class:`~clientportal.ports.DataSource`
+and the library's :class:`~clientportal.ports.Store`, and holds no state of its own: everything
+lives behind the ports, so any number of service objects (threads, processes, servers) can share
+one store.
+
+- :attr:`~PortalService.access` -- visitors open links, hold sessions, enter one-time codes
+  (:mod:`clientportal.service.access`);
+- :attr:`~PortalService.links` -- the agency issues and revokes links
+  (:mod:`clientportal.service.links`);
+- :attr:`~PortalService.pages` -- what a visitor reads: overview, hours, totals, documents, CSV
+  (:mod:`clientportal.service.pages`);
+- :attr:`~PortalService.approvals` -- every decision: the client's and the staff's
+  (:mod:`clientportal.service.approvals`);
+- :attr:`~PortalService.admin` -- portals (:mod:`clientportal.service.admin`).
+
+Who is told what (:mod:`clientportal.service.notify`) serves the rooms that change something.
+"""
+
+from __future__ import annotations
+
+from ..access import AccessPolicy, SecretKeys
+from ..errors import ConfigError
+from ..model import ApprovalPolicy
+from ..ports import Clock, DataSource, RateLimiter, Store, SystemClock
+from ..workflow import approval_machine
+from .access import AccessGate
+from .admin import Admin
+from .approvals import Approvals
+from .links import IssuedLink, LinkRegister
+from .notify import MailSettings, Notifier
+from .outcomes import DecisionResult, EntryOutcome, Outcome
+from .pages import Overview, Pages, Viewer
+from .reading import HoursPage, PortalReader
+from .visits import CodeDelivery, Opening, SessionGrant, Visit
+
+__all__ = [
+    "AccessGate",
+    "Admin",
+    "Approvals",
+    "CodeDelivery",
+    "DecisionResult",
+    "EntryOutcome",
+    "HoursPage",
+    "IssuedLink",
+    "LinkRegister",
+    "MailSettings",
+    "Opening",
+    "Outcome",
+    "Overview",
+    "Pages",
+    "PortalService",
+    "SessionGrant",
+    "Viewer",
+    "Visit",
+]
+
+
+class PortalService:
+    """The portal's use cases over a host's ``data`` and the library's ``store``.
+
+    ``secret_keys`` sign the links and sessions (one key, or a list oldest → newest for rotation).
+    ``mail`` is the company's side of the e-mails. ``policy`` is the company's approval policy
+    (approval off when not given); ``self_approval`` lets managers approve their own hours.
+    ``clock`` defaults to the system clock in UTC. ``access_policy`` sets the access lifetimes and
+    limits; ``client_limiter`` and ``code_limiter`` replace the gate's default rate limiters (see
+    :class:`~clientportal.service.access.AccessGate`).
+    """
+
+    def __init__(
+        self,
+        data: DataSource,
+        store: Store,
+        *,
+        mail: MailSettings,
+        secret_keys: SecretKeys,
+        clock: Clock | None = None,
+        policy: ApprovalPolicy | None = None,
+        self_approval: bool = False,
+        access_policy: AccessPolicy | None = None,
+        client_limiter: RateLimiter | None = None,
+        code_limiter: RateLimiter | None = None,
+    ) -> None:
+        problems: list[str] = []
+        if not isinstance(mail, MailSettings):
+            problems.append(f"mail must be a MailSettings, got {type(mail).__name__}")
+        if policy is not None and not isinstance(policy, ApprovalPolicy):
+            problems.append(f"policy must be an ApprovalPolicy, got {type(policy).__name__}")
+        if problems:
+            raise ConfigError(problems, subject="the portal service")
+        #: The company's side of the e-mails, and where the portal lives.
+        self.mail = mail
+        #: Where the service's time comes from.
+        self.clock: Clock = SystemClock() if clock is None else clock
+        #: The company's approval policy.
+        self.policy = ApprovalPolicy() if policy is None else policy
+        reader = PortalReader(data, self.policy)
+        notifier = Notifier(
+            data=data, reader=reader, portals=store.list_portals, outbox=store, mail=mail
+        )
+        #: Visitors: open links, sessions, one-time codes, CSRF.
+        self.access = AccessGate(
+            store,
+            secret_keys,
+            log=store,
+            clock=self.clock,
+            policy=access_policy,
+            client_limiter=client_limiter,
+            code_limiter=code_limiter,
+            notifier=notifier,
+        )
+        #: The agency's links: issue, list, revoke.
+        self.links: LinkRegister = self.access.links
+        #: What a visitor reads.
+        self.pages = Pages(data, reader)
+        #: Every approval decision.
+        self.approvals = Approvals(
+            data=data,
+            store=store,
+            reader=reader,
+            machine=approval_machine(
+                self.policy.workflow,
+                auto_forward=self.policy.auto_forward,
+                self_approval=self_approval,
+            ),
+            policy=self.policy,
+            notifier=notifier,
+            clock=self.clock,
+        )
+        #: Portals.
+        self.admin = Admin(data, store, policy=self.policy, clock=self.clock)
+
+    def __repr__(self) -> str:
+        return f"PortalService(policy={self.policy!r}, mail={self.mail!r})"

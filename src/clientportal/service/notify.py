@@ -1,0 +1,360 @@
+"""Who is told what, and when: the e-mails the service queues, and where their links go.
+
+:class:`MailSettings` holds the company's side of every e-mail (sender, Message-ID domain, the
+people told about client decisions, the portal's base URL, custom templates). :class:`Notifier`
+turns what happened into :class:`~clientportal.ports.OutboxMessage` values with the builders of
+:mod:`clientportal.mail.messages`: approval requests (one per contact of each portal that lets
+its client approve the entries), the company's notice about a client's decision, and one-time
+access codes. The builders (and so Babel) are imported only when an e-mail is built, so importing
+the service stays light.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from email.utils import parseaddr
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from attrs import field, frozen
+from attrs import validators as v
+
+from .. import _validators as cv
+from ..access import random_id
+from ..mail.templates import MailKind, MailTemplate, select_template
+from ..model import Contact, Portal, Project, TimeEntry
+from ..ports import DataSource, OutboxMessage, OutboxStore, unique_by_id
+from ..visibility import visible_entries
+from .reading import PortalReader
+
+if TYPE_CHECKING:
+    from ..mail.messages import Mail, Recipient, Sender
+    from .visits import CodeDelivery
+
+__all__ = ["MailSettings", "Notifier"]
+
+logger = logging.getLogger("clientportal.service")
+
+_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+_URL = re.compile(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", re.IGNORECASE)
+
+
+def _domain(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not _DOMAIN.fullmatch(value) or "." not in value:
+        raise ValueError(
+            f"{attribute.name} must be a domain name such as 'portal.example.com', got {value!r}"
+        )
+
+
+def _base_url(value: object) -> object:
+    return value.rstrip("/") if isinstance(value, str) else value
+
+
+def _url(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not _URL.fullmatch(value):
+        raise ValueError(
+            f"{attribute.name} must be an http(s) URL without query or fragment, such as "
+            f"'https://portal.example.com', got {value!r}"
+        )
+
+
+def _path(placeholder: str) -> Any:
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, str) or not value.startswith("/") or placeholder not in value:
+            raise ValueError(
+                f"{attribute.name} must be a path starting with '/' that contains {placeholder}, "
+                f"got {value!r}"
+            )
+
+    return check
+
+
+def _recipients(value: object) -> tuple[tuple[str, str], ...]:
+    """Addresses as ``"a@b.example"`` or ``"Name <a@b.example>"``, parsed to (name, address)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, Iterable):
+        raise TypeError(f"company_recipients must be a list of e-mail addresses, got {value!r}")
+    parsed: list[tuple[str, str]] = []
+    for item in value:
+        if isinstance(item, tuple) and len(item) == 2:
+            name, address = item
+        elif isinstance(item, str):
+            name, address = parseaddr(item)
+        else:
+            raise TypeError(f"company_recipients must hold e-mail addresses, got {item!r}")
+        if not isinstance(address, str) or not _ADDRESS.fullmatch(address):
+            raise ValueError(
+                f"company_recipients: {item!r} is not an e-mail address "
+                "('office@example.com' or 'Office <office@example.com>')"
+            )
+        parsed.append((str(name), address))
+    return tuple(parsed)
+
+
+@frozen(kw_only=True)
+class MailSettings:
+    """The company's side of the e-mails, and where the portal lives.
+
+    ``company_recipients`` are told when a client approves or rejects hours (no notice is sent
+    when there are none); give addresses as ``"office@example.com"`` or
+    ``"Office <office@example.com>"``. Their notices are written in ``company_language``.
+    ``base_url`` is where the web layer is mounted: a link's URL is ``base_url + link_path`` and
+    the portal's own page (linked from approval requests) ``base_url + portal_path``.
+    ``templates`` are the company's own wordings
+    (:class:`~clientportal.mail.templates.MailTemplate`). A notice about a decision on many entries
+    lists the first ``listed_entries`` of them (its counts and totals cover all).
+    """
+
+    sender_name: str = field(validator=cv.non_empty_text)
+    sender_address: str = field(validator=cv.email)
+    message_id_domain: str = field(validator=_domain)
+    base_url: str = field(converter=_base_url, validator=_url)
+    company_recipients: tuple[tuple[str, str], ...] = field(default=(), converter=_recipients)
+    company_language: str = field(default="en", validator=cv.language)
+    link_path: str = field(default="/open/{token}", validator=_path("{token}"))
+    portal_path: str = field(default="/portal/{portal_id}", validator=_path("{portal_id}"))
+    templates: tuple[MailTemplate, ...] = field(
+        default=(),
+        converter=cv.to_tuple,
+        validator=v.deep_iterable(v.instance_of(MailTemplate)),
+    )
+    listed_entries: int = field(default=200, validator=[v.instance_of(int), v.ge(1)])
+
+    def link_url(self, token: str) -> str:
+        """The URL that opens a link: what to send the contact."""
+        return self.base_url + self.link_path.format(token=token)
+
+    def portal_url(self, portal_id: str) -> str:
+        """The URL of the portal's own page (the visitor needs a session, or their link)."""
+        return self.base_url + self.portal_path.format(portal_id=portal_id)
+
+    def sender(self) -> Sender:
+        """The :class:`~clientportal.mail.messages.Sender` of every e-mail."""
+        from ..mail.messages import Sender
+
+        return Sender(self.sender_name, self.sender_address, self.message_id_domain)
+
+    def recipients(self) -> tuple[Recipient, ...]:
+        """The company's recipients as :class:`~clientportal.mail.messages.Recipient` values."""
+        from ..mail.messages import Recipient
+
+        return tuple(Recipient(name, address) for name, address in self.company_recipients)
+
+    def template(self, kind: MailKind, portal: Portal, language: str) -> MailTemplate | None:
+        """The company's template for this e-mail, if it has one."""
+        if not self.templates:
+            return None
+        return select_template(self.templates, kind, portal_id=portal.id, language=language)
+
+
+@frozen
+class _Audience:
+    """A portal that asks its ``contacts`` to approve entries of its visible ``projects``."""
+
+    portal: Portal
+    contacts: tuple[Contact, ...]
+    projects: tuple[Project, ...]
+
+
+class Notifier:
+    """Writes the e-mails of what happened, for the other use cases to queue.
+
+    It reads the host's ``data`` (contacts, employee names) and, through the ``reader``, what
+    each of the ``portals`` shows and whether it lets its client approve; the e-mails speak with
+    the company's ``mail`` settings. Nothing here decides: it only tells.
+    """
+
+    def __init__(
+        self,
+        *,
+        data: DataSource,
+        reader: PortalReader,
+        portals: Callable[[], Iterable[Portal]],
+        outbox: OutboxStore,
+        mail: MailSettings,
+    ) -> None:
+        self._data = data
+        self._reader = reader
+        self._portals = portals
+        self._outbox = outbox
+        self.mail = mail
+
+    def __repr__(self) -> str:
+        return f"Notifier(mail={self.mail!r})"
+
+    # -- who -------------------------------------------------------------------------------------
+
+    def contact(self, portal: Portal, contact_id: str) -> Contact | None:
+        """The portal's contact ``contact_id`` as the DataSource knows them, or ``None`` when it
+        no longer lists them among the portal client's contacts."""
+        for contact in self._data.contacts(portal.client_id):
+            if contact.id == contact_id and contact.client_id == portal.client_id:
+                return contact
+        return None
+
+    def name_of_staff(self, employee_id: str) -> str:
+        """The employee's name, or their id when the DataSource does not know them."""
+        for employee in self._data.employees(frozenset({employee_id})):
+            if employee.id == employee_id:
+                return employee.name
+        return employee_id
+
+    # -- access codes ----------------------------------------------------------------------------
+
+    def send_code(
+        self, delivery: CodeDelivery, *, valid_for: dt.timedelta, now: dt.datetime
+    ) -> None:
+        """Queue the e-mail that brings a link's contact their one-time code. Raises
+        :class:`~clientportal.NotFound` when the DataSource no longer lists the contact."""
+        from ..errors import NotFound
+        from ..i18n import negotiate_locale
+        from ..mail.messages import access_code
+
+        portal = delivery.portal
+        contact = self.contact(portal, delivery.contact_id)
+        if contact is None:
+            raise NotFound(
+                f"contact {delivery.contact_id!r} of portal {portal.id!r} is not among client "
+                f"{portal.client_id!r}'s contacts in the DataSource: add them back or take them "
+                "off the portal"
+            )
+        locale = negotiate_locale(
+            portal_language=portal.language, contact_language=contact.language
+        )
+        mail = access_code(
+            portal=portal,
+            contact=contact,
+            code=delivery.code,
+            valid_for=valid_for,
+            sender=self.mail.sender(),
+            now=now,
+            template=self.mail.template(MailKind.ACCESS_CODE, portal, str(locale)),
+        )
+        self._outbox.enqueue([_queued(mail, now)])
+
+    # -- approvals -------------------------------------------------------------------------------
+
+    def audiences(self, project_ids: frozenset[str]) -> tuple[_Audience, ...]:
+        """The active portals that let their contacts approve hours of some of ``project_ids``,
+        with those contacts and the portal's visible projects."""
+        if not project_ids:
+            return ()
+        audiences = []
+        covered: set[str] = set()
+        for portal in self._portals():
+            if (
+                not portal.active
+                or portal.project_ids.isdisjoint(project_ids)
+                or not self._reader.scope(portal).approval
+            ):
+                continue
+            shown = self._reader.projects(portal)
+            contacts = tuple(
+                sorted(
+                    unique_by_id(
+                        c
+                        for c in self._data.contacts(portal.client_id)
+                        if c.client_id == portal.client_id and c.id in portal.contact_ids
+                    ),
+                    key=lambda c: c.id,
+                )
+            )
+            if contacts and any(p.id in project_ids for p in shown):
+                covered |= {p.id for p in shown}
+                audiences.append(_Audience(portal, contacts, shown))
+        orphans = sorted(project_ids - covered)
+        if orphans:
+            logger.warning(
+                "hours of projects %s now await the client's approval, but no active portal "
+                "with client approval and contacts shows them: nobody was asked",
+                ", ".join(orphans),
+            )
+        return tuple(audiences)
+
+    def approval_requests(
+        self,
+        audiences: Sequence[_Audience],
+        waiting: Sequence[TimeEntry],
+        *,
+        submitted_by: str,
+        now: dt.datetime,
+    ) -> list[OutboxMessage]:
+        """One e-mail per contact of each audience, asking them to approve the ``waiting``
+        entries their portal shows (as it shows them)."""
+        from ..i18n import negotiate_locale
+        from ..mail.messages import approval_requested
+
+        messages: list[OutboxMessage] = []
+        if not waiting:
+            return messages
+        sender = self.mail.sender()
+        for audience in audiences:
+            portal = audience.portal
+            shown = tuple(visible_entries(portal, audience.projects, waiting, self._reader.policy))
+            if not shown:
+                continue
+            url = self.mail.portal_url(portal.id)
+            for contact in audience.contacts:
+                locale = negotiate_locale(
+                    portal_language=portal.language, contact_language=contact.language
+                )
+                mail = approval_requested(
+                    portal=portal,
+                    contact=contact,
+                    entries=shown,
+                    projects=audience.projects,
+                    submitted_by=submitted_by,
+                    portal_url=url,
+                    sender=sender,
+                    now=now,
+                    template=self.mail.template(MailKind.APPROVAL_REQUESTED, portal, str(locale)),
+                )
+                messages.append(_queued(mail, now))
+        return messages
+
+    def decision_notice(
+        self,
+        portal: Portal,
+        contact: Contact,
+        entries: Sequence[TimeEntry],
+        projects: Iterable[Project],
+        *,
+        reason: str | None,
+        now: dt.datetime,
+    ) -> OutboxMessage | None:
+        """The company's notice that ``contact`` approved (``reason`` ``None``) or rejected
+        ``entries``; ``None`` when there is nobody to tell or nothing decided."""
+        recipients = self.mail.recipients()
+        if not entries or not recipients:
+            return None
+        from ..mail.messages import entries_approved, entries_rejected
+
+        language = self.mail.company_language
+        kind = MailKind.ENTRIES_APPROVED if reason is None else MailKind.ENTRIES_REJECTED
+        common: dict[str, Any] = {
+            "portal": portal,
+            "contact": contact,
+            "entries": entries,
+            "projects": tuple(projects),
+            "employees": tuple(self._data.employees(frozenset(e.employee_id for e in entries))),
+            "recipients": recipients,
+            "sender": self.mail.sender(),
+            "now": now,
+            "locale": language,
+            "template": self.mail.template(kind, portal, language),
+            "max_rows": self.mail.listed_entries,
+        }
+        if reason is None:
+            mail = entries_approved(**common)
+        else:
+            mail = entries_rejected(reason=reason, **common)
+        return _queued(mail, now)
+
+
+def _queued(mail: Mail, now: dt.datetime) -> OutboxMessage:
+    return OutboxMessage.of(random_id(), mail.message, created_at=now)

@@ -1,0 +1,229 @@
+"""What a visitor reads: the overview, hours a page at a time, totals, documents and the CSV.
+
+:class:`Pages` builds each page of a portal from the host's DataSource through the
+:class:`~clientportal.service.reading.PortalReader`, so the pure visibility filter is the last
+gate of everything shown. A page is built for a :data:`Viewer`: a checked visit, or the portal
+itself (the staff's preview of what the client sees).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TypeAlias
+
+from attrs import evolve, frozen
+
+from ..errors import NotFound, ValidationError
+from ..model import ApprovalStatus, Dataset, Portal, Project
+from ..ports import (
+    MAX_PAGE_SIZE,
+    DataSource,
+    DocumentFile,
+    EntryEmployees,
+    EntryQuery,
+    Totals,
+    unique_by_id,
+)
+from ..visibility import (
+    PortalBudget,
+    PortalEmployee,
+    PortalInvoice,
+    PortalProject,
+    PortalQuote,
+    Scope,
+    portal_view,
+)
+from ..workflow import client_has_decided
+from .reading import HoursPage, PortalReader
+from .visits import Visit
+
+__all__ = ["Overview", "Pages", "Viewer"]
+
+#: Whose eyes a page is built for: a checked :class:`~clientportal.Visit`, or a portal itself (for
+#: the staff's preview of what the client sees).
+Viewer: TypeAlias = Visit | Portal
+
+#: The statuses an entry can be in once its client has decided, in any workflow (which of them
+#: count for an entry depends on the workflow it was submitted under).
+_DECIDED = frozenset(
+    {ApprovalStatus.PENDING_INTERNAL, ApprovalStatus.APPROVED, ApprovalStatus.REJECTED}
+)
+
+
+@frozen
+class Overview:
+    """A portal's overview: everything of :class:`~clientportal.PortalView` but the entries,
+    which come a page at a time (:class:`HoursPage`).
+
+    ``client_name`` is the client's name as the DataSource knows it (``None`` if it does not).
+    """
+
+    portal_id: str
+    portal_name: str
+    language: str
+    client_name: str | None
+    projects: tuple[PortalProject, ...]
+    budgets: tuple[PortalBudget, ...]
+    invoices: tuple[PortalInvoice, ...]
+    quotes: tuple[PortalQuote, ...]
+    employees: tuple[PortalEmployee, ...]
+    shows_hours: bool
+    can_approve: bool
+
+
+class Pages:
+    """The pages of a portal over the host's ``data``, read through ``reader``."""
+
+    def __init__(self, data: DataSource, reader: PortalReader) -> None:
+        self._data = data
+        self._reader = reader
+
+    def __repr__(self) -> str:
+        return f"Pages(data={self._data!r})"
+
+    def scope(self, viewer: Viewer) -> Scope:
+        """What the viewer's portal shows (which kinds, fields and whether its client approves),
+        under the company's approval policy."""
+        return self._reader.scope(_portal(viewer))
+
+    def overview(self, viewer: Viewer) -> Overview:
+        """The portal's projects, budgets, invoices, quotes and employee filter, and whether its
+        client may approve hours (as :func:`~clientportal.portal_view` gives them)."""
+        return self._overview(_portal(viewer))
+
+    def hours(self, viewer: Viewer, query: EntryQuery | None = None) -> HoursPage:
+        """One page of the portal's hours that match ``query`` (all, 100 at a time, by default).
+
+        Filter by employee, project, date range and approval status; ask for the next page with
+        :attr:`HoursPage.next_query <clientportal.service.reading.HoursPage.next_query>`.
+        """
+        return self._reader.page(_portal(viewer), query or EntryQuery())
+
+    def awaiting_approval(self, viewer: Viewer, query: EntryQuery | None = None) -> HoursPage:
+        """One page of the hours waiting for the client's decision (empty unless the portal's
+        client may approve); ``query`` filters further, its statuses aside."""
+        portal = _portal(viewer)
+        query = query or EntryQuery()
+        statuses = self._reader.awaiting_statuses(portal)
+        if not statuses:
+            return HoursPage(entries=(), next=None, totals=Totals(), query=query)
+        return self._reader.page(portal, evolve(query, statuses=statuses))
+
+    def decided(self, viewer: Viewer, *, limit: int = 10) -> HoursPage:
+        """The latest hours the portal's client has decided on (newest first, at most
+        ``limit``), judged by the workflow each entry was submitted under."""
+        portal = _portal(viewer)
+        query = EntryQuery(statuses=_DECIDED, limit=limit)
+        if not self._reader.scope(portal).approval:
+            return HoursPage(entries=(), next=None, totals=Totals(), query=query)
+        return self._reader.page(
+            portal, query, where=lambda entry: client_has_decided(entry.approval)
+        )
+
+    def hours_totals(self, viewer: Viewer, query: EntryQuery | None = None) -> Totals:
+        """The totals of all the portal's hours that match ``query`` (every page, not one)."""
+        return self._reader.totals(_portal(viewer), query or EntryQuery())
+
+    def export_csv(
+        self, viewer: Viewer, query: EntryQuery | None = None, *, delimiter: str = ","
+    ) -> Iterator[str]:
+        """The portal's hours that match ``query`` as CSV lines, streamed a page at a time.
+
+        The columns are named in the portal's language and hold only what the portal shows.
+        Encode the lines as UTF-8 (with a BOM for spreadsheets that need one).
+        """
+        from .export import csv_lines
+
+        portal = _portal(viewer)
+        query = evolve(query or EntryQuery(), limit=MAX_PAGE_SIZE)
+        if delimiter not in (",", ";", "\t"):
+            raise ValidationError(
+                [f"delimiter: must be ',', ';' or a tab, got {delimiter!r}"],
+                summary="cannot export",
+            )
+        projects = self._reader.projects(portal)
+
+        def names(ids: Iterable[str]) -> Mapping[str, str]:
+            wanted = frozenset(ids)
+            return {e.id: e.name for e in self._data.employees(wanted) if e.id in wanted}
+
+        return csv_lines(
+            self._reader.iter_entries(portal, query, projects),
+            scope=self._reader.scope(portal),
+            language=portal.language,
+            project_names={p.id: p.name for p in projects},
+            employee_names=names,
+            delimiter=delimiter,
+        )
+
+    def document(self, viewer: Viewer, kind: str, document_id: str) -> DocumentFile:
+        """The file of an invoice or quote (``kind`` "invoice" or "quote") the portal shows.
+
+        Raises :class:`~clientportal.NotFound` for any document the portal does not show.
+        """
+        if kind not in ("invoice", "quote"):
+            raise ValidationError(
+                [f"kind: must be 'invoice' or 'quote', got {kind!r}"], summary="cannot download"
+            )
+        overview = self.overview(viewer)
+        shown = {d.id for d in (overview.invoices if kind == "invoice" else overview.quotes)}
+        document = None
+        if document_id in shown:
+            document = self._data.document_file(kind, document_id)
+        if document is None:
+            raise NotFound(f"no {kind} {document_id!r} to download in this portal")
+        return document
+
+    def _overview(self, portal: Portal) -> Overview:
+        """Projects, budgets, invoices, quotes and the employee filter, as :func:`portal_view`
+        gives them."""
+        scope = self._reader.scope(portal)
+        projects = self._reader.projects(portal)
+        employee_ids: set[str] = set()
+        if scope.entries:
+            employee_ids |= portal.employee_ids
+            for project in projects:
+                employee_ids |= project.member_ids
+            employee_ids |= self._entry_employee_ids(portal, scope, projects)
+        data = Dataset(
+            projects=projects,
+            budgets=unique_by_id(self._data.budgets(scope)) if scope.budget_types else (),
+            invoices=unique_by_id(self._data.invoices(scope)) if scope.invoices else (),
+            quotes=unique_by_id(self._data.quotes(scope)) if scope.quotes else (),
+            employees=unique_by_id(self._data.employees(frozenset(employee_ids))),
+        )
+        view = portal_view(portal, data, self._reader.policy)
+        # portal_view adds the employees of the entries it sees; here it sees none, so those
+        # logged visible entries (found above) are added the same way.
+        employees = sorted(
+            (PortalEmployee(id=e.id, name=e.name) for e in data.employees if e.id in employee_ids),
+            key=lambda e: (e.name, e.id),
+        )
+        client = self._data.client(portal.client_id)
+        return Overview(
+            portal_id=portal.id,
+            portal_name=portal.name,
+            language=portal.language,
+            client_name=client.name
+            if client is not None and client.id == portal.client_id
+            else None,
+            projects=view.projects,
+            budgets=view.budgets,
+            invoices=view.invoices,
+            quotes=view.quotes,
+            employees=tuple(employees),
+            shows_hours=scope.entries,
+            can_approve=view.can_approve,
+        )
+
+    def _entry_employee_ids(
+        self, portal: Portal, scope: Scope, projects: Sequence[Project]
+    ) -> frozenset[str]:
+        if isinstance(self._data, EntryEmployees):
+            return frozenset(self._data.entry_employee_ids(scope))
+        query = EntryQuery(limit=MAX_PAGE_SIZE)
+        return frozenset(e.employee_id for e in self._reader.iter_entries(portal, query, projects))
+
+
+def _portal(viewer: Viewer) -> Portal:
+    return viewer.portal if isinstance(viewer, Visit) else viewer

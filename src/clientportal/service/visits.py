@@ -1,0 +1,85 @@
+"""What the access gate hands out: a new session, the result of opening a link, a checked visit,
+and a one-time code to deliver."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from attrs import field, frozen
+
+from ..access import Link
+from ..model import Portal
+
+__all__ = ["CodeDelivery", "Opening", "SessionGrant", "Visit"]
+
+
+@frozen(kw_only=True)
+class SessionGrant:
+    """A new session: ``value`` goes into an HttpOnly cookie for :attr:`max_age` seconds, and
+    ``csrf_token`` into every form that changes something."""
+
+    value: str = field(repr=False)
+    csrf_token: str = field(repr=False)
+    link: Link
+    portal: Portal
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+
+    @property
+    def max_age(self) -> int:
+        """The cookie's lifetime in seconds."""
+        return int((self.expires_at - self.issued_at).total_seconds())
+
+
+@frozen(kw_only=True)
+class Opening:
+    """The result of opening a link.
+
+    With :attr:`AccessMode.LINK` it carries the ``session``. With :attr:`AccessMode.LINK_AND_CODE`
+    it carries ``pending`` instead: a signed value for a short-lived cookie that lets the visitor
+    ask for (:meth:`~clientportal.service.access.AccessGate.request_code`) and enter
+    (:meth:`~clientportal.service.access.AccessGate.verify_code`) the
+    link's one-time code.
+    """
+
+    link: Link
+    portal: Portal
+    session: SessionGrant | None = None
+    pending: str | None = field(default=None, repr=False)
+
+    @property
+    def needs_code(self) -> bool:
+        """True when the visitor must still enter a one-time code."""
+        return self.session is None
+
+    @property
+    def contact_id(self) -> str | None:
+        """The link's contact (``None`` for a shared link)."""
+        return self.link.contact_id
+
+
+@frozen(kw_only=True)
+class Visit:
+    """A request with a valid session: who (``link``) is looking at which ``portal``."""
+
+    link: Link
+    portal: Portal
+    session_id: str = field(repr=False)
+    code_verified: bool
+    expires_at: dt.datetime
+
+    @property
+    def contact_id(self) -> str | None:
+        """The link's contact (``None`` for a shared link)."""
+        return self.link.contact_id
+
+
+@frozen(kw_only=True)
+class CodeDelivery:
+    """A one-time code to e-mail to ``contact_id``; the messages module writes the e-mail."""
+
+    link: Link
+    portal: Portal
+    contact_id: str
+    code: str = field(repr=False)
+    expires_at: dt.datetime

@@ -1,0 +1,60 @@
+"""What the store and the data source share about rows: an approval state and the columns that
+hold it (``cp_approvals``, the two halves of ``cp_approval_events``), and ids in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+from ..model import ApprovalState, ApprovalStatus, Workflow
+
+__all__ = ["CHUNK", "approval_state", "batches", "state_values"]
+
+#: Ids per ``IN (...)`` list: well below every database's parameter limit.
+CHUNK = 500
+
+_T = TypeVar("_T")
+
+_STATES: dict[tuple[str, str | None, int, str | None], ApprovalState] = {}
+
+
+def approval_state(
+    status: str, workflow: str | None, version: int, reason: str | None
+) -> ApprovalState:
+    """The approval state held in a row's columns; the common ones are built (and validated)
+    once, as pages of entries meet the same few states again and again."""
+    key = (status, workflow, version, reason)
+    state = _STATES.get(key)
+    if state is None:
+        state = ApprovalState(
+            status=ApprovalStatus(status),
+            workflow=None if workflow is None else Workflow(workflow),
+            version=version,
+            reason=reason,
+        )
+        if reason is None and len(_STATES) < 4096:
+            _STATES[key] = state
+    return state
+
+
+def state_values(state: ApprovalState, prefix: str = "") -> dict[str, Any]:
+    """The column values of ``state``: ``status``, ``workflow``, ``version`` and ``reason``, each
+    name after ``prefix``."""
+    return {
+        f"{prefix}status": state.status.value,
+        f"{prefix}workflow": None if state.workflow is None else state.workflow.value,
+        f"{prefix}version": state.version,
+        f"{prefix}reason": state.reason,
+    }
+
+
+def batches(items: Iterable[_T], size: int = CHUNK) -> Iterator[list[_T]]:
+    """``items`` in lists of ``size`` (the last one shorter), holding one list at a time."""
+    batch: list[_T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,69 @@
+"""A contract test kit: check that your own DataSource or Store behaves as clientportal expects.
+
+Subclass a contract in one of your test modules, name the subclass ``Test...`` so pytest collects
+it, and say how to build the thing under test; every ``test_*`` method of the contract then runs
+against it::
+
+    from clientportal.testing.contract import DataSourceContract, StoreContract
+
+    class TestMyDataSource(DataSourceContract):
+        def make_store(self):
+            return SqlStore(engine)             # where approval states live (or MemoryStore())
+
+        def make_source(self, dataset, store):
+            load_into_my_tables(dataset)        # your schema, your loader
+            return MyDataSource(engine, store)  # must show store's approval states
+
+    class TestMyStore(StoreContract):           # only if you write your own Store
+        def make_store(self):
+            return MyStore(engine)
+
+:class:`DataSourceContract` (:mod:`.datasource`) draws adversarial worlds with
+:func:`~clientportal.testing.strategies.worlds` and checks that pages concatenate to exactly the
+matching entries in (date desc, id asc) order, that every filter works, that pushing the
+:class:`~clientportal.Scope` down never loses anything the pure filter shows, and that approval
+states come from the store.
+
+:class:`StoreContract` checks a whole :class:`~clientportal.ports.Store`. It is made of one
+contract per port, for a store that implements only some of them: :class:`PortalStoreContract`
+(portals, links, codes) and :class:`AccessLogContract` and :class:`ApprovalStoreContract`
+(compare-and-set, audit trail) in :mod:`.store`, :class:`OutboxStoreContract` (leases, retries)
+in :mod:`.outbox`. Each runs the methods that must be atomic from several threads at once.
+
+:mod:`.samples` holds the fixed sample world both use (:func:`sample_dataset`, :data:`T0`), and
+:mod:`.reading` the helpers a host's own tests can use too (:func:`all_entries`,
+:func:`effective_dataset`).
+
+Requires pytest and hypothesis (``pip install 'clientportal[test]'``).
+"""
+
+# The underscore names are not public API: the library's own older tests import them from here.
+# New code imports them from their modules (.draws, .samples).
+from .datasource import DataSourceContract as DataSourceContract
+from .draws import _busy_portal as _busy_portal
+from .outbox import OutboxStoreContract as OutboxStoreContract
+from .reading import all_entries as all_entries
+from .reading import effective_dataset as effective_dataset
+from .samples import T0 as T0
+from .samples import _link as _link
+from .samples import _mail as _mail
+from .samples import _sample_portal as _sample_portal
+from .samples import _submitted as _submitted
+from .samples import sample_dataset as sample_dataset
+from .store import AccessLogContract as AccessLogContract
+from .store import ApprovalStoreContract as ApprovalStoreContract
+from .store import PortalStoreContract as PortalStoreContract
+from .store import StoreContract as StoreContract
+
+__all__ = [
+    "T0",
+    "AccessLogContract",
+    "ApprovalStoreContract",
+    "DataSourceContract",
+    "OutboxStoreContract",
+    "PortalStoreContract",
+    "StoreContract",
+    "all_entries",
+    "effective_dataset",
+    "sample_dataset",
+]

@@ -1,0 +1,377 @@
+"""The contract every :class:`~clientportal.ports.DataSource` must pass."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import ClassVar
+
+import pytest
+from attrs import evolve
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ...memory import MemoryStore
+from ...model import ApprovalPolicy, ApprovalState, ApprovalStatus, Dataset, Portal, TimeEntry
+from ...ports import (
+    ApprovalStore,
+    DataSource,
+    EntryCursor,
+    EntryEmployees,
+    EntryQuery,
+)
+from ...visibility import Scope, portal_view
+from ...workflow import Action, Actor, Party
+from ..strategies import policies, portals, worlds
+from .draws import _busy_portal, _busy_worlds, _examples, _queries, _showing_hours
+from .reading import (
+    _by_id,
+    _expected_ids,
+    _order_key,
+    _shown,
+    _visible_projects,
+    all_entries,
+    effective_dataset,
+)
+from .samples import (
+    _APPROVING,
+    _CLIENT,
+    _DAY,
+    _EMPLOYEE,
+    _EVERYTHING,
+    _EXTERNAL,
+    _sample_portal,
+    _step,
+    sample_dataset,
+)
+
+__all__ = ["DataSourceContract"]
+
+_SHOWING_EVERYTHING = _sample_portal(**_EVERYTHING)
+
+
+def _query_id(query: EntryQuery) -> str:
+    """A test id for ``query`` that is the same in every process (sets sorted, no hashes)."""
+    parts = []
+    for name in ("employee_ids", "project_ids", "statuses"):
+        values = getattr(query, name)
+        if values:
+            parts.append(f"{name}=" + "+".join(sorted(getattr(v, "name", v) for v in values)))
+    for name in ("date_from", "date_to"):
+        if getattr(query, name) is not None:
+            parts.append(f"{name}={getattr(query, name)}")
+    if query.after is not None:
+        parts.append(f"after={query.after.date}/{query.after.id}")
+    parts.append(f"limit={query.limit}")
+    return ",".join(parts)
+
+
+class DataSourceContract:
+    """Tests every :class:`~clientportal.ports.DataSource` must pass. Subclass it as ``Test...``.
+
+    Implement :meth:`make_source`; override :meth:`make_store` when your source reads approval
+    states from somewhere other than a :class:`~clientportal.memory.MemoryStore`.
+    """
+
+    #: The most hypothesis examples per property (the active profile may ask for fewer).
+    max_examples: ClassVar[int] = 100
+    #: The hypothesis settings the properties start from (``None``: the active profile); e.g.
+    #: ``settings(phases=[...])`` without shrinking, to fail fast.
+    hypothesis_settings: ClassVar[settings | None] = None
+    #: True when the source returns exactly what its scope allows. The port lets a source return
+    #: more (the service filters again); set this to check that your pushdown is exact.
+    exact_pushdown: ClassVar[bool] = False
+
+    def make_store(self) -> ApprovalStore:
+        """A fresh, empty store the source under test takes its approval states from."""
+        return MemoryStore()
+
+    def make_source(self, dataset: Dataset, store: ApprovalStore) -> DataSource:
+        """A source holding exactly ``dataset``, showing ``store``'s approval state of an entry
+        when it holds one and the dataset's own otherwise."""
+        raise NotImplementedError("subclass DataSourceContract and implement make_source()")
+
+    def _build(self, dataset: Dataset) -> tuple[DataSource, ApprovalStore]:
+        store = self.make_store()
+        return self.make_source(dataset, store), store
+
+    def _run(self, test: Callable[..., None]) -> None:
+        settings(
+            self.hypothesis_settings,
+            max_examples=_examples(self.max_examples, self.hypothesis_settings),
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )(given(st.data())(test))()
+
+    # -- the properties ------------------------------------------------------------------------
+
+    def test_contract_the_source_implements_the_port(self) -> None:
+        source, _ = self._build(sample_dataset())
+        assert isinstance(source, DataSource)
+
+    def test_contract_pages_concatenate_to_exactly_the_matching_visible_entries(self) -> None:
+        def check(data: st.DataObject) -> None:
+            world = data.draw(_busy_worlds(), label="world")
+            portal = _busy_portal(data, world)
+            policy = data.draw(st.none() | policies(), label="policy")
+            query = data.draw(_queries(world, portal), label="query")
+            source, _ = self._build(world)
+            self._check_entries(source, world, portal, policy, query, data)
+
+        self._run(check)
+
+    def test_contract_approval_states_come_from_the_store(self) -> None:
+        def check(data: st.DataObject) -> None:
+            world = data.draw(_busy_worlds(), label="world")
+            portal = _busy_portal(data, world)
+            source, store = self._build(world)
+            changed = data.draw(
+                st.lists(st.sampled_from(world.entries), unique_by=lambda e: e.id)
+                if world.entries
+                else st.just([]),
+                label="changed",
+            )
+            states = _submit_or_withdraw(store, changed)
+            effective = effective_dataset(world, states)
+            query = data.draw(_queries(world, portal), label="query")
+            self._check_entries(source, effective, portal, _APPROVING, query, data)
+            by_id = source.entries_by_id(frozenset(states))
+            assert {e.id: e.approval for e in by_id} == states
+
+        self._run(check)
+
+    def test_contract_scope_pushdown_never_hides_what_the_pure_filter_shows(self) -> None:
+        def check(data: st.DataObject) -> None:
+            world = data.draw(worlds(max_entries=30), label="world")
+            portal = data.draw(portals(world), label="portal")
+            if data.draw(st.booleans(), label="hours shown"):
+                portal = _showing_hours(portal)
+            policy = data.draw(st.none() | policies(), label="policy")
+            source, _ = self._build(world)
+            scope = Scope.of(portal, policy)
+            view = portal_view(portal, world, policy)
+            visible = frozenset(p.id for p in view.projects)
+
+            projects = source.projects(scope)
+            by_id = {p.id: p for p in world.projects}
+            assert all(p == by_id.get(p.id) for p in projects), "projects differ from the data"
+            assert {p.id for p in projects if scope.shows_project(p)} == visible
+
+            budgets = [b for b in source.budgets(scope) if scope.shows_budget(b, visible)]
+            expected_budgets = [b for b in world.budgets if scope.shows_budget(b, visible)]
+            assert _by_id(budgets) == _by_id(expected_budgets)
+            assert {b.id for b in view.budgets} == {b.id for b in budgets}
+
+            for kind, got, wanted in (
+                ("invoices", source.invoices(scope), world.invoices),
+                ("quotes", source.quotes(scope), world.quotes),
+            ):
+                kept = _by_id(d for d in got if scope.shows_document(d, visible))
+                expected = _by_id(d for d in wanted if scope.shows_document(d, visible))
+                assert kept == expected, f"{kind} differ from the pure filter's"
+
+            entries = all_entries(source, scope)
+            assert {e.id for e in entries} >= {e.id for e in view.entries}
+            if self.exact_pushdown:
+                assert {e.id for e in entries} == {e.id for e in view.entries}
+                assert {p.id for p in projects} == visible
+                assert {b.id for b in source.budgets(scope)} == {b.id for b in view.budgets}
+                assert {d.id for d in source.invoices(scope)} == {d.id for d in view.invoices}
+                assert {d.id for d in source.quotes(scope)} == {d.id for d in view.quotes}
+
+        self._run(check)
+
+    def test_contract_records_read_back_as_they_were_given(self) -> None:
+        def check(data: st.DataObject) -> None:
+            world = data.draw(worlds(), label="world")
+            source, _ = self._build(world)
+            for client in world.clients:
+                assert source.client(client.id) == client
+                assert _by_id(source.contacts(client.id)) == _by_id(
+                    c for c in world.contacts if c.client_id == client.id
+                )
+            assert source.client("c-unknown") is None
+            wanted = frozenset(e.id for e in world.employees[::2]) | {"u-unknown"}
+            assert _by_id(source.employees(wanted)) == _by_id(
+                e for e in world.employees if e.id in wanted
+            )
+            if isinstance(source, EntryEmployees):  # an optional part of the port
+                portal = data.draw(portals(world), label="portal")
+                logged = {e.employee_id for e in portal_view(portal, world).entries}
+                found = frozenset(source.entry_employee_ids(Scope.of(portal)))
+                assert found >= logged, f"entry_employee_ids misses {logged - found}"
+                if self.exact_pushdown:
+                    assert found == logged
+            ids = frozenset(e.id for e in world.entries[::2]) | {"e-unknown"}
+            got = _by_id(source.entries_by_id(ids))
+            assert [_shown(e) for e in got] == [
+                _shown(e) for e in _by_id(world.entries) if e.id in ids
+            ]
+
+        self._run(check)
+
+    # -- each filter on a fixed world ----------------------------------------------------------
+
+    def _sample(self) -> tuple[DataSource, Dataset, Scope]:
+        dataset = sample_dataset()
+        source, _ = self._build(dataset)
+        return source, dataset, Scope.of(_SHOWING_EVERYTHING, _APPROVING)
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            EntryQuery(),
+            EntryQuery(employee_ids=frozenset({"u2"})),
+            EntryQuery(employee_ids=frozenset({"u1", "u3"})),
+            EntryQuery(project_ids=frozenset({"p2"})),
+            EntryQuery(project_ids=frozenset({"p3"})),
+            EntryQuery(date_from=_DAY - dt.timedelta(days=3)),
+            EntryQuery(date_to=_DAY - dt.timedelta(days=5)),
+            EntryQuery(date_from=_DAY - dt.timedelta(days=4), date_to=_DAY - dt.timedelta(days=4)),
+            EntryQuery(statuses=frozenset({ApprovalStatus.PENDING_EXTERNAL})),
+            EntryQuery(statuses=frozenset({ApprovalStatus.OPEN, ApprovalStatus.REJECTED})),
+            EntryQuery(
+                employee_ids=frozenset({"u1"}),
+                project_ids=frozenset({"p1"}),
+                date_to=_DAY - dt.timedelta(days=1),
+                statuses=frozenset({ApprovalStatus.OPEN, ApprovalStatus.APPROVED}),
+            ),
+            EntryQuery(limit=1),
+            EntryQuery(limit=3, after=EntryCursor(_DAY - dt.timedelta(days=2), "e07")),
+            EntryQuery(after=EntryCursor(_DAY - dt.timedelta(days=2), "e0")),
+            EntryQuery(after=EntryCursor(_DAY - dt.timedelta(days=99), "e00")),
+        ],
+        ids=_query_id,
+    )
+    def test_contract_each_filter(self, query: EntryQuery) -> None:
+        source, dataset, scope = self._sample()
+        entries = {e.id: e for e in dataset.entries}
+        expected = [
+            i
+            for i in _expected_ids(_SHOWING_EVERYTHING, dataset, _APPROVING, query)
+            if query.is_after_cursor(entries[i])
+        ]
+        wanted = set(expected)
+        visible = _visible_projects(dataset, scope)
+        got = [e.id for e in all_entries(source, scope, query)]
+        assert [i for i in got if i in wanted] == expected
+        extra = [i for i in got if i not in wanted]
+        assert not [i for i in extra if entries[i].project_id in visible], (
+            f"entries outside the query's filters came back: {extra}"
+        )
+        first = [e.id for e in source.entries(scope, query).entries]
+        assert [i for i in first if i in wanted] == expected[: len(first)]
+        if self.exact_pushdown:
+            assert got == expected
+            assert first == expected[: query.limit]
+
+    @pytest.mark.parametrize("limit", [1, 2, 3, 4, 7, 11, 100])
+    def test_contract_pages_of_every_size_walk_every_entry_once(self, limit: int) -> None:
+        source, dataset, scope = self._sample()
+        query = EntryQuery(limit=limit)
+        expected = _expected_ids(_SHOWING_EVERYTHING, dataset, _APPROVING, EntryQuery())
+        visible = _visible_projects(dataset, scope)
+        got = [e.id for e in all_entries(source, scope, query)]
+        by_id = {e.id: e for e in dataset.entries}
+        assert [i for i in got if by_id[i].project_id in visible] == expected
+        assert len(expected) > limit or limit == 100
+
+    def test_contract_an_exact_pushdown_returns_nothing_outside_the_scope(self) -> None:
+        if not self.exact_pushdown:
+            pytest.skip("the source may return more than its scope (exact_pushdown is False)")
+        source, dataset, scope = self._sample()
+        visible = _visible_projects(dataset, scope)
+        assert all(e.project_id in visible for e in all_entries(source, scope))
+        assert {p.id for p in source.projects(scope)} == visible
+        assert all(scope.shows_budget(b, visible) for b in source.budgets(scope))
+        assert all(scope.shows_document(d, visible) for d in source.invoices(scope))
+        assert all(scope.shows_document(d, visible) for d in source.quotes(scope))
+        hidden = Scope.of(_sample_portal(show_hours=False), _APPROVING)
+        assert all_entries(source, hidden) == []
+
+    def test_contract_internal_totals_and_drafts_need_not_be_fetched_but_shown_ones_are(
+        self,
+    ) -> None:
+        source, dataset, scope = self._sample()
+        view = portal_view(_SHOWING_EVERYTHING, dataset, _APPROVING)
+        assert {b.id for b in view.budgets} <= {b.id for b in source.budgets(scope)}
+        assert {i.id for i in view.invoices} <= {i.id for i in source.invoices(scope)}
+        assert {q.id for q in view.quotes} <= {q.id for q in source.quotes(scope)}
+        assert view.budgets
+        assert view.invoices
+        assert view.quotes
+
+    def test_contract_a_status_filter_sees_decisions_made_in_the_store(self) -> None:
+        dataset = sample_dataset()
+        source, store = self._build(dataset)
+        scope = Scope.of(_sample_portal(), _APPROVING)
+        waiting = EntryQuery(statuses=frozenset({ApprovalStatus.PENDING_EXTERNAL}))
+        before = [e.id for e in all_entries(source, scope, waiting)]
+        assert before
+        target = next(e for e in dataset.entries if e.id == before[0])
+        decided = _step(target.id, target.approval, Action.APPROVE, _CLIENT)
+        store.apply_changes([decided])
+        assert [e.id for e in all_entries(source, scope, waiting)] == before[1:]
+        approved = all_entries(
+            source, scope, EntryQuery(statuses=frozenset({ApprovalStatus.APPROVED}))
+        )
+        assert target.id in {e.id for e in approved}
+        (again,) = source.entries_by_id(frozenset({target.id}))
+        assert again.approval == decided.state
+
+    def test_contract_unknown_documents_have_no_file(self) -> None:
+        source, _, _ = self._sample()
+        assert source.document_file("invoice", "no-such-invoice") is None
+        assert source.document_file("quote", "no-such-quote") is None
+
+    # -- the shared check ----------------------------------------------------------------------
+
+    def _check_entries(
+        self,
+        source: DataSource,
+        dataset: Dataset,
+        portal: Portal,
+        policy: ApprovalPolicy | None,
+        query: EntryQuery,
+        data: st.DataObject,
+    ) -> None:
+        scope = Scope.of(portal, policy)
+        by_id = {e.id: e for e in dataset.entries}
+        expected = _expected_ids(portal, dataset, policy, query)
+        # A page smaller than the result, whenever there are two entries: several pages to walk.
+        most = max(1, len(expected) - 1)
+        query = evolve(query, limit=data.draw(st.integers(1, min(most, 7)), label="page size"))
+        got = all_entries(source, scope, query)
+        ids = [e.id for e in got]
+        assert len(set(ids)) == len(ids), f"an entry came twice: {ids}"
+        keys = [_order_key(e) for e in got]
+        assert keys == sorted(keys), f"entries are not in (date desc, id asc) order: {ids}"
+        for entry in got:
+            assert entry.id in by_id, f"entry {entry.id!r} is not in the data"
+            assert _shown(entry) == _shown(by_id[entry.id]), (
+                f"entry {entry.id!r} differs from the data: {entry!r} != {by_id[entry.id]!r}"
+            )
+            assert query.matches(entry), f"entry {entry.id!r} does not match {query!r}"
+        visible = _visible_projects(dataset, scope)
+        kept = [i for i in ids if scope.entries and by_id[i].project_id in visible]
+        assert kept == expected, "the entries differ from the pure filter's"
+
+
+def _submit_or_withdraw(
+    store: ApprovalStore, entries: Iterable[TimeEntry]
+) -> dict[str, ApprovalState]:
+    """Move each entry one legal step through the store (whoever may take one), and return the
+    states stored. Entries nobody can move (none under the workflows drawn) are left alone."""
+    actors = (_EMPLOYEE, Actor(Party.MANAGER, "m1"), _CLIENT)
+    changes = []
+    for entry in entries:
+        for actor in actors:
+            options = _EXTERNAL.allowed(entry.approval, actor, owner="u-other")
+            if options:
+                change = _step(
+                    entry.id, entry.approval, options[0], actor, reason="changed", owner="u-other"
+                )
+                changes.append(change)
+                break
+    store.apply_changes(changes)
+    return {c.entry_id: c.state for c in changes}

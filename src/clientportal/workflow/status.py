@@ -1,0 +1,42 @@
+"""What an entry's approval state means: may its hours change, has its client decided."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from ..model import ApprovalState, ApprovalStatus, Workflow
+from .table import TRANSITIONS, Party
+
+__all__ = ["client_has_decided", "is_editable"]
+
+
+def is_editable(state: ApprovalState) -> bool:
+    """True when the entry's hours may be changed: only in OPEN and REJECTED.
+
+    Submitted, internally approved and approved hours are locked until withdrawn, rejected or
+    reopened.
+    """
+    return state.status in (ApprovalStatus.OPEN, ApprovalStatus.REJECTED)
+
+
+def _client_decided(workflow: Workflow) -> frozenset[ApprovalStatus]:
+    """Where an entry of ``workflow`` stands once its client has decided: the targets of the
+    client's steps, and the ends of the round (none when the workflow has no client step)."""
+    client_steps = [step for step in TRANSITIONS[workflow] if Party.CLIENT in step.parties]
+    if not client_steps:
+        return frozenset()
+    return frozenset(
+        {step.target for step in client_steps} | {ApprovalStatus.APPROVED, ApprovalStatus.REJECTED}
+    )
+
+
+_CLIENT_DECIDED = MappingProxyType({w: _client_decided(w) for w in Workflow})
+
+
+def client_has_decided(state: ApprovalState) -> bool:
+    """True when the entry's client has taken their step, judged by the workflow the entry was
+    submitted under (not the company's current one): APPROVED or REJECTED, and in
+    EXTERNAL_INTERNAL also PENDING_INTERNAL (approved by the client, waiting for the manager)."""
+    if state.workflow is None:
+        return False
+    return state.status in _CLIENT_DECIDED[state.workflow]
