@@ -33,8 +33,7 @@ from sql import CLIENT, MAIL, POLICY, SECRET, build, portal
 
 from clientportal import ApprovalStatus, Budget, Client, Contact, Employee, Invoice, Project, Quote
 from clientportal.model import Portal, TimeEntry
-from clientportal.pages import Totals
-from clientportal.ports import DataSource, DocumentFile, EntryPage, EntryQuery
+from clientportal.ports import DataSource, DocumentFile, EntryPage, EntryQuery, Totals
 from clientportal.service import PortalService
 from clientportal.sql import SqlDataSource, SqlStore, create_engine
 from clientportal.visibility import Scope
@@ -101,9 +100,9 @@ def timed(fn: Callable[[], object], runs: int) -> tuple[float, object]:
 
 def hours_page(service: PortalService, the_portal: Portal, query: EntryQuery) -> Totals:
     """What the web view of the hours does: overview, one page, the totals of all pages."""
-    service.overview(the_portal)
-    service.hours(the_portal, query)
-    return service.hours_totals(the_portal, query)
+    service.pages.overview(the_portal)
+    service.pages.hours(the_portal, query)
+    return service.pages.hours_totals(the_portal, query)
 
 
 def measure(path: Path, the_portal: Portal, title: str, runs: int, walk_runs: int) -> None:
@@ -129,7 +128,9 @@ def measure(path: Path, the_portal: Portal, title: str, runs: int, walk_runs: in
         figures: dict[str, tuple[float, float, float]] = {}
         for how, service in services.items():
             n = walk_runs if how == "walking pages" else runs
-            service.hours_totals(the_portal, filters)  # warm the page cache and the statements
+            service.pages.hours_totals(
+                the_portal, filters
+            )  # warm the page cache and the statements
             totals_s, found[how] = timed(
                 lambda s=service, q=filters: s.hours_totals(the_portal, q), n
             )

@@ -46,9 +46,8 @@ from clientportal import (
     TimeEntry,
     Workflow,
 )
-from clientportal.notify import MailSettings
 from clientportal.ports import EntryQuery
-from clientportal.service import PortalService
+from clientportal.service import MailSettings, PortalService
 from clientportal.sql import (
     SqlDataSource,
     SqlStore,
@@ -290,12 +289,12 @@ def bulk_approval(path: Path) -> bool:
         ]
     assert ids, "no pending entries to approve"
     service = PortalService(source, store, mail=MAIL, secret_keys=[SECRET], policy=POLICY)
-    issued = service.issue_link(the_portal.id, f"k{CLIENT[1:]}")
-    opening = service.open_link(issued.token, client="203.0.113.9")
+    issued = service.links.issue(the_portal.id, f"k{CLIENT[1:]}")
+    opening = service.access.open(issued.token, client="203.0.113.9")
     assert opening.session is not None
-    visit = service.visit(opening.session.value, client="203.0.113.9")
+    visit = service.access.check_session(opening.session.value, client="203.0.113.9")
     started = time.perf_counter()
-    result = service.client_approve(visit, ids)
+    result = service.approvals.client_approve(visit, ids)
     elapsed = time.perf_counter() - started
     applied = sum(1 for o in result.outcomes if o.state is not None)
     assert applied == len(ids), f"only {applied} of {len(ids)} entries were approved"
@@ -321,7 +320,7 @@ def export_child(path: Path) -> None:
         SqlDataSource(engine), SqlStore(engine), mail=MAIL, secret_keys=[SECRET], policy=POLICY
     )
     the_portal = portal("c00", 10)
-    lines = service.export_csv(the_portal)
+    lines = service.pages.export_csv(the_portal)
     header = next(lines)
     first = next(lines)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -21,15 +21,9 @@ from functools import partial
 
 from itsdangerous import URLSafeTimedSerializer
 
-from clientportal import (
-    AccessCodec,
-    AccessGate,
-    ManualClock,
-    MemoryAccessLog,
-    MemoryPortalStore,
-    Portal,
-    TokenBucketLimiter,
-)
+from clientportal import AccessGate, Portal, TokenBucketLimiter
+from clientportal.access import AccessCodec
+from clientportal.memory import ManualClock, MemoryAccessLog, MemoryPortalStore
 
 TARGET = 1.3
 OLD_KEY = "benchmark-old-secret-key-0123456789"
@@ -78,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             clock=ManualClock(now),
             client_limiter=TokenBucketLimiter(capacity=10, refill_every=dt.timedelta(seconds=1)),
         )
-        token = gate.issue_link("portal", "contact").token
+        token = gate.links.issue("portal", "contact").token
         bare = URLSafeTimedSerializer(keys, salt=AccessCodec.link_salt)
         assert gate.check_token(token).link_id == bare.loads(token)[0]
 

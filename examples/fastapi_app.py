@@ -79,7 +79,7 @@ def create_service(base_url: str) -> PortalService:
             base_url=base_url,
         ),
     )
-    service.create_portal(
+    service.admin.create_portal(
         id="werk",
         client_id="werk",
         name="Werkzeugbau Keller",
@@ -113,8 +113,8 @@ def main() -> None:
     base_url = f"http://{args.host}:{sock.getsockname()[1]}"
     service = create_service(base_url + "/portal")
     server = uvicorn.Server(uvicorn.Config(create_app(service), log_level="warning"))
-    token = service.issue_link("werk", "petra").token
-    print(f"Portal link: {service.link_url(token)}", flush=True)
+    token = service.links.issue("werk", "petra").token
+    print(f"Portal link: {service.mail.link_url(token)}", flush=True)
     server.run(sockets=[sock])
 
 

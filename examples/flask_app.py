@@ -76,7 +76,7 @@ def create_service(base_url: str) -> PortalService:
             base_url=base_url,
         ),
     )
-    service.create_portal(
+    service.admin.create_portal(
         id="fietsen",
         client_id="fietsen",
         name="Fietsen De Vries — webwinkel",
@@ -110,8 +110,8 @@ def main() -> None:
     base_url = f"http://{args.host}:{sock.getsockname()[1]}"
     service = create_service(base_url + "/portal")
     server = make_server(args.host, 0, create_app(service), threaded=True, fd=sock.fileno())
-    token = service.issue_link("fietsen", "joost").token
-    print(f"Portal link: {service.link_url(token)}", flush=True)
+    token = service.links.issue("fietsen", "joost").token
+    print(f"Portal link: {service.mail.link_url(token)}", flush=True)
     server.serve_forever()
 
 

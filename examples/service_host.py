@@ -66,7 +66,7 @@ service = PortalService(
 
 # -- 4. Administration: a portal for Acme, and Anna's link ---------------------------------------
 
-portal = service.create_portal(
+portal = service.admin.create_portal(
     client_id="acme",
     name="Acme website",
     project_ids=["web"],
@@ -74,22 +74,22 @@ portal = service.create_portal(
     language="nl",
     settings=PortalSettings(approval=True, show_amounts=True),
 )
-issued = service.issue_link(portal.id, "anna")
-print("link:", service.link_url(issued.token).startswith("https://portal.example.com/open/"))
+issued = service.links.issue(portal.id, "anna")
+print("link:", service.mail.link_url(issued.token).startswith("https://portal.example.com/open/"))
 
 # -- 5. A visit: open the link (a session cookie), then every request checks the session ---------
 
-opening = service.open_link(issued.token, client="203.0.113.7")
+opening = service.access.open(issued.token, client="203.0.113.7")
 assert opening.session is not None
-visit = service.visit(opening.session.value, client="203.0.113.7")
-page = service.hours(visit, EntryQuery(limit=50))
+visit = service.access.check_session(opening.session.value, client="203.0.113.7")
+page = service.pages.hours(visit, EntryQuery(limit=50))
 print("hours:", [(e.id, e.seconds // 3600, str(e.amount)) for e in page.entries])
-print("csv:", next(iter(service.export_csv(visit))).strip())
+print("csv:", next(iter(service.pages.export_csv(visit))).strip())
 
 # -- 6. Approval: staff submit, the client approves; e-mails wait in the outbox ------------------
 
-service.submit(["e1", "e2"], by=Actor(Party.EMPLOYEE, "eva"))
-result = service.client_approve(visit, ["e1"])
+service.approvals.submit(["e1", "e2"], by=Actor(Party.EMPLOYEE, "eva"))
+result = service.approvals.client_approve(visit, ["e1"])
 print("approved:", [o.entry_id for o in result.applied])
 print("queued e-mails:", len(store.pending()))
 
@@ -115,4 +115,4 @@ while store.pending():
     stop.wait(0.01)
 stop.set()
 worker.join()
-print("history of e1:", [event.action.name for event in service.history("e1")])
+print("history of e1:", [event.action.name for event in service.approvals.history("e1")])

@@ -82,7 +82,7 @@ def create_service(base_url: str) -> PortalService:
             base_url=base_url,
         ),
     )
-    service.create_portal(
+    service.admin.create_portal(
         id="acme",
         client_id="acme",
         name="Acme Bakery — new website",
@@ -122,8 +122,8 @@ def main() -> None:
     base_url = f"http://{args.host}:{sock.getsockname()[1]}"
     service = create_service(base_url + "/portal")
     server = waitress.create_server(create_app(service), sockets=[sock], threads=4)
-    token = service.issue_link("acme", "ann").token
-    print(f"Portal link: {service.link_url(token)}", flush=True)
+    token = service.links.issue("acme", "ann").token
+    print(f"Portal link: {service.mail.link_url(token)}", flush=True)
     server.run()
 
 

@@ -18,20 +18,25 @@ from hypothesis import strategies as st
 from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
 
 from clientportal import (
-    AccessCodec,
     AccessPolicy,
     ConfigError,
     InvalidCsrfToken,
     InvalidToken,
     Link,
-    LinkClaim,
     LinkStatus,
+    SessionExpired,
+)
+from clientportal.access import (
+    AccessCodec,
+    LinkClaim,
     OneTimeCode,
     PendingClaim,
     SessionClaim,
-    SessionExpired,
+    new_code,
+    new_secret,
+    random_id,
+    secret_digest,
 )
-from clientportal.access import new_code, new_secret, random_id, secret_digest
 from clientportal.errors import CodeExpired
 
 T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)

@@ -11,7 +11,6 @@ import pytest
 
 from clientportal import (
     AccessAction,
-    AccessCodec,
     AccessGate,
     AccessMode,
     AccessPolicy,
@@ -22,14 +21,12 @@ from clientportal import (
     InvalidCode,
     InvalidToken,
     LinkRevoked,
-    ManualClock,
-    MemoryAccessLog,
-    MemoryPortalStore,
     Portal,
     RateLimited,
     TokenBucketLimiter,
 )
-from clientportal.access import OK
+from clientportal.access import OK, AccessCodec
+from clientportal.memory import ManualClock, MemoryAccessLog, MemoryPortalStore
 
 T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 KEY = "an-old-secret-key-of-32-characters!"
@@ -59,9 +56,9 @@ class CodeWorld:
         self.policy = policy
         self.code_limiter = code_limiter
         self.gate = self.gate_with(KEY)
-        self.gate.set_access_mode("portal-1", AccessMode.LINK_AND_CODE)
-        self.alice = self.gate.issue_link("portal-1", "alice")
-        self.bob = self.gate.issue_link("portal-1", "bob")
+        self.gate.links.set_access_mode("portal-1", AccessMode.LINK_AND_CODE)
+        self.alice = self.gate.links.issue("portal-1", "alice")
+        self.bob = self.gate.links.issue("portal-1", "bob")
 
     def gate_with(self, keys: str | list[str]) -> AccessGate:
         return AccessGate(
@@ -269,7 +266,7 @@ def test_the_code_step_expires_after_the_pending_lifetime(world: CodeWorld) -> N
 def test_the_code_step_ends_when_the_link_is_revoked(world: CodeWorld) -> None:
     pending = world.pending()
     code = world.gate.request_code(pending, client=CLIENT).code
-    world.gate.revoke_link(world.alice.link.id)
+    world.gate.links.revoke(world.alice.link.id)
     with pytest.raises(LinkRevoked):
         world.gate.verify_code(pending, code, client=CLIENT)
 
@@ -287,24 +284,24 @@ def test_a_tampered_pending_value_is_refused(world: CodeWorld) -> None:
 def test_a_session_without_code_is_refused_on_a_code_portal(world: CodeWorld) -> None:
     # A session value opened in LINK mode (before the switch) carries no code proof.
     plain = CodeWorld()
-    plain.gate.set_access_mode("portal-1", AccessMode.LINK)
+    plain.gate.links.set_access_mode("portal-1", AccessMode.LINK)
     session = plain.gate.open(plain.alice.token, client=CLIENT).session
     assert session is not None
-    plain.gate.set_access_mode("portal-1", AccessMode.LINK_AND_CODE)
+    plain.gate.links.set_access_mode("portal-1", AccessMode.LINK_AND_CODE)
     with pytest.raises(CodeRequired):
         plain.gate.check_session(session.value, client=CLIENT)
 
 
 def test_a_shared_link_cannot_be_issued_on_a_code_portal(world: CodeWorld) -> None:
     with pytest.raises(ConfigError, match="shared link"):
-        world.gate.issue_link("portal-1")
+        world.gate.links.issue("portal-1")
 
 
 def test_a_shared_link_issued_before_the_switch_does_not_open_a_code_portal() -> None:
     world = CodeWorld()
-    world.gate.set_access_mode("portal-1", AccessMode.LINK)
-    shared = world.gate.issue_link("portal-1")
-    world.gate.set_access_mode("portal-1", AccessMode.LINK_AND_CODE)
+    world.gate.links.set_access_mode("portal-1", AccessMode.LINK)
+    shared = world.gate.links.issue("portal-1")
+    world.gate.links.set_access_mode("portal-1", AccessMode.LINK_AND_CODE)
     with pytest.raises(CodeRequired, match="shared link"):
         world.gate.open(shared.token, client=CLIENT)
 
@@ -313,7 +310,7 @@ def test_a_code_step_started_before_switching_back_to_link_mode_is_refused(
     world: CodeWorld,
 ) -> None:
     pending = world.pending()
-    world.gate.set_access_mode("portal-1", AccessMode.LINK)
+    world.gate.links.set_access_mode("portal-1", AccessMode.LINK)
     with pytest.raises(CodeRequired):
         world.gate.request_code(pending, client=CLIENT)
 

@@ -22,13 +22,9 @@ from clientportal import (
     GenerationMismatch,
     InvalidCsrfToken,
     InvalidToken,
-    LinkClaim,
     LinkExpired,
     LinkRevoked,
     LinkStatus,
-    ManualClock,
-    MemoryAccessLog,
-    MemoryPortalStore,
     NotFound,
     Portal,
     PortalInactive,
@@ -36,7 +32,8 @@ from clientportal import (
     SessionExpired,
     TokenBucketLimiter,
 )
-from clientportal.access import OK
+from clientportal.access import OK, LinkClaim
+from clientportal.memory import ManualClock, MemoryAccessLog, MemoryPortalStore
 
 T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 KEY = "an-old-secret-key-of-32-characters!"
@@ -96,7 +93,7 @@ def world() -> World:
 
 
 def test_opening_a_link_gives_its_link_portal_contact_and_a_session(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     opening = world.gate.open(issued.token, client=CLIENT)
     assert opening.link.id == issued.link.id
     assert opening.portal == world.portal
@@ -107,7 +104,7 @@ def test_opening_a_link_gives_its_link_portal_contact_and_a_session(world: World
 
 
 def test_issued_links_record_portal_contact_generation_and_times(world: World) -> None:
-    link = world.gate.issue_link("portal-1", "bob").link
+    link = world.gate.links.issue("portal-1", "bob").link
     assert (link.portal_id, link.contact_id, link.generation) == ("portal-1", "bob", 0)
     assert link.created_at == T0
     assert link.expires_at is None
@@ -116,7 +113,7 @@ def test_issued_links_record_portal_contact_generation_and_times(world: World) -
 
 
 def test_opening_a_link_records_its_last_use(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     world.clock.advance(dt.timedelta(hours=3))
     world.gate.open(issued.token, client=CLIENT)
     stored = world.store.get_link(issued.link.id)
@@ -125,14 +122,14 @@ def test_opening_a_link_records_its_last_use(world: World) -> None:
 
 
 def test_a_shared_link_names_no_contact_and_opens(world: World) -> None:
-    issued = world.gate.issue_link("portal-1")
+    issued = world.gate.links.issue("portal-1")
     assert issued.link.shared
     assert world.gate.open(issued.token, client=CLIENT).contact_id is None
 
 
 def test_each_token_opens_only_its_own_link(world: World) -> None:
-    alice = world.gate.issue_link("portal-1", "alice")
-    carol = world.gate.issue_link("portal-2", "carol")
+    alice = world.gate.links.issue("portal-1", "alice")
+    carol = world.gate.links.issue("portal-2", "carol")
     assert world.gate.open(alice.token, client=CLIENT).link.id == alice.link.id
     opened = world.gate.open(carol.token, client=CLIENT)
     assert (opened.link.id, opened.portal.id) == (carol.link.id, "portal-2")
@@ -140,36 +137,36 @@ def test_each_token_opens_only_its_own_link(world: World) -> None:
 
 def test_issuing_for_an_unknown_portal_raises_not_found(world: World) -> None:
     with pytest.raises(NotFound, match="nope"):
-        world.gate.issue_link("nope", "alice")
+        world.gate.links.issue("nope", "alice")
 
 
 def test_issuing_for_a_contact_not_on_the_portal_is_refused(world: World) -> None:
     with pytest.raises(ConfigError, match="'carol' is not on portal 'portal-1'"):
-        world.gate.issue_link("portal-1", "carol")
+        world.gate.links.issue("portal-1", "carol")
 
 
 def test_issuing_with_an_expiry_in_the_past_is_refused(world: World) -> None:
     with pytest.raises(ConfigError, match="not in the future"):
-        world.gate.issue_link("portal-1", "alice", expires_at=T0)
+        world.gate.links.issue("portal-1", "alice", expires_at=T0)
     with pytest.raises(ConfigError, match="timezone-aware"):
-        world.gate.issue_link("portal-1", "alice", expires_at=dt.datetime(2030, 1, 1))
+        world.gate.links.issue("portal-1", "alice", expires_at=dt.datetime(2030, 1, 1))
 
 
 def test_links_lists_every_link_of_one_portal_oldest_first(world: World) -> None:
-    first = world.gate.issue_link("portal-1", "alice").link
+    first = world.gate.links.issue("portal-1", "alice").link
     world.clock.advance(dt.timedelta(minutes=1))
-    second = world.gate.issue_link("portal-1", "bob").link
-    world.gate.issue_link("portal-2", "carol")
-    world.gate.revoke_link(first.id)
-    assert [link.id for link in world.gate.links("portal-1")] == [first.id, second.id]
-    assert world.gate.link_status(world.gate.links("portal-1")[0]) is LinkStatus.REVOKED
-    assert world.gate.link_status(second) is LinkStatus.ACTIVE
+    second = world.gate.links.issue("portal-1", "bob").link
+    world.gate.links.issue("portal-2", "carol")
+    world.gate.links.revoke(first.id)
+    assert [link.id for link in world.gate.links.for_portal("portal-1")] == [first.id, second.id]
+    assert world.gate.links.status(world.gate.links.for_portal("portal-1")[0]) is LinkStatus.REVOKED
+    assert world.gate.links.status(second) is LinkStatus.ACTIVE
 
 
 def test_a_token_signed_with_the_keys_but_the_wrong_secret_is_refused(world: World) -> None:
     # A leaked signing key alone is not enough: the link keeps only the SHA-256 of the token's
     # random part, which a forger does not know.
-    link = world.gate.issue_link("portal-1", "alice").link
+    link = world.gate.links.issue("portal-1", "alice").link
     forged = world.gate.codec.link_token(
         LinkClaim(link_id=link.id, generation=0, secret="guessed-secret-000000", issued_at=T0)
     )
@@ -178,7 +175,7 @@ def test_a_token_signed_with_the_keys_but_the_wrong_secret_is_refused(world: Wor
 
 
 def test_a_genuine_token_for_a_link_the_store_does_not_hold_is_refused(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     elsewhere = AccessGate(MemoryPortalStore([world.portal]), KEY, log=MemoryAccessLog())
     with pytest.raises(InvalidToken):
         elsewhere.open(issued.token, client=CLIENT)
@@ -190,7 +187,7 @@ def test_a_genuine_token_for_a_link_the_store_does_not_hold_is_refused(world: Wo
 
 def test_an_expired_link_is_refused_with_link_expired() -> None:
     world = World(policy=AccessPolicy(link_lifetime=dt.timedelta(days=7)))
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     assert issued.link.expires_at == T0 + dt.timedelta(days=7)
     world.clock.advance(dt.timedelta(days=7) - dt.timedelta(seconds=1))
     world.gate.open(issued.token, client=CLIENT)
@@ -200,28 +197,28 @@ def test_an_expired_link_is_refused_with_link_expired() -> None:
 
 
 def test_a_revoked_link_is_refused_with_link_revoked(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     world.clock.advance(dt.timedelta(minutes=5))
-    revoked = world.gate.revoke_link(issued.link.id)
+    revoked = world.gate.links.revoke(issued.link.id)
     assert revoked.revoked_at == T0 + dt.timedelta(minutes=5)
     world.clock.advance(dt.timedelta(minutes=5))
-    assert world.gate.revoke_link(issued.link.id).revoked_at == revoked.revoked_at
+    assert world.gate.links.revoke(issued.link.id).revoked_at == revoked.revoked_at
     with pytest.raises(LinkRevoked):
         world.gate.open(issued.token, client=CLIENT)
 
 
 def test_revoking_an_unknown_link_raises_not_found(world: World) -> None:
     with pytest.raises(NotFound):
-        world.gate.revoke_link("nope")
+        world.gate.links.revoke("nope")
     with pytest.raises(NotFound):
-        world.gate.regenerate_link("nope")
+        world.gate.links.regenerate("nope")
 
 
 def test_a_regenerated_link_has_a_new_token_for_the_same_contact_and_the_old_one_dies(
     world: World,
 ) -> None:
-    old = world.gate.issue_link("portal-1", "alice")
-    new = world.gate.regenerate_link(old.link.id)
+    old = world.gate.links.issue("portal-1", "alice")
+    new = world.gate.links.regenerate(old.link.id)
     assert new.token != old.token
     assert new.link.id != old.link.id
     assert (new.link.portal_id, new.link.contact_id) == ("portal-1", "alice")
@@ -233,27 +230,27 @@ def test_a_regenerated_link_has_a_new_token_for_the_same_contact_and_the_old_one
 def test_revoking_all_links_bumps_the_generation_and_refuses_every_earlier_link(
     world: World,
 ) -> None:
-    alice = world.gate.issue_link("portal-1", "alice")
-    shared = world.gate.issue_link("portal-1")
-    carol = world.gate.issue_link("portal-2", "carol")
-    assert world.gate.revoke_all("portal-1") == 1
+    alice = world.gate.links.issue("portal-1", "alice")
+    shared = world.gate.links.issue("portal-1")
+    carol = world.gate.links.issue("portal-2", "carol")
+    assert world.gate.links.revoke_all("portal-1") == 1
     for token in (alice.token, shared.token):
         with pytest.raises(GenerationMismatch):
             world.gate.open(token, client=CLIENT)
-    assert world.gate.link_status(alice.link) is LinkStatus.SUPERSEDED
+    assert world.gate.links.status(alice.link) is LinkStatus.SUPERSEDED
     assert world.gate.open(carol.token, client=CLIENT).portal.id == "portal-2"
-    fresh = world.gate.issue_link("portal-1", "alice")
+    fresh = world.gate.links.issue("portal-1", "alice")
     assert fresh.link.generation == 1
     assert world.gate.open(fresh.token, client=CLIENT).link.id == fresh.link.id
 
 
 def test_revoking_all_links_of_an_unknown_portal_raises_not_found(world: World) -> None:
     with pytest.raises(NotFound):
-        world.gate.revoke_all("nope")
+        world.gate.links.revoke_all("nope")
 
 
 def test_an_inactive_portal_refuses_its_links(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     world.store.put_portal(evolve(world.portal, active=False))
     with pytest.raises(PortalInactive):
         world.gate.open(issued.token, client=CLIENT)
@@ -262,15 +259,15 @@ def test_an_inactive_portal_refuses_its_links(world: World) -> None:
 
 
 def test_a_link_dies_when_its_contact_leaves_the_portal(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     world.store.put_portal(evolve(world.portal, contact_ids=frozenset({"bob"})))
     with pytest.raises(LinkRevoked, match="no longer on portal"):
         world.gate.open(issued.token, client=CLIENT)
 
 
 def test_replacing_a_portal_keeps_its_generation(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
-    world.gate.revoke_all("portal-1")
+    issued = world.gate.links.issue("portal-1", "alice")
+    world.gate.links.revoke_all("portal-1")
     world.store.put_portal(evolve(world.portal, name="Acme (renamed)"))
     with pytest.raises(GenerationMismatch):
         world.gate.open(issued.token, client=CLIENT)
@@ -283,10 +280,10 @@ def test_replacing_a_portal_keeps_its_generation(world: World) -> None:
 def test_an_old_token_still_opens_after_a_new_key_is_added_and_not_after_the_old_is_removed(
     world: World,
 ) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     rotated = world.gate_with([KEY, NEW_KEY])
     assert rotated.open(issued.token, client=CLIENT).link.id == issued.link.id
-    fresh = rotated.issue_link("portal-1", "bob")
+    fresh = rotated.links.issue("portal-1", "bob")
     retired = world.gate_with(NEW_KEY)
     assert retired.open(fresh.token, client=CLIENT).contact_id == "bob"
     with pytest.raises(InvalidToken):
@@ -296,7 +293,7 @@ def test_an_old_token_still_opens_after_a_new_key_is_added_and_not_after_the_old
 
 
 def test_sessions_survive_key_rotation_until_the_old_key_goes(world: World) -> None:
-    opening = world.gate.open(world.gate.issue_link("portal-1", "alice").token, client=CLIENT)
+    opening = world.gate.open(world.gate.links.issue("portal-1", "alice").token, client=CLIENT)
     assert opening.session is not None
     value = opening.session.value
     assert world.gate_with([KEY, NEW_KEY]).check_session(value, client=CLIENT).contact_id == "alice"
@@ -313,10 +310,10 @@ MUTATION_WORLD = World(
     client_limiter=TokenBucketLimiter(capacity=10**9, refill_every=dt.timedelta(1))
 )
 ISSUED = [
-    MUTATION_WORLD.gate.issue_link("portal-1", "alice"),
-    MUTATION_WORLD.gate.issue_link("portal-1", "bob"),
-    MUTATION_WORLD.gate.issue_link("portal-1"),
-    MUTATION_WORLD.gate.issue_link("portal-2", "carol"),
+    MUTATION_WORLD.gate.links.issue("portal-1", "alice"),
+    MUTATION_WORLD.gate.links.issue("portal-1", "bob"),
+    MUTATION_WORLD.gate.links.issue("portal-1"),
+    MUTATION_WORLD.gate.links.issue("portal-2", "carol"),
 ]
 TOKENS = [issued.token for issued in ISSUED]
 
@@ -364,14 +361,14 @@ def test_mutated_tokens_never_open_any_link(mutated: str) -> None:
 
 def open_session(world: World, contact: str = "alice") -> tuple[str, str]:
     """Issue and open a link; returns (link id, session value)."""
-    issued = world.gate.issue_link("portal-1", contact)
+    issued = world.gate.links.issue("portal-1", contact)
     session = world.gate.open(issued.token, client=CLIENT).session
     assert session is not None
     return issued.link.id, session.value
 
 
 def test_a_session_is_bound_to_its_link_and_lasts_30_days_by_default(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     grant = world.gate.open(issued.token, client=CLIENT).session
     assert grant is not None
     assert grant.max_age == 30 * 24 * 3600
@@ -398,14 +395,14 @@ def test_the_session_lifetime_is_configurable() -> None:
 
 def test_a_session_ends_as_soon_as_its_link_is_revoked(world: World) -> None:
     link_id, value = open_session(world)
-    world.gate.revoke_link(link_id)
+    world.gate.links.revoke(link_id)
     with pytest.raises(LinkRevoked):
         world.gate.check_session(value, client=CLIENT)
 
 
 def test_a_session_ends_when_its_link_is_regenerated(world: World) -> None:
     link_id, value = open_session(world)
-    world.gate.regenerate_link(link_id)
+    world.gate.links.regenerate(link_id)
     with pytest.raises(LinkRevoked):
         world.gate.check_session(value, client=CLIENT)
 
@@ -420,7 +417,7 @@ def test_a_session_ends_when_its_link_expires() -> None:
 
 def test_a_session_ends_when_all_links_of_the_portal_are_revoked(world: World) -> None:
     _, value = open_session(world)
-    world.gate.revoke_all("portal-1")
+    world.gate.links.revoke_all("portal-1")
     with pytest.raises(GenerationMismatch):
         world.gate.check_session(value, client=CLIENT)
 
@@ -436,7 +433,7 @@ def test_a_session_opened_without_code_ends_when_the_portal_starts_asking_for_on
     world: World,
 ) -> None:
     _, value = open_session(world)
-    world.gate.set_access_mode("portal-1", AccessMode.LINK_AND_CODE)
+    world.gate.links.set_access_mode("portal-1", AccessMode.LINK_AND_CODE)
     with pytest.raises(CodeRequired):
         world.gate.check_session(value, client=CLIENT)
 
@@ -452,7 +449,7 @@ def test_a_tampered_session_value_is_refused(world: World) -> None:
 
 
 def test_a_link_token_is_not_a_session_value(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     with pytest.raises(InvalidToken):
         world.gate.check_session(issued.token, client=CLIENT)
 
@@ -462,7 +459,7 @@ def test_a_link_token_is_not_a_session_value(world: World) -> None:
 
 
 def test_the_csrf_token_of_a_session_passes_and_another_sessions_does_not(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     first = world.gate.open(issued.token, client=CLIENT).session
     second = world.gate.open(issued.token, client=CLIENT).session
     assert first is not None
@@ -487,7 +484,7 @@ def test_the_csrf_token_of_a_session_passes_and_another_sessions_does_not(world:
 
 
 def test_failed_opens_are_rate_limited_per_client_address(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     for _ in range(20):
         with pytest.raises(InvalidToken):
             world.gate.open("not-a-token", client=CLIENT)
@@ -499,14 +496,14 @@ def test_failed_opens_are_rate_limited_per_client_address(world: World) -> None:
 
 
 def test_successful_opens_spend_no_rate_limit(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     for _ in range(100):
         world.gate.open(issued.token, client=CLIENT)
 
 
 def test_refused_links_count_as_failures_too(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
-    world.gate.revoke_link(issued.link.id)
+    issued = world.gate.links.issue("portal-1", "alice")
+    world.gate.links.revoke(issued.link.id)
     for _ in range(20):
         with pytest.raises(LinkRevoked):
             world.gate.open(issued.token, client=CLIENT)
@@ -519,10 +516,10 @@ def test_refused_links_count_as_failures_too(world: World) -> None:
 
 
 def test_every_open_is_logged_with_time_link_reason_and_hashed_client(world: World) -> None:
-    issued = world.gate.issue_link("portal-1", "alice")
+    issued = world.gate.links.issue("portal-1", "alice")
     world.gate.open(issued.token, client=CLIENT)
     world.clock.advance(dt.timedelta(minutes=1))
-    world.gate.revoke_link(issued.link.id)
+    world.gate.links.revoke(issued.link.id)
     with pytest.raises(LinkRevoked):
         world.gate.open(issued.token, client=CLIENT)
     with pytest.raises(InvalidToken):
@@ -541,10 +538,10 @@ def test_every_open_is_logged_with_time_link_reason_and_hashed_client(world: Wor
 
 
 def test_administration_is_logged(world: World) -> None:
-    old = world.gate.issue_link("portal-1", "alice")
-    new = world.gate.regenerate_link(old.link.id)
-    world.gate.revoke_all("portal-1")
-    world.gate.set_access_mode("portal-2", AccessMode.LINK_AND_CODE)
+    old = world.gate.links.issue("portal-1", "alice")
+    new = world.gate.links.regenerate(old.link.id)
+    world.gate.links.revoke_all("portal-1")
+    world.gate.links.set_access_mode("portal-2", AccessMode.LINK_AND_CODE)
     assert [(e.action, e.link_id, e.portal_id) for e in world.log.events] == [
         (AccessAction.ISSUE, old.link.id, "portal-1"),
         (AccessAction.ISSUE, new.link.id, "portal-1"),
@@ -556,7 +553,7 @@ def test_administration_is_logged(world: World) -> None:
 
 def test_refused_sessions_are_logged(world: World) -> None:
     link_id, value = open_session(world)
-    world.gate.revoke_link(link_id)
+    world.gate.links.revoke(link_id)
     with pytest.raises(LinkRevoked):
         world.gate.check_session(value, client=CLIENT)
     last = world.log.events[-1]
@@ -574,7 +571,7 @@ def test_a_naive_clock_is_a_configuration_error(world: World) -> None:
 
     gate = AccessGate(world.store, KEY, log=world.log, clock=NaiveClock())
     with pytest.raises(ConfigError, match="clock"):
-        gate.issue_link("portal-1", "alice")
+        gate.links.issue("portal-1", "alice")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -610,16 +607,16 @@ class LinkLifecycle(RuleBasedStateMachine):
         expires = None if days is None else self.world.clock.now() + dt.timedelta(days=days)
         if not on_portal:
             with pytest.raises(ConfigError):
-                self.gate.issue_link(portal, contact, expires_at=expires)
+                self.gate.links.issue(portal, contact, expires_at=expires)
             return
-        issued = self.gate.issue_link(portal, contact, expires_at=expires)
+        issued = self.gate.links.issue(portal, contact, expires_at=expires)
         self.model[issued.token] = [issued.link.id, portal, self.generation[portal], expires, False]
 
     @precondition(lambda self: bool(self.model))
     @rule(data=st.data())
     def revoke(self, data: st.DataObject) -> None:
         token = data.draw(st.sampled_from(sorted(self.model)))
-        self.gate.revoke_link(str(self.model[token][0]))
+        self.gate.links.revoke(str(self.model[token][0]))
         self.model[token][4] = True
 
     @precondition(lambda self: bool(self.model))
@@ -627,13 +624,13 @@ class LinkLifecycle(RuleBasedStateMachine):
     def regenerate(self, data: st.DataObject) -> None:
         token = data.draw(st.sampled_from(sorted(self.model)))
         link_id, portal = str(self.model[token][0]), str(self.model[token][1])
-        issued = self.gate.regenerate_link(link_id)
+        issued = self.gate.links.regenerate(link_id)
         self.model[token][4] = True
         self.model[issued.token] = [issued.link.id, portal, self.generation[portal], None, False]
 
     @rule(portal=st.sampled_from(["portal-1", "portal-2"]))
     def revoke_all(self, portal: str) -> None:
-        self.generation[portal] = self.gate.revoke_all(portal)
+        self.generation[portal] = self.gate.links.revoke_all(portal)
 
     @rule(portal=st.sampled_from(["portal-1", "portal-2"]))
     def switch(self, portal: str) -> None:

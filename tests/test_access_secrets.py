@@ -10,17 +10,15 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from clientportal import (
-    AccessCodec,
     AccessDenied,
     AccessGate,
     AccessMode,
     ConfigError,
-    ManualClock,
-    MemoryAccessLog,
-    MemoryPortalStore,
     Portal,
     TokenBucketLimiter,
 )
+from clientportal.access import AccessCodec
+from clientportal.memory import ManualClock, MemoryAccessLog, MemoryPortalStore
 
 T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 KEY = "an-old-secret-key-of-32-characters!"
@@ -49,13 +47,13 @@ class Scenario:
             clock=self.clock,
             client_limiter=self.limiter,
         )
-        self.gate.set_access_mode("portal-2", AccessMode.LINK_AND_CODE)
-        self.issued = self.gate.issue_link("portal-1", "alice")
+        self.gate.links.set_access_mode("portal-2", AccessMode.LINK_AND_CODE)
+        self.issued = self.gate.links.issue("portal-1", "alice")
         self.opening = self.gate.open(self.issued.token, client=CLIENT)
         assert self.opening.session is not None
         self.grant = self.opening.session
         self.visit = self.gate.check_session(self.grant.value, client=CLIENT)
-        self.coded_issued = self.gate.issue_link("portal-2", "bob")
+        self.coded_issued = self.gate.links.issue("portal-2", "bob")
         self.coded_opening = self.gate.open(self.coded_issued.token, client=CLIENT)
         assert self.coded_opening.pending is not None
         self.pending = self.coded_opening.pending
@@ -135,7 +133,7 @@ def refusals(scenario: Scenario) -> Iterator[AccessDenied]:
         with pytest.raises(AccessDenied) as caught:
             attempt()
         yield caught.value
-    gate.revoke_link(scenario.issued.link.id)
+    gate.links.revoke(scenario.issued.link.id)
     revoked: list[Callable[[], object]] = [
         lambda: gate.open(token, client=CLIENT),
         lambda: gate.check_session(scenario.grant.value, client=CLIENT),

@@ -240,12 +240,12 @@ def test_outbox_deliver_sends_the_queued_mail_to_a_real_smtp_server(demo_db: str
     _, out, _ = run(demo_db, "approvals", "list", "lumen", "--status", "PENDING_INTERNAL")
     manager = "manager-1"
     entry_ids = [line.split("\t")[0] for line in out.splitlines()][:2]
-    from clientportal.cli import _Context
+    from clientportal.cli.context import Context
 
-    service = _Context(demo_db, (), None, "Pixel <hours@pixel.example>").service()
+    service = Context(demo_db, (), None, "Pixel <hours@pixel.example>").service()
     from clientportal.workflow import Actor, Party
 
-    result = service.approve(entry_ids, by=Actor(Party.MANAGER, manager))
+    result = service.approvals.approve(entry_ids, by=Actor(Party.MANAGER, manager))
     assert len(result.applied) == len(entry_ids)  # now awaiting the client: mail is queued
     assert service.store.pending()
 

@@ -25,7 +25,6 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 
-from clientportal import i18n
 from clientportal.i18n import (
     LABELS,
     LOCALE_DIR,
@@ -45,6 +44,7 @@ from clientportal.i18n import (
     resolve_locale,
     translator,
 )
+from clientportal.i18n.catalogs import _catalog
 from clientportal.model import SUPPORTED_LANGUAGES, ApprovalStatus, BudgetType, DocumentStatus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,7 +162,7 @@ def test_a_missing_mo_is_compiled_from_the_po_in_memory(
     target.mkdir(parents=True)
     shutil.copy(po_path("nl"), target / "clientportal.po")
     with caplog.at_level(logging.WARNING, logger="clientportal.i18n"):
-        catalog = i18n._catalog("nl", tmp_path)
+        catalog = _catalog("nl", tmp_path)
     assert catalog.gettext("Overview") == "Overzicht"
     assert "not compiled" in caplog.text
 
@@ -171,7 +171,7 @@ def test_a_language_without_any_catalog_shows_english(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="clientportal.i18n"):
-        catalog = i18n._catalog("de", tmp_path)
+        catalog = _catalog("de", tmp_path)
     assert catalog.gettext("Overview") == "Overview"
     assert "no catalog" in caplog.text
 

@@ -15,18 +15,15 @@ from clientportal import (
     AccessMode,
     Clock,
     Link,
-    ManualClock,
-    MemoryAccessLog,
-    MemoryPortalStore,
-    OneTimeCode,
     Portal,
-    PortalAccess,
     PortalStore,
     RateLimiter,
     SystemClock,
     TokenBucketLimiter,
 )
-from clientportal.access import OK, AccessAction, secret_digest
+from clientportal.access import OK, AccessAction, OneTimeCode, PortalAccess, secret_digest
+from clientportal.errors import NotFound, ValidationError
+from clientportal.memory import ManualClock, MemoryAccessLog, MemoryPortalStore
 
 T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 PORTAL = Portal(id="portal-1", client_id="client-1", name="Acme", created_at=T0)
@@ -102,11 +99,11 @@ def test_portals_are_listed_by_id() -> None:
     assert [p.id for p in store.list_portals()] == ["a", "b"]
 
 
-def test_unknown_portals_raise_key_error_on_access_changes() -> None:
+def test_unknown_portals_raise_not_found_on_access_changes() -> None:
     store = MemoryPortalStore()
-    with pytest.raises(KeyError, match="put_portal"):
+    with pytest.raises(NotFound, match="put_portal"):
         store.bump_generation("nope")
-    with pytest.raises(KeyError):
+    with pytest.raises(NotFound):
         store.set_access_mode("nope", AccessMode.LINK)
 
 
@@ -136,7 +133,7 @@ def test_links_are_listed_per_portal_oldest_first() -> None:
 def test_a_link_id_can_be_added_only_once() -> None:
     store = MemoryPortalStore()
     store.add_link(make_link("a"))
-    with pytest.raises(ValueError, match="'a' exists"):
+    with pytest.raises(ValidationError, match="'a' exists"):
         store.add_link(make_link("a"))
 
 

@@ -17,8 +17,9 @@ from test_service_world import EVA, T0, dataset, make_world
 
 pytest.importorskip("aiosmtpd", reason="the outbox tests need aiosmtpd (the test extra)")
 
-from clientportal import ConfigError, ManualClock, MemoryStore
+from clientportal import ConfigError, MemoryStore
 from clientportal.errors import DeliveryError
+from clientportal.memory import ManualClock
 from clientportal.ports import EntryQuery, OutboxMessage
 from clientportal.smtp import DeliveryReport, deliver_outbox, run_outbox_worker
 from test_smtp import Inbox, SmtpServer
@@ -65,8 +66,11 @@ class FailingMailer:
 
 def test_every_message_arrives_exactly_once_after_the_server_recovers() -> None:
     w = make_world()
-    ids = [e.id for e in w.service.hours(w.service.portal("acme-web"), EntryQuery()).entries]
-    w.service.submit([i for i in ids if i != "w7"], by=EVA)  # two approval requests
+    ids = [
+        e.id
+        for e in w.service.pages.hours(w.service.admin.portal("acme-web"), EntryQuery()).entries
+    ]
+    w.service.approvals.submit([i for i in ids if i != "w7"], by=EVA)  # two approval requests
     store = w.store
     queue(store, 6)
     queued = store.pending()
@@ -100,7 +104,7 @@ def test_a_display_name_with_a_comma_reaches_its_address() -> None:
     data = dataset()
     contacts = [evolve(c, name="Jones, Bob") if c.id == "bob" else c for c in data.contacts]
     w = make_world(data=evolve(data, contacts=contacts))
-    w.service.submit(["w1"], by=EVA)
+    w.service.approvals.submit(["w1"], by=EVA)
     assert sorted(m.recipients for m in w.store.pending()) == [
         ("anna@acme.example",),
         ("bob@acme.example",),

@@ -25,7 +25,6 @@ from clientportal import (
     DocumentStatus,
     Employee,
     Invoice,
-    ManualClock,
     MemoryDataSource,
     MemoryStore,
     NotFound,
@@ -38,8 +37,8 @@ from clientportal import (
     portal_view,
 )
 from clientportal.errors import DataSourceError
-from clientportal.pages import Totals
-from clientportal.ports import DocumentFile, EntryCursor, EntryPage, EntryQuery
+from clientportal.memory import ManualClock
+from clientportal.ports import DocumentFile, EntryCursor, EntryPage, EntryQuery, Totals
 from clientportal.service import PortalService
 from clientportal.testing.strategies import policies, portals, worlds
 from clientportal.visibility import PortalEntry, Scope
@@ -67,7 +66,7 @@ def all_pages(service: PortalService, viewer: Portal, query: EntryQuery) -> list
     next_query: EntryQuery | None = query
     pages = 0
     while next_query is not None:
-        page = service.hours(viewer, next_query)
+        page = service.pages.hours(viewer, next_query)
         assert len(page.entries) <= next_query.limit
         entries += page.entries
         next_query = page.next_query
@@ -79,7 +78,7 @@ def all_pages(service: PortalService, viewer: Portal, query: EntryQuery) -> list
 def assert_overview_is_the_view(service: PortalService, portal: Portal, data: Dataset,
                                 policy: ApprovalPolicy | None) -> None:  # fmt: skip
     view = portal_view(portal, data, policy)
-    overview = service.overview(portal)
+    overview = service.pages.overview(portal)
     assert overview.projects == view.projects
     assert overview.budgets == view.budgets
     assert overview.invoices == view.invoices
@@ -87,7 +86,7 @@ def assert_overview_is_the_view(service: PortalService, portal: Portal, data: Da
     assert overview.employees == view.employees
     assert overview.can_approve == view.can_approve
     assert all_pages(service, portal, EntryQuery(limit=3)) == list(view.entries)
-    assert list(service.awaiting_approval(portal, EntryQuery(limit=1000)).entries) == list(
+    assert list(service.pages.awaiting_approval(portal, EntryQuery(limit=1000)).entries) == list(
         view.awaiting_approval
     )
 
@@ -146,7 +145,7 @@ def test_overview_and_pages_equal_portal_view() -> None:
 
 def test_overview_content_for_acme() -> None:
     w = make_world()
-    overview = w.service.overview(acme_portal())
+    overview = w.service.pages.overview(acme_portal())
     assert [p.id for p in overview.projects] == ["web"]
     assert [b.id for b in overview.budgets] == ["b1"]  # never TOTAL_COSTS (V5), never erp's
     assert [i.id for i in overview.invoices] == ["i1"]  # no draft, no Globex invoice (V6)
@@ -189,7 +188,7 @@ def test_last_gate_a_leaky_source_shows_nothing_more(data: st.DataObject) -> Non
 def test_last_gate_filters_other_clients_entries_of_a_leaky_source() -> None:
     data = dataset()
     w = make_world(source=LeakySource(data))
-    page = w.service.hours(acme_portal(), EntryQuery(limit=1000))
+    page = w.service.pages.hours(acme_portal(), EntryQuery(limit=1000))
     ids = [e.id for e in page.entries]
     assert ids == [e.id for e in portal_view(acme_portal(), data, EXTERNAL).entries]
     assert not {"g1", "g2", "g3", "a1", "a2"} & set(ids)  # Globex's and the unselected project's
@@ -198,7 +197,9 @@ def test_last_gate_filters_other_clients_entries_of_a_leaky_source() -> None:
 
 def test_public_records_carry_no_internal_data() -> None:
     w = make_world()
-    entries = {e.id: e for e in w.service.hours(acme_portal(), EntryQuery(limit=1000)).entries}
+    entries = {
+        e.id: e for e in w.service.pages.hours(acme_portal(), EntryQuery(limit=1000)).entries
+    }
     assert isinstance(entries["w2"], PortalEntry)
     assert not hasattr(entries["w2"], "cost_rate")
     assert not hasattr(entries["w3"], "internal_note")
@@ -240,7 +241,7 @@ def test_hours_pages_walk_every_visible_entry_once_newest_first() -> None:
 )
 def test_hours_filters(query: EntryQuery, expected: list[str]) -> None:
     w = make_world()
-    assert [e.id for e in w.service.hours(acme_portal(), query).entries] == expected
+    assert [e.id for e in w.service.pages.hours(acme_portal(), query).entries] == expected
 
 
 def test_page_totals_and_totals_over_all_pages() -> None:
@@ -248,8 +249,8 @@ def test_page_totals_and_totals_over_all_pages() -> None:
     portal = acme_portal()
     view = portal_view(portal, w.dataset, EXTERNAL)
     expected = Totals.of(view.entries, amounts=True)
-    assert w.service.hours_totals(portal, EntryQuery(limit=5)) == expected
-    page = w.service.hours(portal, EntryQuery(limit=5))
+    assert w.service.pages.hours_totals(portal, EntryQuery(limit=5)) == expected
+    page = w.service.pages.hours(portal, EntryQuery(limit=5))
     assert page.totals == Totals.of(page.entries, amounts=True)
     assert page.totals.count == 5
     assert expected.billable_seconds == expected.seconds - 3 * 3600  # w4 is not billable
@@ -259,7 +260,7 @@ def test_page_totals_and_totals_over_all_pages() -> None:
 def test_totals_have_no_amount_unless_the_portal_shows_amounts() -> None:
     portal = acme_portal(settings=PortalSettings())
     w = make_world(portals=(portal,))
-    totals = w.service.hours_totals(portal)
+    totals = w.service.pages.hours_totals(portal)
     assert totals.amount is None
     assert totals.count == 7
 
@@ -267,22 +268,24 @@ def test_totals_have_no_amount_unless_the_portal_shows_amounts() -> None:
 def test_hidden_hours_give_empty_pages_but_the_rest_of_the_overview() -> None:
     portal = acme_portal(settings=evolve(acme_portal().settings, show_hours=False))
     w = make_world(portals=(portal,))
-    assert w.service.hours(portal).entries == ()
-    assert w.service.hours(portal).next is None
-    overview = w.service.overview(portal)
+    assert w.service.pages.hours(portal).entries == ()
+    assert w.service.pages.hours(portal).next is None
+    overview = w.service.pages.overview(portal)
     assert overview.employees == ()
     assert not overview.can_approve
     assert not overview.shows_hours
     assert [i.id for i in overview.invoices] == ["i1"]
-    assert list(w.service.export_csv(portal))[1:] == []
+    assert list(w.service.pages.export_csv(portal))[1:] == []
 
 
 def test_awaiting_approval_is_empty_without_client_approval() -> None:
     portal = acme_portal(settings=evolve(acme_portal().settings, approval=False))
     w = make_world(portals=(portal,))
-    assert w.service.submit(["w1"], by=EVA).all_applied
-    assert w.service.hours(portal, EntryQuery(statuses={ApprovalStatus.PENDING_EXTERNAL})).entries
-    assert w.service.awaiting_approval(portal).entries == ()
+    assert w.service.approvals.submit(["w1"], by=EVA).all_applied
+    assert w.service.pages.hours(
+        portal, EntryQuery(statuses={ApprovalStatus.PENDING_EXTERNAL})
+    ).entries
+    assert w.service.pages.awaiting_approval(portal).entries == ()
 
 
 class StuckSource(MemoryDataSource):
@@ -296,7 +299,7 @@ def test_a_source_whose_pages_do_not_move_on_is_refused() -> None:
     data = dataset()
     w = make_world(source=StuckSource(data))
     with pytest.raises(DataSourceError, match="does not come after"):
-        list(w.service.export_csv(acme_portal()))  # walks every page (totals need not)
+        list(w.service.pages.export_csv(acme_portal()))  # walks every page (totals need not)
 
 
 class BackwardsSource(MemoryDataSource):
@@ -321,9 +324,9 @@ def test_a_cursor_behind_the_page_never_repeats_entries() -> None:
 def test_bad_viewer_and_query_are_named() -> None:
     w = make_world()
     with pytest.raises(ValidationError, match="viewer: must be a Visit"):
-        w.service.hours("acme-web")  # type: ignore[arg-type]
+        w.service.pages.hours("acme-web")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="query: must be an EntryQuery"):
-        w.service.hours(acme_portal(), {"limit": 5})  # type: ignore[arg-type]
+        w.service.pages.hours(acme_portal(), {"limit": 5})  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -339,29 +342,28 @@ def test_documents_only_those_the_portal_shows() -> None:
         MemoryDataSource(data, store, documents=files), store, mail=MAIL, secret_keys=[SECRET],
         clock=ManualClock(T0), policy=EXTERNAL,
     )  # fmt: skip
-    assert service.document(acme_portal(), "invoice", "i1").filename == "i1.pdf"
+    assert service.pages.document(acme_portal(), "invoice", "i1").filename == "i1.pdf"
     for hidden in ("i2", "i3", "nope"):  # a draft, Globex's, unknown
         with pytest.raises(NotFound):
-            service.document(acme_portal(), "invoice", hidden)
+            service.pages.document(acme_portal(), "invoice", hidden)
     with pytest.raises(ValidationError, match="kind"):
-        service.document(acme_portal(), "receipt", "i1")
+        service.pages.document(acme_portal(), "receipt", "i1")
 
 
 # --------------------------------------------------------------------------------------------------
 # Construction
 
 
-def test_the_service_needs_a_gate_or_keys_not_both() -> None:
+def test_the_service_checks_its_settings_and_builds_its_rooms_over_one_store() -> None:
     store = MemoryStore()
     data = MemoryDataSource(Dataset())
-    with pytest.raises(ConfigError, match="neither"):
-        PortalService(data, store, mail=MAIL)
-    service = PortalService(data, store, mail=MAIL, secret_keys=[SECRET])
-    with pytest.raises(ConfigError, match="both"):
-        PortalService(data, store, mail=MAIL, gate=service.gate, secret_keys=[SECRET])
     with pytest.raises(ConfigError, match="mail must be a MailSettings"):
         PortalService(data, store, mail="me@example.com", secret_keys=[SECRET])  # type: ignore[arg-type]
-    assert PortalService(data, store, mail=MAIL, gate=service.gate).gate is service.gate
+    with pytest.raises(ConfigError, match="secret key"):
+        PortalService(data, store, mail=MAIL, secret_keys=["short"])
+    service = PortalService(data, store, mail=MAIL, secret_keys=[SECRET])
+    assert service.links is service.access.links
+    assert service.policy == ApprovalPolicy()
 
 
 def test_mail_settings_validate_and_build_urls() -> None:

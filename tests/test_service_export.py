@@ -18,7 +18,6 @@ from clientportal import (
     Contact,
     Employee,
     Invoice,
-    ManualClock,
     MemoryStore,
     Portal,
     PortalSettings,
@@ -28,6 +27,7 @@ from clientportal import (
     ValidationError,
     portal_view,
 )
+from clientportal.memory import ManualClock
 from clientportal.ports import DocumentFile, EntryCursor, EntryPage, EntryQuery
 from clientportal.service import PortalService
 from clientportal.visibility import Scope
@@ -40,7 +40,7 @@ def rows(lines: Sequence[str]) -> list[list[str]]:
 
 def test_export_holds_the_visible_entries_with_english_columns() -> None:
     w = make_world()
-    lines = list(w.service.export_csv(acme_portal()))
+    lines = list(w.service.pages.export_csv(acme_portal()))
     assert all(line.endswith("\r\n") for line in lines)
     table = rows(lines)
     assert table[0] == ["Date", "Employee", "Project", "Task", "Description", "Hours", "Billable",
@@ -61,7 +61,7 @@ def test_export_holds_the_visible_entries_with_english_columns() -> None:
 
 def test_export_defuses_spreadsheet_formulas() -> None:
     w = make_world()
-    table = rows(list(w.service.export_csv(acme_portal())))
+    table = rows(list(w.service.pages.export_csv(acme_portal())))
     [formula] = [r for r in table if "HYPERLINK" in r[4]]
     assert formula[4] == '\'=HYPERLINK("x")'
 
@@ -69,7 +69,7 @@ def test_export_defuses_spreadsheet_formulas() -> None:
 def test_export_columns_follow_what_the_portal_shows_and_its_language() -> None:
     portal = acme_portal(language="nl", settings=PortalSettings(show_descriptions=False))
     w = make_world(portals=(portal,))
-    table = list(csv.reader(io.StringIO("".join(w.service.export_csv(portal, delimiter=";"))),
+    table = list(csv.reader(io.StringIO("".join(w.service.pages.export_csv(portal, delimiter=";"))),
                             delimiter=";"))  # fmt: skip
     assert table[0] == ["Datum", "Medewerker", "Project", "Taak", "Uren", "Declarabel", "Status"]
     assert {r[5] for r in table[1:]} == {"Ja", "Nee"}
@@ -79,14 +79,14 @@ def test_export_columns_follow_what_the_portal_shows_and_its_language() -> None:
 def test_export_filters_like_the_hours_page() -> None:
     w = make_world()
     query = EntryQuery(employee_ids={"eva"}, date_to=dt.date(2026, 2, 2))
-    table = rows(list(w.service.export_csv(acme_portal(), query)))
+    table = rows(list(w.service.pages.export_csv(acme_portal(), query)))
     assert [r[4] for r in table[1:]] == ["Bugfix", "Homepage"]
 
 
 def test_export_refuses_an_odd_delimiter() -> None:
     w = make_world()
     with pytest.raises(ValidationError, match="delimiter"):
-        w.service.export_csv(acme_portal(), delimiter="|")
+        w.service.pages.export_csv(acme_portal(), delimiter="|")
 
 
 class SyntheticSource:
@@ -159,7 +159,7 @@ def synthetic_service(count: int) -> tuple[PortalService, SyntheticSource, Porta
 
 def test_export_streams_a_page_at_a_time() -> None:
     service, source, portal = synthetic_service(5_500)
-    lines = service.export_csv(portal)
+    lines = service.pages.export_csv(portal)
     assert source.pages == 0  # nothing read before the first line is asked for
     header = next(lines)
     assert header.startswith("Date,")
@@ -174,7 +174,7 @@ def test_export_streams_a_page_at_a_time() -> None:
 def test_export_memory_does_not_grow_with_the_number_of_entries() -> None:
     def peak(count: int) -> int:
         service, _, portal = synthetic_service(count)
-        lines = service.export_csv(portal)
+        lines = service.pages.export_csv(portal)
         tracemalloc.start()
         try:
             written = sum(len(line) for line in lines)

@@ -13,10 +13,10 @@ from test_service_world import EVA, EXTERNAL, MAIL, SECRET, T0, acme_portal, dat
 
 pytest.importorskip("sqlalchemy", reason="the SQL backend needs the sql extra")
 
-from clientportal import ManualClock, portal_view
-from clientportal.decisions import Outcome
+from clientportal import portal_view
+from clientportal.memory import ManualClock
 from clientportal.ports import EntryQuery
-from clientportal.service import PortalService
+from clientportal.service import Outcome, PortalService
 from clientportal.smtp import deliver_outbox
 from clientportal.sql import SqlDataSource, SqlStore, create_engine, load_dataset, upgrade
 from clientportal.visibility import PortalEntry
@@ -46,7 +46,7 @@ class CollectingMailer:
 def test_sql_pages_equal_portal_view(service: PortalService) -> None:
     portal = acme_portal()
     view = portal_view(portal, dataset(extra_entries=150), EXTERNAL)
-    overview = service.overview(portal)
+    overview = service.pages.overview(portal)
     assert (overview.projects, overview.budgets, overview.invoices, overview.quotes) == (
         view.projects, view.budgets, view.invoices, view.quotes,
     )  # fmt: skip
@@ -54,32 +54,40 @@ def test_sql_pages_equal_portal_view(service: PortalService) -> None:
     entries: list[PortalEntry] = []
     query: EntryQuery | None = EntryQuery(limit=40)
     while query is not None:
-        page = service.hours(portal, query)
+        page = service.pages.hours(portal, query)
         entries += page.entries
         query = page.next_query
     assert entries == list(view.entries)
-    lines = list(service.export_csv(portal))
+    lines = list(service.pages.export_csv(portal))
     assert len(lines) == 1 + len(view.entries)
 
 
 def test_sql_decisions_audit_and_outbox(service: PortalService) -> None:
     portal = acme_portal()
-    ids = [e.id for e in service.hours(portal, EntryQuery(limit=1000)).entries if e.id != "w7"]
-    assert service.submit(ids, by=EVA).all_applied
-    issued = service.issue_link(portal.id, "anna")
-    opening = service.open_link(issued.token, client="192.0.2.9")
+    ids = [
+        e.id for e in service.pages.hours(portal, EntryQuery(limit=1000)).entries if e.id != "w7"
+    ]
+    assert service.approvals.submit(ids, by=EVA).all_applied
+    issued = service.links.issue(portal.id, "anna")
+    opening = service.access.open(issued.token, client="192.0.2.9")
     assert opening.session is not None
-    visit = service.visit(opening.session.value, client="192.0.2.9")
-    seen = {e.id: e.version for e in service.awaiting_approval(visit, EntryQuery(limit=10)).entries}
+    visit = service.access.check_session(opening.session.value, client="192.0.2.9")
+    seen = {
+        e.id: e.version
+        for e in service.pages.awaiting_approval(visit, EntryQuery(limit=10)).entries
+    }
     stale = next(iter(seen))
-    service.act(Action.WITHDRAW, [stale], by=EVA)
-    result = service.client_approve(visit, list(seen), versions=seen)
+    service.approvals.act(Action.WITHDRAW, [stale], by=EVA)
+    result = service.approvals.client_approve(visit, list(seen), versions=seen)
     assert [o.entry_id for o in result.changed_meanwhile] == [stale]
     assert len(result.applied) == len(seen) - 1
-    rejected = service.client_reject(visit, ids[-3:], reason="not agreed")
+    rejected = service.approvals.client_reject(visit, ids[-3:], reason="not agreed")
     assert all(o.outcome is Outcome.APPLIED for o in rejected.outcomes)
     approved = result.applied[0].entry_id
-    assert [e.action for e in service.history(approved)] == [Action.SUBMIT, Action.APPROVE]
+    assert [e.action for e in service.approvals.history(approved)] == [
+        Action.SUBMIT,
+        Action.APPROVE,
+    ]
     # two approval requests, the approval notice and the rejection notice
     mailer = CollectingMailer()
     report = deliver_outbox(service.store, mailer, clock=ManualClock(T0 + dt.timedelta(seconds=1)))

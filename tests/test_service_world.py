@@ -23,7 +23,6 @@ from clientportal import (
     DocumentStatus,
     Employee,
     Invoice,
-    ManualClock,
     MemoryDataSource,
     MemoryStore,
     Portal,
@@ -34,9 +33,9 @@ from clientportal import (
     Workflow,
     check_portal,
 )
-from clientportal.notify import MailSettings
+from clientportal.memory import ManualClock
 from clientportal.ports import DataSource
-from clientportal.service import PortalService
+from clientportal.service import MailSettings, PortalService
 from clientportal.workflow import Actor, Party
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -210,5 +209,5 @@ def test_make_world_wires_the_service_to_the_memory_backends() -> None:
     w = make_world()
     assert w.service.store is w.store
     assert w.service.data is w.data
-    assert w.service.portal("acme-web") == acme_portal()
+    assert w.service.admin.portal("acme-web") == acme_portal()
     assert w.service.clock.now() == T0

@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from clientportal.model import ApprovalPolicy, Dataset, Portal
-from clientportal.notify import MailSettings
 from clientportal.ports import EntryQuery
-from clientportal.service import PortalService
+from clientportal.service import MailSettings, PortalService
 from clientportal.sql import SqlDataSource, SqlStore, create_engine, load_dataset
 from clientportal.sql.testing import clear_tables, postgres_url, ready_for_tests, temporary_schema
 from clientportal.testing.contract import _busy_portal
@@ -57,7 +56,7 @@ def walk(service: PortalService, portal: Portal, query: EntryQuery) -> list[Port
     found: list[PortalEntry] = []
     next_query: EntryQuery | None = query
     while next_query is not None:
-        page = service.hours(portal, next_query)
+        page = service.pages.hours(portal, next_query)
         found.extend(page.entries)
         next_query = page.next_query
     return found
@@ -74,7 +73,7 @@ def check_same_as_pure_filter(
     )
     view = portal_view(portal, world, policy)
 
-    overview = service.overview(portal)
+    overview = service.pages.overview(portal)
     assert overview.projects == view.projects
     assert overview.budgets == view.budgets
     assert overview.invoices == view.invoices
@@ -86,7 +85,7 @@ def check_same_as_pure_filter(
     queue: list[PortalEntry] = []
     page_query: EntryQuery | None = EntryQuery(limit=limit)
     while page_query is not None:
-        page = service.awaiting_approval(portal, page_query)
+        page = service.pages.awaiting_approval(portal, page_query)
         queue.extend(page.entries)
         page_query = page.next_query
     assert tuple(queue) == view.awaiting_approval

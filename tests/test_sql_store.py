@@ -15,6 +15,7 @@ from attrs import evolve
 from sqlalchemy.engine import Engine
 
 import clientportal.sql as cs
+from clientportal.errors import NotFound, ValidationError
 from clientportal.model import ApprovalState, ApprovalStatus, Dataset, Portal, Workflow
 from clientportal.ports import ApprovalChange, ChangedMeanwhile, EntryQuery
 from clientportal.sql import tables
@@ -176,7 +177,7 @@ def test_a_change_that_skips_a_version_is_refused(engine: Engine) -> None:
     store = cs.SqlStore(engine)
     change = _submitted("e1")
     skipping = ApprovalChange("e1", 0, evolve(change.state, version=5), change.event)
-    with pytest.raises(ValueError, match="must store version 1, not 5"):
+    with pytest.raises(ValidationError, match="must store version 1, not 5"):
         store.apply_changes([skipping])
     assert store.approval_states(frozenset({"e1"})) == {}
 
@@ -184,10 +185,10 @@ def test_a_change_that_skips_a_version_is_refused(engine: Engine) -> None:
 def test_a_taken_outbox_id_writes_nothing(engine: Engine) -> None:
     store = cs.SqlStore(engine)
     store.enqueue([_mail("m1")])
-    with pytest.raises(ValueError, match="m1"):
+    with pytest.raises(ValidationError, match="m1"):
         store.apply_changes([_submitted("e1")], [_mail("m1")])
     assert store.approval_states(frozenset({"e1"})) == {}
-    with pytest.raises(ValueError, match="m2"):
+    with pytest.raises(ValidationError, match="m2"):
         store.enqueue([_mail("m2"), _mail("m2")])
     assert [m.id for m in store.pending()] == ["m1"]
 
@@ -201,15 +202,15 @@ def test_a_stale_batch_names_every_stale_entry_once(engine: Engine) -> None:
 
 
 def test_a_link_for_an_unknown_portal_is_refused_with_a_hint(engine: Engine) -> None:
-    with pytest.raises(ValueError, match="put_portal"):
+    with pytest.raises(NotFound, match="put_portal"):
         cs.SqlStore(engine).add_link(_link("l1", portal_id="nope"))
 
 
 def test_sent_and_failed_marks_need_a_known_message(engine: Engine) -> None:
     store = cs.SqlStore(engine)
-    with pytest.raises(KeyError, match="nope"):
+    with pytest.raises(NotFound, match="nope"):
         store.mark_sent("nope", at=T0)
-    with pytest.raises(KeyError, match="nope"):
+    with pytest.raises(NotFound, match="nope"):
         store.mark_failed("nope", at=T0, error="x", retry_at=None)
     store.enqueue([_mail("m1")])
     store.mark_sent("m1", at=T0)

@@ -37,12 +37,21 @@ from clientportal.model import (
     Quote,
     TimeEntry,
 )
-from clientportal.pages import EntryEmployees, EntryTotals, PortalReader, Totals, entry_amount
-from clientportal.ports import DataSource, DocumentFile, EntryCursor, EntryPage, EntryQuery
+from clientportal.ports import (
+    DataSource,
+    DocumentFile,
+    EntryCursor,
+    EntryEmployees,
+    EntryPage,
+    EntryQuery,
+    EntryTotals,
+    Totals,
+)
+from clientportal.service.reading import PortalReader
 from clientportal.sql import SqlDataSource, create_engine, load_dataset
 from clientportal.sql.testing import clear_tables, postgres_url, ready_for_tests, temporary_schema
 from clientportal.testing.strategies import policies, portals, worlds
-from clientportal.visibility import PortalEntry, Scope, portal_view, visible_entries
+from clientportal.visibility import PortalEntry, Scope, entry_amount, portal_view, visible_entries
 from test_service_world import EVA, EXTERNAL, acme_portal, dataset, make_world
 
 
@@ -279,8 +288,8 @@ def test_memory_totals_equal_the_totals_of_every_page(data: st.DataObject) -> No
 def test_memory_totals_filter_by_the_stores_approval_state() -> None:
     w = make_world(extra_entries=30)
     portal = acme_portal()
-    hours = w.service.hours(portal, EntryQuery(limit=1000)).entries
-    submitted = w.service.submit([e.id for e in hours[::3]], by=EVA)
+    hours = w.service.pages.hours(portal, EntryQuery(limit=1000)).entries
+    submitted = w.service.approvals.submit([e.id for e in hours[::3]], by=EVA)
     assert submitted.all_applied
     for statuses in ({ApprovalStatus.PENDING_EXTERNAL}, {ApprovalStatus.OPEN}, set()):
         query = EntryQuery(statuses=statuses)
@@ -510,7 +519,7 @@ class Stuck(MemoryDataSource):
 def test_without_the_capability_totals_walk_the_pages_and_refuse_a_stuck_source() -> None:
     w = make_world(source=PagesOnly(Stuck(dataset())))
     with pytest.raises(DataSourceError, match="does not come after"):
-        w.service.hours_totals(acme_portal())
+        w.service.pages.hours_totals(acme_portal())
 
 
 def test_the_service_totals_use_the_capability_and_equal_the_walk() -> None:
@@ -518,7 +527,7 @@ def test_the_service_totals_use_the_capability_and_equal_the_walk() -> None:
     w = make_world(source=source, data=source.dataset)
     walked = make_world(source=PagesOnly(source), data=source.dataset)
     query = EntryQuery(employee_ids={"eva"}, date_to=dt.date(2026, 2, 20))
-    assert w.service.hours_totals(acme_portal(), query) == walked.service.hours_totals(
+    assert w.service.pages.hours_totals(acme_portal(), query) == walked.service.pages.hours_totals(
         acme_portal(), query
     )
     assert len(source.asked) == 1

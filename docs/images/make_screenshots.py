@@ -59,7 +59,7 @@ def demo_service(today: dt.date, base_url: str) -> PortalService:
         ),
     )
     for portal in demo_portals(created_at=dt.datetime.now(dt.UTC)):
-        service.create_portal(
+        service.admin.create_portal(
             id=portal.id,
             client_id=portal.client_id,
             name=portal.name,
@@ -113,7 +113,7 @@ def take(out: Path, today: dt.date) -> list[Path]:
                 viewport={"width": WIDTH, "height": HEIGHT}, device_scale_factor=1, locale="nl-NL"
             )
             page = context.new_page()
-            page.goto(service.link_url(service.issue_link("lumen", "ruud").token))
+            page.goto(service.mail.link_url(service.links.issue("lumen", "ruud").token))
             overview = page.url
             target = out / "overview.png"
             page.screenshot(path=str(target), full_page=True)

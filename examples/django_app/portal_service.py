@@ -68,7 +68,7 @@ def create_service(base_url: str) -> PortalService:
             base_url=base_url,
         ),
     )
-    service.create_portal(
+    service.admin.create_portal(
         id="domaine",
         client_id="domaine",
         name="Domaine des Tilleuls",

@@ -29,8 +29,8 @@ def main() -> None:
     from portal_service import service
 
     server = waitress.create_server(application, sockets=[sock], threads=4)
-    token = service.issue_link("domaine", "claire").token
-    print(f"Portal link: {service.link_url(token)}", flush=True)
+    token = service.links.issue("domaine", "claire").token
+    print(f"Portal link: {service.mail.link_url(token)}", flush=True)
     server.run()
 
 

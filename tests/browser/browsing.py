@@ -153,7 +153,7 @@ class PortalServer:
 
     def link(self, portal_id: str = "acme", contact_id: str = "ann") -> str:
         """A new link's URL."""
-        return self.service.link_url(self.service.issue_link(portal_id, contact_id).token)
+        return self.service.mail.link_url(self.service.links.issue(portal_id, contact_id).token)
 
     def path(self, url: str) -> str:
         """The path and query of ``url`` (asserting it is on this server)."""
@@ -190,7 +190,7 @@ def start_server() -> PortalServer:
             base_url=url + "/portal",
         ),
     )
-    service.create_portal(
+    service.admin.create_portal(
         id="acme",
         client_id="acme",
         name="Acme Bakery",
@@ -198,7 +198,7 @@ def start_server() -> PortalServer:
         contact_ids={"ann"},
         settings=PortalSettings(show_budget=True, show_invoices=True, approval=True),
     )
-    service.create_portal(
+    service.admin.create_portal(
         id="lumen",
         client_id="lumen",
         name="Lumen — nieuwbouw",

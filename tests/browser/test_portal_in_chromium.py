@@ -246,9 +246,9 @@ def test_a_revoked_link_shows_the_same_page_as_an_unknown_one(
     context: Any, portal_server: PortalServer
 ) -> None:
     page = context.new_page()
-    issued = portal_server.service.issue_link("acme", "ann")
-    link = portal_server.service.link_url(issued.token)
-    portal_server.service.revoke_link(issued.link.id)
+    issued = portal_server.service.links.issue("acme", "ann")
+    link = portal_server.service.mail.link_url(issued.token)
+    portal_server.service.links.revoke(issued.link.id)
     revoked = page.goto(link)
     assert revoked is not None
     assert revoked.status == 404

@@ -106,7 +106,7 @@ def make_service(
             base_url=base_url,
         ),
     )
-    service.create_portal(
+    service.admin.create_portal(
         id="acme",
         client_id="acme",
         name="Acme website",
@@ -119,7 +119,7 @@ def make_service(
 
 def link_path(service: PortalService) -> str:
     """The path (under the host's root) of a new link for Ann."""
-    return urlsplit(service.link_url(service.issue_link("acme", "ann").token)).path
+    return urlsplit(service.mail.link_url(service.links.issue("acme", "ann").token)).path
 
 
 # --------------------------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ def test_security_headers_on_pages_errors_and_redirects(host: Host) -> None:
     assert unknown.status == 404
     assert_secure(unknown)
     revoked_link = link_path(host.service)
-    host.service.revoke_all("acme")
+    host.service.links.revoke_all("acme")
     revoked = host.client.request("GET", revoked_link)
     assert revoked.status == 404
     assert revoked.body == unknown.body  # revoked and unknown links look the same

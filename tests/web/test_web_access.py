@@ -63,12 +63,12 @@ def _not_found(client: WsgiClient, url: str) -> tuple[int, str, list[tuple[str, 
 def test_unknown_expired_revoked_and_forged_links_all_answer_the_same_404(world: World) -> None:
     client = WsgiClient(make_wsgi_app(world.service))
     expiring = world.link(expires_at=T0 + dt.timedelta(hours=1))
-    revoked = world.service.issue_link("acme-en", "bob")
-    world.service.revoke_link(revoked.link.id)
-    old = world.service.issue_link("acme-nl", "anna")
-    world.service.regenerate_link(old.link.id)
+    revoked = world.service.links.issue("acme-en", "bob")
+    world.service.links.revoke(revoked.link.id)
+    old = world.service.links.issue("acme-nl", "anna")
+    world.service.links.regenerate(old.link.id)
     superseded = world.link("acme-code", "anna")
-    world.service.revoke_all("acme-code")
+    world.service.links.revoke_all("acme-code")
     forged = URLSafeTimedSerializer("another-key-0123456789abcdef", salt="clientportal.link").dumps(
         [revoked.link.id, 0, "x" * 22]
     )
@@ -99,14 +99,14 @@ def test_unknown_expired_revoked_and_forged_links_all_answer_the_same_404(world:
 def test_a_switched_off_portal_answers_the_same_404(world: World, client: WsgiClient) -> None:
     token = world.link()
     baseline = _not_found(client, "/l/unknown-token")
-    world.service.update_portal("acme-en", active=False)
+    world.service.admin.update_portal("acme-en", active=False)
     assert _not_found(client, f"/l/{token}") == baseline
 
 
 def test_revoking_the_link_ends_the_session(world: World, client: WsgiClient) -> None:
-    issued = world.service.issue_link("acme-en", "bob")
+    issued = world.service.links.issue("acme-en", "bob")
     assert client.get(f"/l/{issued.token}", follow=True).status == 200
-    world.service.revoke_link(issued.link.id)
+    world.service.links.revoke(issued.link.id)
     gone = client.get("/portal/acme-en", headers=ACCEPT)
     assert gone.status == 404
     assert gone.text == client.get("/l/whatever", headers=ACCEPT).text
@@ -137,8 +137,8 @@ def test_a_session_opens_only_its_own_portal(world: World, client: WsgiClient) -
 
 def test_several_portals_open_side_by_side_in_one_browser(world: World) -> None:
     browser = WsgiClient(make_wsgi_app(world.service))
-    en = world.service.issue_link("acme-en", "bob")
-    nl = world.service.issue_link("acme-nl", "anna")
+    en = world.service.links.issue("acme-en", "bob")
+    nl = world.service.links.issue("acme-nl", "anna")
     assert browser.get(f"/l/{en.token}").status == 303
     assert browser.get(f"/l/{nl.token}").status == 303
     names = {name for name, _ in browser.jar}
@@ -150,14 +150,14 @@ def test_several_portals_open_side_by_side_in_one_browser(world: World) -> None:
     assert '<html lang="nl">' in dutch.text
     assert "Overzicht" in dutch.text
     # Ending one portal's link leaves the other open.
-    world.service.revoke_link(en.link.id)
+    world.service.links.revoke(en.link.id)
     assert browser.get("/portal/acme-en").status == 404
     assert browser.get("/portal/acme-nl").status == 200
 
 
 def test_the_e_mails_link_and_portal_urls_work_as_they_are(world: World) -> None:
     browser = WsgiClient(make_wsgi_app(world.service))
-    url = world.service.link_url(world.link())
+    url = world.service.mail.link_url(world.link())
     path = url.removeprefix(world.service.mail.base_url)
     assert path.startswith("/open/")
     opened = browser.get(path)

@@ -62,7 +62,7 @@ def test_overview_shows_projects_chart_budgets_and_documents(
 
 
 def test_the_charts_week_labels_are_dates_in_the_portals_language(world: World) -> None:
-    world.service.update_portal("acme-en", language="nl")
+    world.service.admin.update_portal("acme-en", language="nl")
     client = WsgiClient(make_wsgi_app(world.service))
     html = open_portal(client, world).text
     labels = re.findall(r'<text class="axis x[^"]*"[^>]*>([^<]*)</text>', html)
@@ -72,7 +72,7 @@ def test_the_charts_week_labels_are_dates_in_the_portals_language(world: World) 
 
 
 def test_overview_without_hours_budgets_or_documents(world: World) -> None:
-    world.service.update_portal(
+    world.service.admin.update_portal(
         "acme-en", settings=PortalSettings(show_hours=False, show_budget=False)
     )
     client = WsgiClient(make_wsgi_app(world.service))

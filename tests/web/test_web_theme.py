@@ -153,7 +153,7 @@ def test_the_page_only_texts_come_from_the_babel_catalog(
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 def test_every_page_renders_in_every_language(world: World, language: str) -> None:
-    world.service.update_portal("acme-en", language=language)
+    world.service.admin.update_portal("acme-en", language=language)
     client = WsgiClient(make_wsgi_app(world.service))
     page = open_portal(client, world)
     assert page.status == 200

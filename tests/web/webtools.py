@@ -28,7 +28,6 @@ from clientportal import (
     DocumentStatus,
     Employee,
     Invoice,
-    ManualClock,
     MemoryDataSource,
     MemoryStore,
     PortalSettings,
@@ -38,10 +37,9 @@ from clientportal import (
     TokenBucketLimiter,
     Workflow,
 )
-from clientportal.gate import AccessGate
-from clientportal.notify import MailSettings
+from clientportal.memory import ManualClock
 from clientportal.ports import DocumentFile
-from clientportal.service import PortalService
+from clientportal.service import AccessGate, MailSettings, PortalService
 from clientportal.web import PortalApp
 from clientportal.web.http import Headers
 
@@ -190,7 +188,7 @@ class World:
 
     def link(self, portal_id: str = "acme-en", contact_id: str | None = "bob", **kw: Any) -> str:
         """A new link token."""
-        return self.service.issue_link(portal_id, contact_id, **kw).token
+        return self.service.links.issue(portal_id, contact_id, **kw).token
 
     def app(self, **options: Any) -> PortalApp:
         return PortalApp(self.service, **options)
@@ -201,9 +199,16 @@ def make_world(extra_entries: int = 0, *, limiter_capacity: int = 1000) -> World
     store = MemoryStore()
     data = MemoryDataSource(dataset(extra_entries), store, documents=DOCUMENTS)
     limiter = TokenBucketLimiter(capacity=limiter_capacity, refill_every=dt.timedelta(hours=1))
-    gate = AccessGate(store, SECRET, log=store, clock=clock, client_limiter=limiter)
-    service = PortalService(data, store, mail=MAIL, gate=gate, clock=clock, policy=EXTERNAL)
-    service.create_portal(
+    service = PortalService(
+        data,
+        store,
+        mail=MAIL,
+        secret_keys=SECRET,
+        clock=clock,
+        policy=EXTERNAL,
+        client_limiter=limiter,
+    )
+    service.admin.create_portal(
         id="acme-en",
         client_id="acme",
         name="Acme portal",
@@ -212,7 +217,7 @@ def make_world(extra_entries: int = 0, *, limiter_capacity: int = 1000) -> World
         language="en",
         settings=FULL,
     )
-    service.create_portal(
+    service.admin.create_portal(
         id="acme-nl",
         client_id="acme",
         name="Acme portaal",
@@ -221,7 +226,7 @@ def make_world(extra_entries: int = 0, *, limiter_capacity: int = 1000) -> World
         language="nl",
         settings=FULL,
     )
-    service.create_portal(
+    service.admin.create_portal(
         id="acme-code",
         client_id="acme",
         name="Acme secure",
@@ -230,7 +235,7 @@ def make_world(extra_entries: int = 0, *, limiter_capacity: int = 1000) -> World
         language="en",
         settings=PortalSettings(),
     )
-    service.set_access_mode("acme-code", AccessMode.LINK_AND_CODE)
+    service.links.set_access_mode("acme-code", AccessMode.LINK_AND_CODE)
     return World(clock, store, data, service, limiter)
 
 

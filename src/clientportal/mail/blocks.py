@@ -157,7 +157,9 @@ def _html_block(block: Block) -> str:
     if isinstance(block, Heading):
         return f'<p style="margin:0 0 8px 0;font-weight:bold;">{_html_lines(block.text)}</p>'
     if isinstance(block, Note):
-        return f'<p style="margin:24px 0 0 0;font-size:12px;color:#616e7c;">{escape(block.text)}</p>'
+        return (
+            f'<p style="margin:24px 0 0 0;font-size:12px;color:#616e7c;">{escape(block.text)}</p>'
+        )
     if isinstance(block, Quote):
         return (
             f'<blockquote style="{_SPACED}padding:8px 12px;border-left:3px solid '

@@ -23,53 +23,26 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from babel import Locale
-
-from ..i18n import (
-    LocaleLike,
-    Translator,
-    format_date,
-    format_date_range,
-    format_duration,
-    format_number,
-    negotiate_locale,
-    translator,
-)
+from ..i18n import LocaleLike, Translator, negotiate_locale, translator
 from ..model import Contact, Portal
-from .blocks import (
-    Block,
-    Button,
-    Code,
-    Heading,
-    Note,
-    Paragraph,
-    Quote,
-    Table,
-    html_link,
-    html_part,
-    html_table,
-    text_part,
-    text_table,
+from .blocks import html_part, text_part
+from .content import (
+    Content,
+    access_code_content,
+    approval_request_content,
+    decision_content,
 )
+from .content import EntryLike as EntryLike
+from .content import Named as Named
 from .envelope import Mail as Mail
 from .envelope import Recipient as Recipient
 from .envelope import Sender as Sender
 from .envelope import check_date_and_id, envelope, mailbox
-from .templates import (
-    EntryRow,
-    MailTemplate,
-    ProjectHours,
-    RenderedTemplate,
-    RichValue,
-    TemplateValue,
-    WeekHours,
-    render_template,
-)
 from .templates import MailKind as MailKind
+from .templates import MailTemplate, RenderedTemplate, TemplateValue, render_template
 
 __all__ = [
     "EntryLike",
@@ -85,38 +58,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-_K = TypeVar("_K", bound=Hashable)
-
-
-class EntryLike(Protocol):
-    """What the e-mails read of a time entry (a ``TimeEntry`` or a ``PortalEntry``)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def project_id(self) -> str: ...
-    @property
-    def employee_id(self) -> str: ...
-    @property
-    def date(self) -> dt.date: ...
-    @property
-    def seconds(self) -> int: ...
-    @property
-    def description(self) -> str | None: ...
-
-
-class Named(Protocol):
-    """Anything with an id and a name: a project or an employee (model or portal record)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-
-
-# --------------------------------------------------------------------------------------------------
-# The e-mails
 
 
 def approval_requested(
@@ -141,88 +82,20 @@ def approval_requested(
         raise ValueError("an approval request needs at least one entry to approve")
     url = _checked_url(portal_url)
     t = _contact_translator(portal, contact)
-    names = _names(projects)
-    total = sum(e.seconds for e in entries)
-    hours = _hours(t)
-    period = _period(entries, t.locale)
-
-    per_project = _seconds_by(entries, lambda e: e.project_id)
-    project_rows = tuple(
-        ProjectHours(names.get(pid, pid), hours(s))
-        for pid, s in sorted(
-            per_project.items(), key=lambda item: (names.get(item[0], ""), item[0])
-        )
+    content = approval_request_content(
+        t,
+        portal=portal,
+        contact=contact,
+        entries=entries,
+        projects=projects,
+        submitted_by=submitted_by,
+        url=url,
+        sender=sender,
     )
-    week_rows = tuple(
-        WeekHours(_week_label(t, year, week), hours(s))
-        for (year, week), s in sorted(_seconds_by(entries, _iso_week).items())
-    )
-    project_table = Table(
-        columns=(t.label("project"), t.label("hours")),
-        rows=tuple((r.name, r.hours) for r in project_rows),
-        total=(t.label("total"), hours(total)),
-        numeric=frozenset({1}),
-    )
-    week_table = Table(
-        columns=(t.gettext("Period"), t.label("hours")),
-        rows=tuple((r.label, r.hours) for r in week_rows),
-        total=(t.label("total"), hours(total)),
-        numeric=frozenset({1}),
-    )
-
-    subject = t.gettext("Hours awaiting your approval: %(portal)s", portal=portal.name)
-    blocks: list[Block] = [
-        _greeting(t, contact),
-        Paragraph(
-            t.ngettext(
-                "%(count)s time entry (%(hours)s) in the portal %(portal)s is awaiting your "
-                "approval.",
-                "%(count)s time entries (%(hours)s) in the portal %(portal)s are awaiting your "
-                "approval.",
-                len(entries),
-                hours=hours(total),
-                portal=portal.name,
-            )
-        ),
-        Paragraph(
-            t.gettext("Submitted by: %(name)s", name=submitted_by)
-            + "\n"
-            + t.gettext("Period: %(period)s", period=period)
-        ),
-        Heading(t.gettext("Hours per project")),
-        project_table,
-        Heading(t.gettext("Hours per week")),
-        week_table,
-        Paragraph(t.gettext("Please review the hours and approve or reject them in the portal:")),
-        Button(t.gettext("Review the hours"), url),
-        _signature(t, sender),
-        Note(
-            t.gettext(
-                "You receive this e-mail because you are a contact of %(company)s for the "
-                "portal %(portal)s.",
-                company=sender.name,
-                portal=portal.name,
-            )
-        ),
-    ]
-    values: dict[str, TemplateValue] = {
-        **_common_values(t, sender, portal, contact),
-        "submitted_by": submitted_by,
-        "portal_url": RichValue(text=url, html=html_link(url)),
-        "entry_count": len(entries),
-        "total_hours": hours(total),
-        "period": period,
-        "hours_by_project": _rich(project_table),
-        "hours_by_week": _rich(week_table),
-        "projects": project_rows,
-        "weeks": week_rows,
-    }
     return _build(
         MailKind.APPROVAL_REQUESTED,
         t,
-        subject=subject,
-        blocks=blocks,
-        values=values,
+        content,
         template=template,
         sender=sender,
         to=mailbox(contact.name, contact.email),
@@ -330,40 +203,13 @@ def access_code(
     if valid_for <= dt.timedelta(0):
         raise ValueError(f"valid_for must be positive, got {valid_for}")
     t = _contact_translator(portal, contact)
-    minutes = max(1, round(valid_for.total_seconds() / 60))
-    subject = t.gettext("Your access code for %(portal)s", portal=portal.name)
-    blocks: list[Block] = [
-        _greeting(t, contact),
-        Paragraph(
-            t.gettext(
-                "Use this code to open the portal %(portal)s of %(company)s:",
-                portal=portal.name,
-                company=sender.name,
-            )
-        ),
-        Code(code),
-        Paragraph(
-            t.ngettext(
-                "The code is valid for %(count)s minute and can be used once.",
-                "The code is valid for %(count)s minutes and can be used once.",
-                minutes,
-            )
-        ),
-        Paragraph(t.gettext("If you did not ask for this code, you can ignore this e-mail.")),
-        _signature(t, sender),
-    ]
-    values: dict[str, TemplateValue] = {
-        **_common_values(t, sender, portal, contact),
-        "code": code,
-        "valid_minutes": minutes,
-        "valid_for": t.ngettext("%(count)s minute", "%(count)s minutes", minutes),
-    }
+    content = access_code_content(
+        t, portal=portal, contact=contact, code=code, valid_for=valid_for, sender=sender
+    )
     return _build(
         MailKind.ACCESS_CODE,
         t,
-        subject=subject,
-        blocks=blocks,
-        values=values,
+        content,
         template=template,
         sender=sender,
         to=mailbox(contact.name, contact.email),
@@ -398,113 +244,21 @@ def _decision(
     if not recipients:
         raise ValueError(f"a {kind.value} e-mail needs at least one recipient at the company")
     t = translator(locale)
-    hours = _hours(t)
-    project_names = _names(projects)
-    employee_names = _names(employees)
-    ordered = sorted(entries, key=lambda e: (e.date, e.id))[:max_rows]
-    rows = tuple(
-        EntryRow(
-            date=format_date(e.date, t.locale),
-            employee=employee_names.get(e.employee_id, e.employee_id),
-            project=project_names.get(e.project_id, e.project_id),
-            hours=hours(e.seconds),
-            description=e.description or "",
-        )
-        for e in ordered
+    content = decision_content(
+        t,
+        portal=portal,
+        contact=contact,
+        entries=entries,
+        projects=projects,
+        employees=employees,
+        reason=reason,
+        sender=sender,
+        max_rows=max_rows,
     )
-    total = sum(e.seconds for e in entries)
-    table = Table(
-        columns=(
-            t.label("date"),
-            t.label("employee"),
-            t.label("project"),
-            t.label("hours"),
-            t.label("description"),
-        ),
-        rows=tuple((r.date, r.employee, r.project, r.hours, r.description or "–") for r in rows),
-        total=(t.label("total"), "", "", hours(total), ""),
-        numeric=frozenset({3}),
-    )
-    n = len(entries)
-    fill = {"contact": contact.name, "portal": portal.name}
-    blocks: list[Block]
-    if reason is not None:
-        subject = t.ngettext(
-            "%(contact)s rejected %(count)s time entry: %(portal)s",
-            "%(contact)s rejected %(count)s time entries: %(portal)s",
-            n,
-            **fill,
-        )
-        blocks = [
-            Paragraph(
-                t.ngettext(
-                    "%(contact)s (%(email)s) rejected %(count)s time entry in the portal "
-                    "%(portal)s.",
-                    "%(contact)s (%(email)s) rejected %(count)s time entries in the portal "
-                    "%(portal)s.",
-                    n,
-                    email=contact.email,
-                    **fill,
-                )
-            ),
-            Heading(t.gettext("Reason given by %(contact)s:", contact=contact.name)),
-            Quote(reason),
-            table,
-            Paragraph(
-                t.gettext(
-                    "The entries are marked as rejected. Correct them and submit them again, or "
-                    "reply to this e-mail to reach %(contact)s.",
-                    contact=contact.name,
-                )
-            ),
-        ]
-    else:
-        subject = t.ngettext(
-            "%(contact)s approved %(count)s time entry: %(portal)s",
-            "%(contact)s approved %(count)s time entries: %(portal)s",
-            n,
-            **fill,
-        )
-        blocks = [
-            Paragraph(
-                t.ngettext(
-                    "%(contact)s (%(email)s) approved %(count)s time entry in the portal "
-                    "%(portal)s.",
-                    "%(contact)s (%(email)s) approved %(count)s time entries in the portal "
-                    "%(portal)s.",
-                    n,
-                    email=contact.email,
-                    **fill,
-                )
-            ),
-            table,
-        ]
-    if len(rows) < n:
-        shown = t.label(
-            "showing",
-            first=format_number(1, t.locale),
-            last=format_number(len(rows), t.locale),
-            total=format_number(n, t.locale),
-        )
-        blocks.insert(blocks.index(table) + 1, Note(shown))
-    blocks.append(Note(t.gettext("This message was sent automatically by the client portal.")))
-    values: dict[str, TemplateValue] = {
-        **_common_values(t, sender, portal, contact),
-        "contact_email": contact.email,
-        "entry_count": n,
-        "total_hours": hours(total),
-        "period": _period(entries, t.locale),
-        "entries_table": _rich(table),
-        "entries": rows,
-    }
-    if reason is not None:
-        values["reason"] = reason
     return _build(
         kind,
         t,
-        subject=subject,
-        blocks=blocks,
-        values=values,
+        content,
         template=template,
         sender=sender,
         to=", ".join(mailbox(r.name, r.address) for r in recipients),
@@ -521,16 +275,14 @@ def _decision(
 
 
 # --------------------------------------------------------------------------------------------------
-# The company's template or the standard text, in the envelope
+# The company's template or the standard text, in its envelope
 
 
 def _build(
     kind: MailKind,
     t: Translator,
+    content: Content,
     *,
-    subject: str,
-    blocks: Sequence[Block],
-    values: Mapping[str, TemplateValue],
     template: MailTemplate | None,
     sender: Sender,
     to: str,
@@ -540,11 +292,12 @@ def _build(
     identity: tuple[str, ...],
 ) -> Mail:
     check_date_and_id(now, message_id)
-    custom, fallback_reason = _custom(kind, template, values)
+    custom, fallback_reason = _custom(kind, template, content.values)
     if custom is not None:
         subject, text, body_html = custom.subject, custom.text, custom.html
     else:
-        text, body_html = text_part(blocks), html_part(blocks)
+        subject = content.subject
+        text, body_html = text_part(content.blocks), html_part(content.blocks)
     message = envelope(
         kind,
         subject=subject,
@@ -589,71 +342,11 @@ def _custom(
     return None, reason
 
 
-# --------------------------------------------------------------------------------------------------
-# Helpers
-
-
 def _contact_translator(portal: Portal, contact: Contact) -> Translator:
     """The portal's language, else the contact's, else English."""
     return translator(
         negotiate_locale(portal_language=portal.language, contact_language=contact.language)
     )
-
-
-def _greeting(t: Translator, contact: Contact) -> Paragraph:
-    return Paragraph(t.gettext("Dear %(name)s,", name=contact.name))
-
-
-def _signature(t: Translator, sender: Sender) -> Paragraph:
-    return Paragraph(t.gettext("Kind regards,") + "\n" + sender.name)
-
-
-def _common_values(
-    t: Translator, sender: Sender, portal: Portal, contact: Contact
-) -> dict[str, TemplateValue]:
-    return {
-        "company_name": sender.name,
-        "portal_name": portal.name,
-        "language": t.language,
-        "contact_name": contact.name,
-    }
-
-
-def _rich(table: Table) -> RichValue:
-    return RichValue(text=text_table(table), html=html_table(table))
-
-
-def _hours(t: Translator) -> Callable[[int], str]:
-    def hours(seconds: int) -> str:
-        return format_duration(seconds, t.locale, style="decimal")
-
-    return hours
-
-
-def _seconds_by(entries: Iterable[EntryLike], key: Callable[[EntryLike], _K]) -> dict[_K, int]:
-    totals: dict[_K, int] = {}
-    for e in entries:
-        totals[key(e)] = totals.get(key(e), 0) + e.seconds
-    return totals
-
-
-def _iso_week(entry: EntryLike) -> tuple[int, int]:
-    year, week, _ = entry.date.isocalendar()
-    return year, week
-
-
-def _names(records: Iterable[Named]) -> dict[str, str]:
-    return {r.id: r.name for r in records}
-
-
-def _period(entries: Sequence[EntryLike], locale: Locale) -> str:
-    return format_date_range(min(e.date for e in entries), max(e.date for e in entries), locale)
-
-
-def _week_label(t: Translator, year: int, week: int) -> str:
-    monday = dt.date.fromisocalendar(year, week, 1)
-    days = format_date_range(monday, monday + dt.timedelta(days=6), t.locale)
-    return t.gettext("Week %(week)s (%(dates)s)", week=week, dates=days)
 
 
 def _checked_url(url: str) -> str:

@@ -128,7 +128,9 @@ class LinkRegister:
         return IssuedLink(link=link, token=token)
 
     def for_portal(self, portal_id: str) -> tuple[Link, ...]:
-        """The portal's links, revoked and expired ones included, oldest first."""
+        """The portal's links, revoked and expired ones included, oldest first; raises
+        :class:`~clientportal.NotFound` for an unknown portal."""
+        self._portal(portal_id)
         return tuple(self._store.list_links(portal_id))
 
     def status(self, link: Link) -> LinkStatus:

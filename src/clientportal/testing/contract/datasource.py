@@ -75,7 +75,7 @@ class DataSourceContract:
 
     #: The most hypothesis examples per property (the active profile may ask for fewer).
     max_examples: ClassVar[int] = 100
-    #: The hypothesis settings the properties start from (``None``: the active profile); e.g.
+    #: The hypothesis settings the properties start from (``None`` for the active profile), e.g.
     #: ``settings(phases=[...])`` without shrinking, to fail fast.
     hypothesis_settings: ClassVar[settings | None] = None
     #: True when the source returns exactly what its scope allows. The port lets a source return

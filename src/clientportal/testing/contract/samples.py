@@ -37,7 +37,7 @@ from ...workflow import Action, Actor, Party, approval_machine
 
 __all__ = ["T0", "sample_dataset"]
 
-#: The moment every sample record is made at (a Monday, 09:00 UTC).
+#: The moment every sample record is made at (Monday 2 March 2026, 9 am UTC).
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 _DAY = T0.date()
 _EMPLOYEE = Actor(Party.EMPLOYEE, "u1")

@@ -99,15 +99,17 @@ class PortalStoreContract(StorePortContract[PortalStore]):
         store = self._with_portal()
         store.put_portal(_portal("portal-2"))
         later = T0 + dt.timedelta(minutes=1)
-        store.add_link(_link("b", at=later, expires_at=later + dt.timedelta(days=1)))
-        store.add_link(_link("c", contact_id=None, generation=3))
+        expiring = _link("b", at=later, expires_at=later + dt.timedelta(days=1))
+        contactless = _link("c", contact_id=None, generation=3)
+        store.add_link(expiring)
+        store.add_link(contactless)
         store.add_link(_link("a", at=later))
         store.add_link(_link("x", portal_id="portal-2"))
         assert [link.id for link in store.list_links("portal-1")] == ["c", "a", "b"]
         assert [link.id for link in store.list_links("portal-2")] == ["x"]
         assert list(store.list_links("nope")) == []
-        assert store.get_link("b") == _link("b", at=later, expires_at=later + dt.timedelta(days=1))
-        assert store.get_link("c") == _link("c", contact_id=None, generation=3)
+        assert store.get_link("b") == expiring
+        assert store.get_link("c") == contactless
         assert store.get_link("nope") is None
 
     def test_contract_a_link_id_can_be_added_only_once(self) -> None:

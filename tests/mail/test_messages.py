@@ -1,4 +1,5 @@
-"""The e-mails (clientportal.messages): content per language, headers, determinism, escaping."""
+"""The e-mails (clientportal.mail.messages): content per language, headers, determinism and
+escaping."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from clientportal import Contact, Dataset, Employee, Portal, PortalSettings, Project, TimeEntry
 from clientportal.i18n import format_date_range, format_duration
-from clientportal.messages import (
+from clientportal.mail.messages import (
     Mail,
     MailKind,
     Recipient,
@@ -556,3 +557,16 @@ def test_email_date_header_matches_the_clock_in_its_zone() -> None:
     mail = request(now=NOW.astimezone(cet))
     assert mail.message["Date"] == "Mon, 03 Feb 2025 10:30:00 +0100"
     assert format_date_range(dt.date(2025, 1, 28), dt.date(2025, 2, 3), "nl") in text_of(mail)
+
+
+# --------------------------------------------------------------------------------------------------
+# The package's names
+
+
+def test_the_mail_package_exports_every_public_name_of_its_messages_and_templates() -> None:
+    import clientportal.mail
+    from clientportal.mail import messages, templates
+
+    for module in (messages, templates):
+        for name in module.__all__:
+            assert getattr(clientportal.mail, name) is getattr(module, name), name

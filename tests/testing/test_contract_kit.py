@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import pytest
 from attrs import evolve
 from hypothesis import Phase, settings
 
-from clientportal.memory import MemoryDataSource, MemoryStore
+from clientportal.memory import MemoryDataSource, MemoryPortalStore, MemoryStore
 from clientportal.model import Dataset
 from clientportal.ports import (
     ApprovalChange,
@@ -147,6 +148,15 @@ def test_a_store_that_ignores_leases_fails() -> None:
     fails(contract.test_contract_claims_take_due_messages_oldest_first_up_to_the_limit)
 
 
+def test_a_store_missing_a_port_fails() -> None:
+    class Contract(StoreContract):
+        def make_store(self) -> Store:
+            return cast(Store, MemoryPortalStore())  # no approvals, outbox or access log
+
+    fails(Contract().test_contract_store_implements_the_ports)
+
+
 def test_the_correct_memory_backends_pass_the_same_tests() -> None:
     source_contract(MemoryDataSource).test_contract_approval_states_come_from_the_store()
     store_contract(MemoryStore).test_contract_a_stale_change_writes_nothing_and_names_the_entries()
+    store_contract(MemoryStore).test_contract_store_implements_the_ports()

@@ -1,4 +1,4 @@
-"""A company's own e-mail templates (clientportal.mail_templates): checked, sandboxed, escaped.
+"""A company's own e-mail templates (clientportal.mail.templates): checked, sandboxed, escaped.
 
 Templates are refused when saved if they use anything beyond the documented variables and the
 small allowed subset of Jinja2, with the line and what is allowed; at send time a template that
@@ -22,9 +22,17 @@ from clientportal import (
     Project,
     TimeEntry,
     ValidationError,
-    mail_templates,
 )
-from clientportal.mail_templates import (
+from clientportal.mail import sandbox
+from clientportal.mail.messages import (
+    Mail,
+    Recipient,
+    Sender,
+    access_code,
+    approval_requested,
+    entries_rejected,
+)
+from clientportal.mail.templates import (
     ALLOWED_FILTERS,
     TEMPLATE_VARIABLES,
     MailKind,
@@ -32,14 +40,6 @@ from clientportal.mail_templates import (
     render_template,
     select_template,
     validate_template,
-)
-from clientportal.messages import (
-    Mail,
-    Recipient,
-    Sender,
-    access_code,
-    approval_requested,
-    entries_rejected,
 )
 
 NOW = dt.datetime(2025, 2, 3, 9, 30, tzinfo=dt.UTC)
@@ -290,7 +290,7 @@ def test_string_constants_in_expressions_are_escaped_too() -> None:
 def test_the_sandbox_is_a_second_gate_behind_validation(autoescape: bool) -> None:
     from jinja2.exceptions import SecurityError, TemplateAssertionError, UndefinedError
 
-    env = mail_templates._environment(autoescape=autoescape)
+    env = sandbox.environment(autoescape=autoescape)
     with pytest.raises(SecurityError):
         env.from_string("{{ ''.__class__.__mro__ }}").render()
     with pytest.raises((SecurityError, UndefinedError)):  # no globals: cycler is undefined
@@ -311,7 +311,7 @@ def test_an_invalid_template_falls_back_to_the_standard_text(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     broken = MailTemplate(kind=APPROVAL, subject="Uren", body="{{ portal_url }} {{ nope }}")
-    with caplog.at_level(logging.WARNING, logger="clientportal.messages"):
+    with caplog.at_level(logging.WARNING, logger="clientportal.mail.messages"):
         mail = request(broken)
     assert not mail.custom_template
     assert mail.fallback_reason is not None
@@ -422,8 +422,8 @@ def test_the_most_specific_template_wins() -> None:
 
 def test_importing_the_package_and_the_mail_modules_leaves_jinja2_unloaded() -> None:
     code = (
-        "import sys, clientportal, clientportal.i18n, clientportal.messages, "
-        "clientportal.mail_templates\n"
+        "import sys, clientportal, clientportal.i18n, clientportal.mail, "
+        "clientportal.mail.messages, clientportal.mail.templates, clientportal.mail.sandbox\n"
         "print('jinja2' in sys.modules, 'markupsafe' in sys.modules)"
     )
     result = subprocess.run(
@@ -436,7 +436,7 @@ def test_sending_a_standard_email_does_not_need_jinja2() -> None:
     code = (
         "import sys, datetime as dt\n"
         "from clientportal import Contact, Portal\n"
-        "from clientportal.messages import Sender, access_code\n"
+        "from clientportal.mail.messages import Sender, access_code\n"
         "now = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)\n"
         "portal = Portal.create(id='p', client_id='c', name='P', projects=(), created_at=now)\n"
         "contact = Contact(id='k', client_id='c', name='K', email='k@x.example')\n"
@@ -449,3 +449,18 @@ def test_sending_a_standard_email_does_not_need_jinja2() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_mail_package_imports_the_builders_and_babel_only_when_they_are_used() -> None:
+    code = (
+        "import sys, clientportal\n"
+        "from clientportal.mail import MailKind, MailTemplate, select_template\n"
+        "print('babel' in sys.modules, 'clientportal.mail.messages' in sys.modules)\n"
+        "from clientportal.mail import Mail, approval_requested\n"
+        "from clientportal.mail import messages\n"
+        "print('babel' in sys.modules, messages.Mail is Mail)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.split() == ["False", "False", "True", "True"]

@@ -1,0 +1,88 @@
+"""``clientportal serve``: the portals on waitress, and an outbox worker beside them."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from .context import DEFAULT_HOST, DEFAULT_PORT, Context, http_url, smtp_address, with_context
+
+if TYPE_CHECKING:
+    from ..ports import Clock
+    from ..service import PortalService
+    from ..sql import SqlStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def server_options(fn: F) -> F:
+    """``--host`` and ``--port``: where ``serve`` and ``demo`` listen (``--port 0``: a free one)."""
+    fn = click.option(
+        "--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535)
+    )(fn)
+    return click.option("--host", default=DEFAULT_HOST, show_default=True)(fn)
+
+
+class Server:
+    """waitress bound first (``--port 0`` picks a free port), so links name the real address."""
+
+    def __init__(self, host: str, port: int) -> None:
+        import waitress  # type: ignore[import-untyped]
+
+        self._app: Any = None
+        self.server = waitress.create_server(
+            self._dispatch, host=host, port=port, threads=8, ident="clientportal"
+        )
+        self.base_url = http_url(host, self.server.effective_port)
+
+    def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self._app(environ, start_response)
+
+    def run(self, service: PortalService, store: SqlStore, smtp: str | None) -> None:
+        """Serve ``service`` until interrupted, delivering the outbox to ``smtp`` when given."""
+        from ..web import make_wsgi_app
+
+        self._app = make_wsgi_app(service)
+        stop = _start_outbox_worker(store, service.clock, smtp)
+        try:
+            self.server.run()
+        except KeyboardInterrupt:  # pragma: no cover - interactive
+            pass
+        finally:
+            stop.set()
+            self.server.close()
+
+
+def _start_outbox_worker(store: SqlStore, clock: Clock, smtp: str | None) -> threading.Event:
+    stop = threading.Event()
+    if smtp is None:
+        return stop
+    from ..smtp import SmtpMailer, run_outbox_worker
+
+    host, port = smtp_address(smtp)
+    mailer = SmtpMailer(host, port, security="plain", timeout=10)
+    worker = threading.Thread(
+        target=run_outbox_worker,
+        args=(store, mailer),
+        kwargs={"stop": stop, "clock": clock, "interval": 2.0},
+        name="clientportal-outbox",
+        daemon=True,
+    )
+    worker.start()
+    return stop
+
+
+@click.command()
+@server_options
+@click.option("--smtp", "smtp", default=None, help="HOST:PORT: deliver the outbox there.")
+@with_context
+def serve(obj: Context, host: str, port: int, smtp: str | None) -> None:
+    """Serve the portals of the database (WSGI on waitress)."""
+    store = obj.store  # fail early, before binding, when the schema is missing
+    server = Server(host, port)
+    service = obj.service(base_url=obj.base_url or server.base_url)
+    click.echo(f"serving {obj.safe_db} on {server.base_url} (Ctrl+C stops)")
+    server.run(service, store, smtp)

@@ -1,0 +1,48 @@
+"""What every part of :class:`~clientportal.sql.SqlStore` stands on: the engine, a connection
+for reads and a transaction for writes (with the storage errors translated), and an INSERT that
+knows ``ON CONFLICT`` on this database."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from .engine import WRITE, create_engine, prepare_engine, safe_url, translated_errors
+
+__all__ = ["SqlBase"]
+
+
+class SqlBase:
+    """The engine and its plumbing, shared by the store's parts (one per port).
+
+    ``engine`` is an :class:`~sqlalchemy.engine.Engine` (prepared with
+    :func:`~clientportal.sql.prepare_engine`) or a URL.
+    """
+
+    def __init__(self, engine: Engine | str) -> None:
+        self.engine = create_engine(engine) if isinstance(engine, str) else prepare_engine(engine)
+        self._writer = self.engine.execution_options(**{WRITE: True})
+        self._postgres = self.engine.dialect.name == "postgresql"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({safe_url(self.engine)!r})"
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A transaction that takes the write lock at once (on SQLite: ``BEGIN IMMEDIATE``)."""
+        with translated_errors(self.engine), self._writer.begin() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with translated_errors(self.engine), self.engine.connect() as conn:
+            yield conn
+
+    def _insert(self, table: sa.Table) -> Any:
+        """An INSERT that knows ``ON CONFLICT`` on this database."""
+        return (postgresql.insert if self._postgres else sqlite.insert)(table)

@@ -1,0 +1,311 @@
+"""``SqlPortalStore``: portals with their selections and access state, links and one-time codes
+(the :class:`~clientportal.ports.PortalStore` port) in the ``cp_*`` tables.
+
+Every change that may race is one atomic statement (``UPDATE … SET generation = generation + 1
+… RETURNING``, ``UPDATE … WHERE used_at IS NULL``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc, select
+from sqlalchemy.engine import Connection, Row
+
+from ..access import AccessMode, Link, OneTimeCode, PortalAccess
+from ..errors import NotFound, ValidationError
+from ..model import Portal, PortalSettings
+from . import tables as t
+from .base import SqlBase
+
+__all__ = ["SqlPortalStore"]
+
+
+class SqlPortalStore(SqlBase):
+    """A :class:`~clientportal.ports.PortalStore` over the ``cp_*`` tables: part of
+    :class:`~clientportal.sql.SqlStore`."""
+
+    # -- portals -------------------------------------------------------------------------------
+
+    def put_portal(self, portal: Portal) -> None:
+        """Create or replace a portal; a replaced portal keeps its generation and access mode."""
+        values = _portal_values(portal)
+        upsert = (
+            self._insert(t.portals)
+            .values(generation=0, access_mode=AccessMode.LINK.value, **values)
+            .on_conflict_do_update(index_elements=["id"], set_=values)
+        )
+        with self._write() as conn:
+            conn.execute(upsert)
+            for table, column, ids in _selections(portal):
+                conn.execute(table.delete().where(table.c.portal_id == portal.id))
+                if ids:
+                    conn.execute(
+                        table.insert(), [{"portal_id": portal.id, column: i} for i in sorted(ids)]
+                    )
+
+    def get_portal(self, portal_id: str) -> Portal | None:
+        """The portal with this id, or ``None``."""
+        with self._read() as conn:
+            row = conn.execute(select(t.portals).where(t.portals.c.id == portal_id)).first()
+            if row is None:
+                return None
+            return _portal(row, self._selected(conn, [portal_id]))
+
+    def list_portals(self) -> Sequence[Portal]:
+        """Every portal, ordered by id."""
+        with self._read() as conn:
+            rows = conn.execute(select(t.portals).order_by(t.portals.c.id)).all()
+            selected = self._selected(conn, None)
+        return [_portal(row, selected) for row in rows]
+
+    def _selected(
+        self, conn: Connection, portal_ids: list[str] | None
+    ) -> dict[tuple[str, str], set[str]]:
+        """``(portal_id, column) -> ids`` for the portals' three selections."""
+        found: dict[tuple[str, str], set[str]] = {}
+        for table, column in _SELECTION_TABLES:
+            query = select(table.c.portal_id, table.c[column])
+            if portal_ids is not None:
+                query = query.where(table.c.portal_id.in_(portal_ids))
+            for portal_id, value in conn.execute(query):
+                found.setdefault((portal_id, column), set()).add(value)
+        return found
+
+    def get_access(self, portal_id: str) -> PortalAccess | None:
+        """The portal's generation and access mode, or ``None`` for an unknown portal."""
+        query = select(t.portals.c.generation, t.portals.c.access_mode).where(
+            t.portals.c.id == portal_id
+        )
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return PortalAccess(
+            portal_id=portal_id, generation=row.generation, mode=AccessMode(row.access_mode)
+        )
+
+    def set_access_mode(self, portal_id: str, mode: AccessMode) -> None:
+        """Set how the portal admits visitors; :class:`~clientportal.NotFound` for an unknown
+        portal."""
+        update = (
+            t.portals.update().where(t.portals.c.id == portal_id).values(access_mode=mode.value)
+        )
+        with self._write() as conn:
+            if conn.execute(update).rowcount == 0:
+                raise _unknown_portal(portal_id)
+
+    def bump_generation(self, portal_id: str) -> int:
+        """Move the portal's generation on by one, atomically, and return it."""
+        generation = self._add_one(t.portals.c.generation, portal_id)
+        if generation is None:
+            raise _unknown_portal(portal_id)
+        return generation
+
+    def _add_one(self, column: sa.Column[int], row_id: str) -> int | None:
+        """Add one to ``column`` of the row with id ``row_id`` in one statement, and return the
+        new value (``None``: no such row)."""
+        table = column.table
+        update = (
+            table.update()
+            .where(table.c.id == row_id)
+            .values({column.name: column + 1})
+            .returning(column)
+        )
+        with self._write() as conn:
+            value = conn.execute(update).scalar()
+        return None if value is None else int(value)
+
+    # -- links ---------------------------------------------------------------------------------
+
+    def add_link(self, link: Link) -> None:
+        """Store a new link; :class:`~clientportal.ValidationError` when its id is taken,
+        :class:`~clientportal.NotFound` when its portal is unknown."""
+        try:
+            with self._write() as conn:
+                conn.execute(t.links.insert().values(_link_values(link)))
+        except exc.IntegrityError:
+            if self.get_link(link.id) is not None:
+                raise ValidationError(
+                    [f"link.id: a link with id {link.id!r} exists: link ids must be unique"],
+                    summary="cannot add the link",
+                ) from None
+            raise NotFound(
+                f"link {link.id!r} is for portal {link.portal_id!r}, which is not stored: "
+                "put_portal() it first"
+            ) from None
+
+    def get_link(self, link_id: str) -> Link | None:
+        """The link with this id, or ``None``."""
+        with self._read() as conn:
+            row = conn.execute(select(t.links).where(t.links.c.id == link_id)).first()
+        return None if row is None else _link(row)
+
+    def list_links(self, portal_id: str) -> Sequence[Link]:
+        """The portal's links, revoked ones included, oldest first (then by id)."""
+        query = (
+            select(t.links)
+            .where(t.links.c.portal_id == portal_id)
+            .order_by(t.links.c.created_at, t.links.c.id)
+        )
+        with self._read() as conn:
+            return [_link(row) for row in conn.execute(query)]
+
+    def mark_link_used(self, link_id: str, at: dt.datetime) -> None:
+        """Set the link's ``last_used_at`` (and nothing else)."""
+        update = t.links.update().where(t.links.c.id == link_id).values(last_used_at=at)
+        with self._write() as conn:
+            conn.execute(update)
+
+    def revoke_link(self, link_id: str, at: dt.datetime) -> None:
+        """Set the link's ``revoked_at`` unless it is already revoked."""
+        update = (
+            t.links.update()
+            .where(t.links.c.id == link_id, t.links.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        with self._write() as conn:
+            conn.execute(update)
+
+    # -- one-time codes ------------------------------------------------------------------------
+
+    def put_code(self, code: OneTimeCode) -> None:
+        """Make ``code`` its link's one code, replacing any previous one (one statement)."""
+        values = {
+            "id": code.id,
+            "code_hash": code.code_hash,
+            "created_at": code.created_at,
+            "expires_at": code.expires_at,
+            "attempts": code.attempts,
+            "used_at": code.used_at,
+        }
+        upsert = (
+            self._insert(t.codes)
+            .values(link_id=code.link_id, **values)
+            .on_conflict_do_update(index_elements=["link_id"], set_=values)
+        )
+        with self._write() as conn:
+            conn.execute(upsert)
+
+    def get_code(self, link_id: str) -> OneTimeCode | None:
+        """The link's current code, or ``None``."""
+        with self._read() as conn:
+            row = conn.execute(select(t.codes).where(t.codes.c.link_id == link_id)).first()
+        if row is None:
+            return None
+        return OneTimeCode(
+            id=row.id,
+            link_id=row.link_id,
+            code_hash=row.code_hash,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            attempts=row.attempts,
+            used_at=row.used_at,
+        )
+
+    def count_code_attempt(self, code_id: str) -> int:
+        """Add one to the code's attempts, atomically, and return the count (0: no such code)."""
+        return self._add_one(t.codes.c.attempts, code_id) or 0
+
+    def use_code(self, code_id: str, at: dt.datetime) -> bool:
+        """Mark the code used if it is unused, atomically; True only for the call that did it."""
+        update = (
+            t.codes.update()
+            .where(t.codes.c.id == code_id, t.codes.c.used_at.is_(None))
+            .values(used_at=at)
+        )
+        with self._write() as conn:
+            return conn.execute(update).rowcount == 1
+
+
+_SELECTION_TABLES = (
+    (t.portal_projects, "project_id"),
+    (t.portal_contacts, "contact_id"),
+    (t.portal_employees, "employee_id"),
+)
+
+
+def _unknown_portal(portal_id: str) -> NotFound:
+    return NotFound(f"no portal with id {portal_id!r}: put_portal() it first")
+
+
+def _portal_values(portal: Portal) -> dict[str, Any]:
+    s = portal.settings
+    return {
+        "client_id": portal.client_id,
+        "name": portal.name,
+        "language": portal.language,
+        "show_hours": s.show_hours,
+        "show_descriptions": s.show_descriptions,
+        "show_budget": s.show_budget,
+        "show_invoices": s.show_invoices,
+        "show_quotes": s.show_quotes,
+        "approval": s.approval,
+        "show_amounts": s.show_amounts,
+        "documents_scope": s.documents_scope,
+        "created_at": portal.created_at,
+        "active": portal.active,
+        "id": portal.id,
+    }
+
+
+def _selections(portal: Portal) -> Iterable[tuple[sa.Table, str, frozenset[str]]]:
+    """Each selection table of the portal, its id column, and the ids the portal selects."""
+    ids = (portal.project_ids, portal.contact_ids, portal.employee_ids)
+    for (table, column), selected in zip(_SELECTION_TABLES, ids, strict=True):
+        yield table, column, selected
+
+
+def _portal(row: Row[Any], selected: dict[tuple[str, str], set[str]]) -> Portal:
+    return Portal(
+        id=row.id,
+        client_id=row.client_id,
+        name=row.name,
+        language=row.language,
+        settings=PortalSettings(
+            show_hours=row.show_hours,
+            show_descriptions=row.show_descriptions,
+            show_budget=row.show_budget,
+            show_invoices=row.show_invoices,
+            show_quotes=row.show_quotes,
+            approval=row.approval,
+            show_amounts=row.show_amounts,
+            documents_scope=row.documents_scope,
+        ),
+        project_ids=frozenset(selected.get((row.id, "project_id"), ())),
+        contact_ids=frozenset(selected.get((row.id, "contact_id"), ())),
+        employee_ids=frozenset(selected.get((row.id, "employee_id"), ())),
+        created_at=row.created_at,
+        active=row.active,
+    )
+
+
+def _link_values(link: Link) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "portal_id": link.portal_id,
+        "contact_id": link.contact_id,
+        "generation": link.generation,
+        "secret_hash": link.secret_hash,
+        "created_at": link.created_at,
+        "expires_at": link.expires_at,
+        "revoked_at": link.revoked_at,
+        "last_used_at": link.last_used_at,
+    }
+
+
+def _link(row: Row[Any]) -> Link:
+    return Link(
+        id=row.id,
+        portal_id=row.portal_id,
+        contact_id=row.contact_id,
+        generation=row.generation,
+        secret_hash=row.secret_hash,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
+    )
