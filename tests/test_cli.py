@@ -242,12 +242,13 @@ def test_outbox_deliver_sends_the_queued_mail_to_a_real_smtp_server(demo_db: str
     entry_ids = [line.split("\t")[0] for line in out.splitlines()][:2]
     from clientportal.cli.context import Context
 
-    service = Context(demo_db, (), None, "Pixel <hours@pixel.example>").service()
+    context = Context(demo_db, (), None, "Pixel <hours@pixel.example>")
+    service = context.service()
     from clientportal.workflow import Actor, Party
 
     result = service.approvals.approve(entry_ids, by=Actor(Party.MANAGER, manager))
     assert len(result.applied) == len(entry_ids)  # now awaiting the client: mail is queued
-    assert service.store.pending()
+    assert context.store.pending()
 
     with SmtpServer(Inbox()) as server:
         code, out, err = run(
@@ -260,7 +261,7 @@ def test_outbox_deliver_sends_the_queued_mail_to_a_real_smtp_server(demo_db: str
             "ruud.visser@lumen.example",
             "sanne@lumen.example",
         ]
-    assert not service.store.pending()
+    assert not context.store.pending()
 
 
 def test_bad_arguments_and_unreachable_databases_get_clear_errors(tmp_path: Path) -> None:

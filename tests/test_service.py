@@ -321,14 +321,6 @@ def test_a_cursor_behind_the_page_never_repeats_entries() -> None:
     ]
 
 
-def test_bad_viewer_and_query_are_named() -> None:
-    w = make_world()
-    with pytest.raises(ValidationError, match="viewer: must be a Visit"):
-        w.service.pages.hours("acme-web")  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="query: must be an EntryQuery"):
-        w.service.pages.hours(acme_portal(), {"limit": 5})  # type: ignore[arg-type]
-
-
 # --------------------------------------------------------------------------------------------------
 # Documents
 

@@ -24,15 +24,20 @@ from clientportal.workflow import Action
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[PortalService]:
+def store(tmp_path: Path) -> Iterator[SqlStore]:
     engine = create_engine(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
     upgrade(engine)
     load_dataset(engine, dataset(extra_entries=150))
     store = SqlStore(engine)
     store.put_portal(acme_portal())
-    yield PortalService(SqlDataSource(engine), store, mail=MAIL, secret_keys=[SECRET],
-                        clock=ManualClock(T0), policy=EXTERNAL)  # fmt: skip
+    yield store
     engine.dispose()
+
+
+@pytest.fixture
+def service(store: SqlStore) -> PortalService:
+    return PortalService(SqlDataSource(store.engine), store, mail=MAIL, secret_keys=[SECRET],
+                         clock=ManualClock(T0), policy=EXTERNAL)  # fmt: skip
 
 
 class CollectingMailer:
@@ -62,7 +67,7 @@ def test_sql_pages_equal_portal_view(service: PortalService) -> None:
     assert len(lines) == 1 + len(view.entries)
 
 
-def test_sql_decisions_audit_and_outbox(service: PortalService) -> None:
+def test_sql_decisions_audit_and_outbox(service: PortalService, store: SqlStore) -> None:
     portal = acme_portal()
     ids = [
         e.id for e in service.pages.hours(portal, EntryQuery(limit=1000)).entries if e.id != "w7"
@@ -90,7 +95,7 @@ def test_sql_decisions_audit_and_outbox(service: PortalService) -> None:
     ]
     # two approval requests, the approval notice and the rejection notice
     mailer = CollectingMailer()
-    report = deliver_outbox(service.store, mailer, clock=ManualClock(T0 + dt.timedelta(seconds=1)))
+    report = deliver_outbox(store, mailer, clock=ManualClock(T0 + dt.timedelta(seconds=1)))
     assert report.sent == 4
     assert sorted(mailer.sent) == [
         ("anna@acme.example",),
@@ -98,4 +103,4 @@ def test_sql_decisions_audit_and_outbox(service: PortalService) -> None:
         ("office@example.com", "boss@example.com"),
         ("office@example.com", "boss@example.com"),
     ]
-    assert list(service.store.pending()) == []
+    assert list(store.pending()) == []

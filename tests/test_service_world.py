@@ -207,7 +207,7 @@ def test_the_world_is_valid_and_crosses_the_client_boundary() -> None:
 
 def test_make_world_wires_the_service_to_the_memory_backends() -> None:
     w = make_world()
-    assert w.service.store is w.store
-    assert w.service.data is w.data
+    issued = w.service.links.issue("acme-web", "anna")
+    assert w.store.get_link(issued.link.id) == issued.link  # the service keeps its state there
+    assert issued.link.created_at == T0  # on the world's clock
     assert w.service.admin.portal("acme-web") == acme_portal()
-    assert w.service.clock.now() == T0

@@ -154,7 +154,7 @@ def _api_decide(
         ({"json": {"action": "REJECT", "entries": [{"id": "p1", "version": 1}]}},
          ["reason: REJECT needs a reason"]),
         ({"json": {"action": "APPROVE", "entries": [{"id": " p1", "version": 1}]}},
-         ["is not an entry id"]),
+         ["$.entries[0].id: must be a non-empty id without surrounding spaces"]),
     ],
 )  # fmt: skip
 def test_bad_api_bodies_answer_400_with_every_problem(

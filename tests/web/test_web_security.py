@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from webtools import World, WsgiClient, csrf_of, make_world, open_portal
 
+from clientportal.ports import DataSource
 from clientportal.web import PortalApp, make_wsgi_app
 from clientportal.web.http import Request
 from clientportal.web.security import STATIC_CACHE_CONTROL
@@ -153,22 +154,23 @@ def test_get_never_changes_approvals_or_sends_mail(world: World) -> None:
     assert not world.store.pending()
 
 
-class _Broken:
-    """A DataSource whose every answer fails, as a host database that went away."""
+def _break(data: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every answer of a DataSource fail, as a host database that went away."""
 
-    def __getattr__(self, name: str) -> Any:
-        def fail(*args: object, **kwargs: object) -> Any:
-            raise RuntimeError("database is down: password=hunter2")
+    def fail(*args: object, **kwargs: object) -> Any:
+        raise RuntimeError("database is down: password=hunter2")
 
-        return fail
+    for name in dir(DataSource):
+        if not name.startswith("_"):
+            monkeypatch.setattr(data, name, fail)
 
 
 def test_an_unexpected_failure_is_a_plain_500_that_leaks_nothing(
-    world: World, caplog: pytest.LogCaptureFixture
+    world: World, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = WsgiClient(make_wsgi_app(world.service))
     open_portal(client, world)
-    world.service.reader.data = _Broken()
+    _break(world.data, monkeypatch)
     page = client.get("/portal/acme-en")
     assert page.status == 500
     assert_secure(page)

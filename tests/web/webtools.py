@@ -39,7 +39,7 @@ from clientportal import (
 )
 from clientportal.memory import ManualClock
 from clientportal.ports import DocumentFile
-from clientportal.service import AccessGate, MailSettings, PortalService
+from clientportal.service import MailSettings, PortalService
 from clientportal.web import PortalApp
 from clientportal.web.http import Headers
 

@@ -2,7 +2,7 @@
 
 This package is pure logic: no store, no clock, no I/O. Time is always passed in (``now``) and
 randomness is a function ``random_bytes(n)`` that defaults to :func:`secrets.token_bytes`.
-:class:`~clientportal.gate.AccessGate` puts it to work over the ports.
+:class:`~clientportal.service.access.AccessGate` puts it to work over the ports.
 
 A *link* gives one contact (or, for a shared link, anybody holding it) access to one portal. Its
 *token* is an itsdangerous ``URLSafeTimedSerializer`` value that names the link, the portal's

@@ -55,8 +55,11 @@ def unique_by_id(records: Iterable[_R]) -> tuple[_R, ...]:
         seen.setdefault(record.id, record)
     return tuple(seen.values())
 
+
 #: The most entries one page may ask for.
 MAX_PAGE_SIZE = 1000
+
+
 @frozen
 class EntryCursor:
     """Where a page of entries ends: the last entry's date and id (keyset pagination).

@@ -45,7 +45,6 @@ class RateLimiter(Protocol):
         ...
 
 
-
 @runtime_checkable
 class Mailer(Protocol):
     """Sends one e-mail now (SMTP in production); raises on failure so the outbox retries."""
@@ -53,7 +52,6 @@ class Mailer(Protocol):
     def send(self, message: bytes, *, sender: str | None, recipients: Sequence[str]) -> None:
         """Deliver ``message`` (RFC 5322 bytes) to ``recipients``."""
         ...
-
 
 
 def aware_now(clock: Clock) -> dt.datetime:

@@ -1,6 +1,6 @@
-"""What every part of :class:`~clientportal.sql.SqlStore` stands on: the engine, a connection
-for reads and a transaction for writes (with the storage errors translated), and an INSERT that
-knows ``ON CONFLICT`` on this database."""
+"""What the SQL backends stand on: an engine from an engine or a URL and, for every part of
+:class:`~clientportal.sql.SqlStore`, a connection for reads and a transaction for writes (with the
+storage errors translated), and an INSERT that knows ``ON CONFLICT`` on this database."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from .engine import WRITE, create_engine, prepare_engine, safe_url, translated_errors
 
-__all__ = ["SqlBase"]
+__all__ = ["SqlBase", "engine_of"]
+
+
+def engine_of(engine: Engine | str) -> Engine:
+    """``engine`` prepared for clientportal (:func:`~clientportal.sql.prepare_engine`), or a new
+    engine for it when it is a URL (:func:`~clientportal.sql.create_engine`)."""
+    return create_engine(engine) if isinstance(engine, str) else prepare_engine(engine)
 
 
 class SqlBase:
@@ -25,7 +31,7 @@ class SqlBase:
     """
 
     def __init__(self, engine: Engine | str) -> None:
-        self.engine = create_engine(engine) if isinstance(engine, str) else prepare_engine(engine)
+        self.engine = engine_of(engine)
         self._writer = self.engine.execution_options(**{WRITE: True})
         self._postgres = self.engine.dialect.name == "postgresql"
 

@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection, Engine
 from ..model import Budget, Dataset, Invoice, Quote, TimeEntry
 from ..ports import DocumentFile
 from . import tables as t
-from .engine import WRITE, create_engine, prepare_engine, translated_errors
+from .base import engine_of
+from .engine import WRITE, translated_errors
 from .entries import OPEN
 from .rows import batches, state_values
 
@@ -37,7 +38,7 @@ def load_dataset(
     ``(kind, document_id)`` to its file. Rows go in batches of 5,000 in one transaction; an entry
     whose project is not in the dataset (or not stored already) raises ``ValueError``.
     """
-    engine = create_engine(engine) if isinstance(engine, str) else prepare_engine(engine)
+    engine = engine_of(engine)
     client_of = {p.id: p.client_id for p in dataset.projects}
     with translated_errors(engine), engine.execution_options(**{WRITE: True}).begin() as conn:
         t.reference_metadata.create_all(conn, checkfirst=True)
@@ -132,7 +133,7 @@ def load_entries(
     For millions of entries, where building one :class:`~clientportal.model.Dataset` would hold
     them all in memory. ``approvals`` as for :func:`load_dataset`.
     """
-    engine = create_engine(engine) if isinstance(engine, str) else prepare_engine(engine)
+    engine = engine_of(engine)
     count = 0
     with translated_errors(engine), engine.execution_options(**{WRITE: True}).begin() as conn:
         projects = select(t.projects.c.id, t.projects.c.client_id)

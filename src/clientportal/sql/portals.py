@@ -105,20 +105,6 @@ class SqlPortalStore(SqlBase):
             raise _unknown_portal(portal_id)
         return generation
 
-    def _add_one(self, column: sa.Column[int], row_id: str) -> int | None:
-        """Add one to ``column`` of the row with id ``row_id`` in one statement, and return the
-        new value (``None``: no such row)."""
-        table = column.table
-        update = (
-            table.update()
-            .where(table.c.id == row_id)
-            .values({column.name: column + 1})
-            .returning(column)
-        )
-        with self._write() as conn:
-            value = conn.execute(update).scalar()
-        return None if value is None else int(value)
-
     # -- links ---------------------------------------------------------------------------------
 
     def add_link(self, link: Link) -> None:
@@ -162,13 +148,7 @@ class SqlPortalStore(SqlBase):
 
     def revoke_link(self, link_id: str, at: dt.datetime) -> None:
         """Set the link's ``revoked_at`` unless it is already revoked."""
-        update = (
-            t.links.update()
-            .where(t.links.c.id == link_id, t.links.c.revoked_at.is_(None))
-            .values(revoked_at=at)
-        )
-        with self._write() as conn:
-            conn.execute(update)
+        self._set_once(t.links.c.revoked_at, link_id, at)
 
     # -- one-time codes ------------------------------------------------------------------------
 
@@ -212,10 +192,30 @@ class SqlPortalStore(SqlBase):
 
     def use_code(self, code_id: str, at: dt.datetime) -> bool:
         """Mark the code used if it is unused, atomically; True only for the call that did it."""
+        return self._set_once(t.codes.c.used_at, code_id, at)
+
+    # -- one statement each --------------------------------------------------------------------
+
+    def _add_one(self, column: sa.Column[int], row_id: str) -> int | None:
+        """Add one to ``column`` of the row with id ``row_id`` in one statement, and return the
+        new value (``None``: no such row)."""
+        table = column.table
         update = (
-            t.codes.update()
-            .where(t.codes.c.id == code_id, t.codes.c.used_at.is_(None))
-            .values(used_at=at)
+            table.update()
+            .where(table.c.id == row_id)
+            .values({column.name: column + 1})
+            .returning(column)
+        )
+        with self._write() as conn:
+            value = conn.execute(update).scalar()
+        return None if value is None else int(value)
+
+    def _set_once(self, column: sa.Column[dt.datetime], row_id: str, at: dt.datetime) -> bool:
+        """Set ``column`` of the row with id ``row_id`` to ``at`` unless it is set already, in one
+        statement; True only for the call that set it."""
+        table = column.table
+        update = (
+            table.update().where(table.c.id == row_id, column.is_(None)).values({column.name: at})
         )
         with self._write() as conn:
             return conn.execute(update).rowcount == 1

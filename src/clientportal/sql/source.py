@@ -29,7 +29,8 @@ from ..model import (
 from ..ports import DocumentFile, EntryCursor, EntryPage, EntryQuery, Totals
 from ..visibility import Scope
 from . import tables as t
-from .engine import READ, create_engine, prepare_engine, safe_url, translated_errors
+from .base import engine_of
+from .engine import READ, safe_url, translated_errors
 from .entries import ENTRY_COLUMNS, entries_from, entry, filter_params, page_statement, shape
 from .rows import batches
 from .totals import project_totals
@@ -46,7 +47,7 @@ class SqlDataSource:
     """
 
     def __init__(self, engine: Engine | str) -> None:
-        self.engine = create_engine(engine) if isinstance(engine, str) else prepare_engine(engine)
+        self.engine = engine_of(engine)
         # Each read is one statement: on SQLite it needs no transaction of its own.
         self._reader = self.engine.execution_options(**{READ: True})
 

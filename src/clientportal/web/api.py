@@ -14,7 +14,9 @@ import enum
 from typing import Any
 
 from attrs import evolve, field, frozen
+from attrs import validators as v
 
+from .. import _validators as cv
 from ..convert import structure, unstructure
 from ..errors import WorkflowError
 from ..ports import MAX_PAGE_SIZE, Totals
@@ -100,8 +102,8 @@ class DecisionAction(enum.Enum):
 class EntryRef:
     """An entry and the approval ``version`` the client saw (from :class:`PortalEntry`)."""
 
-    id: str
-    version: int
+    id: str = field(validator=cv.identifier)
+    version: int = field(validator=[v.instance_of(int), v.ge(0)])
 
 
 @frozen
