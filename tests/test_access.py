@@ -12,6 +12,7 @@ import hmac
 import itertools
 import string
 
+import itsdangerous
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -102,6 +103,18 @@ def test_link_token_is_an_ordinary_itsdangerous_timed_token() -> None:
     payload, signed_at = bare.loads(TOKEN, return_timestamp=True)
     assert payload == [TOKEN_CLAIM.link_id, 0, TOKEN_CLAIM.secret]
     assert signed_at == T0
+
+
+def test_the_signature_hash_is_pinned_whatever_itsdangerous_defaults_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The shape check counts on SHA-1's 27 characters: if itsdangerous changed its default, every
+    # token in use would stop opening. The codec names its hash, so nothing changes.
+    monkeypatch.setattr(itsdangerous.signer.Signer, "default_digest_method", hashlib.sha256)
+    codec = AccessCodec(KEY)
+    assert codec.link_token(TOKEN_CLAIM) == TOKEN
+    assert codec.read_link_token(TOKEN) == TOKEN_CLAIM
+    assert codec.csrf_token("session-1") == CODEC.csrf_token("session-1")
 
 
 def test_tampering_with_any_character_is_refused() -> None:

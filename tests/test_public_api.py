@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from types import ModuleType
 
 import clientportal
 from clientportal import model
@@ -45,6 +46,138 @@ CONTRACT = [
     "ApprovalStatus",
     "ApprovalState",
 ]
+
+
+#: Every public name of the package, listed by hand (as httpx's ``test_exported_members``): adding
+#: or dropping a name is a visible change of this list. Test helpers (``ManualClock``,
+#: ``MemoryAccessLog``, ``MemoryPortalStore``) and internals (the token claims, ``AccessCodec``,
+#: ``OneTimeCode``, ``PortalAccess``) stay importable from their modules, not from here.
+EXPORTED = [
+    "AccessAction",
+    "AccessDenied",
+    "AccessEvent",
+    "AccessGate",
+    "AccessLog",
+    "AccessMode",
+    "AccessPolicy",
+    "Action",
+    "Actor",
+    "ApprovalEvent",
+    "ApprovalMachine",
+    "ApprovalPolicy",
+    "ApprovalState",
+    "ApprovalStatus",
+    "Budget",
+    "BudgetType",
+    "ChangedMeanwhile",
+    "Client",
+    "ClientApprovalRequested",
+    "ClientPortalError",
+    "Clock",
+    "CodeAttemptsExceeded",
+    "CodeDelivery",
+    "CodeExpired",
+    "CodeRequired",
+    "ConfigError",
+    "Contact",
+    "DataSource",
+    "DataSourceError",
+    "Dataset",
+    "DecisionResult",
+    "DeliveryError",
+    "DeliveryReport",
+    "DocumentStatus",
+    "Effect",
+    "Employee",
+    "EntryApproved",
+    "EntryCursor",
+    "EntryEmployees",
+    "EntryOutcome",
+    "EntryQuery",
+    "EntryRejected",
+    "EntryReopened",
+    "EntryTotals",
+    "GenerationMismatch",
+    "HoursPage",
+    "InvalidCode",
+    "InvalidCsrfToken",
+    "InvalidReason",
+    "InvalidToken",
+    "Invoice",
+    "IssuedLink",
+    "Link",
+    "LinkExpired",
+    "LinkRegister",
+    "LinkRevoked",
+    "LinkStatus",
+    "MailSettings",
+    "Mailer",
+    "MemoryDataSource",
+    "MemoryStore",
+    "NotFound",
+    "Opening",
+    "Outcome",
+    "Overview",
+    "Party",
+    "Portal",
+    "PortalBudget",
+    "PortalEmployee",
+    "PortalEntry",
+    "PortalInactive",
+    "PortalInvoice",
+    "PortalProject",
+    "PortalQuote",
+    "PortalService",
+    "PortalSettings",
+    "PortalStore",
+    "PortalView",
+    "Project",
+    "Quote",
+    "RateLimited",
+    "RateLimiter",
+    "Scope",
+    "SessionExpired",
+    "SessionGrant",
+    "SmtpMailer",
+    "Store",
+    "SystemClock",
+    "TimeEntry",
+    "TokenBucketLimiter",
+    "Totals",
+    "Transition",
+    "TransitionNotAllowed",
+    "ValidationError",
+    "Visit",
+    "Workflow",
+    "WorkflowError",
+    "approval_machine",
+    "check_portal",
+    "deliver_outbox",
+    "entry_amount",
+    "is_editable",
+    "portal_view",
+    "run_outbox_worker",
+    "to_mermaid",
+    "visible_entries",
+]
+
+
+def test_the_package_exports_exactly_the_listed_names() -> None:
+    exported = sorted(
+        name
+        for name in dir(clientportal)
+        if not name.startswith("_") and not isinstance(getattr(clientportal, name), ModuleType)
+    )
+    assert exported == sorted(EXPORTED)
+
+
+def test_test_helpers_and_internals_stay_in_their_modules() -> None:
+    from clientportal.access import AccessCodec, LinkClaim, PendingClaim, SessionClaim
+    from clientportal.memory import ManualClock, MemoryAccessLog, MemoryPortalStore
+
+    for helper in (AccessCodec, LinkClaim, PendingClaim, SessionClaim, ManualClock,
+                   MemoryAccessLog, MemoryPortalStore):  # fmt: skip
+        assert not hasattr(clientportal, helper.__name__)
 
 
 def test_pinned_names_import_from_the_package() -> None:

@@ -10,11 +10,15 @@ same 404. The agency's side of links (issue, revoke) is the gate's :attr:`Access
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
+
+from attrs import define
 
 from ..access import (
     OK,
@@ -42,7 +46,6 @@ from ..errors import (
     CodeRequired,
     GenerationMismatch,
     InvalidCode,
-    InvalidCsrfToken,
     InvalidToken,
     LinkExpired,
     LinkRevoked,
@@ -140,14 +143,12 @@ class AccessGate:
         pending value. Raises an :class:`~clientportal.AccessDenied` subclass otherwise; every
         failure counts against the client's rate limit.
         """
-        now = aware_now(self._clock)
-        client_hash = self._codec.client_hash(client)
-        link: Link | None = None
-        try:
-            if not self._client_limiter.allowed(client_hash, now=now):
+        with self._attempt(AccessAction.OPEN, client, count_refusals=True) as attempt:
+            now = attempt.now
+            if not self._client_limiter.allowed(attempt.client_hash, now=now):
                 raise RateLimited()
             claim = self._codec.read_link_token(token)
-            link = self._link(claim.link_id)
+            link = attempt.link = self._link(claim.link_id)
             if not link.matches(claim.secret):
                 raise InvalidToken(link_id=link.id)
             portal, access = self._admit(link, claim.generation, now)
@@ -166,18 +167,6 @@ class AccessGate:
                 session = self._grant(link, portal, code_verified=False, now=now)
                 opening = Opening(link=link, portal=portal, session=session)
             self._store.mark_link_used(link.id, now)
-        except AccessDenied as denied:
-            self._client_limiter.hit(client_hash, now=now)
-            self._deny(AccessAction.OPEN, denied, now, link, client_hash)
-            raise
-        self._record(
-            AccessAction.OPEN,
-            OK,
-            now,
-            link_id=link.id,
-            portal_id=link.portal_id,
-            client=client_hash,
-        )
         return opening
 
     def request_code(self, pending: object, *, client: str) -> CodeDelivery:
@@ -188,12 +177,9 @@ class AccessGate:
         e-mail to the link's contact is queued; the returned delivery says what was sent (without
         one, send it yourself). Requests are rate-limited per link.
         """
-        now = aware_now(self._clock)
-        link: Link | None = None
-        try:
-            claim = self._codec.read_pending(pending, now=now)
-            link = self._link(claim.link_id)
-            portal, access = self._admit(link, claim.generation, now)
+        with self._attempt(AccessAction.SEND_CODE, client) as attempt:
+            now = attempt.now
+            link, portal, access = self._pending_step(pending, attempt)
             contact_id = link.contact_id
             if access.mode is not AccessMode.LINK_AND_CODE or contact_id is None:
                 raise CodeRequired(
@@ -216,17 +202,6 @@ class AccessGate:
                 expires_at=now + self.policy.code_lifetime,
             )
             self._store.put_code(record)
-        except AccessDenied as denied:
-            self._deny(AccessAction.SEND_CODE, denied, now, link, self._codec.client_hash(client))
-            raise
-        self._record(
-            AccessAction.SEND_CODE,
-            OK,
-            now,
-            link_id=link.id,
-            portal_id=portal.id,
-            client=self._codec.client_hash(client),
-        )
         delivery = CodeDelivery(
             link=link, portal=portal, contact_id=contact_id, code=code, expires_at=record.expires_at
         )
@@ -240,12 +215,9 @@ class AccessGate:
         A code works once, for the policy's ``code_lifetime``, and allows ``code_attempts``
         attempts; attempts are also rate-limited per link.
         """
-        now = aware_now(self._clock)
-        link: Link | None = None
-        try:
-            claim = self._codec.read_pending(pending, now=now)
-            link = self._link(claim.link_id)
-            portal, _ = self._admit(link, claim.generation, now)
+        with self._attempt(AccessAction.VERIFY_CODE, client) as attempt:
+            now = attempt.now
+            link, portal, _ = self._pending_step(pending, attempt)
             if not self._code_limiter.hit(f"verify:{link.id}", now=now):
                 raise RateLimited(
                     f"too many code attempts for link {link.id!r}: wait before trying again",
@@ -286,17 +258,6 @@ class AccessGate:
                 )
             grant = self._grant(link, portal, code_verified=True, now=now)
             self._store.mark_link_used(link.id, now)
-        except AccessDenied as denied:
-            self._deny(AccessAction.VERIFY_CODE, denied, now, link, self._codec.client_hash(client))
-            raise
-        self._record(
-            AccessAction.VERIFY_CODE,
-            OK,
-            now,
-            link_id=link.id,
-            portal_id=portal.id,
-            client=self._codec.client_hash(client),
-        )
         return grant
 
     def check_session(self, value: object, *, client: str) -> Visit:
@@ -306,17 +267,12 @@ class AccessGate:
         portal's links are all revoked, the portal is switched off, or the portal starts asking
         for a code the session was not opened with. Only refusals are logged.
         """
-        now = aware_now(self._clock)
-        link: Link | None = None
-        try:
-            claim = self._codec.read_session(value, now=now)
-            link = self._link(claim.link_id)
-            portal, access = self._admit(link, claim.generation, now)
+        with self._attempt(AccessAction.SESSION, client, log_success=False) as attempt:
+            claim = self._codec.read_session(value, now=attempt.now)
+            link = attempt.link = self._link(claim.link_id)
+            portal, access = self._admit(link, claim.generation, attempt.now)
             if access.mode is AccessMode.LINK_AND_CODE and not claim.code_verified:
                 raise CodeRequired(link_id=link.id)
-        except AccessDenied as denied:
-            self._deny(AccessAction.SESSION, denied, now, link, self._codec.client_hash(client))
-            raise
         return Visit(
             link=link,
             portal=portal,
@@ -331,18 +287,9 @@ class AccessGate:
 
     def check_csrf(self, visit: Visit, token: object, *, client: str) -> None:
         """Raise :class:`~clientportal.InvalidCsrfToken` unless ``token`` is the session's."""
-        try:
+        with self._attempt(AccessAction.CSRF, client, log_success=False) as attempt:
+            attempt.link = visit.link
             self._codec.check_csrf(visit.session_id, token)
-        except InvalidCsrfToken as denied:
-            denied.link_id = visit.link.id
-            self._deny(
-                AccessAction.CSRF,
-                denied,
-                aware_now(self._clock),
-                visit.link,
-                self._codec.client_hash(client),
-            )
-            raise
 
     # -- the code step's page ------------------------------------------------------------------
 
@@ -441,48 +388,72 @@ class AccessGate:
             expires_at=self._codec.session_expires_at(claim),
         )
 
-    def _deny(
+    @contextlib.contextmanager
+    def _attempt(
         self,
         action: AccessAction,
-        denied: AccessDenied,
-        now: dt.datetime,
-        link: Link | None,
-        client_hash: str,
-    ) -> None:
-        link_id = link.id if link is not None else denied.link_id
-        portal_id = link.portal_id if link is not None else None
-        self._record(
-            action, denied.reason, now, link_id=link_id, portal_id=portal_id, client=client_hash
-        )
-        logger.info(
-            "access refused: %s %s (link %s, portal %s, client %s)",
-            action.value,
-            denied.reason,
-            link_id,
-            portal_id,
-            client_hash,
-        )
-
-    def _record(
-        self,
-        action: AccessAction,
-        reason: str,
-        now: dt.datetime,
+        client: str,
         *,
-        link_id: str | None = None,
-        portal_id: str | None = None,
-        client: str | None = None,
+        log_success: bool = True,
+        count_refusals: bool = False,
+    ) -> Iterator[_Attempt]:
+        """One visitor step from ``client``: a refusal (an :class:`~clientportal.AccessDenied`
+        raised inside) is logged with its reason and raised on, and counted against the client's
+        rate limit when ``count_refusals``; a success is logged when ``log_success``."""
+        attempt = _Attempt(now=aware_now(self._clock), client_hash=self._codec.client_hash(client))
+        try:
+            yield attempt
+        except AccessDenied as denied:
+            if count_refusals:
+                self._client_limiter.hit(attempt.client_hash, now=attempt.now)
+            link = attempt.link
+            if link is not None and denied.link_id is None:
+                denied.link_id = link.id
+            self._log_attempt(action, attempt, denied.reason, link_id=denied.link_id)
+            logger.info(
+                "access refused: %s %s (link %s, portal %s, client %s)",
+                action.value,
+                denied.reason,
+                denied.link_id,
+                None if link is None else link.portal_id,
+                attempt.client_hash,
+            )
+            raise
+        if log_success:
+            self._log_attempt(action, attempt, OK)
+
+    def _log_attempt(
+        self, action: AccessAction, attempt: _Attempt, reason: str, *, link_id: str | None = None
     ) -> None:
+        link = attempt.link
         self._log.record(
             AccessEvent(
-                at=now,
+                at=attempt.now,
                 action=action,
                 reason=reason,
-                link_id=link_id,
-                portal_id=portal_id,
-                client_hash=client,
+                link_id=link.id if link is not None else link_id,
+                portal_id=None if link is None else link.portal_id,
+                client_hash=attempt.client_hash,
             )
         )
+
+    def _pending_step(
+        self, pending: object, attempt: _Attempt
+    ) -> tuple[Link, Portal, PortalAccess]:
+        """The link of a code step (``pending``), admitted to its portal now."""
+        claim = self._codec.read_pending(pending, now=attempt.now)
+        link = attempt.link = self._link(claim.link_id)
+        portal, access = self._admit(link, claim.generation, attempt.now)
+        return link, portal, access
+
+
+@define
+class _Attempt:
+    """A visitor step under way: when, from which (hashed) address, and the link once known."""
+
+    now: dt.datetime
+    client_hash: str
+    link: Link | None = None
 
 
 def _pending_subject(pending: str) -> str:
