@@ -120,7 +120,7 @@ def test_generation_bumps_are_atomic() -> None:
 
 
 def test_links_are_listed_per_portal_oldest_first() -> None:
-    store = MemoryPortalStore()
+    store = MemoryPortalStore([PORTAL, evolve(PORTAL, id="portal-2")])
     store.add_link(make_link("b", at=T0 + dt.timedelta(minutes=1)))
     store.add_link(make_link("c", at=T0))
     store.add_link(make_link("a", at=T0 + dt.timedelta(minutes=1)))
@@ -130,15 +130,22 @@ def test_links_are_listed_per_portal_oldest_first() -> None:
     assert store.list_links("nope") == []
 
 
-def test_a_link_id_can_be_added_only_once() -> None:
+def test_a_link_of_a_portal_the_store_does_not_hold_is_refused() -> None:
     store = MemoryPortalStore()
+    with pytest.raises(NotFound, match="put_portal"):
+        store.add_link(make_link("a"))
+    assert store.get_link("a") is None
+
+
+def test_a_link_id_can_be_added_only_once() -> None:
+    store = MemoryPortalStore([PORTAL])
     store.add_link(make_link("a"))
     with pytest.raises(ValidationError, match="'a' exists"):
         store.add_link(make_link("a"))
 
 
 def test_revoking_keeps_the_first_revocation_time_and_using_touches_only_last_used() -> None:
-    store = MemoryPortalStore()
+    store = MemoryPortalStore([PORTAL])
     store.add_link(make_link("a"))
     store.revoke_link("a", T0 + dt.timedelta(hours=1))
     store.revoke_link("a", T0 + dt.timedelta(hours=2))
@@ -153,7 +160,7 @@ def test_revoking_keeps_the_first_revocation_time_and_using_touches_only_last_us
 
 
 def test_a_concurrent_use_never_undoes_a_revocation() -> None:
-    store = MemoryPortalStore()
+    store = MemoryPortalStore([PORTAL])
     store.add_link(make_link("a"))
 
     def work() -> None:

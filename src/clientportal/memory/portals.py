@@ -9,8 +9,9 @@ from collections.abc import Iterable, Sequence
 from attrs import evolve
 
 from ..access import AccessMode, Link, OneTimeCode, PortalAccess
-from ..errors import NotFound, ValidationError
+from ..errors import NotFound
 from ..model import Portal
+from ..ports import link_problem
 
 __all__ = ["MemoryPortalStore"]
 
@@ -79,13 +80,11 @@ class MemoryPortalStore:
     # -- links ---------------------------------------------------------------------------------
 
     def add_link(self, link: Link) -> None:
-        """Store a new link; ``ValueError`` when its id is taken."""
+        """Store a new link; :class:`~clientportal.ValidationError` when its id is taken,
+        :class:`~clientportal.NotFound` when its portal is unknown."""
         with self._lock:
-            if link.id in self._links:
-                raise ValidationError(
-                    [f"link.id: a link with id {link.id!r} exists: link ids must be unique"],
-                    summary="cannot add the link",
-                )
+            if link.id in self._links or link.portal_id not in self._portals:
+                raise link_problem(link, id_taken=link.id in self._links)
             self._links[link.id] = link
 
     def get_link(self, link_id: str) -> Link | None:

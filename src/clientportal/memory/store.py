@@ -10,9 +10,9 @@ from collections.abc import Iterable, Sequence
 from attrs import evolve
 
 from ..access import AccessEvent
-from ..errors import ChangedMeanwhile, NotFound, ValidationError
+from ..errors import ChangedMeanwhile, NotFound
 from ..model import ApprovalState, Portal
-from ..ports import ApprovalChange, OutboxMessage, check_changes, check_claim
+from ..ports import ApprovalChange, OutboxMessage, check_changes, check_claim, check_new_outbox
 from ..workflow import ApprovalEvent
 from .log import MemoryAccessLog
 from .portals import MemoryPortalStore
@@ -106,16 +106,9 @@ class MemoryStore(MemoryPortalStore):
                 self._outbox[message.id] = message
 
     def _check_new_outbox(self, messages: Sequence[OutboxMessage]) -> None:
-        ids = [m.id for m in messages]
-        taken = sorted({i for i in ids if i in self._outbox or ids.count(i) > 1})
-        if taken:
-            raise ValidationError(
-                [
-                    f"outbox message ids already queued: {', '.join(taken)}: give each message "
-                    "a new id (e.g. clientportal.access.random_id())"
-                ],
-                summary="cannot queue the e-mails",
-            )
+        check_new_outbox(
+            [m.id for m in messages], lambda ids: [i for i in ids if i in self._outbox]
+        )
 
     def claim_due(
         self, *, now: dt.datetime, limit: int, lease: dt.timedelta

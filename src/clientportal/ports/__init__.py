@@ -37,3 +37,5 @@ from .state import PortalStore as PortalStore
 from .state import Store as Store
 from .state import check_changes as check_changes
 from .state import check_claim as check_claim
+from .state import check_new_outbox as check_new_outbox
+from .state import link_problem as link_problem

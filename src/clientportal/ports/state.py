@@ -4,7 +4,7 @@ the outbox, the access log -- and :class:`Store`, all of them together."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from email.message import EmailMessage
 from email.utils import getaddresses
 from typing import Protocol, runtime_checkable
@@ -14,7 +14,7 @@ from attrs import validators as v
 
 from .. import _validators as cv
 from ..access import AccessEvent, AccessMode, Link, OneTimeCode, PortalAccess
-from ..errors import ValidationError
+from ..errors import ClientPortalError, NotFound, ValidationError
 from ..model import ApprovalState, Portal
 from ..workflow import ApprovalEvent
 
@@ -28,6 +28,8 @@ __all__ = [
     "Store",
     "check_changes",
     "check_claim",
+    "check_new_outbox",
+    "link_problem",
 ]
 
 
@@ -227,6 +229,35 @@ def check_changes(changes: Sequence[ApprovalChange]) -> None:
     ]
     if problems:
         raise ValidationError(problems, summary="cannot store the approval changes")
+
+
+def check_new_outbox(ids: Sequence[str], queued: Callable[[Sequence[str]], Iterable[str]]) -> None:
+    """Refuse to queue messages whose ids are given twice or already ``queued`` (asked with the
+    ids, it answers those of them the store holds), naming them all; every store calls it before
+    :meth:`OutboxStore.enqueue` or :meth:`ApprovalStore.apply_changes` writes anything."""
+    taken = sorted({i for i in ids if ids.count(i) > 1} | set(queued(ids)))
+    if taken:
+        raise ValidationError(
+            [
+                f"outbox message ids already queued: {', '.join(taken)}: give each message a "
+                "new id (e.g. clientportal.access.random_id())"
+            ],
+            summary="cannot queue the e-mails",
+        )
+
+
+def link_problem(link: Link, *, id_taken: bool) -> ClientPortalError:
+    """Why a store could not add ``link``: its id is taken (``id_taken``), else its portal is
+    not stored. The same words from every store."""
+    if id_taken:
+        return ValidationError(
+            [f"link.id: a link with id {link.id!r} exists: link ids must be unique"],
+            summary="cannot add the link",
+        )
+    return NotFound(
+        f"link {link.id!r} is for portal {link.portal_id!r}, which is not stored: "
+        "put_portal() it first"
+    )
 
 
 def check_claim(now: dt.datetime, limit: int, lease: dt.timedelta) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -72,7 +73,8 @@ def csv_lines(
     statuses: dict[object, str] = {}
     yield line(t.label(c) for c in columns)
     names: dict[str, str] = {}
-    for batch in _batches(entries, 500):
+    rest = iter(entries)
+    while batch := list(itertools.islice(rest, 500)):
         missing = {e.employee_id for e in batch} - names.keys()
         if missing:
             names.update(employee_names(sorted(missing)))
@@ -96,14 +98,3 @@ def csv_lines(
                     "" if e.amount is None else str(e.amount),
                 ]
             yield line(row)
-
-
-def _batches(entries: Iterable[PortalEntry], size: int) -> Iterator[list[PortalEntry]]:
-    batch: list[PortalEntry] = []
-    for entry in entries:
-        batch.append(entry)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.engine import Row
@@ -138,35 +139,14 @@ def page_statement(query_shape: Shape) -> sa.Select[Any]:
 
 def entry(row: Row[Any]) -> TimeEntry:
     """The entry of a row of :data:`ENTRY_COLUMNS`, with its stored approval state or OPEN."""
-    (
-        id,
-        _,
-        project_id,
-        employee_id,
-        date,
-        seconds,
-        description,
-        task,
-        billable,
-        rate,
-        cost_rate,
-        internal_note,
-        status,
-        workflow,
-        version,
-        reason,
-    ) = row  # type: ignore[misc]  # a Row of the 16 columns of ENTRY_COLUMNS
+    # id, client id, the fields of TimeEntry between its id and its approval, the approval's
+    values: tuple[Any, ...] = tuple(row)
+    status, workflow, version, reason = values[12:]
+    approval = OPEN if status is None else approval_state(status, workflow, version, reason)
     return TimeEntry(
-        id,
-        project_id,
-        employee_id,
-        date,
-        seconds,
-        description,
-        task,
-        billable,
-        rate,
-        cost_rate,
-        internal_note,
-        OPEN if status is None else approval_state(status, workflow, version, reason),
+        values[0], **dict(zip(_ENTRY_FIELDS, values[2:12], strict=True)), approval=approval
     )
+
+
+#: The fields of a TimeEntry in the order of the entries table's columns after its client id.
+_ENTRY_FIELDS = tuple(f.name for f in attrs.fields(TimeEntry))[1:-1]

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection, Row
 
-from ..errors import NotFound, ValidationError
-from ..ports import OutboxMessage, check_claim
+from ..errors import NotFound
+from ..ports import OutboxMessage, check_claim, check_new_outbox
 from . import tables as t
 from .base import SqlBase
 
@@ -100,18 +100,10 @@ class SqlOutboxStore(SqlBase):
 def insert_outbox(conn: Connection, messages: Sequence[OutboxMessage]) -> None:
     """Queue ``messages`` in the transaction of ``conn``: :class:`~clientportal.ValidationError`
     (and nothing queued) when an id is taken."""
-    ids = [m.id for m in messages]
-    taken = set(conn.execute(select(t.outbox.c.id).where(t.outbox.c.id.in_(ids))).scalars()) | {
-        i for i in ids if ids.count(i) > 1
-    }
-    if taken:
-        raise ValidationError(
-            [
-                f"outbox message ids already queued: {', '.join(sorted(taken))}: give each "
-                "message a new id (e.g. clientportal.access.random_id())"
-            ],
-            summary="cannot queue the e-mails",
-        )
+    check_new_outbox(
+        [m.id for m in messages],
+        lambda ids: conn.execute(select(t.outbox.c.id).where(t.outbox.c.id.in_(ids))).scalars(),
+    )
     conn.execute(t.outbox.insert(), [_outbox_values(m) for m in messages])
 
 

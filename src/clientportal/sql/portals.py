@@ -16,8 +16,9 @@ from sqlalchemy import exc, select
 from sqlalchemy.engine import Connection, Row
 
 from ..access import AccessMode, Link, OneTimeCode, PortalAccess
-from ..errors import NotFound, ValidationError
+from ..errors import NotFound
 from ..model import Portal, PortalSettings
+from ..ports import link_problem
 from . import tables as t
 from .base import SqlBase
 
@@ -114,15 +115,7 @@ class SqlPortalStore(SqlBase):
             with self._write() as conn:
                 conn.execute(t.links.insert().values(_link_values(link)))
         except exc.IntegrityError:
-            if self.get_link(link.id) is not None:
-                raise ValidationError(
-                    [f"link.id: a link with id {link.id!r} exists: link ids must be unique"],
-                    summary="cannot add the link",
-                ) from None
-            raise NotFound(
-                f"link {link.id!r} is for portal {link.portal_id!r}, which is not stored: "
-                "put_portal() it first"
-            ) from None
+            raise link_problem(link, id_taken=self.get_link(link.id) is not None) from None
 
     def get_link(self, link_id: str) -> Link | None:
         """The link with this id, or ``None``."""

@@ -3,6 +3,7 @@ hold it (``cp_approvals``, the two halves of ``cp_approval_events``), and ids in
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -50,11 +51,6 @@ def state_values(state: ApprovalState, prefix: str = "") -> dict[str, Any]:
 
 def batches(items: Iterable[_T], size: int = CHUNK) -> Iterator[list[_T]]:
     """``items`` in lists of ``size`` (the last one shorter), holding one list at a time."""
-    batch: list[_T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
+    rest = iter(items)
+    while batch := list(itertools.islice(rest, size)):
         yield batch

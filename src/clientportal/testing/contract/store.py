@@ -119,6 +119,12 @@ class PortalStoreContract(StorePortContract[PortalStore]):
             store.add_link(_link("a", at=T0 + dt.timedelta(hours=1)))
         assert store.get_link("a") == _link("a")
 
+    def test_contract_a_link_of_a_portal_the_store_does_not_hold_is_refused(self) -> None:
+        store = self.make_store()
+        with pytest.raises(NotFound):
+            store.add_link(_link("a"))
+        assert store.get_link("a") is None
+
     def test_contract_revoking_keeps_the_first_time_and_using_touches_only_last_used(
         self,
     ) -> None:
