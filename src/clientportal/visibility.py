@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
+import attrs
 from attrs import frozen
 
 from .errors import ConfigError, ValidationError
@@ -290,16 +291,18 @@ def portal_view(portal: Portal, data: Dataset, policy: ApprovalPolicy | None = N
         entries.sort(key=lambda e: e.date, reverse=True)
 
     budgets = sorted(
-        (_public_budget(b) for b in data.budgets if scope.shows_budget(b, visible_ids)),
+        (_public(b, PortalBudget) for b in data.budgets if scope.shows_budget(b, visible_ids)),
         key=lambda b: (b.project_id, b.id),
     )
     invoices = _newest_first(
-        _public_invoice(i, visible_ids)
+        _public(i, PortalInvoice, project_ids=i.project_ids & visible_ids)
         for i in data.invoices
         if scope.shows_document(i, visible_ids)
     )
     quotes = _newest_first(
-        _public_quote(q, visible_ids) for q in data.quotes if scope.shows_document(q, visible_ids)
+        _public(q, PortalQuote, project_ids=q.project_ids & visible_ids)
+        for q in data.quotes
+        if scope.shows_document(q, visible_ids)
     )
 
     employees: list[PortalEmployee] = []
@@ -400,6 +403,7 @@ def _visible_project_ids(scope: Scope, projects: Iterable[Project]) -> frozenset
 
 
 _Document = TypeVar("_Document", PortalInvoice, PortalQuote)
+_P = TypeVar("_P", PortalBudget, PortalInvoice, PortalQuote)
 
 
 def _entry_projection(scope: Scope) -> Callable[[TimeEntry], PortalEntry]:
@@ -426,43 +430,12 @@ def _entry_projection(scope: Scope) -> Callable[[TimeEntry], PortalEntry]:
     return public
 
 
-def _public_budget(b: Budget) -> PortalBudget:
-    return PortalBudget(
-        id=b.id,
-        project_id=b.project_id,
-        type=b.type,
-        amount=b.amount,
-        used=b.used,
-        currency=b.currency,
-        task=b.task,
-        employee_id=b.employee_id,
-    )
-
-
-def _public_invoice(i: Invoice, visible_ids: frozenset[str]) -> PortalInvoice:
-    return PortalInvoice(
-        id=i.id,
-        number=i.number,
-        date=i.date,
-        amount=i.amount,
-        currency=i.currency,
-        status=i.status,
-        project_ids=i.project_ids & visible_ids,
-        due_date=i.due_date,
-    )
-
-
-def _public_quote(q: Quote, visible_ids: frozenset[str]) -> PortalQuote:
-    return PortalQuote(
-        id=q.id,
-        number=q.number,
-        date=q.date,
-        amount=q.amount,
-        currency=q.currency,
-        status=q.status,
-        project_ids=q.project_ids & visible_ids,
-        valid_until=q.valid_until,
-    )
+def _public(record: object, public: type[_P], **changes: object) -> _P:
+    """``record`` as the public record ``public``: only the fields ``public`` declares, taken
+    from ``record`` (those in ``changes`` replaced). A field the public type lacks cannot leak."""
+    values = {f.name: getattr(record, f.name) for f in attrs.fields(public)}
+    values.update(changes)
+    return public(**values)
 
 
 def _newest_first(docs: Iterable[_Document]) -> tuple[_Document, ...]:

@@ -34,26 +34,3 @@ from .records import Link as Link
 from .records import LinkStatus as LinkStatus
 from .records import OneTimeCode as OneTimeCode
 from .records import PortalAccess as PortalAccess
-
-__all__ = [
-    "CODE_DIGITS",
-    "OK",
-    "AccessAction",
-    "AccessCodec",
-    "AccessEvent",
-    "AccessMode",
-    "AccessPolicy",
-    "Link",
-    "LinkClaim",
-    "LinkStatus",
-    "OneTimeCode",
-    "PendingClaim",
-    "PortalAccess",
-    "RandomBytes",
-    "SecretKeys",
-    "SessionClaim",
-    "new_code",
-    "new_secret",
-    "random_id",
-    "secret_digest",
-]

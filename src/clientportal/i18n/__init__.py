@@ -43,32 +43,3 @@ from .locales import LocaleLike as LocaleLike
 from .locales import negotiate_locale as negotiate_locale
 from .locales import parse_accept_language as parse_accept_language
 from .locales import resolve_locale as resolve_locale
-
-__all__ = [
-    "DEFAULT_LANGUAGE",
-    "DOMAIN",
-    "LABELS",
-    "LOCALE_DIR",
-    "N_",
-    "PLURAL_LABELS",
-    "DateStyle",
-    "DocumentKind",
-    "DurationStyle",
-    "LocaleLike",
-    "Nc_",
-    "Np_",
-    "Translator",
-    "format_budget_amount",
-    "format_budget_usage",
-    "format_date",
-    "format_date_range",
-    "format_duration",
-    "format_hours",
-    "format_money",
-    "format_number",
-    "format_percent",
-    "negotiate_locale",
-    "parse_accept_language",
-    "resolve_locale",
-    "translator",
-]

@@ -11,11 +11,3 @@ from .log import MemoryAccessLog as MemoryAccessLog
 from .portals import MemoryPortalStore as MemoryPortalStore
 from .source import MemoryDataSource as MemoryDataSource
 from .store import MemoryStore as MemoryStore
-
-__all__ = [
-    "ManualClock",
-    "MemoryAccessLog",
-    "MemoryDataSource",
-    "MemoryPortalStore",
-    "MemoryStore",
-]

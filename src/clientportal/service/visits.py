@@ -14,14 +14,25 @@ __all__ = ["CodeDelivery", "Opening", "SessionGrant", "Visit"]
 
 
 @frozen(kw_only=True)
-class SessionGrant:
+class _ThroughLink:
+    """Something that came through a ``link`` to its ``portal``."""
+
+    link: Link
+    portal: Portal
+
+    @property
+    def contact_id(self) -> str | None:
+        """The link's contact (``None`` for a shared link)."""
+        return self.link.contact_id
+
+
+@frozen(kw_only=True)
+class SessionGrant(_ThroughLink):
     """A new session: ``value`` goes into an HttpOnly cookie for :attr:`max_age` seconds, and
     ``csrf_token`` into every form that changes something."""
 
     value: str = field(repr=False)
     csrf_token: str = field(repr=False)
-    link: Link
-    portal: Portal
     issued_at: dt.datetime
     expires_at: dt.datetime
 
@@ -32,7 +43,7 @@ class SessionGrant:
 
 
 @frozen(kw_only=True)
-class Opening:
+class Opening(_ThroughLink):
     """The result of opening a link.
 
     With :attr:`AccessMode.LINK` it carries the ``session``. With :attr:`AccessMode.LINK_AND_CODE`
@@ -42,8 +53,6 @@ class Opening:
     link's one-time code.
     """
 
-    link: Link
-    portal: Portal
     session: SessionGrant | None = None
     pending: str | None = field(default=None, repr=False)
 
@@ -52,31 +61,20 @@ class Opening:
         """True when the visitor must still enter a one-time code."""
         return self.session is None
 
-    @property
-    def contact_id(self) -> str | None:
-        """The link's contact (``None`` for a shared link)."""
-        return self.link.contact_id
-
 
 @frozen(kw_only=True)
-class Visit:
+class Visit(_ThroughLink):
     """A request with a valid session: who (``link``) is looking at which ``portal``."""
 
-    link: Link
-    portal: Portal
     session_id: str = field(repr=False)
     code_verified: bool
     expires_at: dt.datetime
 
-    @property
-    def contact_id(self) -> str | None:
-        """The link's contact (``None`` for a shared link)."""
-        return self.link.contact_id
-
 
 @frozen(kw_only=True)
 class CodeDelivery:
-    """A one-time code to e-mail to ``contact_id``; the messages module writes the e-mail."""
+    """A one-time code to e-mail to ``contact_id``; :mod:`clientportal.mail.messages` writes the
+    e-mail."""
 
     link: Link
     portal: Portal

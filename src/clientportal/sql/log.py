@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..access import AccessAction, AccessEvent
 from . import tables as t
 from .base import SqlBase
+from .rows import record_of
 
 __all__ = ["SqlAccessLog"]
 
@@ -37,13 +38,6 @@ class SqlAccessLog(SqlBase):
             query = query.where(t.access_log.c.portal_id == portal_id)
         with self._read() as conn:
             return tuple(
-                AccessEvent(
-                    at=row.at,
-                    action=AccessAction(row.action),
-                    reason=row.reason,
-                    link_id=row.link_id,
-                    portal_id=row.portal_id,
-                    client_hash=row.client_hash,
-                )
+                record_of(AccessEvent, row, action=AccessAction(row.action))
                 for row in conn.execute(query)
             )

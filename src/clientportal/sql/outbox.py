@@ -19,6 +19,7 @@ from ..errors import NotFound
 from ..ports import OutboxMessage, check_claim, check_new_outbox
 from . import tables as t
 from .base import SqlBase
+from .rows import record_of
 
 __all__ = ["SqlOutboxStore", "insert_outbox"]
 
@@ -123,14 +124,9 @@ def _outbox_values(message: OutboxMessage) -> dict[str, Any]:
 
 
 def _outbox(row: Row[Any]) -> OutboxMessage:
-    return OutboxMessage(
-        id=row.id,
-        message_id=row.message_id,
+    return record_of(
+        OutboxMessage,
+        row,
         recipients=tuple(json.loads(row.recipients)),
         message=bytes(row.message),
-        created_at=row.created_at,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        sent_at=row.sent_at,
-        last_error=row.last_error,
     )

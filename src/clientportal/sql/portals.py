@@ -21,6 +21,7 @@ from ..model import Portal, PortalSettings
 from ..ports import link_problem
 from . import tables as t
 from .base import SqlBase
+from .rows import record_of
 
 __all__ = ["SqlPortalStore"]
 
@@ -169,15 +170,7 @@ class SqlPortalStore(SqlBase):
             row = conn.execute(select(t.codes).where(t.codes.c.link_id == link_id)).first()
         if row is None:
             return None
-        return OneTimeCode(
-            id=row.id,
-            link_id=row.link_id,
-            code_hash=row.code_hash,
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-            attempts=row.attempts,
-            used_at=row.used_at,
-        )
+        return record_of(OneTimeCode, row)
 
     def count_code_attempt(self, code_id: str) -> int:
         """Add one to the code's attempts, atomically, and return the count (0: no such code)."""
@@ -291,14 +284,4 @@ def _link_values(link: Link) -> dict[str, Any]:
 
 
 def _link(row: Row[Any]) -> Link:
-    return Link(
-        id=row.id,
-        portal_id=row.portal_id,
-        contact_id=row.contact_id,
-        generation=row.generation,
-        secret_hash=row.secret_hash,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        revoked_at=row.revoked_at,
-        last_used_at=row.last_used_at,
-    )
+    return record_of(Link, row)

@@ -7,14 +7,19 @@ import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
+import attrs
+from attrs import AttrsInstance
+from sqlalchemy.engine import Row
+
 from ..model import ApprovalState, ApprovalStatus, Workflow
 
-__all__ = ["CHUNK", "approval_state", "batches", "state_values"]
+__all__ = ["CHUNK", "approval_state", "batches", "record_of", "state_values"]
 
 #: Ids per ``IN (...)`` list: well below every database's parameter limit.
 CHUNK = 500
 
 _T = TypeVar("_T")
+_R = TypeVar("_R", bound=AttrsInstance)
 
 _STATES: dict[tuple[str, str | None, int, str | None], ApprovalState] = {}
 
@@ -54,3 +59,12 @@ def batches(items: Iterable[_T], size: int = CHUNK) -> Iterator[list[_T]]:
     rest = iter(items)
     while batch := list(itertools.islice(rest, size)):
         yield batch
+
+
+def record_of(cls: type[_R], row: Row[Any], **converted: Any) -> _R:
+    """The attrs record ``cls`` of a row whose columns are named as its fields; ``converted``
+    gives the fields whose column needs converting (an enum from its name, bytes, JSON)."""
+    columns = row._mapping
+    fields = attrs.fields(cls)
+    values = {f.name: columns[f.name] for f in fields if f.name not in converted}
+    return cls(**values, **converted)

@@ -32,7 +32,7 @@ from . import tables as t
 from .base import engine_of
 from .engine import READ, safe_url, translated_errors
 from .entries import ENTRY_COLUMNS, entries_from, entry, filter_params, page_statement, shape
-from .rows import batches
+from .rows import batches, record_of
 from .totals import project_totals
 
 __all__ = ["SqlDataSource"]
@@ -187,19 +187,7 @@ class SqlDataSource:
             )
             .order_by(b.c.project_id, b.c.id)
         )
-        return [
-            Budget(
-                id=r.id,
-                project_id=r.project_id,
-                type=BudgetType(r.type),
-                amount=r.amount,
-                used=r.used,
-                currency=r.currency,
-                task=r.task,
-                employee_id=r.employee_id,
-            )
-            for r in self._rows(query)
-        ]
+        return [record_of(Budget, r, type=BudgetType(r.type)) for r in self._rows(query)]
 
     def invoices(self, scope: Scope) -> Sequence[Invoice]:
         """The client's invoices the portal shows, newest first."""

@@ -42,28 +42,3 @@ from .table import Actor as Actor
 from .table import Party as Party
 from .table import Step as Step
 from .table import check_transitions as check_transitions
-
-__all__ = [
-    "AUTO_FORWARD",
-    "MAX_REASON",
-    "NEEDS_REASON",
-    "TRANSITIONS",
-    "Action",
-    "Actor",
-    "ApprovalEvent",
-    "ApprovalMachine",
-    "ClientApprovalRequested",
-    "Effect",
-    "EntryApproved",
-    "EntryRejected",
-    "EntryReopened",
-    "Party",
-    "Step",
-    "Transition",
-    "approval_machine",
-    "check_reason",
-    "check_transitions",
-    "client_has_decided",
-    "is_editable",
-    "to_mermaid",
-]

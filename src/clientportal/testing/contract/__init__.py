@@ -54,16 +54,3 @@ from .store import AccessLogContract as AccessLogContract
 from .store import ApprovalStoreContract as ApprovalStoreContract
 from .store import PortalStoreContract as PortalStoreContract
 from .store import StoreContract as StoreContract
-
-__all__ = [
-    "T0",
-    "AccessLogContract",
-    "ApprovalStoreContract",
-    "DataSourceContract",
-    "OutboxStoreContract",
-    "PortalStoreContract",
-    "StoreContract",
-    "all_entries",
-    "effective_dataset",
-    "sample_dataset",
-]
