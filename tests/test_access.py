@@ -1,7 +1,7 @@
 """The pure access logic: the token codec, sessions, CSRF, one-time code helpers and the records.
 
-The gate over the ports is tested in ``test_access_gate.py``, codes through the gate in
-``test_access_codes.py`` and the never-leak rules in ``test_access_secrets.py``.
+The gate over the ports, its one-time code step and the rule that it leaks no secret are tested
+in ``tests/service/test_access.py`` and ``tests/service/test_access_codes.py``.
 """
 
 from __future__ import annotations
@@ -517,6 +517,14 @@ def test_bad_secret_keys_are_refused_without_showing_them(keys: object) -> None:
     with pytest.raises(ConfigError) as caught:
         AccessCodec(keys)  # type: ignore[arg-type]
     assert "short" not in str(caught.value)
+    assert KEY not in str(caught.value)
+
+
+def test_key_errors_never_show_the_key() -> None:
+    short = "tiny-secret"
+    with pytest.raises(ConfigError) as caught:
+        AccessCodec([KEY, short])
+    assert short not in str(caught.value)
     assert KEY not in str(caught.value)
 
 

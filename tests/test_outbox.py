@@ -13,7 +13,7 @@ from email.message import EmailMessage
 import pytest
 from attrs import evolve
 
-from test_service_world import EVA, T0, dataset, make_world
+from worlds import EVA, T0, service_dataset, service_world
 
 pytest.importorskip("aiosmtpd", reason="the outbox tests need aiosmtpd (the test extra)")
 
@@ -65,7 +65,7 @@ class FailingMailer:
 
 
 def test_every_message_arrives_exactly_once_after_the_server_recovers() -> None:
-    w = make_world()
+    w = service_world()
     ids = [
         e.id
         for e in w.service.pages.hours(w.service.admin.portal("acme-web"), EntryQuery()).entries
@@ -101,9 +101,9 @@ def test_every_message_arrives_exactly_once_after_the_server_recovers() -> None:
 
 
 def test_a_display_name_with_a_comma_reaches_its_address() -> None:
-    data = dataset()
+    data = service_dataset()
     contacts = [evolve(c, name="Jones, Bob") if c.id == "bob" else c for c in data.contacts]
-    w = make_world(data=evolve(data, contacts=contacts))
+    w = service_world(data=evolve(data, contacts=contacts))
     w.service.approvals.submit(["w1"], by=EVA)
     assert sorted(m.recipients for m in w.store.pending()) == [
         ("anna@acme.example",),

@@ -1,20 +1,22 @@
-"""Fixtures of the web tests (the helpers live in ``webtools``)."""
+"""Fixtures of the web tests: their world is ``worlds.WebWorld``, their helpers live in
+``webtools``."""
 
 from __future__ import annotations
 
 import pytest
-from webtools import World, WsgiClient, make_world
+from webtools import WsgiClient
 
 from clientportal.web import make_wsgi_app
+from worlds import WebWorld, web_world
 
 
 @pytest.fixture
-def world() -> World:
+def world() -> WebWorld:
     """A fresh company with three Acme portals."""
-    return make_world()
+    return web_world()
 
 
 @pytest.fixture
-def client(world: World) -> WsgiClient:
+def client(world: WebWorld) -> WsgiClient:
     """A browser on the plain WSGI app of ``world``."""
     return WsgiClient(make_wsgi_app(world.service))

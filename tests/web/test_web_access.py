@@ -9,16 +9,17 @@ import re
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from webtools import T0, World, WsgiClient, csrf_of, make_world, open_portal
+from webtools import WsgiClient, csrf_of, open_portal
 
 from clientportal.web import make_wsgi_app
 from clientportal.web.security import pending_cookie_name, session_cookie_name
+from worlds import WEB_T0, WebWorld, web_world
 
 ACCEPT = {"Accept-Language": "en"}
 
 
 def test_opening_a_link_sets_the_session_cookie_and_redirects_to_a_clean_url(
-    world: World, client: WsgiClient
+    world: WebWorld, client: WsgiClient
 ) -> None:
     token = world.link()
     opened = client.get(f"/l/{token}")
@@ -39,7 +40,7 @@ def test_opening_a_link_sets_the_session_cookie_and_redirects_to_a_clean_url(
     assert "Acme portal" in page.text
 
 
-def test_the_cookie_is_secure_over_https_and_when_forced(world: World) -> None:
+def test_the_cookie_is_secure_over_https_and_when_forced(world: WebWorld) -> None:
     https = WsgiClient(make_wsgi_app(world.service), scheme="https")
     cookie = https.get(f"/l/{world.link()}").headers["Set-Cookie"]
     assert "; Secure" in cookie
@@ -47,7 +48,7 @@ def test_the_cookie_is_secure_over_https_and_when_forced(world: World) -> None:
     assert "; Secure" in forced.get(f"/l/{world.link()}").headers["Set-Cookie"]
 
 
-def test_the_cookie_path_is_the_mount(world: World) -> None:
+def test_the_cookie_path_is_the_mount(world: WebWorld) -> None:
     mounted = WsgiClient(make_wsgi_app(world.service, prefix="/cp"), script_name="/host")
     opened = mounted.get(f"/host/cp/l/{world.link()}")
     assert opened.location == "/host/cp/portal/acme-en"
@@ -60,9 +61,9 @@ def _not_found(client: WsgiClient, url: str) -> tuple[int, str, list[tuple[str, 
     return result.status, result.text, sorted(result.headers.items())
 
 
-def test_unknown_expired_revoked_and_forged_links_all_answer_the_same_404(world: World) -> None:
+def test_unknown_expired_revoked_and_forged_links_all_answer_the_same_404(world: WebWorld) -> None:
     client = WsgiClient(make_wsgi_app(world.service))
-    expiring = world.link(expires_at=T0 + dt.timedelta(hours=1))
+    expiring = world.link(expires_at=WEB_T0 + dt.timedelta(hours=1))
     revoked = world.service.links.issue("acme-en", "bob")
     world.service.links.revoke(revoked.link.id)
     old = world.service.links.issue("acme-nl", "anna")
@@ -96,14 +97,14 @@ def test_unknown_expired_revoked_and_forged_links_all_answer_the_same_404(world:
         assert answer == first, name
 
 
-def test_a_switched_off_portal_answers_the_same_404(world: World, client: WsgiClient) -> None:
+def test_a_switched_off_portal_answers_the_same_404(world: WebWorld, client: WsgiClient) -> None:
     token = world.link()
     baseline = _not_found(client, "/l/unknown-token")
     world.service.admin.update_portal("acme-en", active=False)
     assert _not_found(client, f"/l/{token}") == baseline
 
 
-def test_revoking_the_link_ends_the_session(world: World, client: WsgiClient) -> None:
+def test_revoking_the_link_ends_the_session(world: WebWorld, client: WsgiClient) -> None:
     issued = world.service.links.issue("acme-en", "bob")
     assert client.get(f"/l/{issued.token}", follow=True).status == 200
     world.service.links.revoke(issued.link.id)
@@ -113,7 +114,7 @@ def test_revoking_the_link_ends_the_session(world: World, client: WsgiClient) ->
 
 
 def test_failed_opens_are_rate_limited_per_address_with_429() -> None:
-    world = make_world(limiter_capacity=3)
+    world = web_world(limiter_capacity=3)
     app = make_wsgi_app(world.service)
     attacker = WsgiClient(app, remote_addr="198.51.100.7")
     statuses = [attacker.get(f"/l/guess-{i}").status for i in range(3)]
@@ -129,13 +130,13 @@ def test_failed_opens_are_rate_limited_per_address_with_429() -> None:
     assert other.get(f"/l/{world.link()}").status == 303
 
 
-def test_a_session_opens_only_its_own_portal(world: World, client: WsgiClient) -> None:
+def test_a_session_opens_only_its_own_portal(world: WebWorld, client: WsgiClient) -> None:
     open_portal(client, world, "acme-en", "bob")
     assert client.get("/portal/acme-nl").status == 404
     assert client.get("/api/portals/acme-nl").status == 404
 
 
-def test_several_portals_open_side_by_side_in_one_browser(world: World) -> None:
+def test_several_portals_open_side_by_side_in_one_browser(world: WebWorld) -> None:
     browser = WsgiClient(make_wsgi_app(world.service))
     en = world.service.links.issue("acme-en", "bob")
     nl = world.service.links.issue("acme-nl", "anna")
@@ -155,7 +156,7 @@ def test_several_portals_open_side_by_side_in_one_browser(world: World) -> None:
     assert browser.get("/portal/acme-nl").status == 200
 
 
-def test_the_e_mails_link_and_portal_urls_work_as_they_are(world: World) -> None:
+def test_the_e_mails_link_and_portal_urls_work_as_they_are(world: WebWorld) -> None:
     browser = WsgiClient(make_wsgi_app(world.service))
     url = world.service.mail.link_url(world.link())
     path = url.removeprefix(world.service.mail.base_url)
@@ -166,7 +167,7 @@ def test_the_e_mails_link_and_portal_urls_work_as_they_are(world: World) -> None
     assert browser.get(portal_url).status == 200
 
 
-def test_a_shared_link_shows_the_portal_but_cannot_decide(world: World) -> None:
+def test_a_shared_link_shows_the_portal_but_cannot_decide(world: WebWorld) -> None:
     browser = WsgiClient(make_wsgi_app(world.service))
     open_portal(browser, world, "acme-en", None)
     page = browser.get("/portal/acme-en/approvals")
@@ -181,7 +182,7 @@ def test_a_shared_link_shows_the_portal_but_cannot_decide(world: World) -> None:
     assert not world.store.history("p1")
 
 
-def test_signing_out_forgets_the_session(world: World, client: WsgiClient) -> None:
+def test_signing_out_forgets_the_session(world: WebWorld, client: WsgiClient) -> None:
     page = open_portal(client, world)
     out = client.post("/portal/acme-en/sign-out", data={"csrf_token": csrf_of(page)})
     assert out.status == 200
@@ -195,7 +196,7 @@ def test_signing_out_forgets_the_session(world: World, client: WsgiClient) -> No
 # One-time codes
 
 
-def _code_in_outbox(world: World) -> str:
+def _code_in_outbox(world: WebWorld) -> str:
     (message,) = [m for m in world.store.pending() if b"anna@acme.example" in m.message]
     parsed = email.message_from_bytes(message.message)
     text = "".join(
@@ -208,7 +209,7 @@ def _code_in_outbox(world: World) -> str:
     return found.group(1).replace(" ", "")
 
 
-def test_a_portal_with_codes_asks_for_the_code_before_opening(world: World) -> None:
+def test_a_portal_with_codes_asks_for_the_code_before_opening(world: WebWorld) -> None:
     browser = WsgiClient(make_wsgi_app(world.service))
     opened = browser.get(f"/l/{world.link('acme-code', 'anna')}")
     assert opened.status == 303
@@ -247,7 +248,7 @@ def test_a_portal_with_codes_asks_for_the_code_before_opening(world: World) -> N
     assert browser.get("/portal/acme-code/code").status == 404
 
 
-def test_too_many_wrong_codes_answer_429(world: World) -> None:
+def test_too_many_wrong_codes_answer_429(world: WebWorld) -> None:
     browser = WsgiClient(make_wsgi_app(world.service))
     browser.get(f"/l/{world.link('acme-code', 'anna')}")
     page = browser.get("/portal/acme-code/code")
@@ -266,7 +267,7 @@ def test_too_many_wrong_codes_answer_429(world: World) -> None:
     assert "Too many attempts" in last.text
 
 
-def test_code_pages_without_a_pending_cookie_are_the_404_page(world: World) -> None:
+def test_code_pages_without_a_pending_cookie_are_the_404_page(world: WebWorld) -> None:
     browser = WsgiClient(make_wsgi_app(world.service))
     baseline = _not_found(browser, "/l/unknown")
     assert _not_found(browser, "/portal/acme-code/code") == baseline
@@ -280,7 +281,7 @@ def test_code_pages_without_a_pending_cookie_are_the_404_page(world: World) -> N
 
 
 @pytest.mark.parametrize("path", ["/portal/acme-code/code", "/portal/acme-code/code/send"])
-def test_code_forms_need_the_pending_csrf_token(world: World, path: str) -> None:
+def test_code_forms_need_the_pending_csrf_token(world: WebWorld, path: str) -> None:
     browser = WsgiClient(make_wsgi_app(world.service))
     browser.get(f"/l/{world.link('acme-code', 'anna')}")
     other = WsgiClient(make_wsgi_app(world.service))

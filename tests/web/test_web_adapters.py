@@ -10,11 +10,12 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import pytest
-from webtools import World, WsgiClient, make_world, open_portal
+from webtools import WsgiClient, open_portal
 
 from clientportal.web import PortalApp, make_asgi_app, make_wsgi_app
 from clientportal.web.asgi import request_from_scope
 from clientportal.web.http import Headers
+from worlds import WebWorld, web_world
 
 
 class AsgiClient:
@@ -77,7 +78,7 @@ class AsgiClient:
 
 
 @pytest.mark.parametrize("full_path", [True, False])
-def test_asgi_serves_the_portal_under_its_root_path(world: World, full_path: bool) -> None:
+def test_asgi_serves_the_portal_under_its_root_path(world: WebWorld, full_path: bool) -> None:
     client = AsgiClient(make_asgi_app(world.service), root_path="/mount", full_path=full_path)
     status, headers, _, _ = client.request("GET", f"/l/{world.link()}")
     assert status == 303
@@ -100,7 +101,7 @@ def test_asgi_serves_the_portal_under_its_root_path(world: World, full_path: boo
 
 
 def test_asgi_streams_the_csv_in_several_messages() -> None:
-    world = make_world(extra_entries=3000)
+    world = web_world(extra_entries=3000)
     client = AsgiClient(make_asgi_app(world.service))
     client.request("GET", f"/l/{world.link()}")
     status, headers, body, messages = client.request("GET", "/portal/acme-en/hours.csv")
@@ -110,7 +111,7 @@ def test_asgi_streams_the_csv_in_several_messages() -> None:
     assert body.decode().count("\r\n") == 1 + 3009
 
 
-def test_asgi_refuses_oversized_bodies_and_answers_head_without_a_body(world: World) -> None:
+def test_asgi_refuses_oversized_bodies_and_answers_head_without_a_body(world: WebWorld) -> None:
     client = AsgiClient(make_asgi_app(world.service, max_body=2048))
     client.request("GET", f"/l/{world.link()}")
     status, _, body, _ = client.request(
@@ -127,7 +128,7 @@ def test_asgi_refuses_oversized_bodies_and_answers_head_without_a_body(world: Wo
     assert int(headers["content-length"]) > 1000
 
 
-def test_asgi_acknowledges_lifespan_and_closes_websockets(world: World) -> None:
+def test_asgi_acknowledges_lifespan_and_closes_websockets(world: WebWorld) -> None:
     app = make_asgi_app(world.service)
     messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
     sent: list[MutableMapping[str, Any]] = []
@@ -155,7 +156,7 @@ def test_request_from_scope_strips_only_a_real_root_path() -> None:
     assert request_from_scope(scope, b"").path == "/"
 
 
-def test_wsgi_prefix_and_script_name_together(world: World) -> None:
+def test_wsgi_prefix_and_script_name_together(world: WebWorld) -> None:
     app = make_wsgi_app(world.service, prefix="/portal-app")
     client = WsgiClient(app, script_name="/host")
     page = client.get(f"/host/portal-app/l/{world.link()}", follow=True)
@@ -167,7 +168,7 @@ def test_wsgi_prefix_and_script_name_together(world: World) -> None:
     assert client.get("/host/portal-appx/l/x").status == 404
 
 
-def test_a_trailing_slash_redirects_to_the_page(world: World) -> None:
+def test_a_trailing_slash_redirects_to_the_page(world: WebWorld) -> None:
     client = WsgiClient(make_wsgi_app(world.service, prefix="/cp"), script_name="/host")
     moved = client.get("/host/cp/portal/acme-en/hours/?employee=eva")
     assert moved.status == 308
@@ -176,7 +177,7 @@ def test_a_trailing_slash_redirects_to_the_page(world: World) -> None:
     assert client.post("/host/cp/portal/acme-en/approvals/", data={}).status == 404
 
 
-def test_one_portal_app_serves_both_adapters(world: World) -> None:
+def test_one_portal_app_serves_both_adapters(world: WebWorld) -> None:
     app = PortalApp(world.service, prefix="/p")
     wsgi = make_wsgi_app(app)
     asgi = make_asgi_app(app)

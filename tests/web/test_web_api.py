@@ -8,10 +8,11 @@ import re
 from typing import Any
 
 import pytest
-from webtools import World, WsgiClient, make_world, open_portal
+from webtools import WsgiClient, open_portal
 
 from clientportal.web import PortalApp, make_wsgi_app
 from clientportal.web.openapi import ENDPOINTS
+from worlds import WebWorld, web_world
 
 # --------------------------------------------------------------------------------------------------
 # A small JSON Schema checker: enough of 2020-12 for the document's own schemas.
@@ -75,7 +76,7 @@ def response_schema(doc: dict[str, Any], pattern: str, method: str, status: str)
 # The document
 
 
-def test_openapi_document_is_in_sync_with_the_routes(world: World, client: WsgiClient) -> None:
+def test_openapi_document_is_in_sync_with_the_routes(world: WebWorld, client: WsgiClient) -> None:
     app = PortalApp(world.service)
     result = client.get("/api/openapi.json")
     assert result.status == 200
@@ -101,7 +102,7 @@ def test_openapi_document_is_in_sync_with_the_routes(world: World, client: WsgiC
     assert set(refs) <= set(doc["components"]["schemas"])
 
 
-def test_the_document_names_the_mount_as_its_server(world: World) -> None:
+def test_the_document_names_the_mount_as_its_server(world: WebWorld) -> None:
     client = WsgiClient(make_wsgi_app(world.service, prefix="/cp"), script_name="/host")
     assert client.get("/host/cp/api/openapi.json").json()["servers"] == [{"url": "/host/cp"}]
 
@@ -111,7 +112,7 @@ def test_the_document_names_the_mount_as_its_server(world: World) -> None:
 
 
 @pytest.fixture
-def api(world: World, client: WsgiClient) -> WsgiClient:
+def api(world: WebWorld, client: WsgiClient) -> WsgiClient:
     open_portal(client, world)
     return client
 
@@ -159,7 +160,7 @@ def test_overview_and_session(api: WsgiClient) -> None:
 
 
 def test_hours_pages_walk_every_entry_once() -> None:
-    world = make_world(extra_entries=37)
+    world = web_world(extra_entries=37)
     client = WsgiClient(make_wsgi_app(world.service))
     open_portal(client, world)
     seen: list[str] = []
@@ -190,7 +191,7 @@ def test_documents_and_files(api: WsgiClient) -> None:
     assert csv.text.count("\r\n") == 1 + 5
 
 
-def test_deciding_through_the_api(world: World, api: WsgiClient, doc: dict[str, Any]) -> None:
+def test_deciding_through_the_api(world: WebWorld, api: WsgiClient, doc: dict[str, Any]) -> None:
     token = api.get("/api/portals/acme-en/session").json()["csrf_token"]
     url = "/api/portals/acme-en/approvals"
     body = {
@@ -218,7 +219,7 @@ def test_deciding_through_the_api(world: World, api: WsgiClient, doc: dict[str, 
     assert world.store.history("p1")[-1].actor.id == "bob"
 
 
-def test_the_api_answers_one_404_for_anything_not_there(world: World) -> None:
+def test_the_api_answers_one_404_for_anything_not_there(world: WebWorld) -> None:
     client = WsgiClient(make_wsgi_app(world.service))
     expected = {"error": {"code": "not_found", "message": "not found", "errors": []}}
     for url in (

@@ -10,9 +10,10 @@ from urllib.parse import quote, urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from webtools import Result, World, WsgiClient, csrf_of, make_world, open_portal
+from webtools import Result, WsgiClient, csrf_of, open_portal
 
 from clientportal.web import PortalApp, make_wsgi_app
+from worlds import WebWorld, web_world
 
 
 @pytest.mark.parametrize(
@@ -47,7 +48,7 @@ from clientportal.web import PortalApp, make_wsgi_app
     ],
 )
 def test_malformed_query_and_path_values_answer_400(
-    world: World, client: WsgiClient, url: str, message: str
+    world: WebWorld, client: WsgiClient, url: str, message: str
 ) -> None:
     open_portal(client, world)
     result = client.get(url)
@@ -78,7 +79,7 @@ def _approvals_post(client: WsgiClient, **kw: object) -> object:
     ],
 )
 def test_malformed_decision_forms_answer_400(
-    world: World, client: WsgiClient, data: list[tuple[str, str]], message: str
+    world: WebWorld, client: WsgiClient, data: list[tuple[str, str]], message: str
 ) -> None:
     open_portal(client, world)
     result = _approvals_post(client, data=data)
@@ -87,7 +88,7 @@ def test_malformed_decision_forms_answer_400(
     assert not world.store.history("p1")
 
 
-def test_forms_that_are_not_forms_answer_400(world: World, client: WsgiClient) -> None:
+def test_forms_that_are_not_forms_answer_400(world: WebWorld, client: WsgiClient) -> None:
     open_portal(client, world)
     bad_utf8 = client.post(
         "/portal/acme-en/approvals",
@@ -104,7 +105,7 @@ def test_forms_that_are_not_forms_answer_400(world: World, client: WsgiClient) -
     assert "application/x-www-form-urlencoded" in multipart.text
 
 
-def test_oversized_bodies_answer_400_without_being_read(world: World) -> None:
+def test_oversized_bodies_answer_400_without_being_read(world: WebWorld) -> None:
     app = PortalApp(world.service, max_body=4096)
     client = WsgiClient(make_wsgi_app(app))
     page = open_portal(client, world)
@@ -158,7 +159,7 @@ def _api_decide(
     ],
 )  # fmt: skip
 def test_bad_api_bodies_answer_400_with_every_problem(
-    world: World, client: WsgiClient, payload: dict[str, object], errors: list[str]
+    world: WebWorld, client: WsgiClient, payload: dict[str, object], errors: list[str]
 ) -> None:
     open_portal(client, world)
     result = _api_decide(client, payload)
@@ -169,7 +170,7 @@ def test_bad_api_bodies_answer_400_with_every_problem(
         assert any(expected in line for line in body["error"]["errors"]), body
 
 
-def test_api_bodies_must_be_json(world: World, client: WsgiClient) -> None:
+def test_api_bodies_must_be_json(world: WebWorld, client: WsgiClient) -> None:
     open_portal(client, world)
     for body, content_type in (
         (b"{not json", "application/json"),
@@ -186,7 +187,7 @@ def test_api_bodies_must_be_json(world: World, client: WsgiClient) -> None:
 # Anything at all: never a 500
 
 
-_WORLD = make_world()
+_WORLD = web_world()
 _APP = make_wsgi_app(_WORLD.service, max_body=2048)
 _SESSION = WsgiClient(_APP)
 _PAGE = open_portal(_SESSION, _WORLD)

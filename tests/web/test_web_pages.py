@@ -10,10 +10,11 @@ import re
 from html import unescape
 
 import pytest
-from webtools import World, WsgiClient, csrf_of, make_world, open_portal
+from webtools import WsgiClient, csrf_of, open_portal
 
 from clientportal import PortalSettings
 from clientportal.web import make_wsgi_app
+from worlds import WebWorld, web_world
 
 ROWS = re.compile(r"<tr>\s*(?:<td class=\"select\">.*?</td>\s*)?<td data-label=", re.DOTALL)
 
@@ -24,7 +25,7 @@ def rows(html: str) -> int:
 
 
 def test_overview_shows_projects_chart_budgets_and_documents(
-    world: World, client: WsgiClient
+    world: WebWorld, client: WsgiClient
 ) -> None:
     page = open_portal(client, world)
     html = page.text
@@ -61,7 +62,7 @@ def test_overview_shows_projects_chart_budgets_and_documents(
     assert "4 time entries" in html
 
 
-def test_the_charts_week_labels_are_dates_in_the_portals_language(world: World) -> None:
+def test_the_charts_week_labels_are_dates_in_the_portals_language(world: WebWorld) -> None:
     world.service.admin.update_portal("acme-en", language="nl")
     client = WsgiClient(make_wsgi_app(world.service))
     html = open_portal(client, world).text
@@ -71,7 +72,7 @@ def test_the_charts_week_labels_are_dates_in_the_portals_language(world: World) 
     assert "Week van 16 mrt 2026: 7,5 uur" in html
 
 
-def test_overview_without_hours_budgets_or_documents(world: World) -> None:
+def test_overview_without_hours_budgets_or_documents(world: WebWorld) -> None:
     world.service.admin.update_portal(
         "acme-en", settings=PortalSettings(show_hours=False, show_budget=False)
     )
@@ -90,7 +91,7 @@ def test_overview_without_hours_budgets_or_documents(world: World) -> None:
     assert client.get("/portal/acme-en/approvals").status == 404
 
 
-def test_hours_page_lists_the_portals_hours_escaped(world: World, client: WsgiClient) -> None:
+def test_hours_page_lists_the_portals_hours_escaped(world: WebWorld, client: WsgiClient) -> None:
     open_portal(client, world)
     page = client.get("/portal/acme-en/hours")
     assert page.status == 200
@@ -115,7 +116,7 @@ def test_hours_page_lists_the_portals_hours_escaped(world: World, client: WsgiCl
         ("employee=nobody", 0),
     ],
 )
-def test_hours_filters(world: World, client: WsgiClient, query: str, expected: int) -> None:
+def test_hours_filters(world: WebWorld, client: WsgiClient, query: str, expected: int) -> None:
     open_portal(client, world)
     page = client.get(f"/portal/acme-en/hours?{query}")
     assert page.status == 200
@@ -124,7 +125,7 @@ def test_hours_filters(world: World, client: WsgiClient, query: str, expected: i
         assert "No hours in this period." in page.text
 
 
-def test_hours_filter_form_keeps_the_chosen_values(world: World, client: WsgiClient) -> None:
+def test_hours_filter_form_keeps_the_chosen_values(world: WebWorld, client: WsgiClient) -> None:
     open_portal(client, world)
     html = client.get("/portal/acme-en/hours?employee=eva&from=2026-03-01&status=OPEN").text
     assert '<option value="eva" selected>Eva Jansen</option>' in html
@@ -135,7 +136,7 @@ def test_hours_filter_form_keeps_the_chosen_values(world: World, client: WsgiCli
 
 
 def test_hours_pages_follow_keyset_cursors_to_the_end() -> None:
-    world = make_world(extra_entries=23)
+    world = web_world(extra_entries=23)
     client = WsgiClient(make_wsgi_app(world.service, page_size=5))
     open_portal(client, world)
     url: str | None = "/portal/acme-en/hours?employee=tom"
@@ -156,7 +157,7 @@ def test_hours_pages_follow_keyset_cursors_to_the_end() -> None:
 
 
 def test_csv_export_streams_every_filtered_entry() -> None:
-    world = make_world(extra_entries=3000)
+    world = web_world(extra_entries=3000)
     client = WsgiClient(make_wsgi_app(world.service))
     open_portal(client, world)
     export = client.get("/portal/acme-en/hours.csv?employee=eva")
@@ -174,7 +175,7 @@ def test_csv_export_streams_every_filtered_entry() -> None:
     assert "Globex" not in text
 
 
-def test_documents_list_and_download(world: World, client: WsgiClient) -> None:
+def test_documents_list_and_download(world: WebWorld, client: WsgiClient) -> None:
     open_portal(client, world)
     invoices = client.get("/portal/acme-en/invoices")
     assert invoices.status == 200
@@ -207,7 +208,7 @@ def _decide(client: WsgiClient, data: list[tuple[str, str]]) -> str:
 
 
 def test_approvals_page_lists_waiting_entries_with_their_actions(
-    world: World, client: WsgiClient
+    world: WebWorld, client: WsgiClient
 ) -> None:
     open_portal(client, world)
     page = client.get("/portal/acme-en/approvals")
@@ -225,7 +226,7 @@ def test_approvals_page_lists_waiting_entries_with_their_actions(
 
 
 def test_approve_two_reject_one_with_a_reason_and_see_the_statuses(
-    world: World, client: WsgiClient
+    world: WebWorld, client: WsgiClient
 ) -> None:
     open_portal(client, world)
     done = _decide(client, [("action", "approve"), ("entry", "1:p1"), ("entry", "1:p2")])
@@ -245,7 +246,7 @@ def test_approve_two_reject_one_with_a_reason_and_see_the_statuses(
     assert rows(hours.text) == 2
 
 
-def test_select_all_decides_every_entry_shown(world: World, client: WsgiClient) -> None:
+def test_select_all_decides_every_entry_shown(world: WebWorld, client: WsgiClient) -> None:
     open_portal(client, world)
     page = client.get("/portal/acme-en/approvals?employee=tom")
     shown = re.findall(r'name="shown" value="([^"]+)"', page.text)
@@ -262,7 +263,9 @@ def test_select_all_decides_every_entry_shown(world: World, client: WsgiClient) 
     assert 'value="1:p2"' not in left
 
 
-def test_reject_asks_for_a_reason_and_keeps_the_selection(world: World, client: WsgiClient) -> None:
+def test_reject_asks_for_a_reason_and_keeps_the_selection(
+    world: WebWorld, client: WsgiClient
+) -> None:
     open_portal(client, world)
     page = client.get("/portal/acme-en/approvals")
     refused = client.post(
@@ -282,7 +285,7 @@ def test_reject_asks_for_a_reason_and_keeps_the_selection(world: World, client: 
 
 
 def test_a_decision_on_an_entry_that_moved_on_changes_nothing(
-    world: World, client: WsgiClient
+    world: WebWorld, client: WsgiClient
 ) -> None:
     open_portal(client, world)
     done = _decide(client, [("action", "approve"), ("entry", "0:p1"), ("entry", "1:p2")])
@@ -293,7 +296,7 @@ def test_a_decision_on_an_entry_that_moved_on_changes_nothing(
     assert 'value="1:p1"' in page
 
 
-def test_entries_of_other_portals_cannot_be_decided(world: World, client: WsgiClient) -> None:
+def test_entries_of_other_portals_cannot_be_decided(world: WebWorld, client: WsgiClient) -> None:
     open_portal(client, world, "acme-nl", "anna")
     page = client.get("/portal/acme-nl/approvals")
     assert 'value="1:p3"' not in page.text  # p3 is on the app project, not in acme-nl
@@ -305,7 +308,7 @@ def test_entries_of_other_portals_cannot_be_decided(world: World, client: WsgiCl
     assert not world.store.history("p3")
 
 
-def test_the_dutch_portal_is_dutch(world: World, client: WsgiClient) -> None:
+def test_the_dutch_portal_is_dutch(world: WebWorld, client: WsgiClient) -> None:
     page = open_portal(client, world, "acme-nl", "anna")
     assert '<html lang="nl">' in page.text
     assert page.headers["Content-Language"] == "nl"

@@ -7,12 +7,13 @@ import re
 from typing import Any
 
 import pytest
-from webtools import World, WsgiClient, csrf_of, make_world, open_portal
+from webtools import WsgiClient, csrf_of, open_portal
 
 from clientportal.ports import DataSource
 from clientportal.web import PortalApp, make_wsgi_app
 from clientportal.web.http import Request
 from clientportal.web.security import STATIC_CACHE_CONTROL
+from worlds import WebWorld, web_world
 
 REQUIRED = {
     "Referrer-Policy": "no-referrer",
@@ -50,7 +51,7 @@ def every_get_url(app: PortalApp) -> list[str]:
     return urls
 
 
-def test_every_response_carries_the_security_headers(world: World) -> None:
+def test_every_response_carries_the_security_headers(world: WebWorld) -> None:
     app = PortalApp(world.service)
     client = WsgiClient(make_wsgi_app(app))
     assert_secure(client.get("/l/unknown"))  # before any session
@@ -76,7 +77,7 @@ def test_every_response_carries_the_security_headers(world: World) -> None:
         assert_secure(result)
 
 
-def test_versioned_static_files_are_cached_and_others_are_not(world: World) -> None:
+def test_versioned_static_files_are_cached_and_others_are_not(world: WebWorld) -> None:
     client = WsgiClient(make_wsgi_app(world.service))
     page = open_portal(client, world).text
 
@@ -90,7 +91,7 @@ def test_versioned_static_files_are_cached_and_others_are_not(world: World) -> N
     assert client.get("/static/nope.css").status == 404
 
 
-def test_pages_use_no_inline_script_style_or_third_party_origin(world: World) -> None:
+def test_pages_use_no_inline_script_style_or_third_party_origin(world: WebWorld) -> None:
     client = WsgiClient(make_wsgi_app(world.service))
     open_portal(client, world)
     for url in ("/portal/acme-en", "/portal/acme-en/hours", "/portal/acme-en/approvals"):
@@ -103,7 +104,7 @@ def test_pages_use_no_inline_script_style_or_third_party_origin(world: World) ->
         assert "https://" not in html
 
 
-def test_every_post_route_needs_the_csrf_token(world: World) -> None:
+def test_every_post_route_needs_the_csrf_token(world: WebWorld) -> None:
     app = PortalApp(world.service)
     client = WsgiClient(make_wsgi_app(app))
     page = open_portal(client, world)
@@ -143,7 +144,7 @@ def test_every_post_route_needs_the_csrf_token(world: World) -> None:
     assert ok.status == 303
 
 
-def test_get_never_changes_approvals_or_sends_mail(world: World) -> None:
+def test_get_never_changes_approvals_or_sends_mail(world: WebWorld) -> None:
     app = PortalApp(world.service)
     client = WsgiClient(make_wsgi_app(app))
     open_portal(client, world)
@@ -166,7 +167,7 @@ def _break(data: object, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_an_unexpected_failure_is_a_plain_500_that_leaks_nothing(
-    world: World, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    world: WebWorld, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = WsgiClient(make_wsgi_app(world.service))
     open_portal(client, world)
@@ -185,7 +186,7 @@ def test_an_unexpected_failure_is_a_plain_500_that_leaks_nothing(
     assert "database is down" in caplog.text
 
 
-def test_handle_never_raises_even_on_a_broken_error_page(world: World, tmp_path: Any) -> None:
+def test_handle_never_raises_even_on_a_broken_error_page(world: WebWorld, tmp_path: Any) -> None:
     (tmp_path / "message.html").write_text("{{ undefined_thing.attribute }}")
     app = PortalApp(world.service, template_dirs=[tmp_path])
     response = app.handle(Request(method="GET", path="/nothing"))
@@ -195,7 +196,7 @@ def test_handle_never_raises_even_on_a_broken_error_page(world: World, tmp_path:
 
 
 def test_rate_limited_api_answers_429_json() -> None:
-    world = make_world(limiter_capacity=1)
+    world = web_world(limiter_capacity=1)
     client = WsgiClient(make_wsgi_app(world.service))
     assert client.get("/l/bad").status == 404
     limited = client.get("/l/bad")

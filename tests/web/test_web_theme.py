@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from webtools import World, WsgiClient, open_portal
+from webtools import WsgiClient, open_portal
 
 from clientportal import ConfigError
 from clientportal.i18n import LABELS, translator
@@ -15,6 +15,7 @@ from clientportal.model import SUPPORTED_LANGUAGES
 from clientportal.web import PortalApp, Theme, make_wsgi_app
 from clientportal.web.render import TEMPLATE_DIR
 from clientportal.web.texts import PageText
+from worlds import WebWorld
 
 
 @pytest.mark.parametrize(
@@ -40,7 +41,7 @@ def test_theme_refuses_unsafe_values(fields: dict[str, str]) -> None:
         Theme(**fields)
 
 
-def test_theme_accent_reaches_the_pages_through_a_stylesheet(world: World) -> None:
+def test_theme_accent_reaches_the_pages_through_a_stylesheet(world: WebWorld) -> None:
     theme = Theme(name="Example Co", accent="#FC0", logo_url="https://cdn.example.com/logo.svg")
     assert theme.accent_text == "#000000"
     assert Theme(accent="#123456").accent_text == "#ffffff"
@@ -60,12 +61,14 @@ def test_theme_accent_reaches_the_pages_through_a_stylesheet(world: World) -> No
     assert css.headers["Content-Type"] == "text/css; charset=utf-8"
 
 
-def test_a_local_logo_adds_no_origin_to_the_policy(world: World) -> None:
+def test_a_local_logo_adds_no_origin_to_the_policy(world: WebWorld) -> None:
     app = PortalApp(world.service, theme=Theme(logo_url="/assets/logo.png"))
     assert "img-src 'self' data:;" in app.csp
 
 
-def test_host_templates_override_and_extend_the_built_in_ones(world: World, tmp_path: Path) -> None:
+def test_host_templates_override_and_extend_the_built_in_ones(
+    world: WebWorld, tmp_path: Path
+) -> None:
     (tmp_path / "brand.html").write_text(
         '<div class="brand">ACME CORP {{ portal.name if portal else "" }}</div>'
     )
@@ -83,7 +86,7 @@ def test_host_templates_override_and_extend_the_built_in_ones(world: World, tmp_
     assert "ACME CORP Acme portal" in hours  # every page uses the host's brand
 
 
-def test_host_templates_are_autoescaped_too(world: World, tmp_path: Path) -> None:
+def test_host_templates_are_autoescaped_too(world: WebWorld, tmp_path: Path) -> None:
     (tmp_path / "brand.html").write_text("<div>{{ '<script>x</script>' }}</div>")
     client = WsgiClient(make_wsgi_app(world.service, template_dirs=[tmp_path]))
     html = open_portal(client, world).text
@@ -101,7 +104,7 @@ def test_host_templates_are_autoescaped_too(world: World, tmp_path: Path) -> Non
     ],
 )
 def test_bad_app_options_are_refused(
-    world: World, options: dict[str, object], problem: str
+    world: WebWorld, options: dict[str, object], problem: str
 ) -> None:
     with pytest.raises((ConfigError, ValueError), match=problem):
         PortalApp(world.service, **options)  # type: ignore[arg-type]
@@ -152,7 +155,7 @@ def test_the_page_only_texts_come_from_the_babel_catalog(
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
-def test_every_page_renders_in_every_language(world: World, language: str) -> None:
+def test_every_page_renders_in_every_language(world: WebWorld, language: str) -> None:
     world.service.admin.update_portal("acme-en", language=language)
     client = WsgiClient(make_wsgi_app(world.service))
     page = open_portal(client, world)

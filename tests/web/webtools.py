@@ -1,246 +1,21 @@
-"""Helpers of the web tests: a small company, a service over memory backends, and an in-process
-WSGI client with a cookie jar (real WSGI round trips, checked by ``wsgiref.validate``)."""
+"""Helpers of the web tests: an in-process WSGI client with a cookie jar (real WSGI round trips,
+checked by ``wsgiref.validate``) and the steps a browser takes. The world the tests run in is
+:class:`worlds.WebWorld`."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json as jsonlib
 import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
 from wsgiref.validate import validator
 
 from attrs import define, field
 
-from clientportal import (
-    AccessMode,
-    ApprovalPolicy,
-    ApprovalState,
-    ApprovalStatus,
-    Budget,
-    BudgetType,
-    Client,
-    Contact,
-    Dataset,
-    DocumentStatus,
-    Employee,
-    Invoice,
-    MemoryDataSource,
-    MemoryStore,
-    PortalSettings,
-    Project,
-    Quote,
-    TimeEntry,
-    TokenBucketLimiter,
-    Workflow,
-)
-from clientportal.memory import ManualClock
-from clientportal.ports import DocumentFile
-from clientportal.service import MailSettings, PortalService
-from clientportal.web import PortalApp
 from clientportal.web.http import Headers
-
-T0 = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
-SECRET = "web-tests-secret-key-0123456789abcdef"
-EXTERNAL = ApprovalPolicy(enabled=True, workflow=Workflow.EXTERNAL)
-MAIL = MailSettings(
-    sender_name="Example Co",
-    sender_address="portal@example.com",
-    message_id_domain="portal.example.com",
-    base_url="https://portal.example.com",
-    company_recipients=["office@example.com"],
-)
-PENDING = ApprovalState(ApprovalStatus.PENDING_EXTERNAL, Workflow.EXTERNAL, 1)
-
-
-def entry(
-    id: str, project: str, employee: str, date: dt.date, hours: str = "1", **fields: Any
-) -> TimeEntry:
-    """A time entry of ``hours`` hours."""
-    return TimeEntry(
-        id=id,
-        project_id=project,
-        employee_id=employee,
-        date=date,
-        seconds=int(Decimal(hours) * 3600),
-        **fields,
-    )
-
-
-def dataset(extra_entries: int = 0) -> Dataset:
-    """Acme (projects web and app) and Globex (erp), hours over several weeks, budgets (one over
-    budget), invoices and quotes, and four entries awaiting Acme's approval."""
-    d = dt.date(2026, 3, 16)  # a Monday
-    entries = [
-        entry("w1", "web", "eva", d, "7.5", description="Homepage <b>bold</b>", rate=Decimal(90)),
-        entry("w2", "web", "tom", d - dt.timedelta(days=1), "2", description="Design review"),
-        entry("w3", "web", "eva", d - dt.timedelta(days=8), "3", description="Bugfix"),
-        entry("w4", "web", "tom", d - dt.timedelta(days=15), "4", task="QA", billable=False),
-        entry("a1", "app", "tom", d - dt.timedelta(days=2), "5", description="App work"),
-        entry("p1", "web", "eva", d - dt.timedelta(days=3), "1", approval=PENDING),
-        entry("p2", "web", "tom", d - dt.timedelta(days=3), "2", approval=PENDING),
-        entry("p3", "app", "tom", d - dt.timedelta(days=4), "3", approval=PENDING),
-        entry("p4", "app", "eva", d - dt.timedelta(days=5), "0.5", approval=PENDING),
-        entry("g1", "erp", "sam", d, "8", description="Globex secret"),
-    ]
-    entries += [
-        entry(f"x{i:05d}", "web", ("eva", "tom")[i % 2], d - dt.timedelta(days=20 + i % 60), "0.25")
-        for i in range(extra_entries)
-    ]
-    return Dataset(
-        clients=[Client("acme", "Acme B.V."), Client("globex", "Globex")],
-        contacts=[
-            Contact("anna", "acme", "Anna de Vries", "anna@acme.example", "nl"),
-            Contact("bob", "acme", "Bob Jones", "bob@acme.example"),
-            Contact("gina", "globex", "Gina", "gina@globex.example"),
-        ],
-        employees=[
-            Employee("eva", "Eva Jansen"),
-            Employee("tom", "Tom Bakker"),
-            Employee("sam", "Sam"),
-        ],
-        projects=[
-            Project("web", "acme", "Website", {"eva", "tom"}),
-            Project("app", "acme", "App", {"tom"}),
-            Project("erp", "globex", "ERP", {"sam"}),
-        ],
-        entries=entries,
-        budgets=[
-            Budget("b1", "web", BudgetType.TOTAL_HOURS, Decimal(100), Decimal(25)),
-            Budget("b2", "app", BudgetType.TOTAL_FEE, Decimal(1000), Decimal(1250), "EUR"),
-            Budget("b3", "web", BudgetType.TOTAL_COSTS, Decimal(500), Decimal(10), "EUR"),
-        ],
-        invoices=[
-            Invoice(
-                "i1",
-                "acme",
-                "INV-2026-001",
-                dt.date(2026, 2, 1),
-                Decimal("1234.50"),
-                "EUR",
-                DocumentStatus.SENT,
-                {"web"},
-                dt.date(2026, 3, 1),
-            ),
-            Invoice(
-                "i2",
-                "acme",
-                "INV-2026-000",
-                dt.date(2026, 1, 1),
-                Decimal(10),
-                "EUR",
-                DocumentStatus.DRAFT,
-            ),
-            Invoice(
-                "i3",
-                "globex",
-                "GLX-1",
-                dt.date(2026, 1, 1),
-                Decimal(99),
-                "EUR",
-                DocumentStatus.SENT,
-            ),
-        ],
-        quotes=[
-            Quote(
-                "q1",
-                "acme",
-                "Q-7",
-                dt.date(2026, 2, 10),
-                Decimal(5000),
-                "EUR",
-                DocumentStatus.SENT,
-                {"app"},
-            ),
-        ],
-    )
-
-
-DOCUMENTS = {
-    ("invoice", "i1"): DocumentFile("INV-2026-001 é.pdf", "application/pdf", b"%PDF-1.4 invoice"),
-    ("invoice", "i3"): DocumentFile("GLX-1.pdf", "application/pdf", b"%PDF-1.4 globex"),
-    ("quote", "q1"): DocumentFile("Q-7.pdf", "application/pdf", b"%PDF-1.4 quote"),
-}
-
-FULL = PortalSettings(
-    show_hours=True,
-    show_descriptions=True,
-    show_budget=True,
-    show_invoices=True,
-    show_quotes=True,
-    approval=True,
-    show_amounts=False,
-)
-
-
-@define
-class World:
-    """A service with three Acme portals (English, Dutch, and English with e-mail codes)."""
-
-    clock: ManualClock
-    store: MemoryStore
-    data: MemoryDataSource
-    service: PortalService
-    limiter: TokenBucketLimiter
-
-    def link(self, portal_id: str = "acme-en", contact_id: str | None = "bob", **kw: Any) -> str:
-        """A new link token."""
-        return self.service.links.issue(portal_id, contact_id, **kw).token
-
-    def app(self, **options: Any) -> PortalApp:
-        return PortalApp(self.service, **options)
-
-
-def make_world(extra_entries: int = 0, *, limiter_capacity: int = 1000) -> World:
-    clock = ManualClock(T0)
-    store = MemoryStore()
-    data = MemoryDataSource(dataset(extra_entries), store, documents=DOCUMENTS)
-    limiter = TokenBucketLimiter(capacity=limiter_capacity, refill_every=dt.timedelta(hours=1))
-    service = PortalService(
-        data,
-        store,
-        mail=MAIL,
-        secret_keys=SECRET,
-        clock=clock,
-        policy=EXTERNAL,
-        client_limiter=limiter,
-    )
-    service.admin.create_portal(
-        id="acme-en",
-        client_id="acme",
-        name="Acme portal",
-        project_ids=["web", "app"],
-        contact_ids=["anna", "bob"],
-        language="en",
-        settings=FULL,
-    )
-    service.admin.create_portal(
-        id="acme-nl",
-        client_id="acme",
-        name="Acme portaal",
-        project_ids=["web"],
-        contact_ids=["anna"],
-        language="nl",
-        settings=FULL,
-    )
-    service.admin.create_portal(
-        id="acme-code",
-        client_id="acme",
-        name="Acme secure",
-        project_ids=["web"],
-        contact_ids=["anna"],
-        language="en",
-        settings=PortalSettings(),
-    )
-    service.links.set_access_mode("acme-code", AccessMode.LINK_AND_CODE)
-    return World(clock, store, data, service, limiter)
-
-
-# --------------------------------------------------------------------------------------------------
-# The WSGI client
+from worlds import WebWorld
 
 
 @define
@@ -397,7 +172,7 @@ def csrf_of(page: Result) -> str:
 
 
 def open_portal(
-    client: WsgiClient, world: World, portal_id: str = "acme-en", contact_id: str | None = "bob"
+    client: WsgiClient, world: WebWorld, portal_id: str = "acme-en", contact_id: str | None = "bob"
 ) -> Result:
     """Open a new link of ``portal_id`` in ``client`` and follow it to the overview."""
     token = world.link(portal_id, contact_id)

@@ -1,5 +1,6 @@
-"""CSV export through the service: the visible entries only, public fields only, columns named in
-the portal's language, spreadsheet formulas defused, and streamed a page at a time."""
+"""CSV export (``service/export.py`` through ``service.pages.export_csv``): the visible entries
+only, public fields only, columns named in the portal's language, spreadsheet formulas defused,
+and streamed a page at a time."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from clientportal.memory import ManualClock
 from clientportal.ports import DocumentFile, EntryCursor, EntryPage, EntryQuery
 from clientportal.service import PortalService
 from clientportal.visibility import Scope
-from test_service_world import EXTERNAL, MAIL, SECRET, T0, acme_portal, make_world
+from worlds import EXTERNAL, MAIL, SECRET, T0, acme_portal, service_world
 
 
 def rows(lines: Sequence[str]) -> list[list[str]]:
@@ -39,7 +40,7 @@ def rows(lines: Sequence[str]) -> list[list[str]]:
 
 
 def test_export_holds_the_visible_entries_with_english_columns() -> None:
-    w = make_world()
+    w = service_world()
     lines = list(w.service.pages.export_csv(acme_portal()))
     assert all(line.endswith("\r\n") for line in lines)
     table = rows(lines)
@@ -60,7 +61,7 @@ def test_export_holds_the_visible_entries_with_english_columns() -> None:
 
 
 def test_export_defuses_spreadsheet_formulas() -> None:
-    w = make_world()
+    w = service_world()
     table = rows(list(w.service.pages.export_csv(acme_portal())))
     [formula] = [r for r in table if "HYPERLINK" in r[4]]
     assert formula[4] == '\'=HYPERLINK("x")'
@@ -68,7 +69,7 @@ def test_export_defuses_spreadsheet_formulas() -> None:
 
 def test_export_columns_follow_what_the_portal_shows_and_its_language() -> None:
     portal = acme_portal(language="nl", settings=PortalSettings(show_descriptions=False))
-    w = make_world(portals=(portal,))
+    w = service_world(portals=(portal,))
     table = list(csv.reader(io.StringIO("".join(w.service.pages.export_csv(portal, delimiter=";"))),
                             delimiter=";"))  # fmt: skip
     assert table[0] == ["Datum", "Medewerker", "Project", "Taak", "Uren", "Declarabel", "Status"]
@@ -77,14 +78,14 @@ def test_export_columns_follow_what_the_portal_shows_and_its_language() -> None:
 
 
 def test_export_filters_like_the_hours_page() -> None:
-    w = make_world()
+    w = service_world()
     query = EntryQuery(employee_ids={"eva"}, date_to=dt.date(2026, 2, 2))
     table = rows(list(w.service.pages.export_csv(acme_portal(), query)))
     assert [r[4] for r in table[1:]] == ["Bugfix", "Homepage"]
 
 
 def test_export_refuses_an_odd_delimiter() -> None:
-    w = make_world()
+    w = service_world()
     with pytest.raises(ValidationError, match="delimiter"):
         w.service.pages.export_csv(acme_portal(), delimiter="|")
 

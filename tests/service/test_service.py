@@ -1,5 +1,7 @@
-"""docs/service.md: its example is examples/service_host.py, which runs and prints what the page
-says it prints; the page documents every method of every room of PortalService."""
+"""The composition root (``service/__init__.py``) and its page: ``PortalService`` checks its
+settings and builds its rooms over one store; docs/service.md's example is
+examples/service_host.py, which runs and prints what the page says it prints, and the page
+documents every method of every room."""
 
 from __future__ import annotations
 
@@ -8,11 +10,37 @@ import subprocess
 import sys
 from pathlib import Path
 
-from clientportal import Dataset, MailSettings, MemoryDataSource, MemoryStore
-from clientportal.service import AccessGate, Admin, Approvals, LinkRegister, Pages, PortalService
+import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from clientportal import (
+    ApprovalPolicy,
+    ConfigError,
+    Dataset,
+    MailSettings,
+    MemoryDataSource,
+    MemoryStore,
+)
+from clientportal.service import AccessGate, Admin, Approvals, LinkRegister, Pages, PortalService
+from worlds import MAIL, SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = (ROOT / "docs" / "service.md").read_text(encoding="utf-8")
+
+
+def test_the_service_checks_its_settings_and_builds_its_rooms_over_one_store() -> None:
+    store = MemoryStore()
+    data = MemoryDataSource(Dataset())
+    with pytest.raises(ConfigError, match="mail must be a MailSettings"):
+        PortalService(data, store, mail="me@example.com", secret_keys=[SECRET])  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="secret key"):
+        PortalService(data, store, mail=MAIL, secret_keys=["short"])
+    service = PortalService(data, store, mail=MAIL, secret_keys=[SECRET])
+    assert service.links is service.access.links
+    assert service.policy == ApprovalPolicy()
+
+
+# --------------------------------------------------------------------------------------------------
+# docs/service.md
 
 
 def test_the_host_example_prints_what_the_page_promises() -> None:

@@ -1,5 +1,9 @@
-"""One-time e-mail codes through the gate (AccessMode.LINK_AND_CODE): 6 digits, 15 minutes,
-single use, at most 5 attempts, stored only as a keyed hash, a new code replaces the old."""
+"""One-time e-mail codes (``service/access.py``, AccessMode.LINK_AND_CODE): 6 digits, 15 minutes,
+single use, at most 5 attempts, stored only as a keyed hash, a new code replaces the old.
+
+Over :class:`worlds.CodeWorld` (the gate alone), then the code step through the service: the
+pending value names its link and contact and binds its own CSRF token.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ import hashlib
 import hmac
 
 import pytest
+from attrs import evolve
 
 from clientportal import (
     AccessAction,
-    AccessGate,
     AccessMode,
     AccessPolicy,
     CodeAttemptsExceeded,
@@ -19,62 +23,16 @@ from clientportal import (
     CodeRequired,
     ConfigError,
     InvalidCode,
+    InvalidCsrfToken,
     InvalidToken,
     LinkRevoked,
-    Portal,
+    MemoryDataSource,
     RateLimited,
     TokenBucketLimiter,
 )
 from clientportal.access import OK, AccessCodec
-from clientportal.memory import ManualClock, MemoryAccessLog, MemoryPortalStore
-
-T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
-KEY = "an-old-secret-key-of-32-characters!"
-NEW_KEY = "a-new-secret-key-of-32-characters!!"
-CLIENT = "203.0.113.7"
-
-
-class CodeWorld:
-    """A portal that asks for e-mail codes, with links for alice and bob."""
-
-    def __init__(
-        self,
-        *,
-        policy: AccessPolicy | None = None,
-        code_limiter: TokenBucketLimiter | None = None,
-    ) -> None:
-        self.clock = ManualClock(T0)
-        self.portal = Portal(
-            id="portal-1",
-            client_id="client-1",
-            name="Acme",
-            created_at=T0,
-            contact_ids={"alice", "bob"},
-        )
-        self.store = MemoryPortalStore([self.portal])
-        self.log = MemoryAccessLog()
-        self.policy = policy
-        self.code_limiter = code_limiter
-        self.gate = self.gate_with(KEY)
-        self.gate.links.set_access_mode("portal-1", AccessMode.LINK_AND_CODE)
-        self.alice = self.gate.links.issue("portal-1", "alice")
-        self.bob = self.gate.links.issue("portal-1", "bob")
-
-    def gate_with(self, keys: str | list[str]) -> AccessGate:
-        return AccessGate(
-            self.store,
-            keys,
-            log=self.log,
-            clock=self.clock,
-            policy=self.policy,
-            code_limiter=self.code_limiter,
-        )
-
-    def pending(self, token: str | None = None) -> str:
-        opening = self.gate.open(self.alice.token if token is None else token, client=CLIENT)
-        assert opening.needs_code
-        assert opening.pending is not None
-        return opening.pending
+from clientportal.service import PortalService
+from worlds import CLIENT, MAIL, NEW_SECRET, SECRET, T0, CodeWorld, service_world
 
 
 @pytest.fixture
@@ -216,8 +174,8 @@ def test_codes_are_stored_only_as_a_keyed_hash(world: CodeWorld) -> None:
     assert stored is not None
     assert code not in stored.code_hash
     assert stored.code_hash != hashlib.sha256(code.encode()).hexdigest()
-    assert stored.code_hash == AccessCodec(KEY).hash_code(stored.id, code)
-    assert stored.code_hash != AccessCodec(NEW_KEY).hash_code(stored.id, code)
+    assert stored.code_hash == AccessCodec(SECRET).hash_code(stored.id, code)
+    assert stored.code_hash != AccessCodec(NEW_SECRET).hash_code(stored.id, code)
     assert code not in repr(stored)
     assert stored.code_hash not in repr(stored)
     unkeyed = hmac.new(b"", f"{stored.id}:{code}".encode(), hashlib.sha256).hexdigest()
@@ -318,7 +276,7 @@ def test_a_code_step_started_before_switching_back_to_link_mode_is_refused(
 def test_codes_hashed_before_a_key_rotation_still_verify(world: CodeWorld) -> None:
     pending = world.pending()
     code = world.gate.request_code(pending, client=CLIENT).code
-    rotated = world.gate_with([KEY, NEW_KEY])
+    rotated = world.gate_with([SECRET, NEW_SECRET])
     assert rotated.verify_code(pending, code, client=CLIENT).link.id == world.alice.link.id
 
 
@@ -340,3 +298,49 @@ def test_code_steps_are_logged_without_the_code(world: CodeWorld) -> None:
         (AccessAction.VERIFY_CODE, OK),
     ]
     assert all(code not in repr(event) for event in world.log.events)
+
+
+# --------------------------------------------------------------------------------------------------
+# The code step through the service
+
+
+def test_the_code_step_names_its_link_and_contact_and_binds_its_own_csrf_token() -> None:
+    w = service_world()
+    w.service.links.set_access_mode("acme-web", AccessMode.LINK_AND_CODE)
+    pending: dict[str, str] = {}
+    links = {}
+    for contact_id in ("anna", "bob"):
+        issued = w.service.links.issue("acme-web", contact_id)
+        opening = w.service.access.open(issued.token, client="198.51.100.1")
+        assert opening.pending is not None
+        pending[contact_id], links[contact_id] = opening.pending, issued.link
+    link = w.service.access.pending_link(pending["anna"])
+    assert (link.id, link.portal_id, link.contact_id) == (links["anna"].id, "acme-web", "anna")
+    anna = w.service.access.pending_contact(pending["anna"])
+    assert anna is not None
+    assert (anna.id, anna.email) == ("anna", "anna@acme.example")
+
+    token = w.service.access.pending_csrf_token(pending["anna"])
+    w.service.access.check_pending_csrf(pending["anna"], token)
+    for wrong in (w.service.access.pending_csrf_token(pending["bob"]), "", None, token[:-1]):
+        with pytest.raises(InvalidCsrfToken):
+            w.service.access.check_pending_csrf(pending["anna"], wrong)
+
+    for forged in ("forged.value.here", pending["anna"][:-2], 42):
+        with pytest.raises(InvalidToken):
+            w.service.access.pending_link(forged)
+        with pytest.raises(InvalidToken):
+            w.service.access.pending_contact(forged)
+
+    # A contact the DataSource no longer lists gets no code (and no address on the page).
+    without_anna = evolve(w.dataset, contacts=[c for c in w.dataset.contacts if c.id != "anna"])
+    other = PortalService(
+        MemoryDataSource(without_anna, w.store), w.store, mail=MAIL, secret_keys=[SECRET],
+        clock=w.clock,
+    )  # fmt: skip
+    assert other.access.pending_contact(pending["anna"]) is None
+    assert other.access.pending_contact(pending["bob"]) is not None
+
+    w.clock.advance(w.service.access.policy.pending_lifetime)
+    with pytest.raises(CodeExpired):
+        w.service.access.pending_link(pending["anna"])

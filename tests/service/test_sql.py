@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from test_service_world import EVA, EXTERNAL, MAIL, SECRET, T0, acme_portal, dataset
+from worlds import EVA, EXTERNAL, MAIL, SECRET, T0, acme_portal, service_dataset
 
 pytest.importorskip("sqlalchemy", reason="the SQL backend needs the sql extra")
 
@@ -27,7 +27,7 @@ from clientportal.workflow import Action
 def store(tmp_path: Path) -> Iterator[SqlStore]:
     engine = create_engine(f"sqlite:///{tmp_path / 'portal.sqlite3'}")
     upgrade(engine)
-    load_dataset(engine, dataset(extra_entries=150))
+    load_dataset(engine, service_dataset(extra_entries=150))
     store = SqlStore(engine)
     store.put_portal(acme_portal())
     yield store
@@ -50,7 +50,7 @@ class CollectingMailer:
 
 def test_sql_pages_equal_portal_view(service: PortalService) -> None:
     portal = acme_portal()
-    view = portal_view(portal, dataset(extra_entries=150), EXTERNAL)
+    view = portal_view(portal, service_dataset(extra_entries=150), EXTERNAL)
     overview = service.pages.overview(portal)
     assert (overview.projects, overview.budgets, overview.invoices, overview.quotes) == (
         view.projects, view.budgets, view.invoices, view.quotes,

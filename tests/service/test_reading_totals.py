@@ -1,4 +1,5 @@
-"""The totals of the hours page, summed by the source (``EntryTotals``) or by walking every page.
+"""The totals of the hours page (``service/reading.py``), summed by the source (``EntryTotals``)
+or by walking every page.
 
 Differential: for adversarial hypothesis worlds, portals, policies and queries (every filter, a
 cursor, awkward rates and durations), ``PortalReader.totals`` over a source that sums (memory,
@@ -11,8 +12,10 @@ the projects the pure rules show, and refuses sums that cannot be sums of entrie
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
+from typing import cast
 
 import pytest
 from attrs import evolve
@@ -25,34 +28,21 @@ from clientportal.memory import MemoryDataSource
 from clientportal.model import (
     ApprovalPolicy,
     ApprovalStatus,
-    Budget,
     Client,
-    Contact,
     Dataset,
     Employee,
-    Invoice,
     Portal,
     PortalSettings,
     Project,
-    Quote,
     TimeEntry,
 )
-from clientportal.ports import (
-    DataSource,
-    DocumentFile,
-    EntryCursor,
-    EntryEmployees,
-    EntryPage,
-    EntryQuery,
-    EntryTotals,
-    Totals,
-)
+from clientportal.ports import DataSource, EntryCursor, EntryPage, EntryQuery, EntryTotals, Totals
 from clientportal.service.reading import PortalReader
 from clientportal.sql import SqlDataSource, create_engine, load_dataset
 from clientportal.sql.testing import clear_tables, postgres_url, ready_for_tests, temporary_schema
 from clientportal.testing.strategies import policies, portals, worlds
 from clientportal.visibility import PortalEntry, Scope, entry_amount, portal_view, visible_entries
-from test_service_world import EVA, EXTERNAL, acme_portal, dataset, make_world
+from worlds import EVA, EXTERNAL, PagesOnly, acme_portal, service_dataset, service_world
 
 
 def capped(limit: int) -> settings:
@@ -64,57 +54,50 @@ def capped(limit: int) -> settings:
     )
 
 
-class PagesOnly:
-    """A DataSource with no optional capability: the reader walks its pages and sums them."""
+class Counting(MemoryDataSource):
+    """A memory source that counts the pages read and the optional questions it is asked."""
 
-    def __init__(self, source: DataSource) -> None:
-        self.source = source
-
-    def client(self, client_id: str) -> Client | None:
-        return self.source.client(client_id)
-
-    def contacts(self, client_id: str) -> Sequence[Contact]:
-        return self.source.contacts(client_id)
-
-    def employees(self, employee_ids: frozenset[str]) -> Sequence[Employee]:
-        return self.source.employees(employee_ids)
-
-    def projects(self, scope: Scope) -> Sequence[Project]:
-        return self.source.projects(scope)
+    def __init__(self, data: Dataset) -> None:
+        super().__init__(data)
+        self.calls: Counter[str] = Counter()
 
     def entries(self, scope: Scope, query: EntryQuery) -> EntryPage:
-        return self.source.entries(scope, query)
+        self.calls["entries"] += 1
+        return super().entries(scope, query)
 
-    def entries_by_id(self, entry_ids: frozenset[str]) -> Sequence[TimeEntry]:
-        return self.source.entries_by_id(entry_ids)
+    def entry_totals(self, scope: Scope, query: EntryQuery) -> Mapping[str, Totals]:
+        self.calls["entry_totals"] += 1
+        return super().entry_totals(scope, query)
 
-    def budgets(self, scope: Scope) -> Sequence[Budget]:
-        return self.source.budgets(scope)
-
-    def invoices(self, scope: Scope) -> Sequence[Invoice]:
-        return self.source.invoices(scope)
-
-    def quotes(self, scope: Scope) -> Sequence[Quote]:
-        return self.source.quotes(scope)
-
-    def document_file(self, kind: str, document_id: str) -> DocumentFile | None:
-        return self.source.document_file(kind, document_id)
+    def entry_employee_ids(self, scope: Scope) -> frozenset[str]:
+        self.calls["entry_employee_ids"] += 1
+        return super().entry_employee_ids(scope)
 
 
-def test_pages_only_hides_the_capabilities_but_is_a_data_source() -> None:
-    source = MemoryDataSource(dataset())
-    assert isinstance(source, EntryTotals)
-    hidden = PagesOnly(source)
-    assert isinstance(hidden, DataSource)
-    assert not isinstance(hidden, EntryTotals)
-    assert not isinstance(hidden, EntryEmployees)
+def test_behind_pages_only_the_service_walks_the_pages_to_the_same_totals_and_employees() -> None:
+    # PagesOnly is how the differential hides a source's capabilities: it must hide them all,
+    # and the service must come to the same answers without them.
+    source = Counting(service_dataset(extra_entries=40))
+    asks = service_world(source=source, data=source.dataset).service
+    walks = service_world(source=PagesOnly(source), data=source.dataset).service
+    portal = acme_portal()
+    totals = asks.pages.hours_totals(portal)
+    employees = asks.pages.overview(portal).employees
+    assert source.calls == {"entry_totals": 1, "entry_employee_ids": 1}  # no page read
+    source.calls.clear()
+    assert walks.pages.hours_totals(portal) == totals
+    assert walks.pages.overview(portal).employees == employees
+    assert source.calls["entry_totals"] == source.calls["entry_employee_ids"] == 0
+    assert source.calls["entries"] >= 2  # a walk for the totals and one for the employees
 
 
 # --------------------------------------------------------------------------------------------------
 # Strategies
 
+
 _DAY0 = dt.date(2026, 1, 1)  # the first date worlds() draws; they span 15 days
 _DAYS = st.integers(-1, 15).map(lambda d: _DAY0 + dt.timedelta(days=d))
+
 
 #: Rates the SQL sums in cents (up to four decimals, below 1,000,000), their edges, and rates it
 #: must leave to entry_amount: more decimals, exponents, a million and more, 29 significant digits.
@@ -139,6 +122,8 @@ _RATES = st.one_of(
         ]
     ),
 )
+
+
 #: Durations: a world's usual ones, half-cent makers, and the limits of the SQL's integer sums.
 _SECONDS = st.integers(0, 12 * 3600) | st.sampled_from(
     [1, 18, 36, 1800, 5400, 99_999_999, 100_000_000, 100_000_001, 2**31 - 1]
@@ -231,6 +216,17 @@ def pure_totals(
     )
 
 
+class SumsOnly(PagesOnly):
+    """``source`` with its sums but no page to read: totals read through it come from the
+    source's ``EntryTotals``, or the test fails."""
+
+    def entries(self, scope: Scope, query: EntryQuery) -> EntryPage:
+        raise AssertionError("the reader walked the pages of a source that sums")
+
+    def entry_totals(self, scope: Scope, query: EntryQuery) -> Mapping[str, Totals]:
+        return cast(EntryTotals, self.source).entry_totals(scope, query)
+
+
 def check_totals(
     source: DataSource,
     world: Dataset,
@@ -239,8 +235,7 @@ def check_totals(
     query: EntryQuery,
 ) -> None:
     """Summed by the source, by walking its pages, and by the pure view: the same totals."""
-    assert isinstance(source, EntryTotals)
-    summed = PortalReader(source, policy).totals(portal, query)
+    summed = PortalReader(SumsOnly(source), policy).totals(portal, query)
     walked = PortalReader(PagesOnly(source), policy).totals(portal, query)
     expected = pure_totals(world, portal, policy, query)
     assert summed == walked == expected
@@ -286,7 +281,7 @@ def test_memory_totals_equal_the_totals_of_every_page(data: st.DataObject) -> No
 
 
 def test_memory_totals_filter_by_the_stores_approval_state() -> None:
-    w = make_world(extra_entries=30)
+    w = service_world(extra_entries=30)
     portal = acme_portal()
     hours = w.service.pages.hours(portal, EntryQuery(limit=1000)).entries
     submitted = w.service.approvals.submit([e.id for e in hours[::3]], by=EVA)
@@ -443,7 +438,7 @@ class Leaky(Summing):
     [EntryQuery(), EntryQuery(project_ids={"web", "app", "erp"}), EntryQuery(employee_ids={"eva"})],
 )
 def test_totals_keep_only_the_projects_the_pure_rules_show(query: EntryQuery) -> None:
-    source = Leaky(dataset())
+    source = Leaky(service_dataset())
     portal = acme_portal(project_ids={"web", "erp", "gone"})
     totals = PortalReader(source, EXTERNAL).totals(portal, query)
     ((scope, asked),) = source.asked
@@ -460,14 +455,14 @@ def test_totals_keep_only_the_projects_the_pure_rules_show(query: EntryQuery) ->
     ids=["another client's project", "projects not shown"],
 )
 def test_totals_of_no_visible_project_are_zero_without_asking(query: EntryQuery) -> None:
-    source = Summing(dataset())
+    source = Summing(service_dataset())
     totals = PortalReader(source, EXTERNAL).totals(acme_portal(), query)
     assert totals == Totals(0, 0, 0, Decimal(0))
     assert source.asked == []
 
 
 def test_totals_of_hidden_hours_are_empty_without_asking() -> None:
-    source = Summing(dataset())
+    source = Summing(service_dataset())
     portal = acme_portal(settings=PortalSettings(show_hours=False, show_amounts=True))
     assert PortalReader(source, EXTERNAL).totals(portal, EntryQuery()) == Totals()
     assert source.asked == []
@@ -475,14 +470,14 @@ def test_totals_of_hidden_hours_are_empty_without_asking() -> None:
 
 def test_totals_drop_an_amount_the_portal_does_not_show() -> None:
     answer = {"web": Totals(2, 7200, 3600, Decimal("180.00"))}
-    source = Summing(dataset(), answer=answer)
+    source = Summing(service_dataset(), answer=answer)
     portal = acme_portal(settings=PortalSettings(show_amounts=False))
     assert PortalReader(source, EXTERNAL).totals(portal, EntryQuery()) == Totals(2, 7200, 3600)
 
 
 def test_totals_of_projects_not_shown_are_dropped_unread() -> None:
     answer = {"web": Totals(2, 7200, 3600, Decimal("1.00")), "erp": "anything", "app": None}
-    source = Summing(dataset(), answer=answer)
+    source = Summing(service_dataset(), answer=answer)
     totals = PortalReader(source, EXTERNAL).totals(acme_portal(), EntryQuery())
     assert totals == Totals(2, 7200, 3600, Decimal("1.00"))
 
@@ -504,28 +499,15 @@ def test_totals_of_projects_not_shown_are_dropped_unread() -> None:
     ],
 )
 def test_totals_that_cannot_be_sums_of_entries_are_refused(answer: object, problem: str) -> None:
-    source = Summing(dataset(), answer=answer)
+    source = Summing(service_dataset(), answer=answer)
     with pytest.raises(DataSourceError, match=problem):
         PortalReader(source, EXTERNAL).totals(acme_portal(), EntryQuery())
 
 
-class Stuck(MemoryDataSource):
-    """Returns a next cursor that does not move on."""
-
-    def entries(self, scope: Scope, query: EntryQuery) -> EntryPage:
-        return EntryPage(entries=(), next=query.after or EntryCursor(_DAY0, "zzz"))
-
-
-def test_without_the_capability_totals_walk_the_pages_and_refuse_a_stuck_source() -> None:
-    w = make_world(source=PagesOnly(Stuck(dataset())))
-    with pytest.raises(DataSourceError, match="does not come after"):
-        w.service.pages.hours_totals(acme_portal())
-
-
 def test_the_service_totals_use_the_capability_and_equal_the_walk() -> None:
-    source = Summing(dataset(extra_entries=40))
-    w = make_world(source=source, data=source.dataset)
-    walked = make_world(source=PagesOnly(source), data=source.dataset)
+    source = Summing(service_dataset(extra_entries=40))
+    w = service_world(source=source, data=source.dataset)
+    walked = service_world(source=PagesOnly(source), data=source.dataset)
     query = EntryQuery(employee_ids={"eva"}, date_to=dt.date(2026, 2, 20))
     assert w.service.pages.hours_totals(acme_portal(), query) == walked.service.pages.hours_totals(
         acme_portal(), query
