@@ -132,9 +132,9 @@ def measure(path: Path, the_portal: Portal, title: str, runs: int, walk_runs: in
                 the_portal, filters
             )  # warm the page cache and the statements
             totals_s, found[how] = timed(
-                lambda s=service, q=filters: s.hours_totals(the_portal, q), n
+                lambda s=service, q=filters: s.pages.hours_totals(the_portal, q), n
             )
-            page_s, _ = timed(lambda s=service, q=page_query: s.hours(the_portal, q), max(n, 5))
+            page_s, _ = timed(lambda s=service, q=page_query: s.pages.hours(the_portal, q), max(n, 5))
             full_s, _ = timed(lambda s=service, q=page_query: hours_page(s, the_portal, q), n)
             figures[how] = (totals_s, page_s, full_s)
         assert found["walking pages"] == found["aggregate"], f"totals differ: {found}"
