@@ -134,7 +134,9 @@ def measure(path: Path, the_portal: Portal, title: str, runs: int, walk_runs: in
             totals_s, found[how] = timed(
                 lambda s=service, q=filters: s.pages.hours_totals(the_portal, q), n
             )
-            page_s, _ = timed(lambda s=service, q=page_query: s.pages.hours(the_portal, q), max(n, 5))
+            page_s, _ = timed(
+                lambda s=service, q=page_query: s.pages.hours(the_portal, q), max(n, 5)
+            )
             full_s, _ = timed(lambda s=service, q=page_query: hours_page(s, the_portal, q), n)
             figures[how] = (totals_s, page_s, full_s)
         assert found["walking pages"] == found["aggregate"], f"totals differ: {found}"
