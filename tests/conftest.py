@@ -1,4 +1,5 @@
-"""Test configuration: hypothesis profiles chosen by the CI variable.
+"""Test configuration: hypothesis profiles chosen by the CI variable, and the SQL databases the
+storage tests share (SQLite in memory, a PostgreSQL schema of their own).
 
 ``dev`` is quick, for a developer's edit-test loop; ``ci`` runs at least 1000 examples per property
 (the visibility properties rely on it). ``HYPOTHESIS_PROFILE`` overrides the choice.
@@ -7,8 +8,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 settings.register_profile(
     "dev",
@@ -27,3 +34,23 @@ settings.register_profile(
 
 _in_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if _in_ci else "dev"))
+
+
+@pytest.fixture(scope="module")
+def sqlite_memory() -> Iterator[Engine]:
+    """A fresh in-memory SQLite database with the library's and the reference tables."""
+    from clientportal.sql import create_engine
+    from clientportal.sql.testing import ready_for_tests
+
+    engine = ready_for_tests(create_engine("sqlite://"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[Engine]:
+    """The same in a schema of its own on the test PostgreSQL (skipped without one, unless CI)."""
+    from clientportal.sql.testing import postgres_url, ready_for_tests, temporary_schema
+
+    with temporary_schema(postgres_url()) as engine:
+        yield ready_for_tests(engine)

@@ -8,9 +8,6 @@ invoices, quotes, employee filter, hours (walked page by page) and approval queu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
@@ -18,8 +15,8 @@ from sqlalchemy.engine import Engine
 from clientportal.model import ApprovalPolicy, Dataset, Portal
 from clientportal.ports import EntryQuery
 from clientportal.service import MailSettings, PortalService
-from clientportal.sql import SqlDataSource, SqlStore, create_engine, load_dataset
-from clientportal.sql.testing import clear_tables, postgres_url, ready_for_tests, temporary_schema
+from clientportal.sql import SqlDataSource, SqlStore, load_dataset
+from clientportal.sql.testing import clear_tables
 from clientportal.testing.contract import _busy_portal
 from clientportal.testing.strategies import policies, portals, worlds
 from clientportal.visibility import PortalEntry, Scope, portal_view
@@ -37,19 +34,6 @@ EXAMPLES = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-
-
-@pytest.fixture(scope="module")
-def sqlite_memory() -> Iterator[Engine]:
-    engine = ready_for_tests(create_engine("sqlite://"))
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Engine]:
-    with temporary_schema(postgres_url()) as engine:
-        yield ready_for_tests(engine)
 
 
 def walk(service: PortalService, portal: Portal, query: EntryQuery) -> list[PortalEntry]:

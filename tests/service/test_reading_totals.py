@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import cast
 
@@ -38,8 +38,8 @@ from clientportal.model import (
 )
 from clientportal.ports import DataSource, EntryCursor, EntryPage, EntryQuery, EntryTotals, Totals
 from clientportal.service.reading import PortalReader
-from clientportal.sql import SqlDataSource, create_engine, load_dataset
-from clientportal.sql.testing import clear_tables, postgres_url, ready_for_tests, temporary_schema
+from clientportal.sql import SqlDataSource, load_dataset
+from clientportal.sql.testing import clear_tables
 from clientportal.testing.strategies import policies, portals, worlds
 from clientportal.visibility import PortalEntry, Scope, entry_amount, portal_view, visible_entries
 from worlds import EVA, EXTERNAL, PagesOnly, acme_portal, service_dataset, service_world
@@ -299,19 +299,6 @@ def test_memory_totals_filter_by_the_stores_approval_state() -> None:
 
 # --------------------------------------------------------------------------------------------------
 # Differential: SQLite and PostgreSQL
-
-
-@pytest.fixture(scope="module")
-def sqlite_memory() -> Iterator[Engine]:
-    engine = ready_for_tests(create_engine("sqlite://"))
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Engine]:
-    with temporary_schema(postgres_url()) as engine:
-        yield ready_for_tests(engine)
 
 
 def sql_differential(engine: Engine, examples: int) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from clientportal.model import Dataset
 from clientportal.ports import ApprovalStore, DataSource, Store
 from clientportal.sql import SqlDataSource, SqlStore, create_engine, load_dataset
-from clientportal.sql.testing import clear_tables, postgres_url, ready_for_tests, temporary_schema
+from clientportal.sql.testing import clear_tables, ready_for_tests
 from clientportal.testing.contract import DataSourceContract, StoreContract
 
 
@@ -26,19 +26,6 @@ def sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine = ready_for_tests(create_engine(f"sqlite:///{path}"))
     yield engine
     engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def sqlite_memory() -> Iterator[Engine]:
-    engine = ready_for_tests(create_engine("sqlite://"))
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Engine]:
-    with temporary_schema(postgres_url()) as engine:
-        yield ready_for_tests(engine)
 
 
 class SqlSourceBase(DataSourceContract):
