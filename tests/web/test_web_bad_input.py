@@ -75,9 +75,10 @@ def _approvals_post(client: WsgiClient, **kw: object) -> object:
         ([("action", "approve"), ("entry", "1: p1")], "is not an id"),
         ([("action", "delete"), ("entry", "1:p1")], "action: must be 'approve' or 'reject'"),
         ([("one", "maybe:1:p1")], "action: must be 'approve' or 'reject'"),
-        ([("action", "reject"), ("entry", "1:p1"), ("reason", "x" * 2001)], "at most 2000"),
+        ([("action", "reject"), ("entry", "1:p1"), ("reason", "x" * 2001)],
+         "The reason is too long: please shorten it."),
     ],
-)
+)  # fmt: skip
 def test_malformed_decision_forms_answer_400(
     world: WebWorld, client: WsgiClient, data: list[tuple[str, str]], message: str
 ) -> None:
@@ -156,6 +157,10 @@ def _api_decide(
          ["reason: REJECT needs a reason"]),
         ({"json": {"action": "APPROVE", "entries": [{"id": " p1", "version": 1}]}},
          ["$.entries[0].id: must be a non-empty id without surrounding spaces"]),
+        # the same limit as the page's form: one rule (workflow.check_reason) for both
+        ({"json": {"action": "REJECT", "entries": [{"id": "p1", "version": 1}],
+                   "reason": "x" * 60_000}},
+         ["reason: at most 2000 characters, got 60000"]),
     ],
 )  # fmt: skip
 def test_bad_api_bodies_answer_400_with_every_problem(

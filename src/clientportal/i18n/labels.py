@@ -141,6 +141,7 @@ LABELS: Mapping[str, str] = {
     ),
     # User-facing errors
     "reason_required": N_("Please give a reason for rejecting these hours."),
+    "reason_too_long": N_("The reason is too long: please shorten it."),
     "nothing_selected": N_("Select at least one time entry first."),
     "decision_conflict": N_(
         "Some of these hours were changed in the meantime. Please review them and decide again."

@@ -351,9 +351,10 @@ def decide(ctx: Context) -> Response:
             versions=refs,
         )
     except InvalidReason as invalid:
-        if not invalid.missing:  # the form's maxlength keeps browsers below the limit
-            raise BadRequest(invalid.errors[0]) from None
-        return _approvals_page(ctx, status=400, error="reason_required", selected=frozenset(refs))
+        error = "reason_required" if invalid.missing else "reason_too_long"
+        return _approvals_page(
+            ctx, status=400, error=error, reason=reason, selected=frozenset(refs)
+        )
     except WorkflowError:
         raise PageNotFound() from None
     key = "approved" if action is Action.APPROVE else "rejected"
