@@ -32,6 +32,7 @@ from .model import (
     Quote,
     TimeEntry,
 )
+from .workflow import AWAITING_CLIENT
 
 __all__ = [
     "PortalBudget",
@@ -316,11 +317,7 @@ def portal_view(portal: Portal, data: Dataset, policy: ApprovalPolicy | None = N
             key=lambda e: (e.name, e.id),
         )
 
-    awaiting = (
-        tuple(e for e in entries if e.status is ApprovalStatus.PENDING_EXTERNAL)
-        if scope.approval
-        else ()
-    )
+    awaiting = tuple(e for e in entries if e.status is AWAITING_CLIENT) if scope.approval else ()
     return PortalView(
         projects=tuple(PortalProject(id=p.id, name=p.name) for p in projects),
         entries=tuple(entries),

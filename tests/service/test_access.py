@@ -437,7 +437,7 @@ class Scenario:
         self.coded_opening = self.gate.open(self.coded_issued.token, client=CLIENT)
         assert self.coded_opening.pending is not None
         self.pending = self.coded_opening.pending
-        self.delivery = self.gate.request_code(self.pending, client=CLIENT)
+        self.delivery = self.gate.new_code(self.pending, client=CLIENT)
         self.code_record = self.store.get_code(self.coded_issued.link.id)
         self.claim = self.gate.check_token(self.issued.token)
 

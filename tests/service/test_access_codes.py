@@ -57,7 +57,7 @@ def test_opening_a_link_on_a_code_portal_gives_a_pending_value_not_a_session(
 def test_asking_for_a_code_returns_six_digits_for_the_contact_valid_15_minutes(
     world: CodeWorld,
 ) -> None:
-    delivery = world.gate.request_code(world.pending(), client=CLIENT)
+    delivery = world.gate.new_code(world.pending(), client=CLIENT)
     assert len(delivery.code) == 6
     assert delivery.code.isdigit()
     assert delivery.contact_id == "alice"
@@ -66,9 +66,17 @@ def test_asking_for_a_code_returns_six_digits_for_the_contact_valid_15_minutes(
     assert delivery.expires_at == T0 + dt.timedelta(minutes=15)
 
 
+def test_a_gate_without_a_notifier_hands_out_codes_only_through_new_code(
+    world: CodeWorld,
+) -> None:
+    with pytest.raises(ConfigError, match="no notifier"):
+        world.gate.request_code(world.pending(), client=CLIENT)
+    assert world.store.get_code(world.alice.link.id) is None  # nothing made, nothing to leak
+
+
 def test_the_right_code_opens_a_code_verified_session(world: CodeWorld) -> None:
     pending = world.pending()
-    delivery = world.gate.request_code(pending, client=CLIENT)
+    delivery = world.gate.new_code(pending, client=CLIENT)
     grant = world.gate.verify_code(pending, delivery.code, client=CLIENT)
     visit = world.gate.check_session(grant.value, client=CLIENT)
     assert visit.code_verified
@@ -78,7 +86,7 @@ def test_the_right_code_opens_a_code_verified_session(world: CodeWorld) -> None:
 
 def test_a_code_works_only_once(world: CodeWorld) -> None:
     pending = world.pending()
-    code = world.gate.request_code(pending, client=CLIENT).code
+    code = world.gate.new_code(pending, client=CLIENT).code
     world.gate.verify_code(pending, code, client=CLIENT)
     with pytest.raises(InvalidCode, match="already used"):
         world.gate.verify_code(pending, code, client=CLIENT)
@@ -86,7 +94,7 @@ def test_a_code_works_only_once(world: CodeWorld) -> None:
 
 def test_a_code_expires_after_15_minutes(world: CodeWorld) -> None:
     pending = world.pending()
-    code = world.gate.request_code(pending, client=CLIENT).code
+    code = world.gate.new_code(pending, client=CLIENT).code
     world.clock.advance(dt.timedelta(minutes=15))
     with pytest.raises(CodeExpired):
         world.gate.verify_code(pending, code, client=CLIENT)
@@ -94,14 +102,14 @@ def test_a_code_expires_after_15_minutes(world: CodeWorld) -> None:
 
 def test_a_code_still_works_just_before_its_15_minutes_are_up(world: CodeWorld) -> None:
     pending = world.pending()
-    code = world.gate.request_code(pending, client=CLIENT).code
+    code = world.gate.new_code(pending, client=CLIENT).code
     world.clock.advance(dt.timedelta(minutes=15) - dt.timedelta(seconds=1))
     assert world.gate.verify_code(pending, code, client=CLIENT).link.id == world.alice.link.id
 
 
 def test_after_five_wrong_attempts_even_the_right_code_is_refused(world: CodeWorld) -> None:
     pending = world.pending()
-    code = world.gate.request_code(pending, client=CLIENT).code
+    code = world.gate.new_code(pending, client=CLIENT).code
     for attempt in range(1, 6):
         with pytest.raises(InvalidCode, match=f"{attempt} of 5 attempts"):
             world.gate.verify_code(pending, wrong(code), client=CLIENT)
@@ -114,7 +122,7 @@ def test_after_five_wrong_attempts_even_the_right_code_is_refused(world: CodeWor
 
 def test_the_right_code_works_after_four_wrong_attempts(world: CodeWorld) -> None:
     pending = world.pending()
-    code = world.gate.request_code(pending, client=CLIENT).code
+    code = world.gate.new_code(pending, client=CLIENT).code
     for _ in range(4):
         with pytest.raises(InvalidCode):
             world.gate.verify_code(pending, wrong(code), client=CLIENT)
@@ -124,7 +132,7 @@ def test_the_right_code_works_after_four_wrong_attempts(world: CodeWorld) -> Non
 def test_the_number_of_attempts_is_configurable() -> None:
     world = CodeWorld(policy=AccessPolicy(code_attempts=2))
     pending = world.pending()
-    code = world.gate.request_code(pending, client=CLIENT).code
+    code = world.gate.new_code(pending, client=CLIENT).code
     for _ in range(2):
         with pytest.raises(InvalidCode):
             world.gate.verify_code(pending, wrong(code), client=CLIENT)
@@ -134,8 +142,8 @@ def test_the_number_of_attempts_is_configurable() -> None:
 
 def test_a_new_code_invalidates_the_previous_one(world: CodeWorld) -> None:
     pending = world.pending()
-    first = world.gate.request_code(pending, client=CLIENT).code
-    second = world.gate.request_code(pending, client=CLIENT).code
+    first = world.gate.new_code(pending, client=CLIENT).code
+    second = world.gate.new_code(pending, client=CLIENT).code
     if first != second:  # one chance in a million that they are equal
         with pytest.raises(InvalidCode):
             world.gate.verify_code(pending, first, client=CLIENT)
@@ -144,11 +152,11 @@ def test_a_new_code_invalidates_the_previous_one(world: CodeWorld) -> None:
 
 def test_a_new_code_starts_with_fresh_attempts(world: CodeWorld) -> None:
     pending = world.pending()
-    first = world.gate.request_code(pending, client=CLIENT).code
+    first = world.gate.new_code(pending, client=CLIENT).code
     for _ in range(5):
         with pytest.raises(InvalidCode):
             world.gate.verify_code(pending, wrong(first), client=CLIENT)
-    second = world.gate.request_code(pending, client=CLIENT).code
+    second = world.gate.new_code(pending, client=CLIENT).code
     assert world.gate.verify_code(pending, second, client=CLIENT).link.id == world.alice.link.id
 
 
@@ -160,8 +168,8 @@ def test_verifying_before_asking_for_a_code_is_refused(world: CodeWorld) -> None
 def test_one_links_code_does_not_open_another_link(world: CodeWorld) -> None:
     alice_pending = world.pending()
     bob_pending = world.pending(world.bob.token)
-    alice_code = world.gate.request_code(alice_pending, client=CLIENT).code
-    bob_code = world.gate.request_code(bob_pending, client=CLIENT).code
+    alice_code = world.gate.new_code(alice_pending, client=CLIENT).code
+    bob_code = world.gate.new_code(bob_pending, client=CLIENT).code
     if alice_code != bob_code:
         with pytest.raises(InvalidCode):
             world.gate.verify_code(bob_pending, alice_code, client=CLIENT)
@@ -169,7 +177,7 @@ def test_one_links_code_does_not_open_another_link(world: CodeWorld) -> None:
 
 
 def test_codes_are_stored_only_as_a_keyed_hash(world: CodeWorld) -> None:
-    code = world.gate.request_code(world.pending(), client=CLIENT).code
+    code = world.gate.new_code(world.pending(), client=CLIENT).code
     stored = world.store.get_code(world.alice.link.id)
     assert stored is not None
     assert code not in stored.code_hash
@@ -187,14 +195,14 @@ def test_code_attempts_are_rate_limited_per_link() -> None:
         code_limiter=TokenBucketLimiter(capacity=3, refill_every=dt.timedelta(minutes=10))
     )
     pending = world.pending()
-    code = world.gate.request_code(pending, client=CLIENT).code  # spends "send:" not "verify:"
+    code = world.gate.new_code(pending, client=CLIENT).code  # spends "send:" not "verify:"
     for _ in range(3):
         with pytest.raises(InvalidCode):
             world.gate.verify_code(pending, wrong(code), client=CLIENT)
     with pytest.raises(RateLimited):
         world.gate.verify_code(pending, code, client=CLIENT)
     bob_pending = world.pending(world.bob.token)
-    bob_code = world.gate.request_code(bob_pending, client=CLIENT).code
+    bob_code = world.gate.new_code(bob_pending, client=CLIENT).code
     assert world.gate.verify_code(bob_pending, bob_code, client=CLIENT).link.id == world.bob.link.id
     world.clock.advance(dt.timedelta(minutes=10))
     assert world.gate.verify_code(pending, code, client=CLIENT).link.id == world.alice.link.id
@@ -205,25 +213,23 @@ def test_code_requests_are_rate_limited_per_link() -> None:
         code_limiter=TokenBucketLimiter(capacity=2, refill_every=dt.timedelta(minutes=10))
     )
     pending = world.pending()
-    world.gate.request_code(pending, client=CLIENT)
-    world.gate.request_code(pending, client=CLIENT)
+    world.gate.new_code(pending, client=CLIENT)
+    world.gate.new_code(pending, client=CLIENT)
     with pytest.raises(RateLimited):
-        world.gate.request_code(pending, client=CLIENT)
-    assert (
-        world.gate.request_code(world.pending(world.bob.token), client=CLIENT).contact_id == "bob"
-    )
+        world.gate.new_code(pending, client=CLIENT)
+    assert world.gate.new_code(world.pending(world.bob.token), client=CLIENT).contact_id == "bob"
 
 
 def test_the_code_step_expires_after_the_pending_lifetime(world: CodeWorld) -> None:
     pending = world.pending()
     world.clock.advance(dt.timedelta(hours=1))
     with pytest.raises(CodeExpired, match="open the link again"):
-        world.gate.request_code(pending, client=CLIENT)
+        world.gate.new_code(pending, client=CLIENT)
 
 
 def test_the_code_step_ends_when_the_link_is_revoked(world: CodeWorld) -> None:
     pending = world.pending()
-    code = world.gate.request_code(pending, client=CLIENT).code
+    code = world.gate.new_code(pending, client=CLIENT).code
     world.gate.links.revoke(world.alice.link.id)
     with pytest.raises(LinkRevoked):
         world.gate.verify_code(pending, code, client=CLIENT)
@@ -232,9 +238,7 @@ def test_the_code_step_ends_when_the_link_is_revoked(world: CodeWorld) -> None:
 def test_a_tampered_pending_value_is_refused(world: CodeWorld) -> None:
     pending = world.pending()
     with pytest.raises(InvalidToken):
-        world.gate.request_code(
-            pending[:-2] + ("AA" if pending[-2:] != "AA" else "BA"), client=CLIENT
-        )
+        world.gate.new_code(pending[:-2] + ("AA" if pending[-2:] != "AA" else "BA"), client=CLIENT)
     with pytest.raises(InvalidToken):
         world.gate.verify_code(world.alice.token, "123456", client=CLIENT)
 
@@ -270,19 +274,19 @@ def test_a_code_step_started_before_switching_back_to_link_mode_is_refused(
     pending = world.pending()
     world.gate.links.set_access_mode("portal-1", AccessMode.LINK)
     with pytest.raises(CodeRequired):
-        world.gate.request_code(pending, client=CLIENT)
+        world.gate.new_code(pending, client=CLIENT)
 
 
 def test_codes_hashed_before_a_key_rotation_still_verify(world: CodeWorld) -> None:
     pending = world.pending()
-    code = world.gate.request_code(pending, client=CLIENT).code
+    code = world.gate.new_code(pending, client=CLIENT).code
     rotated = world.gate_with([SECRET, NEW_SECRET])
     assert rotated.verify_code(pending, code, client=CLIENT).link.id == world.alice.link.id
 
 
 def test_code_steps_are_logged_without_the_code(world: CodeWorld) -> None:
     pending = world.pending()
-    code = world.gate.request_code(pending, client=CLIENT).code
+    code = world.gate.new_code(pending, client=CLIENT).code
     with pytest.raises(InvalidCode):
         world.gate.verify_code(pending, wrong(code), client=CLIENT)
     world.gate.verify_code(pending, code, client=CLIENT)

@@ -8,6 +8,7 @@ Paging, cursors and totals are tested in ``test_reading.py``, the CSV export in
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from clientportal import (
     ApprovalPolicy,
+    ApprovalState,
     ApprovalStatus,
     Budget,
     BudgetType,
@@ -35,6 +37,7 @@ from clientportal import (
     Quote,
     TimeEntry,
     ValidationError,
+    Workflow,
     portal_view,
 )
 from clientportal.memory import ManualClock
@@ -43,6 +46,7 @@ from clientportal.service import PortalService
 from clientportal.testing.strategies import policies, portals, worlds
 from clientportal.visibility import PortalEntry, Scope
 from worlds import (
+    DAY0,
     EVA,
     EXTERNAL,
     MAIL,
@@ -50,6 +54,7 @@ from worlds import (
     T0,
     acme_portal,
     all_pages,
+    entry,
     service_dataset,
     service_world,
 )
@@ -252,3 +257,29 @@ def test_documents_only_those_the_portal_shows() -> None:
             service.pages.document(acme_portal(), "invoice", hidden)
     with pytest.raises(ValidationError, match="kind"):
         service.pages.document(acme_portal(), "receipt", "i1")
+
+
+# --------------------------------------------------------------------------------------------------
+# The client's latest decisions
+
+
+def test_the_latest_decisions_pass_over_any_number_of_undecided_entries_in_between() -> None:
+    # INTERNAL_EXTERNAL: PENDING_INTERNAL waits for the manager, before the client ever saw it;
+    # 25 such entries are newer than the two the client decided, more than one page of 20.
+    flow = Workflow.INTERNAL_EXTERNAL
+    waiting = ApprovalState(ApprovalStatus.PENDING_INTERNAL, workflow=flow, version=1)
+    approved = ApprovalState(ApprovalStatus.APPROVED, workflow=flow, version=3)
+    newer = [
+        entry(f"n{i:02}", "web", "eva", DAY0 + dt.timedelta(days=40 + i), approval=waiting)
+        for i in range(25)
+    ]
+    decided = [
+        entry(f"d{i}", "web", "eva", DAY0 + dt.timedelta(days=i), approval=approved)
+        for i in range(2)
+    ]
+    data = evolve(service_dataset(), entries=(*service_dataset().entries, *newer, *decided))
+    w = service_world(data=data, policy=ApprovalPolicy(enabled=True, workflow=flow))
+    page = w.service.pages.decided(acme_portal(), limit=20)
+    assert [e.id for e in page.entries] == ["w7", "d1", "d0"]  # w7: the world's approved entry
+    assert page.totals.count == 3
+    assert [e.id for e in w.service.pages.decided(acme_portal(), limit=2).entries] == ["w7", "d1"]

@@ -44,6 +44,7 @@ from ..errors import (
     CodeAttemptsExceeded,
     CodeExpired,
     CodeRequired,
+    ConfigError,
     GenerationMismatch,
     InvalidCode,
     InvalidToken,
@@ -169,13 +170,12 @@ class AccessGate:
             self._store.mark_link_used(link.id, now)
         return opening
 
-    def request_code(self, pending: object, *, client: str) -> CodeDelivery:
+    def new_code(self, pending: object, *, client: str) -> CodeDelivery:
         """Make a new one-time code for the link a visitor opened (``pending`` from
-        :class:`Opening`); any earlier code of the link stops working.
-
-        With a ``notifier`` (as :class:`~clientportal.PortalService` builds the gate) the code's
-        e-mail to the link's contact is queued; the returned delivery says what was sent (without
-        one, send it yourself). Requests are rate-limited per link.
+        :class:`Opening`) and return it, for a host that delivers codes itself; any earlier code
+        of the link stops working. Requests are rate-limited per link. A gate with a ``notifier``
+        (as :class:`~clientportal.PortalService` builds it) is asked :meth:`request_code`
+        instead, which never hands the code out.
         """
         with self._attempt(AccessAction.SEND_CODE, client) as attempt:
             now = attempt.now
@@ -202,12 +202,29 @@ class AccessGate:
                 expires_at=now + self.policy.code_lifetime,
             )
             self._store.put_code(record)
-        delivery = CodeDelivery(
+        return CodeDelivery(
             link=link, portal=portal, contact_id=contact_id, code=code, expires_at=record.expires_at
         )
-        if self._notifier is not None:
-            self._notifier.send_code(delivery, valid_for=self.policy.code_lifetime, now=now)
-        return delivery
+
+    def request_code(self, pending: object, *, client: str) -> dt.datetime:
+        """Make a new one-time code for the link a visitor opened and queue the e-mail that brings
+        it to the link's contact (through the gate's ``notifier``); returns when the code expires.
+        The code itself is never returned: only its e-mail carries it.
+
+        Raises :class:`~clientportal.ConfigError` on a gate without a notifier (use
+        :meth:`new_code` and deliver the code yourself), and as :meth:`new_code` does.
+        """
+        if self._notifier is None:
+            raise ConfigError(
+                ["this gate has no notifier to e-mail codes: build it with notifier=... (as "
+                 "PortalService does), or call new_code() and deliver the code yourself"],
+                subject="the access gate",
+            )  # fmt: skip
+        delivery = self.new_code(pending, client=client)
+        self._notifier.send_code(
+            delivery, valid_for=self.policy.code_lifetime, now=aware_now(self._clock)
+        )
+        return delivery.expires_at
 
     def verify_code(self, pending: object, code: str, *, client: str) -> SessionGrant:
         """Exchange the link's one-time code for a session.

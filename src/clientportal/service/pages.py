@@ -8,13 +8,14 @@ itself (the staff's preview of what the client sees).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TypeAlias
 
 from attrs import evolve, frozen
 
 from ..errors import NotFound, ValidationError
-from ..model import ApprovalStatus, Dataset, Portal, Project
+from ..model import Dataset, Portal, Project
 from ..ports import (
     MAX_PAGE_SIZE,
     DataSource,
@@ -33,7 +34,7 @@ from ..visibility import (
     Scope,
     portal_view,
 )
-from ..workflow import client_has_decided
+from ..workflow import CLIENT_DECIDED, client_has_decided
 from .reading import HoursPage, PortalReader
 from .visits import Visit
 
@@ -42,12 +43,6 @@ __all__ = ["Overview", "Pages", "Viewer"]
 #: Whose eyes a page is built for: a checked :class:`~clientportal.Visit`, or a portal itself (for
 #: the staff's preview of what the client sees).
 Viewer: TypeAlias = Visit | Portal
-
-#: The statuses an entry can be in once its client has decided, in any workflow (which of them
-#: count for an entry depends on the workflow it was submitted under).
-_DECIDED = frozenset(
-    {ApprovalStatus.PENDING_INTERNAL, ApprovalStatus.APPROVED, ApprovalStatus.REJECTED}
-)
 
 
 @frozen
@@ -111,13 +106,22 @@ class Pages:
 
     def decided(self, viewer: Viewer, *, limit: int = 10) -> HoursPage:
         """The latest hours the portal's client has decided on (newest first, at most
-        ``limit``), judged by the workflow each entry was submitted under."""
+        ``limit``), judged by the workflow each entry was submitted under: entries the client
+        has not decided (though in one of those statuses) are passed over, however many."""
         portal = _portal(viewer)
-        query = EntryQuery(statuses=_DECIDED, limit=limit)
-        if not self._reader.scope(portal).approval:
+        scope = self._reader.scope(portal)
+        query = EntryQuery(statuses=CLIENT_DECIDED, limit=limit)
+        if not scope.approval:
             return HoursPage(entries=(), next=None, totals=Totals(), query=query)
-        return self._reader.page(
+        decided = self._reader.iter_entries(
             portal, query, where=lambda entry: client_has_decided(entry.approval)
+        )
+        entries = tuple(itertools.islice(decided, limit))
+        return HoursPage(
+            entries=entries,
+            next=None,
+            totals=Totals.of(entries, amounts=scope.amounts),
+            query=query,
         )
 
     def hours_totals(self, viewer: Viewer, query: EntryQuery | None = None) -> Totals:

@@ -30,6 +30,7 @@ from ..ports import (
     unique_by_id,
 )
 from ..visibility import PortalEntry, Scope, visible_entries
+from ..workflow import AWAITING_CLIENT
 
 __all__ = ["HoursPage", "PortalReader"]
 
@@ -155,15 +156,21 @@ class PortalReader:
         return given
 
     def iter_entries(
-        self, portal: Portal, query: EntryQuery, projects: Sequence[Project] | None = None
+        self,
+        portal: Portal,
+        query: EntryQuery,
+        projects: Sequence[Project] | None = None,
+        *,
+        where: Callable[[TimeEntry], bool] | None = None,
     ) -> Iterator[PortalEntry]:
-        """Every visible entry that matches ``query`` from its cursor on, a page at a time."""
+        """Every visible entry that matches ``query`` (and ``where``) from its cursor on, a page
+        at a time."""
         if not self.scope(portal).entries:
             return
         if projects is None:
             projects = self.projects(portal)
         while True:
-            page = self.page(portal, query, projects)
+            page = self.page(portal, query, projects, where=where)
             yield from page.entries
             if page.next is None:
                 return
@@ -213,9 +220,10 @@ class PortalReader:
         return total
 
     def awaiting_statuses(self, portal: Portal) -> frozenset[ApprovalStatus]:
-        """The statuses of the approval queue: PENDING_EXTERNAL when the client approves here."""
+        """The statuses of the approval queue: :data:`~clientportal.workflow.AWAITING_CLIENT` when
+        the client approves here."""
         if self.scope(portal).approval:
-            return frozenset({ApprovalStatus.PENDING_EXTERNAL})
+            return frozenset({AWAITING_CLIENT})
         return frozenset()
 
 

@@ -33,6 +33,8 @@ from .machine import approval_machine as approval_machine
 from .reasons import MAX_REASON as MAX_REASON
 from .reasons import NEEDS_REASON as NEEDS_REASON
 from .reasons import check_reason as check_reason
+from .status import AWAITING_CLIENT as AWAITING_CLIENT
+from .status import CLIENT_DECIDED as CLIENT_DECIDED
 from .status import client_has_decided as client_has_decided
 from .status import is_editable as is_editable
 from .table import AUTO_FORWARD as AUTO_FORWARD

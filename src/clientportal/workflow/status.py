@@ -7,7 +7,10 @@ from types import MappingProxyType
 from ..model import ApprovalState, ApprovalStatus, Workflow
 from .table import TRANSITIONS, Party
 
-__all__ = ["client_has_decided", "is_editable"]
+__all__ = ["AWAITING_CLIENT", "CLIENT_DECIDED", "client_has_decided", "is_editable"]
+
+#: Where an entry waits for its client's decision (the approval queue of a portal).
+AWAITING_CLIENT = ApprovalStatus.PENDING_EXTERNAL
 
 
 def is_editable(state: ApprovalState) -> bool:
@@ -32,11 +35,18 @@ def _client_decided(workflow: Workflow) -> frozenset[ApprovalStatus]:
 
 _CLIENT_DECIDED = MappingProxyType({w: _client_decided(w) for w in Workflow})
 
+#: Every status an entry can stand in once its client has decided, in any workflow (which of them
+#: count for one entry depends on the workflow it was submitted under: :func:`client_has_decided`).
+CLIENT_DECIDED: frozenset[ApprovalStatus] = frozenset().union(*_CLIENT_DECIDED.values())
+
 
 def client_has_decided(state: ApprovalState) -> bool:
-    """True when the entry's client has taken their step, judged by the workflow the entry was
+    """True when the entry has passed its client's step, judged by the workflow the entry was
     submitted under (not the company's current one): APPROVED or REJECTED, and in
-    EXTERNAL_INTERNAL also PENDING_INTERNAL (approved by the client, waiting for the manager)."""
+    EXTERNAL_INTERNAL also PENDING_INTERNAL (approved by the client, waiting for the manager).
+
+    In INTERNAL_EXTERNAL a REJECTED entry may have been turned down by the manager before the
+    client saw it: the state does not say who rejected, the audit trail does."""
     if state.workflow is None:
         return False
     return state.status in _CLIENT_DECIDED[state.workflow]
