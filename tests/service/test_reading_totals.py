@@ -367,14 +367,15 @@ def sql_edges(engine: Engine) -> None:
     )
     clear_tables(engine)
     load_dataset(engine, world)
-    reader = PortalReader(SqlDataSource(engine), None)
+    source = SqlDataSource(engine)
+    reader = PortalReader(source, None)
     for entry, (rate, seconds, amount) in zip(entries, EDGES, strict=True):
         assert entry_amount(rate, seconds) == amount
         alone = reader.totals(portal, EntryQuery(date_from=entry.date, date_to=entry.date))
         assert (alone.count, alone.seconds, str(alone.amount)) == (1, seconds, str(amount))
     every = reader.totals(portal, EntryQuery())
     assert str(every.amount) == str(sum(amount for _, _, amount in EDGES))
-    check_totals(reader.data, world, portal, None, EntryQuery())
+    check_totals(source, world, portal, None, EntryQuery())
 
 
 def test_sqlite_rounds_every_entry_half_up_to_cents(sqlite_memory: Engine) -> None:

@@ -16,7 +16,7 @@ from attrs import evolve
 
 from ..access import random_id
 from ..errors import ConfigError, NotFound
-from ..model import ApprovalPolicy, Dataset, Portal, PortalSettings, Project
+from ..model import ApprovalPolicy, Dataset, Portal, PortalSettings
 from ..ports import Clock, DataSource, PortalStore, aware_now, unique_by_id
 from ..visibility import Scope, check_portal
 
@@ -72,8 +72,7 @@ class Admin:
             )
         except (TypeError, ValueError) as error:
             raise ConfigError([str(error)], subject=f"portal {portal_id!r}") from None
-        projects = self._check(draft)
-        portal = evolve(draft, employee_ids=frozenset().union(*(p.member_ids for p in projects)))
+        portal = self._checked(draft)
         self._store.put_portal(portal)
         return portal
 
@@ -109,17 +108,14 @@ class Admin:
             draft = evolve(current, **changes)
         except (TypeError, ValueError) as error:
             raise ConfigError([str(error)], subject=f"portal {portal_id!r}") from None
-        projects = self._check(draft)
-        portal = evolve(
-            draft, employee_ids=draft.employee_ids.union(*(p.member_ids for p in projects))
-        )
+        portal = self._checked(draft)
         self._store.put_portal(portal)
         return portal
 
     def check_portal(self, portal: Portal) -> None:
         """Check a portal against the company's policy and the host's data; raises
         :class:`~clientportal.ConfigError` listing every problem."""
-        self._check(portal)
+        self._checked(portal)
 
     def portal(self, portal_id: str) -> Portal:
         """The portal with this id; :class:`~clientportal.NotFound` when there is none."""
@@ -132,14 +128,12 @@ class Admin:
         """Every portal, by id."""
         return tuple(self._store.list_portals())
 
-    def _check(self, portal: Portal) -> tuple[Project, ...]:
-        """``check_portal`` against the host's data; returns the portal's (own) projects."""
+    def _checked(self, portal: Portal) -> Portal:
+        """``portal`` after ``check_portal`` against the host's data, the members of its projects
+        added to its employee filter (rule V8: the filter only ever grows)."""
         client = self._data.client(portal.client_id)
-        projects = tuple(
-            p
-            for p in self._data.projects(Scope.of(portal, self._policy))
-            if p.client_id == portal.client_id and p.id in portal.project_ids
-        )
+        scope = Scope.of(portal, self._policy)
+        projects = tuple(p for p in self._data.projects(scope) if scope.shows_project(p))
         check_portal(
             portal,
             self._policy,
@@ -149,4 +143,6 @@ class Admin:
                 projects=unique_by_id(projects),
             ),
         )
-        return projects
+        return evolve(
+            portal, employee_ids=portal.employee_ids.union(*(p.member_ids for p in projects))
+        )

@@ -48,22 +48,22 @@ from .outcomes import DecisionResult, EntryOutcome, Outcome
 from .reading import PortalReader
 from .visits import Visit
 
-__all__ = ["Approvals", "Planned", "commit"]
+__all__ = ["Approvals"]
 
 
 @frozen
-class Planned:
+class _Planned:
     """A transition worked out for ``entry`` (as it was read), not stored yet."""
 
     entry: TimeEntry
     transition: Transition
 
 
-def commit(
+def _commit(
     store: ApprovalStore,
-    planned: Sequence[Planned],
-    outbox_for: Callable[[Sequence[Planned]], Sequence[OutboxMessage]],
-) -> tuple[tuple[Planned, ...], tuple[str, ...]]:
+    planned: Sequence[_Planned],
+    outbox_for: Callable[[Sequence[_Planned]], Sequence[OutboxMessage]],
+) -> tuple[tuple[_Planned, ...], tuple[str, ...]]:
     """Store ``planned`` with the e-mails ``outbox_for`` builds for them, in one transaction.
 
     Each change expects the version its entry was read at. Entries the store reports as changed
@@ -178,13 +178,7 @@ class Approvals:
                 f"link {visit.link.id!r} is shared: only a contact's own link can approve or "
                 "reject hours, so the audit trail names who decided; issue the contact a link"
             )
-        contact = self._notifier.contact(portal, visit.contact_id)
-        if contact is None:
-            raise WorkflowError(
-                f"contact {visit.contact_id!r} of portal {portal.id!r} is not among client "
-                f"{portal.client_id!r}'s contacts in the DataSource: add them back or take them "
-                "off the portal"
-            )
+        contact = self._notifier.require_contact(portal, visit.contact_id)
         return self._decide(
             action,
             entry_ids,
@@ -286,7 +280,7 @@ class Approvals:
         seen = versions or {}
         where = f"in portal {portal.id!r}" if portal is not None else "in the DataSource"
         outcomes: dict[str, EntryOutcome] = {}
-        planned: list[Planned] = []
+        planned: list[_Planned] = []
         entries = self._read(ids, portal)
         for entry_id in ids:
             entry = entries.get(entry_id)
@@ -314,11 +308,11 @@ class Approvals:
                         entry_id, Outcome.NOT_ALLOWED, why=str(refused)
                     )
                 else:
-                    planned.append(Planned(entry, transition))
+                    planned.append(_Planned(entry, transition))
         told = contact if action in (Action.APPROVE, Action.REJECT) else None
         notice_reason = reason if action is Action.REJECT else None
         outbox_for = self._outbox_for(planned, actor, portal, told, notice_reason, now)
-        stored, changed = commit(self._store, planned, outbox_for)
+        stored, changed = _commit(self._store, planned, outbox_for)
         for p in stored:
             outcomes[p.entry.id] = EntryOutcome(p.entry.id, Outcome.APPLIED, p.transition.state)
         for entry_id in changed:
@@ -334,8 +328,10 @@ class Approvals:
         wanted = frozenset(ids)
         found = {
             e.id: e
-            for e in unique_by_id(self._data.entries_by_id(wanted))
-            if isinstance(e, TimeEntry) and e.id in wanted
+            for e in unique_by_id(
+                e for e in self._data.entries_by_id(wanted) if isinstance(e, TimeEntry)
+            )
+            if e.id in wanted
         }
         if portal is None:
             return found
@@ -346,13 +342,13 @@ class Approvals:
 
     def _outbox_for(
         self,
-        planned: Sequence[Planned],
+        planned: Sequence[_Planned],
         actor: Actor,
         portal: Portal | None,
         contact: Contact | None,
         reason: str | None,
         now: dt.datetime,
-    ) -> Callable[[Sequence[Planned]], list[OutboxMessage]]:
+    ) -> Callable[[Sequence[_Planned]], list[OutboxMessage]]:
         """What to e-mail for a batch of the planned steps (rebuilt if some of them are dropped):
         approval requests for the entries that now await the client, and the company's notice of
         ``contact``'s decision (a rejection's ``reason`` with it) when a client decided."""
@@ -362,7 +358,7 @@ class Approvals:
         )
         submitted_by = notifier.name_of_staff(actor.id) if actor.party.is_staff else actor.id
 
-        def outbox_for(batch: Sequence[Planned]) -> list[OutboxMessage]:
+        def outbox_for(batch: Sequence[_Planned]) -> list[OutboxMessage]:
             waiting = [
                 evolve(p.entry, approval=p.transition.state)
                 for p in batch

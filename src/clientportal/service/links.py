@@ -178,7 +178,7 @@ class LinkRegister:
         """
         now = aware_now(self._clock)
         self._portal(portal_id)
-        self._store.set_access_mode(portal_id, AccessMode(mode))
+        self._store.set_access_mode(portal_id, mode)
         self._log_ok(AccessAction.SET_MODE, now, portal_id=portal_id)
 
     def _portal(self, portal_id: str) -> tuple[Portal, PortalAccess]:

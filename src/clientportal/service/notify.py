@@ -24,6 +24,7 @@ from attrs import validators as v
 
 from .. import _validators as cv
 from ..access import random_id
+from ..errors import NotFound
 from ..mail.templates import MailKind, MailTemplate, select_template
 from ..model import Contact, Portal, Project, TimeEntry
 from ..ports import DataSource, OutboxMessage, OutboxStore, unique_by_id
@@ -182,10 +183,10 @@ class Notifier:
         self._reader = reader
         self._portals = portals
         self._outbox = outbox
-        self.mail = mail
+        self._mail = mail
 
     def __repr__(self) -> str:
-        return f"Notifier(mail={self.mail!r})"
+        return f"Notifier(mail={self._mail!r})"
 
     # -- who -------------------------------------------------------------------------------------
 
@@ -196,6 +197,18 @@ class Notifier:
             if contact.id == contact_id and contact.client_id == portal.client_id:
                 return contact
         return None
+
+    def require_contact(self, portal: Portal, contact_id: str) -> Contact:
+        """As :meth:`contact`, but raises :class:`~clientportal.NotFound` for a contact the
+        DataSource no longer lists (whom nobody can tell or hear from)."""
+        contact = self.contact(portal, contact_id)
+        if contact is None:
+            raise NotFound(
+                f"contact {contact_id!r} of portal {portal.id!r} is not among client "
+                f"{portal.client_id!r}'s contacts in the DataSource: add them back or take them "
+                "off the portal"
+            )
+        return contact
 
     def name_of_staff(self, employee_id: str) -> str:
         """The employee's name, or their id when the DataSource does not know them."""
@@ -211,18 +224,11 @@ class Notifier:
     ) -> None:
         """Queue the e-mail that brings a link's contact their one-time code. Raises
         :class:`~clientportal.NotFound` when the DataSource no longer lists the contact."""
-        from ..errors import NotFound
         from ..i18n import negotiate_locale
         from ..mail.messages import access_code
 
         portal = delivery.portal
-        contact = self.contact(portal, delivery.contact_id)
-        if contact is None:
-            raise NotFound(
-                f"contact {delivery.contact_id!r} of portal {portal.id!r} is not among client "
-                f"{portal.client_id!r}'s contacts in the DataSource: add them back or take them "
-                "off the portal"
-            )
+        contact = self.require_contact(portal, delivery.contact_id)
         locale = negotiate_locale(
             portal_language=portal.language, contact_language=contact.language
         )
@@ -231,9 +237,9 @@ class Notifier:
             contact=contact,
             code=delivery.code,
             valid_for=valid_for,
-            sender=self.mail.sender(),
+            sender=self._mail.sender(),
             now=now,
-            template=self.mail.template(MailKind.ACCESS_CODE, portal, str(locale)),
+            template=self._mail.template(MailKind.ACCESS_CODE, portal, str(locale)),
         )
         self._outbox.enqueue([_queued(mail, now)])
 
@@ -292,13 +298,13 @@ class Notifier:
         messages: list[OutboxMessage] = []
         if not waiting:
             return messages
-        sender = self.mail.sender()
+        sender = self._mail.sender()
         for audience in audiences:
             portal = audience.portal
             shown = tuple(visible_entries(portal, audience.projects, waiting, self._reader.policy))
             if not shown:
                 continue
-            url = self.mail.portal_url(portal.id)
+            url = self._mail.portal_url(portal.id)
             for contact in audience.contacts:
                 locale = negotiate_locale(
                     portal_language=portal.language, contact_language=contact.language
@@ -312,7 +318,7 @@ class Notifier:
                     portal_url=url,
                     sender=sender,
                     now=now,
-                    template=self.mail.template(MailKind.APPROVAL_REQUESTED, portal, str(locale)),
+                    template=self._mail.template(MailKind.APPROVAL_REQUESTED, portal, str(locale)),
                 )
                 messages.append(_queued(mail, now))
         return messages
@@ -329,12 +335,12 @@ class Notifier:
     ) -> OutboxMessage | None:
         """The company's notice that ``contact`` approved (``reason`` ``None``) or rejected
         ``entries``; ``None`` when there is nobody to tell or nothing decided."""
-        recipients = self.mail.recipients()
+        recipients = self._mail.recipients()
         if not entries or not recipients:
             return None
         from ..mail.messages import entries_approved, entries_rejected
 
-        language = self.mail.company_language
+        language = self._mail.company_language
         kind = MailKind.ENTRIES_APPROVED if reason is None else MailKind.ENTRIES_REJECTED
         common: dict[str, Any] = {
             "portal": portal,
@@ -343,11 +349,11 @@ class Notifier:
             "projects": tuple(projects),
             "employees": tuple(self._data.employees(frozenset(e.employee_id for e in entries))),
             "recipients": recipients,
-            "sender": self.mail.sender(),
+            "sender": self._mail.sender(),
             "now": now,
             "locale": language,
-            "template": self.mail.template(kind, portal, language),
-            "max_rows": self.mail.listed_entries,
+            "template": self._mail.template(kind, portal, language),
+            "max_rows": self._mail.listed_entries,
         }
         if reason is None:
             mail = entries_approved(**common)

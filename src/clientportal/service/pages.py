@@ -83,7 +83,9 @@ class Pages:
 
     def overview(self, viewer: Viewer) -> Overview:
         """The portal's projects, budgets, invoices, quotes and employee filter, and whether its
-        client may approve hours (as :func:`~clientportal.portal_view` gives them)."""
+        client may approve hours: what :func:`~clientportal.portal_view` gives, with the
+        employees of entries found without reading every entry when the source can say
+        (:class:`~clientportal.ports.EntryEmployees`)."""
         return self._overview(_portal(viewer))
 
     def hours(self, viewer: Viewer, query: EntryQuery | None = None) -> HoursPage:
@@ -169,11 +171,16 @@ class Pages:
             raise ValidationError(
                 [f"kind: must be 'invoice' or 'quote', got {kind!r}"], summary="cannot download"
             )
-        overview = self.overview(viewer)
-        shown = {d.id for d in (overview.invoices if kind == "invoice" else overview.quotes)}
-        document = None
-        if document_id in shown:
-            document = self._data.document_file(kind, document_id)
+        portal = _portal(viewer)
+        scope = self._reader.scope(portal)
+        projects = self._reader.projects(portal)
+        if kind == "invoice":
+            data = Dataset(projects=projects, invoices=unique_by_id(self._data.invoices(scope)))
+        else:
+            data = Dataset(projects=projects, quotes=unique_by_id(self._data.quotes(scope)))
+        view = portal_view(portal, data, self._reader.policy)
+        shown = {d.id for d in (view.invoices if kind == "invoice" else view.quotes)}
+        document = self._data.document_file(kind, document_id) if document_id in shown else None
         if document is None:
             raise NotFound(f"no {kind} {document_id!r} to download in this portal")
         return document

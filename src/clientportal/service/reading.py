@@ -68,17 +68,22 @@ class PortalReader:
     it again with the pure rules."""
 
     def __init__(self, data: DataSource, policy: ApprovalPolicy | None) -> None:
-        self.data = data
-        self.policy = policy
+        self._data = data
+        self._policy = policy
+
+    @property
+    def policy(self) -> ApprovalPolicy | None:
+        """The company's approval policy the reader applies."""
+        return self._policy
 
     def scope(self, portal: Portal) -> Scope:
         """The portal's scope under the reader's policy."""
-        return Scope.of(portal, self.policy)
+        return Scope.of(portal, self._policy)
 
     def projects(self, portal: Portal) -> tuple[Project, ...]:
         """The portal's visible projects (V2), whatever the source returned, by id."""
         scope = self.scope(portal)
-        shown = unique_by_id(p for p in self.data.projects(scope) if scope.shows_project(p))
+        shown = unique_by_id(p for p in self._data.projects(scope) if scope.shows_project(p))
         return tuple(sorted(shown, key=lambda p: p.id))
 
     # -- hours -----------------------------------------------------------------------------------
@@ -105,7 +110,7 @@ class PortalReader:
         if projects is None:
             projects = self.projects(portal)
         visible = frozenset(p.id for p in projects)
-        raw = self.data.entries(scope, query)
+        raw = self._data.entries(scope, query)
         kept: dict[str, TimeEntry] = {}
         for entry in raw.entries:
             if (
@@ -120,7 +125,7 @@ class PortalReader:
         truncated = len(ordered) > query.limit
         ordered = ordered[: query.limit]
         next_cursor = self._next_cursor(query, raw.next, ordered, truncated)
-        shown = tuple(visible_entries(portal, projects, ordered, self.policy))
+        shown = tuple(visible_entries(portal, projects, ordered, self._policy))
         return HoursPage(
             entries=shown,
             next=next_cursor,
@@ -185,8 +190,8 @@ class PortalReader:
         if not scope.entries:
             return total
         projects = self.projects(portal)
-        if isinstance(self.data, EntryTotals):
-            return self._summed(self.data, scope, projects, query)
+        if isinstance(self._data, EntryTotals):
+            return self._summed(self._data, scope, projects, query)
         page_query = evolve(query, limit=MAX_PAGE_SIZE)
         while True:
             page = self.page(portal, page_query, projects)

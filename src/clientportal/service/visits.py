@@ -73,8 +73,9 @@ class Visit(_ThroughLink):
 
 @frozen(kw_only=True)
 class CodeDelivery:
-    """A one-time code to e-mail to ``contact_id``; :mod:`clientportal.mail.messages` writes the
-    e-mail."""
+    """A one-time code made for ``contact_id`` (:meth:`AccessGate.new_code
+    <clientportal.service.access.AccessGate.new_code>`): the host delivers it; a gate with a
+    notifier e-mails it instead and never hands it out."""
 
     link: Link
     portal: Portal

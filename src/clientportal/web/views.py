@@ -213,8 +213,8 @@ def documents(ctx: Context) -> Response:
     """``GET /portal/{portal_id}/invoices`` and ``.../quotes``: the documents with downloads."""
     visit = ctx.visit
     kind = _kind(ctx)
-    settings = visit.portal.settings
-    if not (settings.show_invoices if kind == "invoice" else settings.show_quotes):
+    scope = ctx.service.pages.scope(visit)
+    if not (scope.invoices if kind == "invoice" else scope.quotes):
         raise PageNotFound()
     view = ctx.service.pages.overview(visit)
     projects, _ = _names(view)
