@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import attrs
@@ -215,3 +216,22 @@ def test_collections_accept_any_iterable_and_store_immutable_values() -> None:
 def test_languages_babel_parses_in_either_separator() -> None:
     for tag in ("nl", "en_GB", "en-GB", "pt_BR"):
         assert Contact("k", "c", "K", "k@c.example", tag).language == tag
+
+
+@pytest.mark.parametrize(
+    ("bad_id", "problem"),
+    [
+        ("", "non-empty id without surrounding spaces"),
+        (" p1", "non-empty id without surrounding spaces"),
+        ("p\n1", "without control characters or U+FFFD"),
+        ("p\x7f1", "without control characters or U+FFFD"),
+        ("p\ufffd1", "without control characters or U+FFFD"),
+        ("p" + chr(0xD800) + "1", "without control characters or U+FFFD"),  # a lone surrogate
+        ("p" * 201, "at most 200 characters, got 201"),
+    ],
+)
+def test_an_id_is_what_every_url_cursor_form_and_csv_can_carry(bad_id: str, problem: str) -> None:
+    # One rule for ids (the web layer refuses exactly what the model refuses, no more).
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        Project(bad_id, "acme", "Website")
+    assert Project("p" * 200, "acme", "Website").id == "p" * 200

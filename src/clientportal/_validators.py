@@ -23,14 +23,32 @@ def _name(attribute: attrs.Attribute[Any]) -> str:
     return attribute.name
 
 
+#: The longest id, in characters: every id must fit a URL, a page cursor and a form field.
+MAX_ID_LENGTH = 200
+#: What no id may hold: control characters, U+FFFD (what a wrong decoding leaves behind) and
+#: lone surrogates (no encoding can carry them).
+_NOT_IN_IDS = re.compile("[\x00-\x1f\x7f\ufffd\ud800-\udfff]")
+
+
+def id_problem(value: str) -> str | None:
+    """What keeps ``value`` from being an id, or ``None`` when it is one: the one rule for ids,
+    which the model, the web layer and so every URL, cursor, form, JSON body and CSV cell share."""
+    if not value or value != value.strip():
+        return "must be a non-empty id without surrounding spaces"
+    if len(value) > MAX_ID_LENGTH:
+        return f"must be an id of at most {MAX_ID_LENGTH} characters, got {len(value)}"
+    if _NOT_IN_IDS.search(value):
+        return "must be an id without control characters or U+FFFD"
+    return None
+
+
 def identifier(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """Ids are non-empty strings without surrounding whitespace."""
+    """Ids are non-empty strings without surrounding whitespace (see :func:`id_problem`)."""
     if not isinstance(value, str):
         raise TypeError(f"{_name(attribute)} must be a string id, got {type(value).__name__}")
-    if not value or value != value.strip():
-        raise ValueError(
-            f"{_name(attribute)} must be a non-empty id without surrounding spaces, got {value!r}"
-        )
+    problem = id_problem(value)
+    if problem is not None:
+        raise ValueError(f"{_name(attribute)} {problem}, got {value[:60]!r}")
 
 
 def optional_identifier(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -44,8 +62,9 @@ def identifiers(_: object, attribute: attrs.Attribute[Any], value: object) -> No
     if not isinstance(value, frozenset):
         raise TypeError(f"{_name(attribute)} must be a frozenset of ids")
     for item in value:
-        if not isinstance(item, str) or not item or item != item.strip():
-            raise ValueError(f"{_name(attribute)} must hold non-empty string ids, got {item!r}")
+        problem = "must hold string ids" if not isinstance(item, str) else id_problem(item)
+        if problem is not None:
+            raise ValueError(f"{_name(attribute)} {problem}, got {str(item)[:60]!r}")
 
 
 def to_frozenset(value: Iterable[Any]) -> frozenset[Any]:

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
+from .._validators import MAX_ID_LENGTH, id_problem
 from ..model import (
     INVOICE_STATUSES,
     QUOTE_STATUSES,
@@ -52,6 +53,7 @@ from ..model import (
 __all__ = [
     "INTERNAL_MARKER",
     "approval_states",
+    "ids",
     "money",
     "policies",
     "portal_settings",
@@ -74,6 +76,14 @@ def texts(*, max_size: int = 12) -> st.SearchStrategy[str]:
     """Non-blank unicode text, including characters that stress escaping (``<``, ``&``, quotes)."""
     alphabet = st.characters(codec="utf-8") | st.sampled_from("<>&\"' é€ß")
     return st.text(alphabet, min_size=1, max_size=max_size).filter(lambda s: s.strip() != "")
+
+
+def ids(*, max_size: int = MAX_ID_LENGTH) -> st.SearchStrategy[str]:
+    """Any text the model accepts as an id (:func:`clientportal._validators.id_problem`), drawn
+    from all of unicode, so a host's ids of any shape are covered: every one must survive URLs,
+    cursors, forms, JSON and CSV."""
+    alphabet = st.characters(codec=None, exclude_categories=()) | st.sampled_from("<>&\"' é€ß")
+    return st.text(alphabet, min_size=1, max_size=max_size).filter(lambda s: id_problem(s) is None)
 
 
 def money(*, min_value: int = 0, max_value: int = 1_000_000) -> st.SearchStrategy[Decimal]:

@@ -15,6 +15,7 @@ from typing import Final
 
 from attrs import evolve
 
+from .._validators import id_problem
 from ..model import ApprovalStatus
 from ..ports import MAX_PAGE_SIZE, EntryCursor, EntryQuery
 from .http import QueryParams, Request
@@ -33,12 +34,10 @@ __all__ = [
 ]
 
 #: The longest id accepted in a URL or form.
-MAX_ID_LENGTH: Final = 200
 #: The query parameters of the hours filters (HTML pages, CSV export and JSON API alike).
 FILTER_PARAMS: Final = ("project", "employee", "from", "to", "status")
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CURSOR = re.compile(r"[A-Za-z0-9_-]{1,400}")
 
 
@@ -51,19 +50,12 @@ def query_of(request: Request) -> QueryParams:
 
 
 def parse_id(value: str, name: str) -> str:
-    """``value`` as an id: non-empty, no surrounding spaces or control characters, not too long."""
-    if (
-        not value
-        or value != value.strip()
-        or len(value) > MAX_ID_LENGTH
-        or _CONTROL.search(value)
-        or "\ufffd" in value
-    ):
+    """``value`` as an id, by the model's one rule (``_validators.id_problem``): so every id the
+    model accepts passes, and nothing else."""
+    problem = id_problem(value)
+    if problem is not None:
         shown = value[:40] + ("..." if len(value) > 40 else "")
-        raise BadRequest(
-            f"{name}: {shown!r} is not an id (a non-empty text of at most {MAX_ID_LENGTH} "
-            "characters without surrounding spaces)"
-        )
+        raise BadRequest(f"{name}: {shown!r} is not an id: it {problem}")
     return value
 
 
