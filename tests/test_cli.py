@@ -287,6 +287,28 @@ def test_bad_arguments_and_unreachable_databases_get_clear_errors(tmp_path: Path
     assert "'x'" in err
 
 
+def test_db_takes_a_url_or_a_file_path_and_names_what_is_wrong_with_it(tmp_path: Path) -> None:
+    path = str(tmp_path / "plain.sqlite3")
+    assert run(path, "db", "upgrade")[0] == 0  # a plain path is a SQLite file
+    code, out, err = run(f"sqlite:///{path}", "portal", "list")
+    assert (code, err) == (0, "")  # the same database as its URL
+
+    not_a_database = tmp_path / "README.md"
+    not_a_database.write_text("# not a database\n")
+    code, _, err = run(str(not_a_database), "portal", "list")
+    assert code == 1
+    assert "is not a SQLite database" in err
+    assert "Traceback" not in err
+
+    code, _, err = run("mysql://someone@somewhere/db", "portal", "list")
+    assert code == 1
+    assert "SQLite or PostgreSQL, not 'mysql'" in err
+    for malformed in ("://nowhere", "postgresql+psycopg://user@host:port/db"):
+        code, _, err = run(malformed, "portal", "list")
+        assert code == 1
+        assert "is not a database URL" in err
+
+
 @pytest.mark.parametrize(
     "command",
     [[], ["demo"], ["serve"], ["db"], ["db", "upgrade"], ["portal"], ["portal", "create"],

@@ -13,6 +13,7 @@ from .context import (
     WORKFLOWS,
     Context,
     approval_policy,
+    database_url,
 )
 
 
@@ -23,7 +24,9 @@ from .context import (
     envvar="CLIENTPORTAL_DB",
     default=DEFAULT_DB,
     show_default=True,
-    help="Database URL: sqlite:///file.sqlite3 or postgresql+psycopg://user@host/db.",
+    callback=lambda _ctx, _param, value: database_url(value),
+    help="Database URL (sqlite:///file.sqlite3, postgresql+psycopg://user@host/db) or the path "
+    "of a SQLite file.",
 )
 @click.option(
     "--secret-key",

@@ -43,6 +43,13 @@ def approval_policy(approval: str, *, manual_forward: bool = False) -> ApprovalP
 DEFAULT_POLICY = approval_policy(DEFAULT_APPROVAL)
 
 
+def database_url(value: str) -> str:
+    """``--db`` as a database URL: a URL as given, a plain file path as its SQLite URL."""
+    if "://" in value or not value.strip():
+        return value
+    return f"sqlite:///{value}"
+
+
 def http_url(host: str, port: int) -> str:
     """The address a portal served on ``host:port`` is reached at."""
     return f"http://{host}:{port}"

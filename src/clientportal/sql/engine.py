@@ -66,7 +66,13 @@ def create_engine(url: str | URL = DEFAULT_URL, **options: Any) -> Engine:
     same database; use a file for more than one thread. ``options`` go to
     :func:`sqlalchemy.create_engine`.
     """
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except (exc.ArgumentError, ValueError):  # no scheme, say, or a port that is not a number
+        raise StorageError(
+            f"{str(url)[:80]!r} is not a database URL: use sqlite:///path.sqlite3 or "
+            "postgresql+psycopg://user@host/database"
+        ) from None
     if parsed.get_backend_name() not in _SUPPORTED:
         raise StorageError(
             f"clientportal stores its state in SQLite or PostgreSQL, not "
@@ -138,8 +144,15 @@ def translated_errors(engine: Engine) -> Iterator[None]:
     """Turn a failure to connect or missing tables into an error that says what to do."""
     try:
         yield
-    except (exc.OperationalError, exc.ProgrammingError, exc.InterfaceError) as error:
+    except exc.DatabaseError as error:
         text = str(error.orig).lower()
+        if "file is not a database" in text:
+            raise DatabaseUnavailable(
+                f"{safe_url(engine)} is not a SQLite database (file is not a database): give "
+                "the path of a clientportal database, or a new file to create one"
+            ) from error
+        if not isinstance(error, exc.OperationalError | exc.ProgrammingError | exc.InterfaceError):
+            raise
         if error.statement is None or isinstance(error, exc.InterfaceError):
             raise DatabaseUnavailable(
                 f"cannot reach the database at {safe_url(engine)}: {_first_line(error.orig)}. "
