@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -290,7 +291,7 @@ def test_bad_arguments_and_unreachable_databases_get_clear_errors(tmp_path: Path
 def test_db_takes_a_url_or_a_file_path_and_names_what_is_wrong_with_it(tmp_path: Path) -> None:
     path = str(tmp_path / "plain.sqlite3")
     assert run(path, "db", "upgrade")[0] == 0  # a plain path is a SQLite file
-    code, out, err = run(f"sqlite:///{path}", "portal", "list")
+    code, _, err = run(f"sqlite:///{path}", "portal", "list")
     assert (code, err) == (0, "")  # the same database as its URL
 
     not_a_database = tmp_path / "README.md"
@@ -307,6 +308,24 @@ def test_db_takes_a_url_or_a_file_path_and_names_what_is_wrong_with_it(tmp_path:
         code, _, err = run(malformed, "portal", "list")
         assert code == 1
         assert "is not a database URL" in err
+
+
+def test_a_taken_port_and_a_base_url_without_scheme_are_told_not_raised(tmp_path: Path) -> None:
+    db = str(tmp_path / "serve.sqlite3")
+    assert run(db, "db", "upgrade")[0] == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run(db, "serve", "--port", str(port), key=True)
+    assert code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+    assert "--port 0 for a free one" in err
+    result = CliRunner().invoke(
+        main, ["--db", db, "--base-url", "127.0.0.1:8731", "portal", "list"]
+    )
+    assert result.exit_code == 2
+    assert "did you mean http://127.0.0.1:8731?" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -340,3 +359,25 @@ def test_the_approval_workflow_is_chosen_on_the_command_line(demo_db: str) -> No
     code, _, err = run(demo_db, "--approval", "sometimes", "portal", "list")
     assert code == 2
     assert "'sometimes' is not one of" in err
+
+
+def test_the_demo_moves_to_a_free_port_when_the_default_one_is_taken(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from clientportal.cli.context import DEFAULT_PORT
+    from clientportal.cli.demo import demo_server
+
+    with socket.socket() as taken:
+        try:
+            taken.bind(("127.0.0.1", DEFAULT_PORT))
+            taken.listen()
+        except OSError:
+            pass  # something else holds it already: taken all the same
+        server = demo_server("127.0.0.1", DEFAULT_PORT)
+    try:
+        assert not server.base_url.endswith(f":{DEFAULT_PORT}")
+        assert f"port {DEFAULT_PORT} is taken: the demo serves on {server.base_url}" in (
+            capsys.readouterr().err
+        )
+    finally:
+        server.server.close()

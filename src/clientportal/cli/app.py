@@ -14,6 +14,7 @@ from .context import (
     Context,
     approval_policy,
     database_url,
+    public_url,
 )
 
 
@@ -38,6 +39,7 @@ from .context import (
 @click.option(
     "--base-url",
     default=None,
+    callback=lambda _ctx, _param, value: public_url(value),
     help="Public URL of the portal (behind a proxy); default: the address it is served on.",
 )
 @click.option(

@@ -50,6 +50,26 @@ def database_url(value: str) -> str:
     return f"sqlite:///{value}"
 
 
+def public_url(value: str | None) -> str | None:
+    """``--base-url`` checked: an http(s) URL without query or fragment."""
+    if value is None:
+        return None
+    from ..service import MailSettings
+
+    try:
+        MailSettings(
+            sender_name="x", sender_address="x@example.com", message_id_domain="example.com",
+            base_url=value,
+        )  # fmt: skip
+    except ValueError:
+        hint = f": did you mean http://{value}?" if "://" not in value else ""
+        raise click.BadParameter(
+            f"{value!r} is not an http(s) URL without query or fragment{hint}",
+            param_hint="--base-url",
+        ) from None
+    return value
+
+
 def http_url(host: str, port: int) -> str:
     """The address a portal served on ``host:port`` is reached at."""
     return f"http://{host}:{port}"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .context import Context, http_url, with_context
+from .context import DEFAULT_PORT, Context, http_url, with_context
 from .db import upgrade_schema
 from .serving import Server, server_options
 
@@ -21,6 +21,19 @@ if TYPE_CHECKING:
     from ..service import PortalService
 
 DEMO_DB = "sqlite:///clientportal-demo.sqlite3"
+
+
+def demo_server(host: str, port: int) -> Server:
+    """The demo's server: on ``port``, or, when the default port is taken (the likeliest first-run
+    failure), on a free one, saying so."""
+    try:
+        return Server(host, port)
+    except click.ClickException:
+        if port != DEFAULT_PORT:
+            raise
+    server = Server(host, 0)
+    click.echo(f"port {port} is taken: the demo serves on {server.base_url} instead", err=True)
+    return server
 
 
 @click.command()
@@ -55,7 +68,7 @@ def demo(
     engine, _ = upgrade_schema(demo_db)
     _fill_demo(engine, entries)
 
-    server = None if no_serve else Server(host, port)
+    server = None if no_serve else demo_server(host, port)
     base_url = http_url(host, port) if server is None else server.base_url
     service = obj.service(create_keys=True, base_url=base_url)
     _demo_portals(service)

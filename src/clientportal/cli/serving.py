@@ -33,9 +33,15 @@ class Server:
         import waitress  # type: ignore[import-untyped]
 
         self._app: Any = None
-        self.server = waitress.create_server(
-            self._dispatch, host=host, port=port, threads=8, ident="clientportal"
-        )
+        try:
+            self.server = waitress.create_server(
+                self._dispatch, host=host, port=port, threads=8, ident="clientportal"
+            )
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port} ({error.strerror}): another server may be "
+                "running there; pick another port with --port N, or --port 0 for a free one"
+            ) from None
         self.base_url = http_url(host, self.server.effective_port)
 
     def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
