@@ -240,7 +240,8 @@ def test_outbox_deliver_sends_the_queued_mail_to_a_real_smtp_server(demo_db: str
 
     _, out, _ = run(demo_db, "approvals", "list", "lumen", "--status", "PENDING_INTERNAL")
     manager = "manager-1"
-    entry_ids = [line.split("\t")[0] for line in out.splitlines()][:2]
+    pending_internal = [line.split("\t")[0] for line in out.splitlines()]
+    entry_ids = pending_internal[:2]
     from clientportal.cli.context import Context
 
     context = Context(demo_db, (), None, "Pixel <hours@pixel.example>")
@@ -263,6 +264,28 @@ def test_outbox_deliver_sends_the_queued_mail_to_a_real_smtp_server(demo_db: str
             "sanne@lumen.example",
         ]
     assert not context.store.pending()
+
+    # Nothing listening: the delivery fails, says so, and the exit status tells.
+    more = service.approvals.approve(pending_internal[2:3], by=Actor(Party.MANAGER, manager))
+    assert more.all_applied
+    assert context.store.pending()
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    code, out, _ = run(
+        demo_db, "outbox", "deliver", "--smtp", f"127.0.0.1:{port}", "--security", "plain"
+    )
+    assert code == 1
+    assert out.startswith("sent 0, failed ")
+
+
+def test_only_a_known_employee_submits_hours(demo_db: str) -> None:
+    _, out, _ = run(demo_db, "approvals", "list", "lumen", "--status", "OPEN", "--limit", "1")
+    entry_id = out.split("\t")[0]
+    code, _, err = run(demo_db, "approvals", "submit", entry_id, "--by", "nobody")
+    assert code == 2
+    assert "'nobody' is not an employee in the database" in err
+    assert run(demo_db, "approvals", "list", "lumen", "--status", "OPEN", "--limit", "1")[1] == out
 
 
 def test_bad_arguments_and_unreachable_databases_get_clear_errors(tmp_path: Path) -> None:

@@ -24,6 +24,12 @@ def approvals_submit(obj: Context, entry_ids: tuple[str, ...], employee_id: str)
     """Submit entries for approval (as the employee); says per entry what happened."""
     from ..workflow import Actor, Party
 
+    if not any(e.id == employee_id for e in obj.data.employees(frozenset({employee_id}))):
+        raise click.BadParameter(
+            f"{employee_id!r} is not an employee in the database: give the id of the employee "
+            "whose hours these are",
+            param_hint="--by",
+        )
     result = obj.service().approvals.submit(entry_ids, by=Actor(Party.EMPLOYEE, employee_id))
     for outcome in result.outcomes:
         state = f" → {outcome.state.status.name}" if outcome.state else ""

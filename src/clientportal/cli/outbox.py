@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from .context import Context, smtp_address, with_context
@@ -48,3 +50,5 @@ def outbox_deliver(
     click.echo(f"sent {total.sent}, failed {total.failed} (will retry), given up {total.given_up}")
     for outbox_id, error in total.errors:
         click.echo(f"  {outbox_id}: {error}", err=True)
+    if total.failed or total.given_up:
+        sys.exit(1)
