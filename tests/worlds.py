@@ -176,6 +176,14 @@ class CodeWorld(GateWorld):
 # The service
 
 
+#: Acme and Globex, the two clients of the service and web worlds, and their contacts.
+CLIENTS = (Client("acme", "Acme B.V."), Client("globex", "Globex"))
+CONTACTS = (
+    Contact("anna", "acme", "Anna de Vries", "anna@acme.example", "nl"),
+    Contact("bob", "acme", "Bob Jones", "bob@acme.example"),
+    Contact("gina", "globex", "Gina", "gina@globex.example"),
+)
+
 DAY0 = dt.date(2026, 2, 1)
 
 
@@ -220,12 +228,8 @@ def service_dataset(extra_entries: int = 0) -> Dataset:
         for i in range(extra_entries)
     ]
     return Dataset(
-        clients=[Client("acme", "Acme B.V."), Client("globex", "Globex")],
-        contacts=[
-            Contact("anna", "acme", "Anna de Vries", "anna@acme.example", "nl"),
-            Contact("bob", "acme", "Bob Jones", "bob@acme.example"),
-            Contact("gina", "globex", "Gina", "gina@globex.example"),
-        ],
+        clients=CLIENTS,
+        contacts=CONTACTS,
         employees=[
             Employee("eva", "Eva"),
             Employee("tom", "Tom"),
@@ -424,12 +428,8 @@ def web_dataset(extra_entries: int = 0) -> Dataset:
         for i in range(extra_entries)
     ]
     return Dataset(
-        clients=[Client("acme", "Acme B.V."), Client("globex", "Globex")],
-        contacts=[
-            Contact("anna", "acme", "Anna de Vries", "anna@acme.example", "nl"),
-            Contact("bob", "acme", "Bob Jones", "bob@acme.example"),
-            Contact("gina", "globex", "Gina", "gina@globex.example"),
-        ],
+        clients=CLIENTS,
+        contacts=CONTACTS,
         employees=[
             Employee("eva", "Eva Jansen"),
             Employee("tom", "Tom Bakker"),
