@@ -336,6 +336,10 @@ class PortalSettings:
 
     ``documents_scope="client"`` shows *all* the client's invoices and quotes, whatever projects are
     selected (as the source product does); ``"projects"`` only those linked to a visible project.
+
+    ``currency`` (ISO 4217) is what the portal's rates and amounts are in: entries carry no currency
+    of their own. With ``show_amounts``, a non-billable entry shows no amount unless
+    ``show_non_billable_amounts`` (the client is not billed for it).
     """
 
     show_hours: bool = field(default=True, validator=cv.boolean)
@@ -346,6 +350,8 @@ class PortalSettings:
     approval: bool = field(default=False, validator=cv.boolean)
     show_amounts: bool = field(default=False, validator=cv.boolean)
     documents_scope: str = field(default="client", validator=v.in_(DOCUMENT_SCOPES))
+    currency: str = field(default="EUR", validator=cv.currency)
+    show_non_billable_amounts: bool = field(default=False, validator=cv.boolean)
 
 
 @frozen(kw_only=True)

@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 
 from .types import ExactDecimal, Text, UtcDateTime
@@ -90,6 +91,8 @@ portals = Table(
     Column("approval", Boolean, nullable=False),
     Column("show_amounts", Boolean, nullable=False),
     Column("documents_scope", String(_ENUM), nullable=False),
+    Column("currency", String(3), nullable=False, server_default="EUR"),
+    Column("show_non_billable_amounts", Boolean, nullable=False, server_default=false()),
     Column("created_at", UtcDateTime, nullable=False),
     Column("active", Boolean, nullable=False),
     # The access state: links issued at an older generation no longer open the portal.
@@ -225,6 +228,15 @@ outbox = Table(
     # A worker's claim: nobody else claims the message before then.
     Column("leased_until", UtcDateTime),
     Index("ix_cp_outbox_due", "sent_at", "next_attempt_at"),
+)
+
+settings = Table(
+    "cp_settings",
+    metadata,
+    # One row per settings group (e.g. "company"): its fields as a JSON object, checked on read.
+    Column("name", String(_ENUM), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 
