@@ -22,7 +22,7 @@ from clientportal.errors import DeliveryError
 from clientportal.memory import ManualClock
 from clientportal.ports import EntryQuery, OutboxMessage
 from clientportal.smtp import DeliveryReport, deliver_outbox, run_outbox_worker
-from test_smtp import Inbox, SmtpServer
+from smtp_sink import Inbox, SmtpServer
 
 MINUTE = dt.timedelta(minutes=1)
 

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browsing import CHROMIUM_ARGS, PortalServer, Traffic, chromium_path, open_context, start_server
-from browsing import unavailable as _unavailable
+from browsing import PortalServer, Traffic, open_context, start_server
+
+from chromium import launched_chromium
 
 
 @pytest.fixture(scope="module")
@@ -22,21 +23,8 @@ def browser() -> Iterator[Any]:
     """One headless chromium per test module. Not per session: Playwright's sync API keeps an
     event loop running in this thread while it is open, which would break the ASGI tests that a
     pytest-xdist worker runs after the browser tests (``asyncio.run`` refuses to nest)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:
-        _unavailable(f"playwright is not installed (pip install -e '.[test]'): {error}")
-    executable = chromium_path()
-    if executable is None:
-        _unavailable(
-            "chromium is not installed: apt-get install chromium (or CLIENTPORTAL_CHROMIUM)"
-        )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
