@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import click
 
-from . import approvals, db, demo, links, outbox, portals, serving
+from . import approvals, company, db, demo, links, outbox, portals, serving
 from .context import (
-    DEFAULT_APPROVAL,
     DEFAULT_DB,
-    DEFAULT_SENDER,
     KEYS_VARIABLE,
     WORKFLOWS,
     Context,
-    approval_policy,
+    Overrides,
     database_url,
     public_url,
+    sender,
 )
 
 
@@ -40,25 +39,27 @@ from .context import (
     "--base-url",
     default=None,
     callback=lambda _ctx, _param, value: public_url(value),
-    help="Public URL of the portal (behind a proxy); default: the address it is served on.",
+    help="This run only: the public URL of the portal (default: the stored one, else the "
+    "address it is served on).",
 )
 @click.option(
     "--sender",
-    default=DEFAULT_SENDER,
-    show_default=True,
-    help="From address of the portal's e-mails.",
+    "sender_text",
+    default=None,
+    metavar="'NAME <ADDRESS>'",
+    help="This run only: the From of the e-mails (default: the stored one).",
 )
 @click.option(
     "--approval",
     type=click.Choice(["off", *WORKFLOWS]),
-    default=DEFAULT_APPROVAL,
-    show_default=True,
-    help="The company's approval workflow (who approves submitted hours, in which order).",
+    default=None,
+    help="This run only: the approval workflow (default: the stored one).",
 )
 @click.option(
-    "--manual-forward",
-    is_flag=True,
-    help="internal-external: a manager sends internally approved hours on to the client.",
+    "--auto-forward/--manual-forward",
+    default=None,
+    help="This run only: internally approved hours go to the client at once, or wait for "
+    "`approvals forward`.",
 )
 @click.version_option(package_name="clientportal")
 @click.pass_context
@@ -67,19 +68,29 @@ def main(
     db_url: str,
     keys: tuple[str, ...],
     base_url: str | None,
-    sender: str,
-    approval: str,
-    manual_forward: bool,
+    sender_text: str | None,
+    approval: str | None,
+    auto_forward: bool | None,
 ) -> None:
-    """A client portal for your time-tracking data: run `clientportal demo` to see one."""
-    policy = approval_policy(approval, manual_forward=manual_forward)
-    ctx.obj = Context(db_url, keys, base_url, sender, policy)
+    """A client portal for your time-tracking data: run `clientportal demo` to see one.
+
+    The company's settings (`clientportal company show`) are stored in the database and used by
+    every command; the options above change them for one run only.
+    """
+    overrides = Overrides(
+        base_url=base_url,
+        sender=None if sender_text is None else sender(sender_text),
+        approval=approval,
+        auto_forward=auto_forward,
+    )
+    ctx.obj = Context(db_url, keys, overrides)
 
 
 for _command in (
     demo.demo,
     serving.serve,
     db.db,
+    company.company,
     portals.portal,
     links.link,
     approvals.approvals,

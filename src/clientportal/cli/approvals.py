@@ -1,42 +1,117 @@
-"""``clientportal approvals``: submit hours for approval and see where they stand."""
+"""``clientportal approvals``: the staff's steps (submit, approve, reject, withdraw, forward,
+reopen), and where the hours stand."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from ..errors import ConfigError
 from ..model import ApprovalStatus
+from ..workflow import Action, Party
 from .context import Context, with_context
+from .table import minutes, table
 
 
 @click.group()
 def approvals() -> None:
-    """Submit hours for approval and see where they stand."""
+    """Move hours through the company's approval workflow, and see where they stand."""
 
 
-@approvals.command("submit")
-@click.argument("entry_ids", nargs=-1, required=True)
-@click.option("--by", "employee_id", required=True, help="The employee submitting the hours.")
-@with_context
-def approvals_submit(obj: Context, entry_ids: tuple[str, ...], employee_id: str) -> None:
-    """Submit entries for approval (as the employee); says per entry what happened."""
-    from ..workflow import Actor, Party
+def _step(obj: Context, action: Action, entry_ids: tuple[str, ...], employee_id: str,
+          party: Party, reason: str | None = None) -> None:  # fmt: skip
+    """Take ``action`` on the entries as the employee ``employee_id`` (in the role ``party``);
+    one line per entry says what happened, and the exit status is 1 when any was refused."""
+    from ..workflow import Actor
 
     if not any(e.id == employee_id for e in obj.data.employees(frozenset({employee_id}))):
         raise click.BadParameter(
             f"{employee_id!r} is not an employee in the database: give the id of the employee "
-            "whose hours these are",
+            "who takes this step",
             param_hint="--by",
         )
-    result = obj.service().approvals.submit(entry_ids, by=Actor(Party.EMPLOYEE, employee_id))
+    if action is Action.SUBMIT and not obj.company.approval.enabled:
+        raise click.ClickException(
+            "approval is switched off for this company: switch it on with "
+            "`clientportal company set --workflow internal-external` (or internal, external, "
+            "external-internal) before submitting hours"
+        )
+    service = obj.service()
+    result = service.approvals.act(action, entry_ids, by=Actor(party, employee_id), reason=reason)
     for outcome in result.outcomes:
         state = f" → {outcome.state.status.name}" if outcome.state else ""
         why = f": {outcome.why}" if outcome.why else ""
         click.echo(f"{outcome.entry_id}\t{outcome.outcome.name}{state}{why}")
-    if len(result.applied) != len(result.outcomes):
+    refused = len(result.outcomes) - len(result.applied)
+    if refused:
+        click.echo(f"Error: {refused} of {len(result.outcomes)} entries were not changed", err=True)
         sys.exit(1)
+
+
+def _staff_command(
+    name: str, action: Action, party: Party, summary: str, *, needs_reason: bool = False
+) -> Callable[..., Any]:
+    """The command ``approvals <name> ENTRY... --by EMPLOYEE`` that takes ``action``."""
+
+    def command(obj: Context, /, entry_ids: tuple[str, ...], employee_id: str, **rest: Any) -> None:
+        _step(obj, action, entry_ids, employee_id, party, rest.get("reason"))
+
+    command.__doc__ = summary
+    decorated = with_context(command)
+    if needs_reason:
+        decorated = click.option(
+            "--reason", required=True, help="Why (the employee is told; kept in the audit trail)."
+        )(decorated)
+    decorated = click.option(
+        "--by", "employee_id", required=True, help="The employee taking the step."
+    )(decorated)
+    decorated = click.argument("entry_ids", nargs=-1, required=True, metavar="ENTRY...")(decorated)
+    return approvals.command(name)(decorated)
+
+
+approvals_submit = _staff_command(
+    "submit",
+    Action.SUBMIT,
+    Party.EMPLOYEE,
+    "Submit entries for approval (as the employee whose hours they are).",
+)
+approvals_approve = _staff_command(
+    "approve",
+    Action.APPROVE,
+    Party.MANAGER,
+    "Approve submitted entries as a manager (never their own hours); where the client approves "
+    "next and the company forwards automatically, they go on to the client at once.",
+)
+approvals_reject = _staff_command(
+    "reject",
+    Action.REJECT,
+    Party.MANAGER,
+    "Reject submitted entries as a manager, with a --reason.",
+    needs_reason=True,
+)
+approvals_withdraw = _staff_command(
+    "withdraw",
+    Action.WITHDRAW,
+    Party.EMPLOYEE,
+    "Take submitted entries back to open (before anybody decided).",
+)
+approvals_forward = _staff_command(
+    "forward",
+    Action.SUBMIT_TO_CLIENT,
+    Party.MANAGER,
+    "Send internally approved entries on to the client (when the company forwards by hand: "
+    "`clientportal company set --manual-forward`); the client's contacts are e-mailed.",
+)
+approvals_reopen = _staff_command(
+    "reopen",
+    Action.REOPEN,
+    Party.MANAGER,
+    "Reopen approved entries as a manager, with a --reason.",
+    needs_reason=True,
+)
 
 
 @approvals.command("list")
@@ -51,16 +126,45 @@ def approvals_submit(obj: Context, entry_ids: tuple[str, ...], employee_id: str)
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
 @with_context
 def approvals_list(obj: Context, portal_id: str, statuses: tuple[str, ...], limit: int) -> None:
-    """The portal's entries with their approval status, newest first."""
+    """The portal's entries with their approval status, newest first (tab-separated: id, date,
+    employee, hours, status, version)."""
     from ..ports import EntryQuery
 
+    portal = obj.portal(portal_id)
     service = obj.service()
-    portal = service.admin.portal(portal_id)
     if not service.pages.scope(portal).entries:
-        raise ConfigError([f"portal {portal_id!r} does not show hours"])
+        raise ConfigError(
+            [
+                f"portal {portal_id!r} does not show hours: switch them on with "
+                f"`clientportal portal update {portal_id} --show-hours`"
+            ]
+        )
     query = EntryQuery(statuses=frozenset(ApprovalStatus[s] for s in statuses), limit=limit)
     for e in service.pages.hours(portal, query).entries:
         hours = e.seconds / 3600
         click.echo(
             f"{e.id}\t{e.date}\t{e.employee_id}\t{hours:.2f}h\t{e.status.name}\tv{e.version}"
         )
+
+
+@approvals.command("history")
+@click.argument("entry_id")
+@with_context
+def approvals_history(obj: Context, entry_id: str) -> None:
+    """The entry's approval history (its audit trail), oldest first."""
+    events = obj.service().approvals.history(entry_id)
+    if not events:
+        click.echo(f"entry {entry_id!r} has no approval history: nobody has taken a step on it")
+        return
+    rows = [
+        (
+            minutes(e.at),
+            e.action.name,
+            f"{e.actor.party.name} {e.actor.id}",
+            f"{e.before.status.name} → {e.after.status.name}",
+            e.reason or "",
+        )
+        for e in events
+    ]
+    for line in table(("WHEN", "STEP", "BY", "STATUS", "REASON"), rows):
+        click.echo(line)

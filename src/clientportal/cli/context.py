@@ -1,4 +1,5 @@
-"""What every command shares: the database, its keys, the service built on them, friendly errors."""
+"""What every command shares: the database, its keys, the company's settings (stored, with this
+run's overrides), the service built on them, and friendly errors."""
 
 from __future__ import annotations
 
@@ -6,16 +7,20 @@ import functools
 import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
+import attrs
 import click
+from attrs import frozen
 
 from ..errors import ClientPortalError
 from ..model import ApprovalPolicy, Workflow
 
 if TYPE_CHECKING:
+    from ..model import Portal
     from ..service import PortalService
-    from ..sql import SqlDataSource, SqlStore
+    from ..service.company import CompanySettings
+    from ..sql import SqlDataSource, SqlSettingsStore, SqlStore
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -23,24 +28,24 @@ R = TypeVar("R")
 DEFAULT_DB = "sqlite:///clientportal.sqlite3"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-DEFAULT_SENDER = "Pixel & Co hours <hours@pixel.example>"
 KEYS_VARIABLE = "CLIENTPORTAL_SECRET_KEYS"
+#: The settings group (``cp_settings``) that holds the company's settings.
+COMPANY = "company"
 
-#: The ``--approval`` workflows by their option name (``internal-external``); ``off`` disables.
+#: The workflows by their option name (``internal-external``); ``off`` switches approval off.
 WORKFLOWS = {w.name.lower().replace("_", "-"): w for w in Workflow}
-DEFAULT_APPROVAL = "internal-external"
 
 
-def approval_policy(approval: str, *, manual_forward: bool = False) -> ApprovalPolicy:
-    """The policy named by ``--approval`` (a workflow, or ``off``) and ``--manual-forward``."""
+def approval_policy(approval: str, *, auto_forward: bool = True) -> ApprovalPolicy:
+    """The policy named by a workflow option (a workflow, or ``off``)."""
     if approval == "off":
-        return ApprovalPolicy(enabled=False)
-    return ApprovalPolicy(
-        enabled=True, workflow=WORKFLOWS[approval], auto_forward=not manual_forward
-    )
+        return ApprovalPolicy(enabled=False, auto_forward=auto_forward)
+    return ApprovalPolicy(enabled=True, workflow=WORKFLOWS[approval], auto_forward=auto_forward)
 
 
-DEFAULT_POLICY = approval_policy(DEFAULT_APPROVAL)
+def workflow_name(policy: ApprovalPolicy) -> str:
+    """The option name of ``policy``'s workflow, or ``off``."""
+    return policy.workflow.name.lower().replace("_", "-") if policy.enabled else "off"
 
 
 def database_url(value: str) -> str:
@@ -50,24 +55,17 @@ def database_url(value: str) -> str:
     return f"sqlite:///{value}"
 
 
-def public_url(value: str | None) -> str | None:
-    """``--base-url`` checked: an http(s) URL without query or fragment."""
+def public_url(value: str | None, param_hint: str = "--base-url") -> str | None:
+    """A base URL option checked: an http(s) URL without query or fragment."""
     if value is None:
         return None
-    from ..service import MailSettings
+    from ..service.company import CompanySettings
 
     try:
-        MailSettings(
-            sender_name="x", sender_address="x@example.com", message_id_domain="example.com",
-            base_url=value,
-        )  # fmt: skip
-    except ValueError:
-        hint = f": did you mean http://{value}?" if "://" not in value else ""
-        raise click.BadParameter(
-            f"{value!r} is not an http(s) URL without query or fragment{hint}",
-            param_hint="--base-url",
-        ) from None
-    return value
+        return CompanySettings(base_url=value).base_url
+    except ValueError as error:
+        message = str(error).removeprefix("base_url ")
+        raise click.BadParameter(message, param_hint=param_hint) from None
 
 
 def http_url(host: str, port: int) -> str:
@@ -83,22 +81,34 @@ def smtp_address(value: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _sender(value: str) -> tuple[str, str]:
+def sender(value: str, param_hint: str = "--sender") -> tuple[str | None, str]:
+    """``"Name <address>"`` (or a bare address) as ``(name or None, address)``, checked."""
     from email.utils import parseaddr
 
+    from ..service.company import CompanySettings
+
     name, address = parseaddr(value)
-    if "@" not in address:
+    try:
+        CompanySettings(sender_name=name or None, sender_address=address)
+    except ValueError:
         raise click.BadParameter(
-            f"{value!r} is not an address: give 'Name <address@example.com>'", param_hint="--sender"
-        )
-    return name or address, address
+            f"{value!r} is not an address: give 'Name <hours@example.com>' or 'hours@example.com'",
+            param_hint=param_hint,
+        ) from None
+    return name or None, address
 
 
-def _key_file(db: str) -> Path | None:
+def sqlite_file(db: str) -> Path | None:
+    """The file of a SQLite database URL (``None`` for another database or one in memory)."""
     prefix = "sqlite:///"
     if not db.startswith(prefix) or db == prefix or ":memory:" in db:
         return None
-    return Path(db[len(prefix) :] + ".keys")
+    return Path(db[len(prefix) :].split("?", 1)[0])
+
+
+def _key_file(db: str) -> Path | None:
+    file = sqlite_file(db)
+    return None if file is None else file.with_name(file.name + ".keys")
 
 
 def _secret_keys(db: str, given: Sequence[str], *, create: bool = False) -> list[str]:
@@ -121,23 +131,42 @@ def _secret_keys(db: str, given: Sequence[str], *, create: bool = False) -> list
     )
 
 
-class Context:
-    """What the command group knows: the database URL, the keys, where the portal is served."""
+@frozen
+class Overrides:
+    """The group's options that change the stored company settings for this run only."""
 
-    def __init__(
-        self,
-        db: str,
-        keys: Sequence[str],
-        base_url: str | None,
-        sender: str,
-        policy: ApprovalPolicy = DEFAULT_POLICY,
-    ) -> None:
-        self.db, self.keys, self.base_url, self.sender = db, tuple(keys), base_url, sender
-        self.policy = policy
+    base_url: str | None = None
+    sender: tuple[str | None, str] | None = None
+    approval: str | None = None
+    auto_forward: bool | None = None
+
+    def apply(self, company: CompanySettings) -> CompanySettings:
+        """``company`` as this run sees it."""
+        changes: dict[str, Any] = {}
+        if self.base_url is not None:
+            changes["base_url"] = self.base_url
+        if self.sender is not None:
+            changes["sender_name"], changes["sender_address"] = self.sender
+        policy = company.approval
+        forward = policy.auto_forward if self.auto_forward is None else self.auto_forward
+        if self.approval is not None:
+            changes["approval"] = approval_policy(self.approval, auto_forward=forward)
+        elif self.auto_forward is not None:
+            changes["approval"] = attrs.evolve(policy, auto_forward=forward)
+        return attrs.evolve(company, **changes)
+
+
+class Context:
+    """What the command group knows: the database, its keys, this run's overrides, and (read
+    when first needed) the store and the company's settings."""
+
+    def __init__(self, db: str, keys: Sequence[str] = (), overrides: Overrides | None = None):
+        self.db, self.keys = db, tuple(keys)
+        self.overrides = Overrides() if overrides is None else overrides
 
     def on(self, db: str) -> Context:
-        """The same settings on another database (the demo's)."""
-        return Context(db, self.keys, self.base_url, self.sender, self.policy)
+        """The same options on another database (the demo's)."""
+        return Context(db, self.keys, self.overrides)
 
     @property
     def safe_db(self) -> str:
@@ -148,16 +177,49 @@ class Context:
 
     @functools.cached_property
     def store(self) -> SqlStore:
-        """The database's store (one per command), refused when the schema is missing."""
-        from ..sql import SchemaMissing, SqlStore, create_engine, current_revision
+        """The database's store (one per command), refused when the schema is missing or old."""
+        from ..sql import SchemaMissing, SqlStore, create_engine, current_revision, head_revision
 
+        file = sqlite_file(self.db)
+        if file is not None and not file.exists():
+            # Opening it would create an empty file: a typo in --db must not leave one behind.
+            raise SchemaMissing(
+                f"there is no database file {str(file)!r}: check --db, or create the database "
+                "with `clientportal db upgrade` (or `clientportal demo`)"
+            )
         engine = create_engine(self.db)
-        if current_revision(engine) is None:
+        revision = current_revision(engine)
+        if revision is None:
             raise SchemaMissing(
                 f"the database {self.safe_db} has no clientportal tables yet: "
                 "run `clientportal db upgrade` (or `clientportal demo`) first"
             )
+        if revision != head_revision():
+            raise SchemaMissing(
+                f"the database {self.safe_db} is at schema revision {revision}, this clientportal "
+                f"needs {head_revision()}: run `clientportal db upgrade`"
+            )
         return SqlStore(engine)
+
+    @functools.cached_property
+    def settings(self) -> SqlSettingsStore:
+        """The database's stored settings (the company's among them)."""
+        from ..sql import SqlSettingsStore
+
+        return SqlSettingsStore(self.store.engine)
+
+    @functools.cached_property
+    def stored_company(self) -> CompanySettings:
+        """The company's settings as stored (the defaults when none are)."""
+        return company_of(self.settings.get(COMPANY), self.safe_db)
+
+    @functools.cached_property
+    def company(self) -> CompanySettings:
+        """The company's settings for this run: the stored ones with the group's options."""
+        try:
+            return self.overrides.apply(self.stored_company)
+        except (TypeError, ValueError) as error:
+            raise click.UsageError(str(error)) from None
 
     @functools.cached_property
     def data(self) -> SqlDataSource:
@@ -167,31 +229,54 @@ class Context:
         return SqlDataSource(self.store.engine)
 
     def service(self, *, create_keys: bool = False, base_url: str | None = None) -> PortalService:
-        """The portal service on this database (``create_keys``: make a SQLite key file)."""
-        from ..service import MailSettings, PortalService
+        """The portal service on this database, as the company's settings say. Links are built
+        on the stored (or given) base URL, else on ``base_url`` (where the portal is served),
+        else on the default address. ``create_keys``: make a SQLite key file when there is none."""
+        from ..service import PortalService
 
-        store = self.store
-        name, address = _sender(self.sender)
+        company = self.company
         return PortalService(
             self.data,
-            store,
+            self.store,
             secret_keys=_secret_keys(self.db, self.keys, create=create_keys),
-            policy=self.policy,
-            mail=MailSettings(
-                sender_name=name,
-                sender_address=address,
-                message_id_domain=address.rpartition("@")[2],
-                base_url=base_url or self.base_url or http_url(DEFAULT_HOST, DEFAULT_PORT),
-            ),
+            policy=company.approval,
+            mail=company.mail_settings(base_url or http_url(DEFAULT_HOST, DEFAULT_PORT)),
         )
+
+    def portal(self, portal_id: str) -> Portal:
+        """The portal ``portal_id``, or an error that says how to find the right one."""
+        found = self.store.get_portal(portal_id)
+        if found is None:
+            raise click.ClickException(
+                f"there is no portal {portal_id!r}: see `clientportal portal list`"
+            )
+        return found
+
+
+def company_of(stored: object, where: str) -> CompanySettings:
+    """The company's settings from their stored JSON (``None``: the defaults), checked."""
+    from ..convert import structure
+    from ..errors import ValidationError
+    from ..service.company import CompanySettings
+
+    if stored is None:
+        return CompanySettings()
+    try:
+        return structure(stored, CompanySettings)
+    except ValidationError as error:
+        problems = "; ".join(error.errors)
+        raise click.ClickException(
+            f"the company settings stored in {where} are not valid ({problems}): start over "
+            "with `clientportal company reset`, then `clientportal company set ...`"
+        ) from None
 
 
 pass_context = click.make_pass_decorator(Context)
 
 
 def with_context(fn: Callable[Concatenate[Context, P], R]) -> Callable[P, R]:
-    """Give a command the group's :class:`Context`, and turn the library's errors into a
-    one-paragraph message and exit status 1, never a trace."""
+    """Give a command the group's :class:`Context`, and turn the library's errors (and a file
+    that cannot be read or written) into a one-paragraph message and exit status 1."""
 
     @functools.wraps(fn)
     def wrapper(obj: Context, /, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -201,5 +286,8 @@ def with_context(fn: Callable[Concatenate[Context, P], R]) -> Callable[P, R]:
             raise click.ClickException(str(error)) from None
         except KeyError as error:
             raise click.ClickException(str(error.args[0]) if error.args else str(error)) from None
+        except OSError as error:
+            where = f" ({error.filename})" if error.filename else ""
+            raise click.ClickException(f"{error.strerror or error}{where}") from None
 
     return pass_context(wrapper)

@@ -1,26 +1,53 @@
-"""``clientportal demo``: a SQLite database with realistic data, one link per contact, served."""
+"""``clientportal demo``: a SQLite database with realistic data and a company that hears of its
+clients' decisions, one link per contact, the clients asked to approve their hours, served."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from .context import DEFAULT_PORT, Context, http_url, with_context
+from .context import COMPANY, DEFAULT_PORT, Context, database_url, http_url, with_context
 from .db import upgrade_schema
-from .serving import Server, server_options
+from .delivery import SmtpChoice, smtp_mailer, smtp_options
+from .serving import Server, mail_note, server_options
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from ..ports import DataSource
+    from ..model import TimeEntry
+    from ..ports import OutboxMessage
     from ..service import PortalService
+    from ..smtp import SmtpMailer
 
 DEMO_DB = "sqlite:///clientportal-demo.sqlite3"
+#: The settings group where the demo keeps the ids of the links it issued (and so may revoke).
+DEMO_STATE = "demo"
+#: The demo's manager: sends the hours awaiting the clients on to them.
+DEMO_MANAGER = "lisa"
+
+
+def demo_company() -> dict[str, object]:
+    """The demo company's settings (stored JSON): Pixel & Co, whose office hears of every
+    decision of its clients."""
+    from ..convert import unstructure
+    from ..demo import DEMO_POLICY
+    from ..service.company import CompanySettings
+
+    company = CompanySettings(
+        name="Pixel & Co",
+        notify=("Pixel & Co office <office@pixel.example>",),
+        approval=DEMO_POLICY,
+        sender_name="Pixel & Co hours",
+        sender_address="hours@pixel.example",
+    )
+    stored: dict[str, object] = unstructure(company)
+    return stored
 
 
 def demo_server(host: str, port: int) -> Server:
@@ -43,7 +70,8 @@ def demo_server(host: str, port: int) -> Server:
     "demo_db",
     default=DEMO_DB,
     show_default=True,
-    help="The demo's database (created, or reused when it exists).",
+    callback=lambda _ctx, _param, value: database_url(value),
+    help="The demo's database, a SQLite URL or file path (created, or reused when it exists).",
 )
 @click.option(
     "--entries",
@@ -51,7 +79,12 @@ def demo_server(host: str, port: int) -> Server:
     default=None,
     help="Generate this many entries (a large data set) instead of a year's worth.",
 )
-@click.option("--smtp", default=None, help="HOST:PORT of an SMTP server to send the e-mails to.")
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Start over: delete the demo's SQLite database first (every link to it stops working).",
+)
+@smtp_options
 @click.option("--no-serve", is_flag=True, help="Prepare the database and print links, then stop.")
 @with_context
 def demo(
@@ -60,30 +93,81 @@ def demo(
     port: int,
     demo_db: str,
     entries: int | None,
-    smtp: str | None,
+    fresh: bool,
+    smtp: SmtpChoice,
     no_serve: bool,
 ) -> None:
-    """Start a working portal on SQLite with realistic demo data, and print one link per contact."""
+    """Start a working portal on SQLite with realistic demo data, print one link per contact, and
+    e-mail the clients the hours awaiting their approval (with --smtp HOST:PORT)."""
     obj = obj.on(demo_db)
+    if fresh:
+        _delete(demo_db)
     engine, _ = upgrade_schema(demo_db)
-    _fill_demo(engine, entries)
+    awaiting = _fill_demo(engine, entries)
+    if obj.settings.get(COMPANY) is None:
+        obj.settings.put(COMPANY, demo_company(), at=dt.datetime.now(dt.UTC))
+    mailer = smtp_mailer(smtp.apply(obj.company))
 
     server = None if no_serve else demo_server(host, port)
     base_url = http_url(host, port) if server is None else server.base_url
     service = obj.service(create_keys=True, base_url=base_url)
     _demo_portals(service)
-    for line in _demo_links(service, obj.data):
+    for line in _demo_links(service, obj):
         click.echo(line)
-    note = f"e-mails go to {smtp}" if smtp else "e-mails wait in the outbox (--smtp to send them)"
-    click.echo(f"demo database {obj.safe_db}; {note}", err=True)
+    asked = _ask_the_clients(service, obj, awaiting)
+
+    _report(obj, asked, mailer)
     if server is not None:
         click.echo(f"serving on {server.base_url} (Ctrl+C stops)", err=True)
         sys.stdout.flush()
-        server.run(service, obj.store, smtp)
+        server.run(service, obj.store, mailer)
 
 
-def _fill_demo(engine: Engine, entries: int | None) -> None:
-    """Load the demo world into an empty reference schema (a second run reuses what is there)."""
+def _report(obj: Context, asked: list[OutboxMessage], mailer: SmtpMailer | None) -> None:
+    """What the demo did, on stderr: the company, who hears of decisions, who was asked to
+    approve, where the e-mails go."""
+    company = obj.company
+    name = company.name or company.sender[0]
+    lines = [f"demo database {obj.safe_db}: company {name!r} (`{_cli(obj)} company show`)"]
+    if company.notify:
+        lines.append(f"the clients' decisions are told to {', '.join(company.notify)}")
+    if asked:
+        to = sorted({r for m in asked for r in m.recipients})
+        lines.append(
+            f"asked {len(to)} contacts to approve the hours awaiting them: {', '.join(to)}"
+        )
+    waiting = len(obj.store.pending())
+    if mailer is not None:
+        lines.append(mail_note(mailer, obj.safe_db) + (f" ({waiting} waiting)" if waiting else ""))
+    elif waiting:
+        lines.append(
+            f"{waiting} e-mails wait in the outbox (`{_cli(obj)} outbox list`): give --smtp "
+            "HOST:PORT to send them"
+        )
+    for line in lines:
+        click.echo(line, err=True)
+
+
+def _cli(obj: Context) -> str:
+    return f"clientportal --db {obj.safe_db.removeprefix('sqlite:///')}"
+
+
+def _delete(db: str) -> None:
+    """Delete a SQLite database file and its journal files (the key file stays)."""
+    prefix = "sqlite:///"
+    if not db.startswith(prefix) or db == prefix or ":memory:" in db:
+        raise click.UsageError(f"--fresh deletes a SQLite file, and {db!r} is none")
+    path = Path(db[len(prefix) :])
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        file.unlink(missing_ok=True)
+
+
+def _fill_demo(engine: Engine, entries: int | None) -> tuple[str, ...]:
+    """Load the demo world into an empty reference schema (a second run reuses what is there).
+
+    Returns the ids of the entries that await the client: loaded as approved internally, the
+    demo's manager sends them on to the client (nothing on a second run)."""
+    import attrs
     import sqlalchemy as sa
 
     from ..demo import demo_dataset, demo_entries
@@ -92,18 +176,46 @@ def _fill_demo(engine: Engine, entries: int | None) -> None:
 
     with engine.connect() as conn:
         if conn.execute(sa.select(sa.func.count()).select_from(t.clients)).scalar_one():
-            return
+            return ()
     today = dt.date.today()
+    awaiting: list[str] = []
     if entries is None:
-        load_dataset(engine, demo_dataset(today=today))
-        return
+        world = demo_dataset(today=today)
+        load_dataset(engine, attrs.evolve(world, entries=_forwarded(world.entries, awaiting)))
+        return tuple(awaiting)
     load_dataset(engine, demo_dataset(today=today, entries=0))  # everything but the entries
     chunk = 50_000
     with click.progressbar(length=entries, label="demo entries", file=sys.stderr) as bar:
         stream = demo_entries(today=today, count=entries)
         while batch := list(itertools.islice(stream, chunk)):
-            load_entries(engine, batch)
+            load_entries(engine, _forwarded(batch, awaiting))
             bar.update(len(batch))
+    return tuple(awaiting)
+
+
+def _forwarded(entries: Iterable[TimeEntry], awaiting: list[str]) -> tuple[TimeEntry, ...]:
+    """``entries``, those awaiting a client that approves in a demo portal one step back
+    (approved internally), their ids added to ``awaiting``."""
+    import attrs
+
+    from ..demo import demo_portals
+    from ..model import ApprovalState, ApprovalStatus
+
+    approving = {
+        project_id
+        for portal in demo_portals(created_at=dt.datetime.now(dt.UTC))
+        if portal.settings.approval
+        for project_id in portal.project_ids
+    }
+    result = []
+    for entry in entries:
+        state = entry.approval
+        if state.status is ApprovalStatus.PENDING_EXTERNAL and entry.project_id in approving:
+            back = ApprovalState(ApprovalStatus.INTERNALLY_APPROVED, state.workflow, version=2)
+            entry = attrs.evolve(entry, approval=back)
+            awaiting.append(entry.id)
+        result.append(entry)
+    return tuple(result)
 
 
 def _demo_portals(service: PortalService) -> None:
@@ -124,15 +236,44 @@ def _demo_portals(service: PortalService) -> None:
         )
 
 
-def _demo_links(service: PortalService, data: DataSource) -> Iterator[str]:
-    """One fresh link per contact (a token is shown once, so a rerun issues new ones)."""
+def _demo_links(service: PortalService, obj: Context) -> Iterator[str]:
+    """One fresh link per contact of each demo portal (a token is shown once, so a rerun issues
+    new ones). The links the demo issued before are revoked; links issued otherwise (by hand, or
+    in e-mails) are never touched."""
+    from ..demo import demo_portals
+
+    state = obj.settings.get(DEMO_STATE)
+    before = set(state.get("links", ())) if isinstance(state, dict) else set()
+    issued: list[str] = []
+    demo_ids = {p.id for p in demo_portals(created_at=service.clock.now())}
     for portal in service.admin.portals():
-        names = {c.id: c.name for c in data.contacts(portal.client_id)}
+        if portal.id not in demo_ids:
+            continue
+        names = {c.id: c.name for c in obj.data.contacts(portal.client_id)}
         for link in service.links.for_portal(portal.id):
-            if link.revoked_at is None:
+            if link.id in before and link.revoked_at is None:
                 service.links.revoke(link.id)
         for contact_id in sorted(portal.contact_ids):
-            issued = service.links.issue(portal.id, contact_id)
+            new = service.links.issue(portal.id, contact_id)
+            issued.append(new.link.id)
             who = names.get(contact_id, contact_id)
-            url = service.mail.link_url(issued.token)
-            yield f"{portal.name} ({portal.language}) — {who}: {url}"
+            yield f"{portal.name} ({portal.language}) — {who}: {service.mail.link_url(new.token)}"
+    obj.settings.put(DEMO_STATE, {"links": issued}, at=service.clock.now())
+
+
+def _ask_the_clients(
+    service: PortalService, obj: Context, entry_ids: tuple[str, ...]
+) -> list[OutboxMessage]:
+    """The demo's manager sends the hours awaiting the clients on to them, as if just approved:
+    the e-mails that asks the clients' contacts to approve them (queued in the outbox)."""
+    if not entry_ids:
+        return []
+    from ..workflow import Actor, Party
+
+    before = {m.id for m in obj.store.pending()}
+    result = service.approvals.submit_to_client(entry_ids, by=Actor(Party.MANAGER, DEMO_MANAGER))
+    if not result.all_applied:
+        refused = [o for o in result.outcomes if o.state is None]
+        why = refused[0].why
+        click.echo(f"{len(refused)} demo entries were not sent to the client: {why}", err=True)
+    return [m for m in obj.store.pending() if m.id not in before]

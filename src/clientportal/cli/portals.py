@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from ..model import PortalSettings
-from .context import Context, with_context
+from .context import Context, with_context, workflow_name
 
 if TYPE_CHECKING:
     from ..model import Portal
@@ -25,6 +25,7 @@ _SETTING_FLAGS = (
     ("show_quotes", "Show quotes."),
     ("approval", "Let the client approve hours."),
     ("show_amounts", "Show rates and amounts."),
+    ("show_non_billable_amounts", "With --show-amounts: amounts of non-billable hours too."),
 )
 
 
@@ -33,6 +34,12 @@ def _settings_options(fn: F) -> F:
     for flag, help_text in reversed(_SETTING_FLAGS):
         option = flag.replace("_", "-")
         fn = click.option(f"--{option}/--no-{option}", flag, default=None, help=help_text)(fn)
+    fn = click.option(
+        "--currency",
+        default=None,
+        metavar="CODE",
+        help="The ISO 4217 currency of the rates and amounts (EUR when created without).",
+    )(fn)
     return click.option(
         "--documents-scope",
         type=click.Choice(["client", "projects"]),
@@ -45,7 +52,25 @@ def _settings(base: PortalSettings, given: dict[str, Any]) -> PortalSettings | N
     import attrs
 
     changes = {k: v for k, v in given.items() if v is not None}
-    return attrs.evolve(base, **changes) if changes else None
+    if isinstance(changes.get("currency"), str):
+        changes["currency"] = changes["currency"].strip().upper()
+    try:
+        return attrs.evolve(base, **changes) if changes else None
+    except (TypeError, ValueError) as error:
+        field, _, problem = str(error).partition(" ")
+        raise click.BadParameter(problem, param_hint=f"--{field.replace('_', '-')}") from None
+
+
+def _check_approval(obj: Context, settings: PortalSettings) -> None:
+    """A portal that lets its client approve needs a company workflow with a client step."""
+    policy = obj.company.approval
+    if settings.approval and not policy.client_approves:
+        raise click.ClickException(
+            f"the portal lets its client approve hours, but the company's workflow "
+            f"({workflow_name(policy)}) has no client step: choose one with `clientportal company "
+            "set --workflow internal-external` (or external, external-internal), or give "
+            "--no-approval"
+        )
 
 
 def _print_portal(portal: Portal) -> None:
@@ -80,6 +105,13 @@ def portal_create(
     **settings: Any,
 ) -> None:
     """Create a portal (checked: every problem is listed at once)."""
+    if portal_id is not None and obj.store.get_portal(portal_id) is not None:
+        raise click.ClickException(
+            f"a portal with id {portal_id!r} exists: change it with "
+            f"`clientportal portal update {portal_id} ...`, or choose another --id"
+        )
+    chosen = _settings(PortalSettings(), settings)
+    _check_approval(obj, chosen or PortalSettings())
     created = obj.service().admin.create_portal(
         id=portal_id,
         client_id=client_id,
@@ -87,7 +119,7 @@ def portal_create(
         project_ids=project_ids,
         contact_ids=contact_ids,
         language=language,
-        settings=_settings(PortalSettings(), settings),
+        settings=chosen,
     )
     _print_portal(created)
 
@@ -96,7 +128,13 @@ def portal_create(
 @with_context
 def portal_list(obj: Context) -> None:
     """One line per portal: id, client, language, name."""
-    for p in obj.store.list_portals():
+    portals = obj.store.list_portals()
+    if not portals:
+        click.echo(
+            "there are no portals yet: create one with `clientportal portal create`", err=True
+        )
+        return
+    for p in portals:
         state = "" if p.active else "  (inactive)"
         click.echo(f"{p.id}\t{p.client_id}\t{p.language}\t{p.name}{state}")
 
@@ -106,12 +144,7 @@ def portal_list(obj: Context) -> None:
 @with_context
 def portal_show(obj: Context, portal_id: str) -> None:
     """The portal as JSON."""
-    found = obj.store.get_portal(portal_id)
-    if found is None:
-        raise click.ClickException(
-            f"there is no portal {portal_id!r}: see `clientportal portal list`"
-        )
-    _print_portal(found)
+    _print_portal(obj.portal(portal_id))
 
 
 @portal.command("update")
@@ -135,15 +168,17 @@ def portal_update(
     **settings: Any,
 ) -> None:
     """Change a portal; options left out stay as they are."""
+    current = obj.portal(portal_id)
+    chosen = _settings(current.settings, settings)
+    _check_approval(obj, chosen or current.settings)
     service = obj.service()
-    current = service.admin.portal(portal_id)
     updated = service.admin.update_portal(
         portal_id,
         name=name,
         project_ids=project_ids or None,
         contact_ids=contact_ids or None,
         language=language,
-        settings=_settings(current.settings, settings),
+        settings=chosen,
         active=active,
     )
     _print_portal(updated)

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .context import DEFAULT_HOST, DEFAULT_PORT, Context, http_url, smtp_address, with_context
+from .context import DEFAULT_HOST, DEFAULT_PORT, Context, http_url, with_context
+from .delivery import SmtpChoice, describe, smtp_mailer, smtp_options
 
 if TYPE_CHECKING:
     from ..ports import Clock
     from ..service import PortalService
+    from ..smtp import SmtpMailer
     from ..sql import SqlStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,12 +49,13 @@ class Server:
     def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
         return self._app(environ, start_response)
 
-    def run(self, service: PortalService, store: SqlStore, smtp: str | None) -> None:
-        """Serve ``service`` until interrupted, delivering the outbox to ``smtp`` when given."""
+    def run(self, service: PortalService, store: SqlStore, mailer: SmtpMailer | None) -> None:
+        """Serve ``service`` until interrupted, delivering the outbox with ``mailer`` when
+        given."""
         from ..web import make_wsgi_app
 
         self._app = make_wsgi_app(service)
-        stop = _start_outbox_worker(store, service.clock, smtp)
+        stop = _start_outbox_worker(store, service.clock, mailer)
         try:
             self.server.run()
         except KeyboardInterrupt:  # pragma: no cover - interactive
@@ -62,14 +65,14 @@ class Server:
             self.server.close()
 
 
-def _start_outbox_worker(store: SqlStore, clock: Clock, smtp: str | None) -> threading.Event:
+def _start_outbox_worker(
+    store: SqlStore, clock: Clock, mailer: SmtpMailer | None
+) -> threading.Event:
     stop = threading.Event()
-    if smtp is None:
+    if mailer is None:
         return stop
-    from ..smtp import SmtpMailer, run_outbox_worker
+    from ..smtp import run_outbox_worker
 
-    host, port = smtp_address(smtp)
-    mailer = SmtpMailer(host, port, security="plain", timeout=10)
     worker = threading.Thread(
         target=run_outbox_worker,
         args=(store, mailer),
@@ -81,14 +84,29 @@ def _start_outbox_worker(store: SqlStore, clock: Clock, smtp: str | None) -> thr
     return stop
 
 
+def mail_note(mailer: SmtpMailer | None, db: str) -> str:
+    """Where the e-mails go, for the start-up message."""
+    if mailer is not None:
+        return f"e-mails go to {describe(mailer)}"
+    return (
+        f"no SMTP server: e-mails wait in the outbox (`clientportal --db {db} outbox list`); "
+        "give --smtp HOST:PORT, or store one with `clientportal company set --smtp-host HOST`"
+    )
+
+
 @click.command()
 @server_options
-@click.option("--smtp", "smtp", default=None, help="HOST:PORT: deliver the outbox there.")
+@smtp_options
 @with_context
-def serve(obj: Context, host: str, port: int, smtp: str | None) -> None:
-    """Serve the portals of the database (WSGI on waitress)."""
+def serve(obj: Context, host: str, port: int, smtp: SmtpChoice) -> None:
+    """Serve the portals of the database (WSGI on waitress), and deliver its e-mails to the
+    stored SMTP server (or --smtp)."""
     store = obj.store  # fail early, before binding, when the schema is missing
+    mailer = smtp_mailer(smtp.apply(obj.company))
     server = Server(host, port)
-    service = obj.service(base_url=obj.base_url or server.base_url)
+    service = obj.service(base_url=server.base_url)
     click.echo(f"serving {obj.safe_db} on {server.base_url} (Ctrl+C stops)")
-    server.run(service, store, smtp)
+    if service.mail.base_url != server.base_url:
+        click.echo(f"links are built on the base URL {service.mail.base_url}", err=True)
+    click.echo(mail_note(mailer, obj.safe_db), err=True)
+    server.run(service, store, mailer)

@@ -1,0 +1,137 @@
+"""`clientportal approvals`: an operator moves hours through every workflow with the staff's
+steps; a step the workflow does not allow is told (its reason, no traceback) with exit status 1."""
+
+from __future__ import annotations
+
+from .running import rows, run, script
+
+
+def entries(db: str, status: str, *, not_by: str = "lisa", count: int = 3) -> list[tuple[str, str]]:
+    """``count`` (entry id, employee) of the Lumen portal in ``status``, not of ``not_by``."""
+    _, out, _ = run(db, "approvals", "list", "lumen", "--status", status, "--limit", "200")
+    found = [
+        (r[0], r[2]) for r in (line.split("\t") for line in out.splitlines()) if r[2] != not_by
+    ]
+    assert len(found) >= count, out
+    return found[:count]
+
+
+def step(db: str, *args: str) -> tuple[int, list[str], str]:
+    code, out, err = run(db, "approvals", *args)
+    return code, out.strip().splitlines(), err
+
+
+def test_internal_external_by_hand_approve_reject_forward_withdraw_submit(demo_db: str) -> None:
+    assert run(demo_db, "company", "set", "--manual-forward")[0] == 0
+    (a, _), (b, employee), (c, _) = entries(demo_db, "PENDING_INTERNAL")
+    code, out, _ = step(demo_db, "approve", a, b, "--by", "lisa")
+    assert (code, out) == (0, [f"{a}\tAPPLIED → INTERNALLY_APPROVED",
+                              f"{b}\tAPPLIED → INTERNALLY_APPROVED"])  # fmt: skip
+    code, out, _ = step(demo_db, "reject", c, "--by", "lisa", "--reason", "Which task?")
+    assert (code, out) == (0, [f"{c}\tAPPLIED → REJECTED"])
+
+    _, before, _ = run(demo_db, "outbox", "list")
+    code, out, _ = step(demo_db, "forward", a, b, "--by", "lisa")
+    assert (code, out) == (0, [f"{a}\tAPPLIED → PENDING_EXTERNAL",
+                              f"{b}\tAPPLIED → PENDING_EXTERNAL"])  # fmt: skip
+    _, after, _ = run(demo_db, "outbox", "list")
+    asked = [r for r in rows(after) if r not in rows(before)]
+    assert sorted(r[2] for r in asked) == ["ruud.visser@lumen.example", "sanne@lumen.example"]
+
+    code, out, _ = step(demo_db, "withdraw", b, "--by", employee)
+    assert (code, out) == (0, [f"{b}\tAPPLIED → OPEN"])
+    code, out, _ = step(demo_db, "submit", b, c, "--by", employee)  # rejected hours go round again
+    assert (code, out) == (
+        0,
+        [f"{b}\tAPPLIED → PENDING_INTERNAL", f"{c}\tAPPLIED → PENDING_INTERNAL"],
+    )
+
+    _, history, _ = run(demo_db, "approvals", "history", b)
+    steps = [r[1] for r in rows(history)]
+    assert steps == ["APPROVE", "SUBMIT_TO_CLIENT", "WITHDRAW", "SUBMIT"]
+    assert rows(history)[0][2:4] == ["MANAGER lisa", "PENDING_INTERNAL → INTERNALLY_APPROVED"]
+
+
+def test_internal_workflow_approve_and_reopen(demo_db: str) -> None:
+    assert run(demo_db, "company", "set", "--workflow", "internal")[0] == 0
+    [(a, eva)] = entries(demo_db, "OPEN", count=1)
+    assert step(demo_db, "submit", a, "--by", eva)[1] == [f"{a}\tAPPLIED → PENDING_INTERNAL"]
+    assert step(demo_db, "approve", a, "--by", "lisa")[1] == [f"{a}\tAPPLIED → APPROVED"]
+    code, out, _ = step(demo_db, "reopen", a, "--by", "lisa", "--reason", "Wrong project")
+    assert (code, out) == (0, [f"{a}\tAPPLIED → OPEN"])
+
+
+def test_auto_forward_sends_approved_hours_to_the_client_at_once(demo_db: str) -> None:
+    [(a, _)] = entries(demo_db, "PENDING_INTERNAL", count=1)
+    assert step(demo_db, "approve", a, "--by", "lisa")[1] == [f"{a}\tAPPLIED → PENDING_EXTERNAL"]
+
+
+def test_steps_the_workflow_does_not_allow_are_told_with_exit_status_1(demo_db: str) -> None:
+    [(waiting, _)] = entries(demo_db, "PENDING_EXTERNAL", count=1)
+    code, out, err = step(demo_db, "approve", waiting, "--by", "tom")
+    assert code == 1
+    assert out == [
+        f"{waiting}\tNOT_ALLOWED: MANAGER may not APPROVE an entry in status PENDING_EXTERNAL "
+        "(workflow INTERNAL_EXTERNAL): only CLIENT may take this step"
+    ]
+    assert err.strip() == "Error: 1 of 1 entries were not changed"
+
+    mine = next(e for e, who in entries(demo_db, "PENDING_INTERNAL", not_by="", count=1)
+                if who == "lisa")  # fmt: skip
+    code, out, _ = step(demo_db, "approve", mine, "--by", "lisa")
+    assert code == 1
+    assert "'lisa' may not approve their own hours" in out[0]
+
+    code, out, _ = step(demo_db, "withdraw", "no-such-entry", "--by", "eva")
+    assert (code, out) == (1, ["no-such-entry\tNOT_FOUND: there is no entry 'no-such-entry' "
+                               "in the DataSource"])  # fmt: skip
+
+
+def test_bad_arguments_of_the_staff_steps_are_usage_errors(demo_db: str) -> None:
+    [first] = entries(demo_db, "PENDING_INTERNAL", count=1)
+    entry = first[0]
+    for args, message in {
+        ("reject", entry, "--by", "lisa"): "Missing option '--reason'",
+        ("reopen", entry, "--by", "lisa"): "Missing option '--reason'",
+        ("approve", entry, "--by", "nobody"): "'nobody' is not an employee in the database",
+        ("approve", "--by", "lisa"): "Missing argument 'ENTRY...'",
+        ("forward", entry): "Missing option '--by'",
+    }.items():
+        code, _, err = step(demo_db, *args)
+        assert code == 2, args
+        assert message in err, (args, err)
+        assert "Traceback" not in err
+    assert entries(demo_db, "PENDING_INTERNAL", count=1) == [first]  # nothing changed
+
+
+def test_approvals_list_of_an_unknown_portal_names_the_command_that_lists_them(
+    demo_db: str,
+) -> None:
+    code, _, err = run(demo_db, "approvals", "list", "nope")
+    assert code == 1
+    assert "there is no portal 'nope': see `clientportal portal list`" in err
+    code, out, _ = run(demo_db, "approvals", "history", "no-such-entry")
+    assert code == 0
+    assert "has no approval history" in out
+
+
+def test_a_whole_workflow_with_the_real_command(demo_db: str) -> None:
+    [(a, employee)] = entries(demo_db, "OPEN", count=1)
+    db = ("--db", demo_db)
+    assert script(*db, "company", "set", "--manual-forward").returncode == 0
+    submitted = script(*db, "approvals", "submit", a, "--by", employee)
+    assert (submitted.returncode, submitted.stdout) == (0, f"{a}\tAPPLIED → PENDING_INTERNAL\n")
+    approved = script(*db, "approvals", "approve", a, "--by", "lisa")
+    assert approved.stdout == f"{a}\tAPPLIED → INTERNALLY_APPROVED\n"
+    refused = script(*db, "approvals", "submit", a, "--by", employee)
+    assert refused.returncode == 1
+    assert refused.stdout == (
+        f"{a}\tNOT_ALLOWED: EMPLOYEE may not SUBMIT an entry in status INTERNALLY_APPROVED "
+        "(workflow INTERNAL_EXTERNAL): a EMPLOYEE can take no step from INTERNALLY_APPROVED; "
+        "possible are SUBMIT_TO_CLIENT (MANAGER/ADMIN)\n"
+    )
+    assert refused.stderr == "Error: 1 of 1 entries were not changed\n"
+    forwarded = script(*db, "approvals", "forward", a, "--by", "lisa")
+    assert forwarded.stdout == f"{a}\tAPPLIED → PENDING_EXTERNAL\n"
+    outbox = script(*db, "outbox", "list")
+    assert "Uren wachten op uw goedkeuring: Lumen — website & BIM" in outbox.stdout
