@@ -18,6 +18,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "clientportal"
 #: Each top-level module or package of ``clientportal`` and its layer.
 LAYER_OF = {
     "_validators": "core",
+    "_segments": "core",
     "errors": "core",
     "model": "core",
     "convert": "core",

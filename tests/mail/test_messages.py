@@ -86,6 +86,7 @@ def request(language: str = "nl", **changes: object) -> Mail:
         "projects": PROJECTS,
         "submitted_by": "Jan Jansen",
         "portal_url": URL,
+        "link_valid_for": dt.timedelta(days=30),
         "sender": SENDER,
         "now": NOW,
     }
@@ -161,15 +162,15 @@ def words(text: str) -> set[str]:
 ALL_BUILDERS = {"request": request, "rejected": rejected, "approved": approved, "code": code}
 
 #: Words an e-mail in that language shares with its English version, legitimately: the same word
-#: in both languages (nl "project", "week", "per"; es "total", "portal") or e-mail/month
-#: abbreviations written the same way.
+#: in both languages (nl "project", "week", "per", "link"; es "total", "portal", "personal") or
+#: e-mail/month abbreviations written the same way.
 SHARED_WITH_ENGLISH = {
-    "nl": {"in", "is", "of", "per", "project", "week", "code", "jan", "feb", "e", "mail"},
-    "de": {"portal", "code", "in", "jan", "feb", "e", "mail"},
+    "nl": {"in", "is", "of", "per", "project", "week", "code", "jan", "feb", "e", "mail", "link"},
+    "de": {"portal", "code", "in", "jan", "feb", "e", "mail", "link"},
     "fr": {"client", "code", "contact", "date", "description", "message", "minutes", "total"}
     | {"e", "mail"},
-    "es": {"portal", "total", "feb"},
-    "pl": {"portal"},
+    "es": {"portal", "total", "feb", "personal"},
+    "pl": {"portal", "link"},
 }
 
 
@@ -193,6 +194,7 @@ def test_a_dutch_portals_approval_email_is_entirely_dutch() -> None:
     assert "Totaal      10 uur" in text
     assert "8.5" not in text
     assert "Uren bekijken\n" + URL in text
+    assert "Deze link is persoonlijk en 30 dagen geldig. Stuur deze e-mail alstublieft niet" in text
     assert "Met vriendelijke groet,\nLumen BV" in text
     assert '<html lang="nl">' in html_of(mail)
     english = words(text_of(request("en"))) - words(DATA)
@@ -362,6 +364,39 @@ def test_an_approval_request_needs_entries_and_a_web_link() -> None:
         request(portal_url="javascript:alert(1)")
     with pytest.raises(ValueError, match="timezone-aware"):
         request(now=dt.datetime(2025, 2, 3, 9, 30))
+    with pytest.raises(ValueError, match="link_valid_for must be positive"):
+        request(link_valid_for=dt.timedelta(0))
+
+
+@pytest.mark.parametrize(
+    ("language", "valid_for", "sentence"),
+    [
+        ("en", dt.timedelta(days=30), "This link is personal and works for 30 days. Please do not"),
+        ("en", dt.timedelta(days=1), "This link is personal and works for 1 day. Please do not"),
+        ("en", dt.timedelta(hours=11, minutes=1), "works for 12 hours. Please"),
+        ("nl", dt.timedelta(days=1), "Deze link is persoonlijk en 1 dag geldig."),
+        ("de", dt.timedelta(days=30), "Dieser Link ist persönlich und 30 Tage gültig. Bitte"),
+        ("fr", dt.timedelta(days=7), "Ce lien est personnel et valable 7 jours. Veuillez"),
+        ("es", dt.timedelta(days=30), "Este enlace es personal y válido durante 30 días."),
+        ("pl", dt.timedelta(days=1), "Ten link jest osobisty i ważny przez 1 dzień."),
+        ("pl", dt.timedelta(days=3), "Ten link jest osobisty i ważny przez 3 dni."),
+        ("pl", dt.timedelta(hours=5), "ważny przez 5 godzin."),
+    ],
+)
+def test_the_personal_link_says_how_long_it_works_in_the_emails_language(
+    language: str, valid_for: dt.timedelta, sentence: str
+) -> None:
+    mail = request(language, link_valid_for=valid_for)
+    assert sentence in text_of(mail)
+    assert html.escape(sentence, quote=False) in html_of(mail)
+    text = text_of(mail)
+    assert text.index(URL) < text.index(sentence)  # right under the button
+
+
+def test_without_a_lifetime_the_email_promises_nothing_about_the_link() -> None:
+    text = text_of(request("en", link_valid_for=None))
+    assert "personal" not in text
+    assert URL in text
 
 
 # --------------------------------------------------------------------------------------------------

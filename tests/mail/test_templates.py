@@ -133,6 +133,26 @@ def test_a_valid_template_writes_the_email() -> None:
     assert mail.message["Content-Language"] == "nl"
 
 
+def test_a_template_can_say_how_long_the_personal_link_works() -> None:
+    custom = MailTemplate.create(
+        kind=APPROVAL, subject="Uren", body="Uw link ({{ link_valid_for }}): {{ portal_url }}"
+    )
+    mail = approval_requested(
+        portal=portal(),
+        contact=CONTACT,
+        entries=ENTRIES,
+        projects=PROJECTS,
+        submitted_by="Jan Jansen",
+        portal_url=URL,
+        link_valid_for=dt.timedelta(days=30),
+        sender=SENDER,
+        now=NOW,
+        template=custom,
+    )
+    assert body(mail, "plain").strip() == f"Uw link (30 dagen): {URL}"
+    assert body(request(custom), "plain").strip() == f"Uw link (): {URL}"  # no lifetime given
+
+
 def test_the_html_part_has_paragraphs_a_link_and_the_librarys_tables() -> None:
     markup = body(request(template()), "html")
     assert f'Goedkeuren kan hier: <a href="{URL}">{URL}</a>' in markup

@@ -45,6 +45,20 @@ def test_mail_settings_validate_and_build_urls() -> None:
         evolve(MAIL, link_path="/open")
 
 
+def test_email_links_last_30_days_by_default_and_land_only_on_portal_pages() -> None:
+    assert MAIL.email_link_days == 30
+    assert MAIL.email_link_lifetime == dt.timedelta(days=30)
+    assert evolve(MAIL, email_link_days=7).email_link_lifetime == dt.timedelta(days=7)
+    for days in (0, -1, 367):
+        with pytest.raises(ValueError, match="email_link_days"):
+            evolve(MAIL, email_link_days=days)
+    assert MAIL.link_url("tok", page="approvals") == (
+        "https://portal.example.com/open/tok?next=approvals"
+    )
+    with pytest.raises(ValueError, match="page must be one of approvals, hours"):
+        MAIL.link_url("tok", page="https://evil.example/")
+
+
 # --------------------------------------------------------------------------------------------------
 # Submitting asks the client: one e-mail per contact and portal
 
@@ -62,7 +76,9 @@ def test_submit_puts_hours_before_the_client_with_one_email_per_contact() -> Non
     anna = next(m for m in sent if "anna" in str(m["To"]))
     assert anna["Content-Language"] == "en"  # the portal's language comes first
     assert "6 time entries" in text_of(anna)
-    assert "https://portal.example.com/portal/acme-web" in text_of(anna)
+    assert "https://portal.example.com/open/" in text_of(anna)  # her personal link
+    assert "?next=approvals" in text_of(anna)
+    assert "This link is personal and works for 30 days." in text_of(anna)
     assert "Submitted by: Eva" in text_of(anna)
     assert len({m["Message-ID"] for m in sent}) == 2
 

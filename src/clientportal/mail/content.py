@@ -89,9 +89,13 @@ def approval_request_content(
     projects: Iterable[Named],
     submitted_by: str,
     url: str,
+    link_valid_for: dt.timedelta | None,
     sender: Sender,
 ) -> Content:
-    """The request to ``contact`` to approve ``entries``: hours per project and per ISO week."""
+    """The request to ``contact`` to approve ``entries``: hours per project and per ISO week.
+
+    With ``link_valid_for``, ``url`` is the contact's personal link and the e-mail says how long
+    it works."""
     names = _names(projects)
     total = sum(e.seconds for e in entries)
     hours = _hours(t)
@@ -144,6 +148,7 @@ def approval_request_content(
         week_table,
         Paragraph(t.gettext("Please review the hours and approve or reject them in the portal:")),
         Button(t.gettext("Review the hours"), url),
+        *(() if link_valid_for is None else (Paragraph(_personal_link_note(t, link_valid_for)),)),
         _signature(t, sender),
         Note(
             t.gettext(
@@ -158,6 +163,7 @@ def approval_request_content(
         **_common_values(t, sender, portal, contact),
         "submitted_by": submitted_by,
         "portal_url": RichValue(text=url, html=html_link(url)),
+        "link_valid_for": "" if link_valid_for is None else _duration_words(t, link_valid_for),
         "entry_count": len(entries),
         "total_hours": hours(total),
         "period": period,
@@ -331,6 +337,39 @@ def access_code_content(
 
 # --------------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _days_or_hours(valid_for: dt.timedelta) -> tuple[int, int]:
+    """``valid_for`` as whole days (when at least one), else as hours (at least one)."""
+    days = valid_for.days
+    if days >= 1:
+        return days, 0
+    return 0, max(1, -(-int(valid_for.total_seconds()) // 3600))
+
+
+def _personal_link_note(t: Translator, valid_for: dt.timedelta) -> str:
+    """That the link above is the contact's own, how long it works, and not to forward it."""
+    days, hours = _days_or_hours(valid_for)
+    if days:
+        return t.ngettext(
+            "This link is personal and works for %(count)s day. Please do not forward this e-mail.",
+            "This link is personal and works for %(count)s days. Please do not forward this "
+            "e-mail.",
+            days,
+        )
+    return t.ngettext(
+        "This link is personal and works for %(count)s hour. Please do not forward this e-mail.",
+        "This link is personal and works for %(count)s hours. Please do not forward this e-mail.",
+        hours,
+    )
+
+
+def _duration_words(t: Translator, valid_for: dt.timedelta) -> str:
+    """``30 days``, ``12 hours``: how long a link works, in words."""
+    days, hours = _days_or_hours(valid_for)
+    if days:
+        return t.ngettext("%(count)s day", "%(count)s days", days)
+    return t.ngettext("%(count)s hour", "%(count)s hours", hours)
 
 
 def _greeting(t: Translator, contact: Contact) -> Paragraph:

@@ -2,8 +2,8 @@
 
 Four builders, one per :class:`~clientportal.mail.templates.MailKind`:
 
-* :func:`approval_requested` — to a client contact: hours wait for their approval (the portal link,
-  hours per project and per ISO week, the total, who submitted them);
+* :func:`approval_requested` — to a client contact: hours wait for their approval (their personal
+  link and how long it works, hours per project and per ISO week, the total, who submitted them);
 * :func:`entries_rejected` — to the company: which entries a contact rejected, and why;
 * :func:`entries_approved` — to the company: which entries a contact approved;
 * :func:`access_code` — to a client contact: the one-time code that opens the portal.
@@ -70,6 +70,7 @@ def approval_requested(
     portal_url: str,
     sender: Sender,
     now: dt.datetime,
+    link_valid_for: dt.timedelta | None = None,
     template: MailTemplate | None = None,
     message_id: str | None = None,
 ) -> Mail:
@@ -77,9 +78,13 @@ def approval_requested(
 
     Written in the portal's language (else the contact's, else English). Shows the hours per
     project and per ISO week, the total, the period and who submitted them (``submitted_by``).
+    ``portal_url`` should be a URL that opens the portal without a session: the contact's
+    personal link, working for ``link_valid_for`` (the e-mail says so, and not to forward it).
     """
     if not entries:
         raise ValueError("an approval request needs at least one entry to approve")
+    if link_valid_for is not None and link_valid_for <= dt.timedelta(0):
+        raise ValueError(f"link_valid_for must be positive, got {link_valid_for}")
     url = _checked_url(portal_url)
     t = _contact_translator(portal, contact)
     content = approval_request_content(
@@ -90,6 +95,7 @@ def approval_requested(
         projects=projects,
         submitted_by=submitted_by,
         url=url,
+        link_valid_for=link_valid_for,
         sender=sender,
     )
     return _build(

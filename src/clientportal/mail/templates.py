@@ -84,6 +84,7 @@ TEMPLATE_VARIABLES: Mapping[MailKind, frozenset[str]] = {
             *_COMMON,
             "submitted_by",
             "portal_url",
+            "link_valid_for",
             "entry_count",
             "total_hours",
             "period",

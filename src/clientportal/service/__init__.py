@@ -126,6 +126,7 @@ class PortalService:
             ),
             policy=self.policy,
             notifier=notifier,
+            links=self.links,
             clock=self.clock,
         )
         #: Portals.

@@ -7,6 +7,8 @@ e-mails they cause (approval requests to the client's contacts, the company's no
 decision) in one :meth:`~clientportal.ports.ApprovalStore.apply_changes` call, each change guarded
 by the version that was read. Entries somebody else moved on in between are reported as changed
 meanwhile (never overwritten) and the rest is stored, its e-mails built again for what is left.
+The personal link each approval request carries is issued just before that call and revoked
+when its e-mail is not stored in the end (:mod:`clientportal.service.mail_links`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from ..workflow import (
     Transition,
     check_reason,
 )
+from .links import LinkRegister
+from .mail_links import MailLinks
 from .notify import Notifier
 from .outcomes import DecisionResult, EntryOutcome, Outcome
 from .reading import PortalReader
@@ -103,8 +107,9 @@ class Approvals:
     """Takes approval steps on entries: the client's through their visit, the staff's by actor.
 
     Reads entries from ``data`` (through ``reader`` for a client, so only what their portal shows
-    can be decided), plans each step with ``machine``, tells people through ``notifier`` and
-    stores everything in ``store``. SUBMIT is refused while the company's ``policy`` is off.
+    can be decided), plans each step with ``machine``, tells people through ``notifier`` (their
+    e-mails' personal links issued by ``links``) and stores everything in ``store``. SUBMIT is
+    refused while the company's ``policy`` is off.
     """
 
     def __init__(
@@ -116,6 +121,7 @@ class Approvals:
         machine: ApprovalMachine,
         policy: ApprovalPolicy,
         notifier: Notifier,
+        links: LinkRegister,
         clock: Clock,
     ) -> None:
         self._data = data
@@ -124,6 +130,7 @@ class Approvals:
         self._machine = machine
         self._policy = policy
         self._notifier = notifier
+        self._links = links
         self._clock = clock
 
     def __repr__(self) -> str:
@@ -311,8 +318,14 @@ class Approvals:
                     planned.append(_Planned(entry, transition))
         told = contact if action in (Action.APPROVE, Action.REJECT) else None
         notice_reason = reason if action is Action.REJECT else None
-        outbox_for = self._outbox_for(planned, actor, portal, told, notice_reason, now)
-        stored, changed = _commit(self._store, planned, outbox_for)
+        links = self._notifier.mail_links(self._links, now=now)
+        outbox_for = self._outbox_for(planned, actor, portal, told, notice_reason, links, now)
+        try:
+            stored, changed = _commit(self._store, planned, outbox_for)
+        except BaseException:
+            links.settle(stored=False)
+            raise
+        links.settle(stored=bool(stored))
         for p in stored:
             outcomes[p.entry.id] = EntryOutcome(p.entry.id, Outcome.APPLIED, p.transition.state)
         for entry_id in changed:
@@ -347,11 +360,13 @@ class Approvals:
         portal: Portal | None,
         contact: Contact | None,
         reason: str | None,
+        links: MailLinks,
         now: dt.datetime,
     ) -> Callable[[Sequence[_Planned]], list[OutboxMessage]]:
         """What to e-mail for a batch of the planned steps (rebuilt if some of them are dropped):
-        approval requests for the entries that now await the client, and the company's notice of
-        ``contact``'s decision (a rejection's ``reason`` with it) when a client decided."""
+        approval requests for the entries that now await the client (each with its contact's
+        personal link from ``links``), and the company's notice of ``contact``'s decision (a
+        rejection's ``reason`` with it) when a client decided."""
         notifier = self._notifier
         audiences = notifier.audiences(
             frozenset(p.entry.project_id for p in planned if _asks_client(p.transition))
@@ -359,13 +374,14 @@ class Approvals:
         submitted_by = notifier.name_of_staff(actor.id) if actor.party.is_staff else actor.id
 
         def outbox_for(batch: Sequence[_Planned]) -> list[OutboxMessage]:
+            links.start()
             waiting = [
                 evolve(p.entry, approval=p.transition.state)
                 for p in batch
                 if _asks_client(p.transition)
             ]
             messages = notifier.approval_requests(
-                audiences, waiting, submitted_by=submitted_by, now=now
+                audiences, waiting, submitted_by=submitted_by, links=links, now=now
             )
             if portal is not None and contact is not None:
                 notice = notifier.decision_notice(

@@ -7,6 +7,10 @@ turns what happened into :class:`~clientportal.ports.OutboxMessage` values with 
 its client approve the entries), the company's notice about a client's decision, and one-time
 access codes. The builders (and so Babel) are imported only when an e-mail is built, so importing
 the service stays light.
+
+An approval request carries the contact's personal link of its own (see
+:mod:`clientportal.service.mail_links`), which lands on the approvals page. The code e-mail
+carries no link: it answers a visitor who is already at the code step of a link.
 """
 
 from __future__ import annotations
@@ -16,26 +20,34 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from email.utils import parseaddr
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlencode
 
 import attrs
 from attrs import field, frozen
 from attrs import validators as v
 
 from .. import _validators as cv
+from .._segments import encode_segment
 from ..access import random_id
 from ..errors import NotFound
 from ..mail.templates import MailKind, MailTemplate, select_template
 from ..model import Contact, Portal, Project, TimeEntry
 from ..ports import DataSource, OutboxMessage, OutboxStore, unique_by_id
 from ..visibility import visible_entries
+from .mail_links import MailLinks
 from .reading import PortalReader
 
 if TYPE_CHECKING:
     from ..mail.messages import Mail, Recipient, Sender
+    from .links import LinkRegister
     from .visits import CodeDelivery
 
-__all__ = ["MailSettings", "Notifier"]
+__all__ = ["LANDING_PAGES", "MailSettings", "Notifier"]
+
+#: The portal pages a link's URL may ask to land on (``?next=approvals``) once it opened: the
+#: web layer lands on the overview for any other value, so ``next`` is never a URL.
+LANDING_PAGES: Final = frozenset({"overview", "hours", "invoices", "quotes", "approvals"})
 
 logger = logging.getLogger("clientportal.service")
 
@@ -105,7 +117,8 @@ class MailSettings:
     when there are none); give addresses as ``"office@example.com"`` or
     ``"Office <office@example.com>"``. Their notices are written in ``company_language``.
     ``base_url`` is where the web layer is mounted: a link's URL is ``base_url + link_path`` and
-    the portal's own page (linked from approval requests) ``base_url + portal_path``.
+    the portal's own page ``base_url + portal_path``. Every e-mail to a contact carries a
+    personal link of its own that works for ``email_link_days`` (30 by default).
     ``templates`` are the company's own wordings
     (:class:`~clientportal.mail.templates.MailTemplate`). A notice about a decision on many entries
     lists the first ``listed_entries`` of them (its counts and totals cover all).
@@ -125,14 +138,28 @@ class MailSettings:
         validator=v.deep_iterable(v.instance_of(MailTemplate)),
     )
     listed_entries: int = field(default=200, validator=[v.instance_of(int), v.ge(1)])
+    email_link_days: int = field(default=30, validator=[v.instance_of(int), v.ge(1), v.le(366)])
 
-    def link_url(self, token: str) -> str:
-        """The URL that opens a link: what to send the contact."""
-        return self.base_url + self.link_path.format(token=token)
+    @property
+    def email_link_lifetime(self) -> dt.timedelta:
+        """How long the personal link in an e-mail to a contact works."""
+        return dt.timedelta(days=self.email_link_days)
+
+    def link_url(self, token: str, *, page: str | None = None) -> str:
+        """The URL that opens a link: what to send the contact. With ``page`` (one of
+        :data:`LANDING_PAGES`) the visitor lands on that page of the portal once it opened."""
+        url = self.base_url + self.link_path.format(token=token)
+        if page is None:
+            return url
+        if page not in LANDING_PAGES:
+            raise ValueError(
+                f"page must be one of {', '.join(sorted(LANDING_PAGES))}, got {page!r}"
+            )
+        return url + ("&" if "?" in url else "?") + urlencode({"next": page})
 
     def portal_url(self, portal_id: str) -> str:
         """The URL of the portal's own page (the visitor needs a session, or their link)."""
-        return self.base_url + self.portal_path.format(portal_id=portal_id)
+        return self.base_url + self.portal_path.format(portal_id=encode_segment(portal_id))
 
     def sender(self) -> Sender:
         """The :class:`~clientportal.mail.messages.Sender` of every e-mail."""
@@ -282,16 +309,23 @@ class Notifier:
             )
         return tuple(audiences)
 
+    def mail_links(self, register: LinkRegister, *, now: dt.datetime) -> MailLinks:
+        """The personal links of a batch of e-mails written at ``now``, issued by ``register``
+        (see :mod:`clientportal.service.mail_links`)."""
+        return MailLinks(register, self._mail, now=now)
+
     def approval_requests(
         self,
         audiences: Sequence[_Audience],
         waiting: Sequence[TimeEntry],
         *,
         submitted_by: str,
+        links: MailLinks,
         now: dt.datetime,
     ) -> list[OutboxMessage]:
         """One e-mail per contact of each audience, asking them to approve the ``waiting``
-        entries their portal shows (as it shows them)."""
+        entries their portal shows (as it shows them). Each carries the contact's personal link
+        from ``links``, landing on the approvals page."""
         from ..i18n import negotiate_locale
         from ..mail.messages import approval_requested
 
@@ -304,7 +338,6 @@ class Notifier:
             shown = tuple(visible_entries(portal, audience.projects, waiting, self._reader.policy))
             if not shown:
                 continue
-            url = self._mail.portal_url(portal.id)
             for contact in audience.contacts:
                 locale = negotiate_locale(
                     portal_language=portal.language, contact_language=contact.language
@@ -315,7 +348,8 @@ class Notifier:
                     entries=shown,
                     projects=audience.projects,
                     submitted_by=submitted_by,
-                    portal_url=url,
+                    portal_url=links.url(portal.id, contact.id, page="approvals"),
+                    link_valid_for=links.valid_for,
                     sender=sender,
                     now=now,
                     template=self._mail.template(MailKind.APPROVAL_REQUESTED, portal, str(locale)),

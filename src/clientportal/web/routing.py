@@ -3,6 +3,9 @@
 A pattern is a path whose segments are literals or ``{name}`` placeholders; a placeholder
 matches one non-empty segment (no ``/``). Routes are tried in order; a path that matches with
 another method gives the methods that would have matched (for ``405`` and ``Allow``).
+
+A placeholder carries any id (``INV/2026/041``, ``..``, ``100%``), encoded by
+:func:`clientportal._segments.encode_segment` and decoded by its twin.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Generic, TypeVar
 
 from attrs import field, frozen
+
+from .._segments import decode_segment, encode_segment
 
 __all__ = ["Match", "Route", "Router"]
 
@@ -56,11 +61,11 @@ class Route(Generic[V]):
         return tuple(_PLACEHOLDER.findall(self.pattern))
 
     def build(self, **values: str) -> str:
-        """The path of this route with ``values`` for its placeholders (percent-encoded)."""
-        from urllib.parse import quote
+        """The path of this route with ``values`` for its placeholders, each encoded as one
+        segment (:func:`~clientportal._segments.encode_segment`)."""
 
         def fill(match: re.Match[str]) -> str:
-            return quote(values[match.group(1)], safe="")
+            return encode_segment(values[match.group(1)])
 
         return _PLACEHOLDER.sub(fill, self.pattern)
 
@@ -115,7 +120,7 @@ class Router(Generic[V]):
             if found is None:
                 continue
             if route.method == wanted:
-                return Match(route, found.groupdict())
+                return Match(route, {k: decode_segment(v) for k, v in found.groupdict().items()})
             if route.method not in allowed:
                 allowed.append(route.method)
         if "GET" in allowed and "HEAD" not in allowed:
