@@ -106,6 +106,7 @@ def test_wire_format_dates_decimals_sets_and_enums() -> None:
         "status": "SENT",
         "project_ids": ["a", "b"],
         "due_date": "2026-02-28",
+        "has_file": True,
     }
     portal = model.Portal(
         id="p", client_id="c", name="P", created_at=dt.datetime(2026, 1, 1, 9, tzinfo=dt.UTC)

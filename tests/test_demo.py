@@ -39,7 +39,11 @@ def test_demo_portals_are_valid_and_each_shows_something_different() -> None:
     assert nl.quotes
     assert not en.can_approve
     assert {e.description for e in en.entries} == {None}
-    assert all(e.amount is not None for e in de.entries)
+    # Amounts in German, on the billable hours only (V9); no file behind any demo document.
+    assert all((e.amount is not None) == e.billable for e in de.entries)
+    assert any(not e.billable for e in de.entries)
+    assert not any(d.has_file for v in views for d in (*v.invoices, *v.quotes))
+    assert portals[1].settings.currency == "GBP"  # Northwind pays in pounds: British dates
     assert all(b.type is not BudgetType.TOTAL_COSTS for v in views for b in v.budgets)
 
 

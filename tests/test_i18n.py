@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from babel import Locale
+from babel.dates import format_date as babel_format_date
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords
@@ -45,6 +46,8 @@ from clientportal.i18n import (
     translator,
 )
 from clientportal.i18n.catalogs import _catalog
+from clientportal.i18n.formatting import numeric_date_pattern
+from clientportal.i18n.locales import CURRENCY_LOCALES, portal_locale
 from clientportal.model import SUPPORTED_LANGUAGES, ApprovalStatus, BudgetType, DocumentStatus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -532,3 +535,70 @@ def test_hours_and_numbers() -> None:
     assert format_hours(22, "pl") == "22 godziny"
     assert format_number(Decimal("1234.5"), "nl") == "1.234,5"
     assert format_number(1234, "fr") == f"1{NNBSP}234"
+
+
+# --------------------------------------------------------------------------------------------------
+# A portal's locale: its language, refined by its currency
+
+
+@pytest.mark.parametrize(
+    ("language", "currency", "locale", "date"),
+    [
+        ("en", "GBP", "en_GB", "1 Dec 2026"),
+        ("en", "USD", "en_US", "Dec 1, 2026"),
+        ("en", "EUR", "en", "Dec 1, 2026"),
+        ("en_IE", "USD", "en_IE", "1 Dec 2026"),  # the portal's own territory wins
+        ("de", "CHF", "de_CH", "01.12.2026"),
+        ("de", "EUR", "de", "01.12.2026"),
+        ("fr", "CAD", "fr_CA", "1 déc. 2026"),
+        ("nl", "GBP", "nl", "1 dec 2026"),  # no Dutch-speaking country pays in pounds
+        ("pl", "PLN", "pl", "1 gru 2026"),
+        ("es", "MXN", "es_MX", "1 dic 2026"),
+    ],
+)
+def test_a_portals_locale_follows_its_language_and_where_it_matters_its_currency(
+    language: str, currency: str, locale: str, date: str
+) -> None:
+    found = portal_locale(language, currency)
+    assert str(found) == locale
+    assert format_date(dt.date(2026, 12, 1), found) == date
+
+
+def test_every_currency_locale_has_a_catalog_and_names_its_language() -> None:
+    for (language, _), tag in CURRENCY_LOCALES.items():
+        assert language in SUPPORTED_LANGUAGES
+        assert tag.split("_")[0] == language
+        assert str(resolve_locale(tag)) == tag
+
+
+@pytest.mark.parametrize(
+    ("locale", "pattern", "typed"),
+    [
+        ("nl", "dd-MM-y", "31-12-2026"),
+        ("de", "dd.MM.y", "31.12.2026"),
+        ("en_GB", "dd/MM/y", "31/12/2026"),
+        ("en", "M/d/y", "12/31/2026"),
+        ("fr", "dd/MM/y", "31/12/2026"),
+        ("pl", "d.MM.y", "31.12.2026"),
+    ],
+)
+def test_the_numeric_date_pattern_is_how_people_type_a_date(
+    locale: str, pattern: str, typed: str
+) -> None:
+    assert numeric_date_pattern(locale) == pattern
+    assert babel_format_date(dt.date(2026, 12, 31), pattern, locale=locale) == typed
+
+
+def test_french_pages_put_a_no_break_space_before_a_colon() -> None:
+    french = translator("fr")
+    assert french.label("label_value", label="Total", value="7,5 heures") == (
+        "Total\u00a0: 7,5 heures"
+    )
+    # No French text of the catalog has a plain space (or none) before : ; ? !
+    with (LOCALE_DIR / "fr/LC_MESSAGES/clientportal.po").open("rb") as po:
+        catalog = read_po(po, locale="fr")
+    for message in catalog:
+        if not message.id:
+            continue  # the catalog's header
+        for text in [message.string] if isinstance(message.string, str) else message.string:
+            assert not re.search(r"(?<=\S) [:;?!]", text or ""), text

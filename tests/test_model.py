@@ -42,15 +42,15 @@ PINNED_FIELDS = {
     "Budget": ["id", "project_id", "type", "amount", "used", "currency", "task", "employee_id"],
     "Invoice": [
         "id", "client_id", "number", "date", "amount", "currency", "status", "project_ids",
-        "due_date",
+        "due_date", "has_file",
     ],
     "Quote": [
         "id", "client_id", "number", "date", "amount", "currency", "status", "project_ids",
-        "valid_until",
+        "valid_until", "has_file",
     ],
     "PortalSettings": [
         "show_hours", "show_descriptions", "show_budget", "show_invoices", "show_quotes",
-        "approval", "show_amounts", "documents_scope",
+        "approval", "show_amounts", "documents_scope", "currency", "show_non_billable_amounts",
     ],
     "Portal": [
         "id", "client_id", "name", "language", "settings", "project_ids", "contact_ids",

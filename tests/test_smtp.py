@@ -114,6 +114,26 @@ def test_login_on_the_loopback_interface() -> None:
         assert len(server.inbox.received) == 1
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize("mechanism", ["LOGIN", "PLAIN"])
+def test_login_with_the_mechanism_the_server_offers(mechanism: str) -> None:
+    used: list[str] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, name: str,
+                      auth_data: Any) -> AuthResult:  # fmt: skip
+        used.append(name)
+        return AuthResult(success=auth_data == LoginPassword(b"portal", b"s3cret"), handled=False)
+
+    other = {"LOGIN": "PLAIN", "PLAIN": "LOGIN"}[mechanism]
+    with SmtpServer(Inbox(), authenticator=authenticator, auth_required=True,
+                    auth_require_tls=False, auth_exclude_mechanism=[other]) as server:  # fmt: skip
+        server.mailer(username="portal", password="s3cret").send(
+            message(), sender=None, recipients=["anna@acme.example"]
+        )
+    assert used == [mechanism]
+    assert len(server.inbox.received) == 1
+
+
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     openssl = shutil.which("openssl")

@@ -17,7 +17,7 @@ from clientportal.ports import EntryQuery
 from clientportal.service import MailSettings, PortalService
 from clientportal.sql import SqlDataSource, SqlStore, load_dataset
 from clientportal.sql.testing import clear_tables
-from clientportal.testing.contract import _busy_portal
+from clientportal.testing.contract import _busy_portal, filed_dataset
 from clientportal.testing.strategies import policies, portals, worlds
 from clientportal.visibility import PortalEntry, Scope, portal_view
 
@@ -55,7 +55,7 @@ def check_same_as_pure_filter(
     service = PortalService(
         source, SqlStore(engine), mail=MAIL, secret_keys=[SECRET], policy=policy
     )
-    view = portal_view(portal, world, policy)
+    view = portal_view(portal, filed_dataset(world), policy)  # loaded without files
 
     overview = service.pages.overview(portal)
     assert overview.projects == view.projects

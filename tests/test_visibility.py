@@ -19,6 +19,7 @@ from clientportal import (
     PortalEntry,
     PortalView,
     Scope,
+    entry_amount,
     portal_view,
     visible_entries,
 )
@@ -33,6 +34,7 @@ SHOW_FLAGS = (
     "show_quotes",
     "approval",
     "show_amounts",
+    "show_non_billable_amounts",
 )
 
 
@@ -166,6 +168,9 @@ def test_v6_invoices_all_of_the_client_or_of_visible_projects_never_drafts(scena
     assert all(i.status is not DocumentStatus.DRAFT for i in view.invoices)
     visible = own_project_ids(portal, data)
     assert all(i.project_ids <= visible for i in view.invoices)
+    # Whether it can be downloaded is the source's word, carried as it is.
+    has_file = {i.id: i.has_file for i in data.invoices}
+    assert all(i.has_file == has_file[i.id] for i in view.invoices)
 
 
 @given(scenarios())
@@ -175,6 +180,8 @@ def test_v7_quotes_all_of_the_client_or_of_visible_projects_never_drafts(scenari
     expected = expected_documents(portal, data, data.quotes, portal.settings.show_quotes)
     assert {q.id for q in view.quotes} == expected
     assert all(q.status is not DocumentStatus.DRAFT for q in view.quotes)
+    has_file = {q.id: q.has_file for q in data.quotes}
+    assert all(q.has_file == has_file[q.id] for q in view.quotes)
 
 
 @given(scenarios())
@@ -204,8 +211,10 @@ def test_v9_internal_data_never_appears_and_rates_only_with_amounts(scenario) ->
     assert INTERNAL_MARKER not in repr(view)
     assert INTERNAL_MARKER not in repr(unstructure(view))
     source = {e.id: e for e in data.entries}
+    settings = portal.settings
     for shown in view.entries:
-        if portal.settings.show_amounts:
+        # A non-billable entry has no rate or amount unless non-billable amounts are shown too.
+        if settings.show_amounts and (shown.billable or settings.show_non_billable_amounts):
             assert shown.rate == source[shown.id].rate
             assert (shown.amount is None) == (shown.rate is None)
         else:
@@ -216,6 +225,32 @@ def test_v9_internal_data_never_appears_and_rates_only_with_amounts(scenario) ->
         e.rate for e in data.entries
     }
     assert not {e.rate for e in view.entries} & cost_only
+
+
+@given(scenarios(), st.booleans())
+def test_v9_a_non_billable_entry_shows_no_amount_unless_the_portal_shows_them(
+    scenario, non_billable: bool
+) -> None:
+    portal, data, policy = scenario
+    settings = attrs.evolve(
+        portal.settings,
+        show_hours=True,
+        show_amounts=True,
+        show_non_billable_amounts=non_billable,
+    )
+    portal = attrs.evolve(portal, settings=settings)
+    view = portal_view(portal, data, policy)
+    source = {e.id: e for e in data.entries}
+    for shown in view.entries:
+        rate = source[shown.id].rate
+        if shown.billable or non_billable:
+            assert shown.rate == rate
+            assert shown.amount == (None if rate is None else entry_amount(rate, shown.seconds))
+        else:
+            assert (shown.rate, shown.amount) == (None, None)
+    # The stream of entries a page is built from follows the same one rule.
+    streamed = visible_entries(portal, data.projects, data.entries, policy)
+    assert sorted(streamed, key=lambda e: e.id) == sorted(view.entries, key=lambda e: e.id)
 
 
 @given(scenarios())
@@ -296,9 +331,12 @@ def test_scope_states_the_same_rules_as_data(scenario) -> None:
     assert {b.type for b in view.budgets} <= scope.budget_types
     assert DocumentStatus.DRAFT not in scope.document_statuses
     assert scope.approval == view.can_approve
+    assert scope.non_billable_amounts <= scope.amounts
     for entry in view.entries:
         carried = {a.name for a in attrs.fields(PortalEntry) if getattr(entry, a.name) is not None}
         assert carried <= scope.entry_fields
+        if "rate" in carried:
+            assert scope.shows_amount(entry.billable)
 
 
 def test_view_of_an_empty_dataset_is_empty() -> None:

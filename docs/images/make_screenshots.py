@@ -1,12 +1,14 @@
-"""Take the README's screenshots: the demo's Dutch portal, in Debian's chromium, on a desktop.
+"""Take the README's screenshots: the demo's Dutch portal in Debian's chromium, desktop and phone.
 
     .venv/bin/python docs/images/make_screenshots.py [--out docs/images] [--today 2026-11-20]
 
 Serves the demo world (``clientportal.demo``) from memory on a free port of 127.0.0.1 with
 waitress, opens a link for Ruud Visser of Lumen and saves ``overview.png`` and ``approvals.png``
-at 1280 px wide. The demo's "today" is fixed, so a rerun gives the same pictures. Needs the test
-extras (``pip install -e '.[test]'``) and chromium (``apt-get install chromium``, or
-``CLIENTPORTAL_CHROMIUM``); it never downloads a browser.
+at 1280 px wide; then, on a phone (390 px), opens the link of his approval e-mail and saves
+``phone-approvals.png`` (one row's reason field open) and ``phone-decided.png`` (after approving
+one entry and rejecting another). The demo's "today" is fixed, so a rerun gives the same
+pictures. Needs the test extras (``pip install -e '.[test]'``) and chromium (``apt-get install
+chromium``, or ``CLIENTPORTAL_CHROMIUM``); it never downloads a browser.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shutil
 import socket
 import sys
@@ -21,6 +24,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from clientportal import MailSettings, MemoryDataSource, MemoryStore, PortalService
 from clientportal.demo import DEMO_POLICY, demo_dataset, demo_portals
@@ -132,8 +136,41 @@ def take(out: Path, today: dt.date) -> list[Path]:
                 clip={"x": 0, "y": 0, "width": WIDTH, "height": bottom},
             )
             saved.append(target)
+            saved += take_phone(browser, service, out)
         finally:
             browser.close()
+    return saved
+
+
+def take_phone(browser: Any, service: PortalService, out: Path) -> list[Path]:
+    """Ruud's phone: the approvals page his e-mail's link opens, with a row's reason field open,
+    and the page after he approved one entry and rejected another."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+        has_touch=True, locale="nl-NL",
+    )  # fmt: skip
+    page = context.new_page()
+    token = service.links.issue("lumen", "ruud").token
+    page.goto(service.mail.link_url(token, page="approvals"))
+    rows = page.locator("section[aria-labelledby=awaiting-h] tbody tr")
+    if rows.count() < 3:
+        sys.exit("the demo's approvals page shows fewer than three hours awaiting approval")
+    second = rows.nth(1)
+    second.locator("summary").click()
+    second.get_by_role("textbox").fill("Dit overleg was niet afgesproken")
+    bottom = second.evaluate("row => row.getBoundingClientRect().bottom + window.scrollY")
+    saved = [out / "phone-approvals.png", out / "phone-decided.png"]
+    page.screenshot(
+        path=str(saved[0]),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": 390, "height": int(bottom) + 12},
+    )
+    with page.expect_navigation():
+        second.get_by_role("button", name=re.compile("^Afkeuren met")).click()
+    with page.expect_navigation():
+        rows.nth(0).get_by_role("button", name=re.compile("^Goedkeuren")).click()
+    page.screenshot(path=str(saved[1]), full_page=False)
+    context.close()
     return saved
 
 

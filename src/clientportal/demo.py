@@ -58,21 +58,89 @@ _EMPLOYEES = (
     Employee("jonas", "Jonas Weber"),
 )
 _PROJECTS = (
-    Project("lumen-web", "lumen", "Website relaunch", {"eva", "tom", "lisa"}),
-    Project("lumen-bim", "lumen", "BIM viewer", {"omar", "lisa"}),
-    Project("lumen-support", "lumen", "Support & maintenance", {"tom"}),
+    Project("lumen-web", "lumen", "Vernieuwing website", {"eva", "tom", "lisa"}),
+    Project("lumen-bim", "lumen", "BIM-viewer", {"omar", "lisa"}),
+    Project("lumen-support", "lumen", "Support & onderhoud", {"tom"}),
     Project("nw-shop", "northwind", "Webshop", {"eva", "mila", "omar"}),
     Project("nw-erp", "northwind", "ERP integration", {"mila", "jonas"}),
     Project("bm-portal", "bergmann", "Kundenportal", {"jonas", "lisa", "tom"}),
     Project("bm-iot", "bergmann", "Maschinendaten (IoT)", {"jonas", "omar"}),
 )
 _TASKS = ("Design", "Development", "Meeting", "Testing", "Project management")
-_DESCRIPTIONS = {
-    "Design": ("Wireframes homepage", "Style guide update", "Mock-ups checkout", "Icon set"),
-    "Development": ("API endpoints", "Login flow", "Search filters", "Data import script"),
-    "Meeting": ("Weekly stand-up with client", "Sprint review", "Kick-off workshop"),
-    "Testing": ("Regression tests", "Browser testing", "Load test"),
-    "Project management": ("Planning next sprint", "Budget review", "Status report"),
+#: Each client's language: the team writes its tasks and descriptions in it.
+_LANGUAGE = {"lumen": "nl", "northwind": "en", "bergmann": "de"}
+#: A task's name and the descriptions logged under it, in each client's language.
+_WORDING: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
+    "en": {
+        "Design": (
+            "Design",
+            ("Wireframes homepage", "Style guide update", "Mock-ups checkout", "Icon set"),
+        ),
+        "Development": (
+            "Development",
+            ("API endpoints", "Login flow", "Search filters", "Data import script"),
+        ),
+        "Meeting": (
+            "Meeting",
+            ("Weekly stand-up with client", "Sprint review", "Kick-off workshop"),
+        ),
+        "Testing": ("Testing", ("Regression tests", "Browser testing", "Load test")),
+        "Project management": (
+            "Project management",
+            ("Planning next sprint", "Budget review", "Status report"),
+        ),
+    },
+    "nl": {
+        "Design": (
+            "Ontwerp",
+            (
+                "Wireframes homepage",
+                "Huisstijlgids bijwerken",
+                "Schetsen afrekenpagina",
+                "Iconenset",
+            ),
+        ),
+        "Development": (
+            "Ontwikkeling",
+            ("API-koppelingen", "Inlogproces", "Zoekfilters", "Script voor gegevensimport"),
+        ),
+        "Meeting": ("Overleg", ("Wekelijks overleg met de klant", "Sprintreview", "Startworkshop")),
+        "Testing": ("Testen", ("Regressietests", "Testen in browsers", "Belastingtest")),
+        "Project management": (
+            "Projectleiding",
+            ("Volgende sprint plannen", "Budgetoverleg", "Voortgangsrapport"),
+        ),
+    },
+    "de": {
+        "Design": (
+            "Gestaltung",
+            (
+                "Wireframes Startseite",
+                "Styleguide aktualisieren",
+                "Entwürfe Bestellvorgang",
+                "Icon-Set",
+            ),
+        ),
+        "Development": (
+            "Entwicklung",
+            ("API-Endpunkte", "Anmeldeablauf", "Suchfilter", "Skript für den Datenimport"),
+        ),
+        "Meeting": (
+            "Besprechung",
+            ("Wöchentliche Abstimmung mit dem Kunden", "Sprint-Review", "Kick-off-Workshop"),
+        ),
+        "Testing": ("Test", ("Regressionstests", "Browsertests", "Lasttest")),
+        "Project management": (
+            "Projektleitung",
+            ("Nächsten Sprint planen", "Budgetprüfung", "Statusbericht"),
+        ),
+    },
+}
+#: Why a client sent hours back, in its language.
+_REJECTED_BECAUSE = {
+    "en": "Please split per task",
+    "nl": "Graag per taak uitsplitsen",
+    "de": "Bitte nach Aufgaben aufteilen",
 }
 _RATES = {"eva": "95", "tom": "85", "lisa": "110", "omar": "90", "mila": "100", "jonas": "105"}
 _COSTS = {"eva": "48", "tom": "42", "lisa": "55", "omar": "45", "mila": "50", "jonas": "52"}
@@ -97,6 +165,8 @@ def demo_entries(
                     if rnd.random() > 0.45:
                         continue
                     task = rnd.choice(_TASKS)
+                    language = _LANGUAGE[project.client_id]
+                    task_name, descriptions = _WORDING[language][task]
                     made += 1
                     yield TimeEntry(
                         id=f"e{made:07d}",
@@ -104,15 +174,15 @@ def demo_entries(
                         employee_id=employee_id,
                         date=day,
                         seconds=rnd.choice((1, 2, 3, 4, 6, 8)) * 1800,
-                        description=rnd.choice(_DESCRIPTIONS[task]),
-                        task=task,
+                        description=rnd.choice(descriptions),
+                        task=task_name,
                         billable=task != "Meeting" or rnd.random() < 0.5,
                         rate=Decimal(_RATES[employee_id]),
                         cost_rate=Decimal(_COSTS[employee_id]),
                         internal_note="check with PM before invoicing"
                         if rnd.random() < 0.02
                         else None,
-                        approval=_approval((today - day).days, rnd),
+                        approval=_approval((today - day).days, rnd, language),
                     )
                     if count is not None and made >= count:
                         return
@@ -121,7 +191,7 @@ def demo_entries(
             return
 
 
-def _approval(age_days: int, rnd: random.Random) -> ApprovalState:
+def _approval(age_days: int, rnd: random.Random, language: str) -> ApprovalState:
     wf = DEMO_POLICY.workflow
     if age_days > 21:
         return ApprovalState(ApprovalStatus.APPROVED, wf, version=3)
@@ -133,7 +203,9 @@ def _approval(age_days: int, rnd: random.Random) -> ApprovalState:
     if pick < 0.55:
         return ApprovalState(ApprovalStatus.PENDING_INTERNAL, wf, version=1)
     if pick < 0.6:
-        return ApprovalState(ApprovalStatus.REJECTED, wf, version=3, reason="Please split per task")
+        return ApprovalState(
+            ApprovalStatus.REJECTED, wf, version=3, reason=_REJECTED_BECAUSE[language]
+        )
     return ApprovalState(ApprovalStatus.APPROVED, wf, version=3)
 
 
@@ -184,6 +256,8 @@ def _with_usage(budgets: tuple[Budget, ...], entries: tuple[TimeEntry, ...]) -> 
 
 
 def _documents(today: dt.date) -> tuple[tuple[Invoice, ...], tuple[Quote, ...]]:
+    """The clients' invoices and quotes. The demo stores no files for them, so none says it has
+    one (``has_file=False``): the pages list them without a download link."""
     d = Decimal
     month = dt.timedelta(days=30)
     invoices = (
@@ -197,6 +271,7 @@ def _documents(today: dt.date) -> tuple[tuple[Invoice, ...], tuple[Quote, ...]]:
             DocumentStatus.PAID,
             {"lumen-web"},
             today - 4 * month,
+            has_file=False,
         ),
         Invoice(
             "inv-2",
@@ -208,6 +283,7 @@ def _documents(today: dt.date) -> tuple[tuple[Invoice, ...], tuple[Quote, ...]]:
             DocumentStatus.OVERDUE,
             {"lumen-bim"},
             today - month,
+            has_file=False,
         ),
         Invoice(
             "inv-3",
@@ -219,6 +295,7 @@ def _documents(today: dt.date) -> tuple[tuple[Invoice, ...], tuple[Quote, ...]]:
             DocumentStatus.SENT,
             {"lumen-web"},
             today + dt.timedelta(days=24),
+            has_file=False,
         ),
         Invoice(
             "inv-4",
@@ -229,6 +306,7 @@ def _documents(today: dt.date) -> tuple[tuple[Invoice, ...], tuple[Quote, ...]]:
             "EUR",
             DocumentStatus.DRAFT,
             {"lumen-support"},
+            has_file=False,
         ),
         Invoice(
             "inv-5",
@@ -240,6 +318,7 @@ def _documents(today: dt.date) -> tuple[tuple[Invoice, ...], tuple[Quote, ...]]:
             DocumentStatus.SENT,
             {"nw-shop"},
             today,
+            has_file=False,
         ),
         Invoice(
             "inv-6",
@@ -250,6 +329,7 @@ def _documents(today: dt.date) -> tuple[tuple[Invoice, ...], tuple[Quote, ...]]:
             "GBP",
             DocumentStatus.CREDITED,
             {"nw-erp"},
+            has_file=False,
         ),
         Invoice(
             "inv-7",
@@ -261,18 +341,20 @@ def _documents(today: dt.date) -> tuple[tuple[Invoice, ...], tuple[Quote, ...]]:
             DocumentStatus.PAID,
             {"bm-portal"},
             today - 2 * month,
+            has_file=False,
         ),
     )
     quotes = (
         Quote("q-1", "lumen", "Q-2026-011", today - 7 * month, d("85000.00"), "EUR",
-              DocumentStatus.ACCEPTED, {"lumen-web"}),
+              DocumentStatus.ACCEPTED, {"lumen-web"}, has_file=False),
         Quote("q-2", "lumen", "Q-2026-031", today - dt.timedelta(days=10), d("14000.00"), "EUR",
-              DocumentStatus.SENT, {"lumen-bim"}, today + dt.timedelta(days=20)),
+              DocumentStatus.SENT, {"lumen-bim"}, today + dt.timedelta(days=20), has_file=False),
         Quote("q-3", "northwind", "Q-2026-024", today - 2 * month, d("5200.00"), "GBP",
-              DocumentStatus.DECLINED),
+              DocumentStatus.DECLINED, has_file=False),
         Quote("q-4", "bergmann", "Q-2026-040", today - month, d("22000.00"), "EUR",
-              DocumentStatus.EXPIRED, {"bm-iot"}, today - dt.timedelta(days=1)),
-        Quote("q-5", "bergmann", "Q-2026-045", today, d("3000.00"), "EUR", DocumentStatus.DRAFT),
+              DocumentStatus.EXPIRED, {"bm-iot"}, today - dt.timedelta(days=1), has_file=False),
+        Quote("q-5", "bergmann", "Q-2026-045", today, d("3000.00"), "EUR", DocumentStatus.DRAFT,
+              has_file=False),
     )  # fmt: skip
     return invoices, quotes
 
@@ -295,7 +377,8 @@ def demo_dataset(*, today: dt.date, entries: int | None = None, seed: int = 2026
 
 def demo_portals(*, created_at: dt.datetime) -> tuple[Portal, ...]:
     """The demo's portals: Dutch (approval, budgets, all documents), English (hours only, no
-    descriptions), German (amounts and budgets, documents of the visible projects only)."""
+    descriptions, in pounds: British dates), German (amounts and budgets, documents of the
+    visible projects only)."""
     by_id = {p.id: p for p in _PROJECTS}
     return (
         Portal.create(
@@ -317,7 +400,7 @@ def demo_portals(*, created_at: dt.datetime) -> tuple[Portal, ...]:
             projects=[by_id["nw-shop"]],
             created_at=created_at,
             language="en",
-            settings=PortalSettings(show_descriptions=False, show_invoices=True),
+            settings=PortalSettings(show_descriptions=False, show_invoices=True, currency="GBP"),
             contact_ids={"olivia"},
         ),
         Portal.create(

@@ -289,7 +289,8 @@ def _not_before_date(instance: Any, attribute: Any, value: dt.date | None) -> No
 
 @frozen
 class Invoice:
-    """An invoice to a client; ``project_ids`` are the projects it bills."""
+    """An invoice to a client; ``project_ids`` are the projects it bills. ``has_file``: the source
+    has its file (``DataSource.document_file``): the pages offer a download (default ``True``)."""
 
     id: str = field(validator=cv.identifier)
     client_id: str = field(validator=cv.identifier)
@@ -302,11 +303,13 @@ class Invoice:
         factory=frozenset, converter=cv.to_frozenset, validator=cv.identifiers
     )
     due_date: dt.date | None = field(default=None, validator=_not_before_date)
+    has_file: bool = field(default=True, validator=cv.boolean)
 
 
 @frozen
 class Quote:
-    """A quote (offer) to a client; ``project_ids`` are the projects it covers."""
+    """A quote (offer) to a client; ``project_ids`` are the projects it covers (``has_file``: as
+    for :class:`Invoice`)."""
 
     id: str = field(validator=cv.identifier)
     client_id: str = field(validator=cv.identifier)
@@ -319,6 +322,7 @@ class Quote:
         factory=frozenset, converter=cv.to_frozenset, validator=cv.identifiers
     )
     valid_until: dt.date | None = field(default=None, validator=_not_before_date)
+    has_file: bool = field(default=True, validator=cv.boolean)
 
 
 # --------------------------------------------------------------------------------------------------

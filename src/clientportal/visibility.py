@@ -76,7 +76,8 @@ class PortalEntry:
     """A time entry as the client sees it.
 
     ``description`` is ``None`` unless the portal shows descriptions; ``rate`` and ``amount``
-    (``seconds / 3600 × rate``, rounded half-up to cents) are ``None`` unless it shows amounts.
+    (``seconds / 3600 × rate``, rounded half-up to cents, in the portal's currency) are ``None``
+    unless it shows amounts, and on a non-billable entry unless it also shows non-billable amounts.
     ``version`` is the approval state's version, to send back with a decision.
     """
 
@@ -110,7 +111,8 @@ class PortalBudget:
 
 @frozen
 class PortalInvoice:
-    """An invoice as the client sees it; ``project_ids`` lists only visible projects."""
+    """An invoice as the client sees it; ``project_ids`` lists only visible projects.
+    ``has_file``: the source has its file, so it can be downloaded."""
 
     id: str
     number: str
@@ -120,11 +122,13 @@ class PortalInvoice:
     status: DocumentStatus
     project_ids: frozenset[str]
     due_date: dt.date | None
+    has_file: bool
 
 
 @frozen
 class PortalQuote:
-    """A quote as the client sees it; ``project_ids`` names only projects visible in the portal."""
+    """A quote as the client sees it; ``project_ids`` names only projects visible in the portal.
+    ``has_file``: the source has its file, so it can be downloaded."""
 
     id: str
     number: str
@@ -134,6 +138,7 @@ class PortalQuote:
     status: DocumentStatus
     project_ids: frozenset[str]
     valid_until: dt.date | None
+    has_file: bool
 
 
 @frozen
@@ -181,6 +186,11 @@ class Scope:
     A backend must select only rows of ``client_id`` *and* (for project data) of a project in
     ``project_ids`` that belongs to ``client_id``: the portal's selection is not trusted to be
     the client's own. What the backend returns is filtered again by the pure functions here.
+
+    ``amounts`` says whether entries show their rate and amount; ``non_billable_amounts`` whether
+    non-billable entries do too (:meth:`shows_amount`): a backend that sums amounts leaves the
+    others out. ``approval`` says whether the client approves here: the pages show approval
+    statuses, filters and links only then.
     """
 
     client_id: str
@@ -188,6 +198,7 @@ class Scope:
     entries: bool
     descriptions: bool
     amounts: bool
+    non_billable_amounts: bool
     budget_types: frozenset[BudgetType]
     invoices: bool
     quotes: bool
@@ -205,6 +216,7 @@ class Scope:
             entries=s.show_hours,
             descriptions=s.show_hours and s.show_descriptions,
             amounts=s.show_hours and s.show_amounts,
+            non_billable_amounts=s.show_hours and s.show_amounts and s.show_non_billable_amounts,
             budget_types=_CLIENT_BUDGET_TYPES if s.show_budget else frozenset(),
             invoices=s.show_invoices,
             quotes=s.show_quotes,
@@ -224,6 +236,11 @@ class Scope:
         if self.amounts:
             fields |= {"rate", "amount"}
         return frozenset(fields)
+
+    def shows_amount(self, billable: bool) -> bool:
+        """V9: whether an entry (``billable`` or not) shows its rate and amount: amounts are
+        shown, and the entry is billable or non-billable amounts are shown too."""
+        return self.amounts and (billable or self.non_billable_amounts)
 
     def shows_project(self, project: Project) -> bool:
         """V2: selected in the portal and the client's own."""
@@ -405,10 +422,10 @@ _P = TypeVar("_P", PortalBudget, PortalInvoice, PortalQuote)
 
 def _entry_projection(scope: Scope) -> Callable[[TimeEntry], PortalEntry]:
     descriptions = scope.descriptions
-    amounts = scope.amounts
+    shows_amount = scope.shows_amount
 
     def public(e: TimeEntry) -> PortalEntry:
-        rate = e.rate if amounts else None
+        rate = e.rate if shows_amount(e.billable) else None
         return PortalEntry(
             e.id,
             e.project_id,

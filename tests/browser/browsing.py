@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import socket
 import threading
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 from attrs import define, field
 
+from chromium import unavailable
 from clientportal import (
     ApprovalPolicy,
     ApprovalState,
@@ -33,41 +32,14 @@ from clientportal import (
     PortalService,
     PortalSettings,
     Project,
+    Quote,
     TimeEntry,
     Workflow,
 )
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: Hours per HTML page in these tests, so a few dozen entries make several pages.
 PAGE_SIZE = 4
 SCREENSHOTS = os.environ.get("CLIENTPORTAL_SCREENSHOTS", "/tmp")
-
-
-def unavailable(reason: str) -> None:
-    """Skip the test for ``reason``; under CI=true, fail it instead."""
-    if IN_CI:
-        pytest.fail(f"CI=true: the browser tests must run, but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-def chromium_path() -> str | None:
-    """Debian's chromium: ``CLIENTPORTAL_CHROMIUM``, else ``chromium`` on the PATH."""
-    configured = os.environ.get("CLIENTPORTAL_CHROMIUM")
-    if configured:
-        return configured if os.access(configured, os.X_OK) else None
-    return shutil.which("chromium") or (
-        "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
-    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -138,6 +110,10 @@ def browser_world() -> Dataset:
         invoices=[
             Invoice("i1", "acme", "2026-041", TODAY - dt.timedelta(days=12), Decimal("3180.00"),
                     "EUR", DocumentStatus.SENT),
+        ],
+        quotes=[  # shown only where a test turns quotes on
+            Quote("q1", "acme", "Q-2026-007", TODAY - dt.timedelta(days=20), Decimal("5400.00"),
+                  "EUR", DocumentStatus.SENT, valid_until=TODAY + dt.timedelta(days=10)),
         ],
     )  # fmt: skip
 

@@ -34,6 +34,14 @@ def menu(page: Any, name: str) -> Any:
     return page.get_by_role("navigation").get_by_role("link", name=name, exact=True)
 
 
+def follow(page: Any, locator: Any) -> None:
+    """Click ``locator`` and wait until the page it leads to has loaded. A click returns before
+    the next page arrives, and ``wait_for_load_state()`` returns at once while the old page is
+    still there: reading the page right after either reads the old one (or none)."""
+    with page.expect_navigation():
+        locator.click()
+
+
 def rows(page: Any, table: str = "table.entries") -> list[dict[str, str]]:
     """The entries of a table as {column label: text}."""
     return page.eval_on_selector_all(  # type: ignore[no-any-return]
@@ -136,15 +144,15 @@ def test_filter_hours_by_employee_and_page_through(
 ) -> None:
     page = context.new_page()
     open_link(page, portal_server)
-    menu(page, "Hours").click()
-    page.wait_for_url(re.compile(r"/hours$"))
+    follow(page, menu(page, "Hours"))
+    assert page.url.endswith("/hours")
     first = rows(page)
     assert len(first) == PAGE_SIZE
     assert len({r["Employee"] for r in first}) > 1
 
     page.get_by_label("Employee").select_option(label="Eva Jansen")
-    page.get_by_role("button", name="Apply").click()
-    page.wait_for_url(re.compile(r"employee=eva"))
+    follow(page, page.get_by_role("button", name="Apply"))
+    assert "employee=eva" in page.url
     seen: list[dict[str, str]] = []
     pages = 0
     for _ in range(10):
@@ -157,8 +165,7 @@ def test_filter_hours_by_employee_and_page_through(
         following = page.locator("nav.pagination a[rel=next]")
         if following.count() == 0:
             break
-        following.click()
-        page.wait_for_load_state()
+        follow(page, following)
         assert "employee=eva" in page.url  # the filter goes along
     assert pages == 3  # ten entries, four per page
     screenshot(page, "hours")
@@ -170,24 +177,32 @@ def test_filter_hours_by_employee_and_page_through(
     assert page.get_by_label("Employee").input_value() == "eva"  # the filter stays chosen
 
 
-def test_approve_two_entries_and_reject_one_with_a_reason(
+def awaiting_row(page: Any, what: str) -> Any:
+    """The row of the entry awaiting approval whose description is ``what``."""
+    return page.locator("section[aria-labelledby=awaiting-h] tr", has_text=what)
+
+
+def test_approve_two_entries_and_reject_one_in_its_row_with_a_reason(
     context: Any, portal_server: PortalServer
 ) -> None:
     page = context.new_page()
+    posts: list[str] = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else 0)
     open_link(page, portal_server)
-    menu(page, "Approvals").click()
+    follow(page, menu(page, "Approvals"))
     awaiting = page.locator("section[aria-labelledby=awaiting-h]")
     assert {r["Description"] for r in rows(page, "section[aria-labelledby=awaiting-h] table")} == {
         what for _, what in WAITING.values()
     }
     statuses = awaiting.locator("td[data-label=Status]").all_inner_texts()
     assert set(statuses) == {"Awaiting your approval"}
+    # A reason field per row and one for the selection, each shown when its Reject is opened.
+    assert [box.is_visible() for box in awaiting.locator("textarea").all()] == [False] * 4
     screenshot(page, "approvals")
 
     for what in ("Homepage design review", "Newsletter sign-up form"):
-        awaiting.locator("tr", has_text=what).locator("input[type=checkbox]").check()
-    page.get_by_role("button", name="Approve selected").click()
-    page.wait_for_load_state()
+        awaiting_row(page, what).locator("input[type=checkbox]").check()
+    follow(page, page.get_by_role("button", name="Approve selected"))
     assert page.get_by_role("status").filter(has_text="2 time entries approved").count() == 1
     assert status_of(portal_server, "p1", "p2") == {
         "p1": ApprovalStatus.APPROVED,
@@ -199,16 +214,23 @@ def test_approve_two_entries_and_reject_one_with_a_reason(
         "Newsletter sign-up form": "Approved",
     }
 
-    row = awaiting.locator("tr", has_text="App store screenshots")
-    row.get_by_role("button", name=re.compile("^Reject")).click()  # without a reason
-    page.wait_for_load_state()
-    assert page.get_by_role("alert").inner_text().startswith("Please give a reason")
+    # Reject opens the row's own reason field, with the cursor in it.
+    row = awaiting_row(page, "App store screenshots")
+    row.locator("summary").click()
+    reason = row.get_by_role("textbox", name=re.compile("^Reason"))
+    assert reason.is_visible()
+    assert reason.evaluate("field => field === document.activeElement")
+    screenshot(page, "approvals-reject-open")
+    # Without a reason: back to the page, that row open, the error in it, the cursor in its field.
+    follow(page, row.get_by_role("button", name=re.compile("^Reject with this reason")))
+    row = awaiting_row(page, "App store screenshots")
+    assert row.locator("details").get_attribute("open") is not None
+    assert row.get_by_text("Please give a reason for rejecting these hours.").is_visible()
+    reason = row.get_by_role("textbox", name=re.compile("^Reason"))
+    assert reason.evaluate("field => field === document.activeElement")
     assert status_of(portal_server, "p3") == {}  # unchanged
-    page.get_by_label("Reason").fill("These were not on our order")
-    awaiting.locator("tr", has_text="App store screenshots").get_by_role(
-        "button", name=re.compile("^Reject")
-    ).click()
-    page.wait_for_load_state()
+    reason.fill("These were not on our order")
+    follow(page, row.get_by_role("button", name=re.compile("^Reject with this reason")))
     assert page.get_by_role("status").filter(has_text="1 time entry rejected").count() == 1
     state = portal_server.service.approvals.history("p3")[-1].after
     assert state.status is ApprovalStatus.REJECTED
@@ -218,6 +240,17 @@ def test_approve_two_entries_and_reject_one_with_a_reason(
         r["Description"]: r["Status"] for r in rows(page, "section[aria-labelledby=recent-h] table")
     }
     assert recent["App store screenshots"] == "Rejected"
+
+    # Reload and Back send no form again, and the message does not come back.
+    sent = len(posts)
+    assert sent == 3
+    page.reload()
+    assert page.locator(".notices").inner_text() == ""
+    page.go_back()
+    assert page.locator(".notices").inner_text() == ""
+    assert page.get_by_text("Please give a reason").count() == 0
+    assert len(posts) == sent
+    assert len(portal_server.service.approvals.history("p3")) == 1
 
 
 def test_two_portals_open_in_one_browser(context: Any, portal_server: PortalServer) -> None:
@@ -236,9 +269,9 @@ def test_two_portals_open_in_one_browser(context: Any, portal_server: PortalServ
     assert menu(lumen, "Uren").count() == 1
     assert lumen.get_by_role("heading", name="Uren per week").count() == 1
     assert acme.get_by_role("heading", name="Hours per week").count() == 1
-    menu(lumen, "Goedkeuringen").click()
+    follow(lumen, menu(lumen, "Goedkeuringen"))
     assert "BIM-model bijwerken" in lumen.locator("main").inner_text()
-    menu(acme, "Approvals").click()
+    follow(acme, menu(acme, "Approvals"))
     assert "BIM-model bijwerken" not in acme.locator("main").inner_text()
 
 
@@ -267,20 +300,35 @@ def test_everything_works_without_javascript(
     try:
         page = context.new_page()
         open_link(page, portal_server)
-        menu(page, "Hours").click()
+        follow(page, menu(page, "Hours"))
         page.get_by_label("Employee").select_option("tom")
-        page.get_by_role("button", name="Apply").click()
+        follow(page, page.get_by_role("button", name="Apply"))
         assert {r["Employee"] for r in rows(page)} == {"Tom Bakker"}
-        menu(page, "Approvals").click()
-        row = page.locator("section[aria-labelledby=awaiting-h] tr", has_text="Newsletter")
-        row.get_by_role("button", name=re.compile("^Approve")).click()
+        follow(page, menu(page, "Approvals"))
+        row = awaiting_row(page, "Newsletter")
+        follow(page, row.get_by_role("button", name=re.compile("^Approve")))
         assert page.get_by_role("status").filter(has_text="1 time entry approved").count() == 1
         assert status_of(portal_server, "p2") == {"p2": ApprovalStatus.APPROVED}
+        # A row's Reject opens its reason field without any script; an empty reason comes back
+        # to that row, open, with the cursor in the field (autofocus, no script either).
+        row = awaiting_row(page, "App store screenshots")
+        row.locator("summary").click()
+        submit = row.get_by_role("button", name=re.compile("^Reject with this reason"))
+        follow(page, submit)
+        row = awaiting_row(page, "App store screenshots")
+        reason = row.get_by_role("textbox", name=re.compile("^Reason"))
+        assert reason.is_visible()
+        assert row.get_by_text("Please give a reason").is_visible()
+        assert reason.evaluate("field => field === document.activeElement")
+        reason.fill("Not ordered")
+        follow(page, row.get_by_role("button", name=re.compile("^Reject with this reason")))
+        assert page.get_by_role("status").filter(has_text="1 time entry rejected").count() == 1
+        assert portal_server.service.approvals.history("p3")[-1].after.reason == "Not ordered"
         page.get_by_label("Select all").check()
-        page.get_by_role("button", name="Approve selected").click()
+        follow(page, page.get_by_role("button", name="Approve selected"))
         assert status_of(portal_server, "p1", "p3") == {
             "p1": ApprovalStatus.APPROVED,
-            "p3": ApprovalStatus.APPROVED,
+            "p3": ApprovalStatus.REJECTED,
         }
     finally:
         context.close()
@@ -307,12 +355,16 @@ def test_on_a_desktop_the_approvals_table_fits_its_box_with_every_button_in_view
                 == "table-row"
             )
             box = awaiting.locator(".table-wrap").bounding_box()
-            buttons = awaiting.locator("td.row-actions button")
-            assert buttons.count() == 2 * waiting
+            buttons = awaiting.locator("td.row-actions").locator("button:visible, summary")
+            assert buttons.count() == 2 * waiting  # Approve, and Reject (that opens the reason)
             for index in range(buttons.count()):
                 button = buttons.nth(index).bounding_box()
                 assert box["x"] <= button["x"]
                 assert button["x"] + button["width"] <= box["x"] + box["width"] + 0.5
+            # A row's opened reason field stays inside the table's box too.
+            awaiting.locator("td.row-actions summary").first.click()
+            assert awaiting.locator("td.row-actions textarea").first.is_visible()
+            assert overflow(page) == [], f"{portal_id} at {width}px, a reason field open"
         if width == 1024:
             screenshot(page, "approvals-1024")
     finally:
@@ -346,6 +398,57 @@ def test_a_phone_sized_screen_needs_no_sideways_scrolling(
                 assert_chart_labels_are_legible(page, 4)  # every third week of twelve
             if path in ("", "/approvals"):
                 screenshot(page, f"phone{path.replace('/', '-')}")
+    finally:
+        context.close()
+    assert traffic.hosts() == {"127.0.0.1"}
+
+
+def test_on_a_phone_a_rows_reason_field_opens_right_below_that_row(
+    browser: Any, portal_server: PortalServer, traffic: Traffic
+) -> None:
+    context = open_context(
+        browser,
+        traffic,
+        portal_server,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+    )
+    try:
+        page = context.new_page()
+        open_link(page, portal_server)
+        follow(page, menu(page, "Approvals"))
+        screenshot(page, "approvals-390")
+        for what in ("Homepage design review", "App store screenshots"):
+            row = awaiting_row(page, what)
+            row.locator("summary").click()
+            reason = row.get_by_role("textbox", name=re.compile("^Reason"))
+            assert reason.is_visible()
+            card, field = row.bounding_box(), reason.bounding_box()
+            reject = row.locator("summary").bounding_box()
+            # Inside the row's own card, right below its Reject: not at the end of the list.
+            assert card["y"] < field["y"]
+            assert field["y"] + field["height"] <= card["y"] + card["height"]
+            assert 0 <= field["y"] - (reject["y"] + reject["height"]) <= 300, (reject, field)
+            assert field["x"] >= 0
+            assert field["x"] + field["width"] <= 390
+            assert overflow(page) == [], what
+        screenshot(page, "approvals-390-reject-open")
+        # Sent without a reason, the page comes back with that row open and its field in view.
+        row = awaiting_row(page, "App store screenshots")
+        follow(page, row.get_by_role("button", name=re.compile("^Reject with this reason")))
+        reason = awaiting_row(page, "App store screenshots").get_by_role("textbox")
+        assert reason.evaluate("field => field === document.activeElement")
+        box = reason.bounding_box()
+        assert box["y"] >= 0
+        assert box["y"] + box["height"] <= 844
+        screenshot(page, "approvals-390-reason-missing")
+        reason.fill("Not in our order")
+        row = awaiting_row(page, "App store screenshots")
+        follow(page, row.get_by_role("button", name=re.compile("^Reject with this reason")))
+        assert page.get_by_role("status").filter(has_text="1 time entry rejected").count() == 1
+        assert portal_server.service.approvals.history("p3")[-1].after.reason == "Not in our order"
     finally:
         context.close()
     assert traffic.hosts() == {"127.0.0.1"}

@@ -3,6 +3,7 @@ running the ``clientportal`` command as an operator does."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import socket
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,7 +19,78 @@ from typing import Any
 
 import waitress
 
+from clientportal import Client, Contact, Dataset, Employee, Project, TimeEntry
+
 _LINK = re.compile(r"https?://[^\s<>\"']+")
+
+OFFICE = "office@kade.example"
+TODAY = dt.date.today()
+#: The hours the team submits to the client: id -> description.
+SUBMITTED = {
+    "k1": "Gevelonderzoek",
+    "k2": "Overleg met de constructeur",
+    "k3": "Tekeningen bestek",
+}
+
+
+def kade_world() -> Dataset:
+    """Webbureau Kade's time tracking: the client Lumen with its Dutch contact, one project,
+    some older hours, and three entries ready to go to the client."""
+    entries = [
+        TimeEntry(f"old{n}", "bim", "eva", TODAY - dt.timedelta(days=7 + n), 3600 * 2,
+                  f"Werkzaamheden {n}", rate=None)
+        for n in range(1, 8)
+    ] + [
+        TimeEntry(id_, "bim", "eva", TODAY - dt.timedelta(days=1), 5400, what)
+        for id_, what in SUBMITTED.items()
+    ]  # fmt: skip
+    return Dataset(
+        clients=[Client("lumen", "Lumen Architecten")],
+        contacts=[Contact("ruud", "lumen", "Ruud Smit", "ruud@lumen.example", language="nl")],
+        employees=[Employee("eva", "Eva Jansen"), Employee("max", "Max de Boer")],
+        projects=[Project("bim", "lumen", "Nieuwbouw kantoor", member_ids={"eva"})],
+        entries=entries,
+    )
+
+
+def awaiting_row(page: Any, description: str) -> Any:
+    """The row of the entry ``description`` among the hours awaiting approval."""
+    return page.locator("section[aria-labelledby=awaiting-h] tr", has_text=description)
+
+
+def entry_row(page: Any, entry_id: str) -> Any:
+    """The row of the entry ``entry_id`` among the hours awaiting approval."""
+    return page.locator(
+        f"section[aria-labelledby=awaiting-h] tr:has(input[data-entry][value$=':{entry_id}'])"
+    )
+
+
+def approve_in_row(page: Any, row: Any) -> None:
+    """Approve the entry of ``row`` with its own button (Dutch page)."""
+    with page.expect_navigation():
+        row.get_by_role("button", name=re.compile("^Goedkeuren")).click()
+
+
+def reject_in_row(page: Any, row: Any, reason: str) -> None:
+    """Reject the entry of ``row`` with ``reason``, typed in the row (Dutch page), and check that
+    the reason field opened right below the row's button, not at the end of the list."""
+    opener = row.locator("summary")
+    opener.click()
+    field = row.get_by_role("textbox", name=re.compile("^Reden"))
+    assert field.is_visible()
+    assert 0 <= field.bounding_box()["y"] - opener.bounding_box()["y"] <= 300
+    field.fill(reason)
+    with page.expect_navigation():
+        row.get_by_role("button", name=re.compile("^Afkeuren met deze reden")).click()
+
+
+ENGLISH = ("Approve", "Reject", "Hours", "Overview", "Sign out", "Awaiting", "Reason")
+
+
+def english_on(page: Any) -> list[str]:
+    """The English words of the portal's own texts found on ``page``."""
+    shown = page.locator("body").inner_text()
+    return [word for word in ENGLISH if re.search(rf"\b{word}\b", shown)]
 
 
 def text_of(message: EmailMessage) -> str:
@@ -46,11 +118,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(app: Any) -> Iterator[str]:
-    """``app`` (WSGI) on waitress in a thread on a free port: yields its base URL."""
+def served(build: Callable[[str], Any]) -> Iterator[str]:
+    """The WSGI app ``build(base_url)`` makes, on waitress in a thread on a free port: yields the
+    base URL (a service needs its public address before its app exists)."""
     sock = socket.create_server(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = waitress.create_server(app, sockets=[sock], threads=4, asyncore_use_poll=True)
+    server = waitress.create_server(build(url), sockets=[sock], threads=4, asyncore_use_poll=True)
     thread = threading.Thread(target=server.run, name="journey-waitress", daemon=True)
     thread.start()
     try:
@@ -85,12 +158,14 @@ def clientportal(*args: str, cwd: Path, env: dict[str, str] | None = None) -> st
 
 
 @contextmanager
-def running(args: Sequence[str], *, cwd: Path, port: int) -> Iterator[subprocess.Popen[str]]:
+def running(
+    args: Sequence[str], *, cwd: Path, port: int, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[str]]:
     """``clientportal ARGS`` as a long-running subprocess, once it listens on ``port``."""
     process = subprocess.Popen(
         [sys.executable, "-m", "clientportal.cli", *args],
         cwd=cwd,
-        env=cli_env(),
+        env=env or cli_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

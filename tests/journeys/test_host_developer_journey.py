@@ -70,7 +70,7 @@ def test_the_readme_in_a_flask_app_serves_a_portal_whose_decisions_reach_the_hos
     link = host["service"].mail.link_url(host["link"].token)
     assert link.startswith(PUBLIC + "/")
 
-    with served(host["app"]) as url:
+    with served(lambda _: host["app"]) as url:
         page = browser.new_page()
         try:
             response = page.goto(link.replace(PUBLIC, url + "/portal"))

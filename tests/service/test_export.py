@@ -10,7 +10,9 @@ import io
 import itertools
 import tracemalloc
 from collections.abc import Sequence
+from decimal import Decimal
 
+import attrs
 import pytest
 
 from clientportal import (
@@ -32,7 +34,17 @@ from clientportal.memory import ManualClock
 from clientportal.ports import DocumentFile, EntryCursor, EntryPage, EntryQuery
 from clientportal.service import PortalService
 from clientportal.visibility import Scope
-from worlds import EXTERNAL, MAIL, SECRET, T0, acme_portal, service_world
+from worlds import (
+    DAY0,
+    EXTERNAL,
+    MAIL,
+    SECRET,
+    T0,
+    acme_portal,
+    entry,
+    service_dataset,
+    service_world,
+)
 
 
 def rows(lines: Sequence[str]) -> list[list[str]]:
@@ -45,15 +57,16 @@ def test_export_holds_the_visible_entries_with_english_columns() -> None:
     assert all(line.endswith("\r\n") for line in lines)
     table = rows(lines)
     assert table[0] == ["Date", "Employee", "Project", "Task", "Description", "Hours", "Billable",
-                        "Status", "Rate", "Amount"]  # fmt: skip
+                        "Status", "Rate", "Amount", "Currency"]  # fmt: skip
     view = portal_view(acme_portal(), w.dataset, EXTERNAL)
     assert len(table) == 1 + len(view.entries)
     by_date_and_hours = {(r[0], r[1], r[5]): r for r in table[1:]}
     assert by_date_and_hours["2026-02-01", "Eva", "7.50"] == [
-        "2026-02-01", "Eva", "Website", "", "Homepage", "7.50", "Yes", "Open", "90", "675.00"
+        "2026-02-01", "Eva", "Website", "", "Homepage", "7.50", "Yes", "Open", "90", "675.00", "EUR"
     ]  # fmt: skip
     review = by_date_and_hours["2026-02-03", "Ivo", "3.00"]
     assert review[3:7] == ["QA", "Review", "3.00", "No"]
+    assert review[8:] == ["", "", ""]  # not billable: no rate, amount or currency
     assert "Approved" in [r[7] for r in table[1:]]
     text = "".join(lines)
     for hidden in ("secret note", "Globex", "App work", "40"):
@@ -70,11 +83,41 @@ def test_export_defuses_spreadsheet_formulas() -> None:
 def test_export_columns_follow_what_the_portal_shows_and_its_language() -> None:
     portal = acme_portal(language="nl", settings=PortalSettings(show_descriptions=False))
     w = service_world(portals=(portal,))
-    table = list(csv.reader(io.StringIO("".join(w.service.pages.export_csv(portal, delimiter=";"))),
+    table = list(csv.reader(io.StringIO("".join(w.service.pages.export_csv(portal))),
                             delimiter=";"))  # fmt: skip
-    assert table[0] == ["Datum", "Medewerker", "Project", "Taak", "Uren", "Declarabel", "Status"]
+    # No status without the client's approval, no rate, amount or currency without amounts.
+    assert table[0] == ["Datum", "Medewerker", "Project", "Taak", "Uren", "Declarabel"]
     assert {r[5] for r in table[1:]} == {"Ja", "Nee"}
+    assert "7,50" in {r[4] for r in table[1:]}
     assert "Homepage" not in "".join(";".join(r) for r in table)  # no descriptions (V4)
+
+
+@pytest.mark.parametrize(
+    ("language", "currency", "delimiter", "decimal"),
+    [("nl", "EUR", ";", ","), ("de", "EUR", ";", ","), ("fr", "EUR", ";", ","),
+     ("es", "EUR", ";", ","), ("pl", "PLN", ";", ","), ("en", "GBP", ",", "."),
+     ("en", "EUR", ",", ".")],
+)  # fmt: skip
+def test_export_writes_numbers_as_the_portals_spreadsheets_read_them(
+    language: str, currency: str, delimiter: str, decimal: str
+) -> None:
+    settings = attrs.evolve(acme_portal().settings, currency=currency)
+    portal = acme_portal(language=language, settings=settings)
+    data = service_dataset()
+    big = entry("big", "web", "tom", DAY0, "12.25", description="Sprint", rate=Decimal("1250.5"))
+    w = service_world(portals=(portal,), data=attrs.evolve(data, entries=(*data.entries, big)))
+    text = "".join(w.service.pages.export_csv(portal))
+    table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    assert len(table[0]) == 11  # the separator splits every line into its cells
+    assert all(len(r) == 11 for r in table)
+    rows_by_description = {r[4]: r for r in table[1:]}
+    homepage, sprint = rows_by_description["Homepage"], rows_by_description["Sprint"]
+    assert homepage[5:] == [f"7{decimal}50", homepage[6], homepage[7], "90", f"675{decimal}00",
+                            currency]  # fmt: skip
+    # Plain numbers, without thousands separators: a spreadsheet reads them as numbers.
+    assert sprint[8:] == [f"1250{decimal}5", f"15318{decimal}63", currency]
+    amounts = [Decimal(r[9].replace(decimal, ".")) for r in table[1:] if r[9]]
+    assert sum(amounts) == Decimal("675.00") + Decimal("15318.63")
 
 
 def test_export_filters_like_the_hours_page() -> None:

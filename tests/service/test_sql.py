@@ -19,6 +19,7 @@ from clientportal.ports import EntryQuery
 from clientportal.service import Outcome, PortalService
 from clientportal.smtp import deliver_outbox
 from clientportal.sql import SqlDataSource, SqlStore, create_engine, load_dataset, upgrade
+from clientportal.testing.contract import filed_dataset
 from clientportal.visibility import PortalEntry
 from clientportal.workflow import Action
 
@@ -50,7 +51,7 @@ class CollectingMailer:
 
 def test_sql_pages_equal_portal_view(service: PortalService) -> None:
     portal = acme_portal()
-    view = portal_view(portal, service_dataset(extra_entries=150), EXTERNAL)
+    view = portal_view(portal, filed_dataset(service_dataset(extra_entries=150)), EXTERNAL)
     overview = service.pages.overview(portal)
     assert (overview.projects, overview.budgets, overview.invoices, overview.quotes) == (
         view.projects, view.budgets, view.invoices, view.quotes,

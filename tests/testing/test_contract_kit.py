@@ -12,7 +12,7 @@ from attrs import evolve
 from hypothesis import Phase, settings
 
 from clientportal.memory import MemoryDataSource, MemoryPortalStore, MemoryStore
-from clientportal.model import Dataset
+from clientportal.model import Dataset, Invoice, Quote
 from clientportal.ports import (
     ApprovalChange,
     ApprovalStore,
@@ -107,6 +107,22 @@ def fails(test: Callable[[], None]) -> None:
         test()
 
 
+class SaysEveryDocumentHasAFile(MemoryDataSource):
+    """Keeps the model's default (``has_file=True``) though it holds no file: every download
+    link it makes the pages show answers 404."""
+
+    def invoices(self, scope: Scope) -> Sequence[Invoice]:
+        return [evolve(d, has_file=True) for d in super().invoices(scope)]
+
+    def quotes(self, scope: Scope) -> Sequence[Quote]:
+        return [evolve(d, has_file=True) for d in super().quotes(scope)]
+
+
+def test_a_source_that_says_documents_have_files_it_does_not_have_fails() -> None:
+    contract = source_contract(SaysEveryDocumentHasAFile)
+    fails(contract.test_contract_documents_say_whether_they_have_a_file)
+
+
 def test_a_source_that_ignores_the_stores_approval_states_fails() -> None:
     fails(source_contract(IgnoresTheStore).test_contract_approval_states_come_from_the_store)
     contract = source_contract(IgnoresTheStore)
@@ -158,5 +174,6 @@ def test_a_store_missing_a_port_fails() -> None:
 
 def test_the_correct_memory_backends_pass_the_same_tests() -> None:
     source_contract(MemoryDataSource).test_contract_approval_states_come_from_the_store()
+    source_contract(MemoryDataSource).test_contract_documents_say_whether_they_have_a_file()
     store_contract(MemoryStore).test_contract_a_stale_change_writes_nothing_and_names_the_entries()
     store_contract(MemoryStore).test_contract_store_implements_the_ports()

@@ -3,12 +3,19 @@ and the stores of one port each, which run only their port's contract."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from clientportal.access import AccessEvent
 from clientportal.memory import MemoryAccessLog, MemoryDataSource, MemoryPortalStore, MemoryStore
 from clientportal.model import Dataset
-from clientportal.ports import AccessLog, ApprovalStore, DataSource, PortalStore, Store
+from clientportal.ports import (
+    AccessLog,
+    ApprovalStore,
+    DataSource,
+    DocumentFile,
+    PortalStore,
+    Store,
+)
 from clientportal.testing.contract import (
     AccessLogContract,
     DataSourceContract,
@@ -22,6 +29,14 @@ class TestMemoryDataSource(DataSourceContract):
 
     def make_source(self, dataset: Dataset, store: ApprovalStore) -> DataSource:
         return MemoryDataSource(dataset, store)
+
+    def make_source_with_files(
+        self,
+        dataset: Dataset,
+        store: ApprovalStore,
+        files: Mapping[tuple[str, str], DocumentFile],
+    ) -> DataSource:
+        return MemoryDataSource(dataset, store, documents=files)
 
 
 class TestMemoryStore(StoreContract):

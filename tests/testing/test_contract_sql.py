@@ -7,14 +7,14 @@ its own schema, dropped afterwards. Without the variable those tests skip, excep
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from clientportal.model import Dataset
-from clientportal.ports import ApprovalStore, DataSource, Store
+from clientportal.ports import ApprovalStore, DataSource, DocumentFile, Store
 from clientportal.sql import SqlDataSource, SqlStore, create_engine, load_dataset
 from clientportal.sql.testing import clear_tables, ready_for_tests
 from clientportal.testing.contract import DataSourceContract, StoreContract
@@ -38,6 +38,15 @@ class SqlSourceBase(DataSourceContract):
 
     def make_source(self, dataset: Dataset, store: ApprovalStore) -> DataSource:
         load_dataset(self.engine, dataset)
+        return SqlDataSource(self.engine)
+
+    def make_source_with_files(
+        self,
+        dataset: Dataset,
+        store: ApprovalStore,
+        files: Mapping[tuple[str, str], DocumentFile],
+    ) -> DataSource:
+        load_dataset(self.engine, dataset, documents=files)
         return SqlDataSource(self.engine)
 
 

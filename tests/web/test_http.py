@@ -125,7 +125,9 @@ def test_router_matches_by_method_and_reports_allowed_methods() -> None:
     assert router.match("DELETE", "/p/abc/x") == ["POST", "GET", "HEAD"]
     assert router.match("GET", "/p/abc/y") == []
     assert router.match("GET", "/p/a/b") == []
-    assert router.named("get").build(portal_id="a b/c") == "/p/a%20b%2Fc/x"
+    # "/" (and "%") escaped once more, so it is still "%2F" after the server decodes the path
+    assert router.named("get").build(portal_id="a b/c") == "/p/a%20b%252Fc/x"
+    assert router.match("GET", "/p/a b%2Fc/x") == Match(router.named("get"), {"portal_id": "a b/c"})
     assert router.named("overview").params == ("portal_id",)
     with pytest.raises(ValueError, match="starts with"):
         Route("GET", "nope", "v", "n")

@@ -89,12 +89,16 @@ def test_unknown_expired_revoked_and_forged_links_all_answer_the_same_404(world:
     }
     answers["no session"] = _not_found(client, "/portal/acme-en")
     answers["unknown portal"] = _not_found(client, "/portal/nope/hours")
-    answers["unknown page"] = _not_found(client, "/nothing/here")
     first = answers["unknown"]
     assert first[0] == 404
     assert "This link has expired or is unknown" in first[1]
     for name, answer in answers.items():
         assert answer == first, name
+    # A page nobody serves is not a link: "page not found", whoever asks.
+    unknown_page = _not_found(client, "/nothing/here")
+    assert unknown_page[0] == 404
+    assert "Page not found" in unknown_page[1]
+    assert "This link has expired" not in unknown_page[1]
 
 
 def test_a_switched_off_portal_answers_the_same_404(world: WebWorld, client: WsgiClient) -> None:
@@ -185,11 +189,29 @@ def test_a_shared_link_shows_the_portal_but_cannot_decide(world: WebWorld) -> No
 def test_signing_out_forgets_the_session(world: WebWorld, client: WsgiClient) -> None:
     page = open_portal(client, world)
     out = client.post("/portal/acme-en/sign-out", data={"csrf_token": csrf_of(page)})
-    assert out.status == 200
-    assert "You have signed out" in out.text
+    assert out.status == 303  # Post/Redirect/Get: a reload of the next page sends nothing
+    assert out.location == "/signed-out?lang=en"
     assert "Max-Age=0" in out.headers["Set-Cookie"]
     assert client.jar == {}
     assert client.get("/portal/acme-en").status == 404
+    page = client.get(out.location or "")
+    assert page.status == 200
+    assert "You have signed out" in page.text
+    assert client.get(out.location or "").text == page.text
+
+
+def test_the_signed_out_page_speaks_the_portals_language_and_names_no_portal(
+    world: WebWorld, client: WsgiClient
+) -> None:
+    page = open_portal(client, world, "acme-nl", "anna")
+    out = client.post("/portal/acme-nl/sign-out", data={"csrf_token": csrf_of(page)})
+    assert out.location == "/signed-out?lang=nl"
+    dutch = client.get(out.location or "")
+    assert '<html lang="nl">' in dutch.text
+    assert "U bent afgemeld." in dutch.text
+    assert "Acme" not in dutch.text
+    german = client.get("/signed-out?lang=xx", headers={"Accept-Language": "de"})
+    assert '<html lang="de">' in german.text
 
 
 # --------------------------------------------------------------------------------------------------
@@ -229,14 +251,22 @@ def test_a_portal_with_codes_asks_for_the_code_before_opening(world: WebWorld) -
     assert sent.location == "/portal/acme-code/code?sent=1"
     code = _code_in_outbox(world)
     page = browser.get(sent.location or "")
-    assert "A new code is on its way" in page.text
+    assert "A new code is on its way. It is valid for 15 minutes." in page.text
+    assert "We have sent a code to a***@acme.example" in page.text
+    again = browser.get(sent.location or "")  # a reload: the code was sent, once
+    assert "A new code is on its way" not in again.text
+    assert "We have sent a code to a***@acme.example" in again.text
 
     wrong = "000000" if code != "000000" else "111111"
     refused = browser.post(
-        "/portal/acme-code/code", data={"csrf_token": csrf_of(page), "code": wrong}
+        "/portal/acme-code/code?sent=1", data={"csrf_token": csrf_of(page), "code": wrong}
     )
-    assert refused.status == 400
-    assert "This code is not correct" in refused.text
+    assert refused.status == 303  # Post/Redirect/Get, the error comes along once
+    assert refused.location == "/portal/acme-code/code?sent=1"
+    shown = browser.get(refused.location or "")
+    assert "This code is not correct" in shown.text
+    assert 'aria-invalid="true" aria-describedby="code-error" autofocus' in shown.text
+    assert "This code is not correct" not in browser.get(refused.location or "").text
     admitted = browser.post(
         "/portal/acme-code/code", data={"csrf_token": csrf_of(page), "code": code}
     )
@@ -248,7 +278,7 @@ def test_a_portal_with_codes_asks_for_the_code_before_opening(world: WebWorld) -
     assert browser.get("/portal/acme-code/code").status == 404
 
 
-def test_too_many_wrong_codes_answer_429(world: WebWorld) -> None:
+def test_too_many_wrong_codes_are_refused(world: WebWorld) -> None:
     browser = WsgiClient(make_wsgi_app(world.service))
     browser.get(f"/l/{world.link('acme-code', 'anna')}")
     page = browser.get("/portal/acme-code/code")
@@ -256,15 +286,18 @@ def test_too_many_wrong_codes_answer_429(world: WebWorld) -> None:
     browser.post("/portal/acme-code/code/send", data={"csrf_token": token})
     code = _code_in_outbox(world)
     wrong = "000000" if code != "000000" else "111111"
-    statuses = [
-        browser.post("/portal/acme-code/code", data={"csrf_token": token, "code": wrong}).status
-        for _ in range(6)
-    ]
-    assert statuses[:5] == [400] * 5
-    assert statuses[5] == 429
+    said = []
+    for _ in range(6):
+        refused = browser.post("/portal/acme-code/code", data={"csrf_token": token, "code": wrong})
+        assert refused.status == 303
+        said.append(browser.get(refused.location or "").text)
+    assert all("This code is not correct" in text for text in said[:5])
+    assert "Too many attempts. Ask for a new code." in said[5]
     last = browser.post("/portal/acme-code/code", data={"csrf_token": token, "code": code})
-    assert last.status == 429
-    assert "Too many attempts" in last.text
+    assert last.status == 303
+    assert last.location == "/portal/acme-code/code"  # not in: the right code came too late
+    assert "Too many attempts" in browser.get(last.location or "").text
+    assert browser.get("/portal/acme-code").status == 404
 
 
 def test_code_pages_without_a_pending_cookie_are_the_404_page(world: WebWorld) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import attrs
 import pytest
 from webtools import WsgiClient, open_portal
 
@@ -152,8 +153,11 @@ def test_overview_and_session(api: WsgiClient) -> None:
     assert overview["budgets"][0]["used"] == "1250"
     assert [i["number"] for i in overview["invoices"]] == ["INV-2026-001"]
     assert overview["can_approve"] is True
+    assert overview["currency"] == "EUR"
+    assert overview["invoices"][0]["has_file"] is True
     session = api.get("/api/portals/acme-en/session").json()
     assert session["portal_id"] == "acme-en"
+    assert session["currency"] == "EUR"
     assert session["contact_id"] == "bob"
     assert len(session["csrf_token"]) == 27
     assert session["expires_at"].startswith("2026-04-19T09:00:00")
@@ -175,6 +179,19 @@ def test_hours_pages_walk_every_entry_once() -> None:
     assert len(seen) == len(set(seen)) == 37 + 6
     totals = client.get("/api/portals/acme-en/hours/totals?project=web").json()
     assert totals["count"] == 43
+
+
+def test_hours_name_the_portals_currency(world: WebWorld, api: WsgiClient) -> None:
+    settings = world.service.admin.portal("acme-en").settings
+    world.service.admin.update_portal(
+        "acme-en", settings=attrs.evolve(settings, show_amounts=True, currency="GBP")
+    )
+    hours = api.get("/api/portals/acme-en/hours").json()
+    assert hours["currency"] == "GBP"
+    (w1,) = [e for e in hours["entries"] if e["id"] == "w1"]
+    assert (w1["rate"], w1["amount"]) == ("90", "675.00")
+    assert api.get("/api/portals/acme-en/approvals").json()["currency"] == "GBP"
+    assert api.get("/api/portals/acme-en/session").json()["currency"] == "GBP"
 
 
 def test_documents_and_files(api: WsgiClient) -> None:

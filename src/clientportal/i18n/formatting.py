@@ -4,6 +4,7 @@ budgets, always in an explicit locale (never the process locale)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
@@ -27,6 +28,7 @@ __all__ = [
     "format_money",
     "format_number",
     "format_percent",
+    "numeric_date_pattern",
 ]
 
 #: ``"clock"`` writes ``7:30``; ``"decimal"`` writes ``7,5 uur`` / ``7.5 hours``; ``"number"``
@@ -82,6 +84,13 @@ def format_money(amount: Decimal | int, currency: str, locale: LocaleLike) -> st
 def format_date(value: dt.date, locale: LocaleLike, *, style: DateStyle = "medium") -> str:
     """A date in one of the CLDR lengths: ``31 jan 2025`` (nl, medium)."""
     return babel_dates.format_date(value, format=style, locale=resolve_locale(locale))
+
+
+def numeric_date_pattern(locale: LocaleLike) -> str:
+    """The locale's all-digit date pattern with a four-digit year, as people type a date:
+    ``dd-MM-y`` (nl), ``dd.MM.y`` (de), ``dd/MM/y`` (en_GB, fr), ``M/d/y`` (en)."""
+    pattern = resolve_locale(locale).date_formats["short"].pattern
+    return re.sub(r"y+", "y", pattern)
 
 
 def format_date_range(start: dt.date, end: dt.date, locale: LocaleLike) -> str:

@@ -172,11 +172,49 @@ LABELS: Mapping[str, str] = {
     "code_resend": N_("Send a new code"),
     "code_invalid": N_("This code is not correct or has expired. Try again or ask for a new code."),
     "code_too_many": N_("Too many attempts. Ask for a new code."),
+    # Approvals page: a reject per row with its own reason (issue 12)
+    "reason_help_kept": N_(
+        "Tell us what needs to change. Your reason is kept with these hours for %(company)s."
+    ),
+    "reject_with_reason": N_("Reject with this reason"),
+    "reason_selected": N_("Reason for rejecting the selected hours"),
+    "reject_selected_with_reason": N_("Reject the selected hours with this reason"),
+    # Pages a client understands: error pages, filter problems, paging, punctuation (issue 12)
+    "page_not_found_title": N_("Page not found"),
+    "page_not_found_body": N_(
+        "There is no page at this address. Check the address, or go back to the overview."
+    ),
+    "back_to_overview": N_("Back to the overview"),
+    "bad_request_body": N_(
+        "Something in the address or the form could not be read. Go back and try again."
+    ),
+    "method_not_allowed_title": N_("This is not possible here"),
+    "method_not_allowed_body": N_(
+        "This address cannot be used this way. Go back and use the links and buttons of the page."
+    ),
+    "filter_fix": N_("Please correct the filter to see the hours."),
+    "filter_bad_date": N_("Enter a valid date."),
+    "filter_dates_swapped": N_("The start date is after the end date."),
+    "filter_bad_status": N_("Choose a status from the list."),
+    "filter_bad_employee": N_("Choose an employee from the list."),
+    "filter_bad_project": N_("Choose a project from the list."),
+    "page_link_invalid": N_("This page link no longer works. Start again from the first page."),
+    # TRANSLATORS: the help text under a date field; %(example)s is a date as people type it.
+    "date_help": N_("e.g. %(example)s"),
+    # TRANSLATORS: a label and its value ("Total hours: 7.5 hours"); French puts a no-break
+    # space before the colon.
+    "label_value": N_("%(label)s: %(value)s"),
+    "currency": N_("Currency"),
 }
 
 #: Texts that depend on a count, by key: ``(singular, plural)`` in English. Translate one with
 #: :meth:`Translator.plural_label`; the count is available as ``%(count)s``.
 PLURAL_LABELS: Mapping[str, tuple[str, str]] = {
+    # Pages a client understands (issue 12): when to try again after too many attempts
+    "too_many_wait": Np_(
+        "There were too many attempts from your network. Please try again in %(count)s minute.",
+        "There were too many attempts from your network. Please try again in %(count)s minutes.",
+    ),
     "entries_count": Np_("%(count)s time entry", "%(count)s time entries"),
     "approved_count": Np_("%(count)s time entry approved.", "%(count)s time entries approved."),
     "rejected_count": Np_("%(count)s time entry rejected.", "%(count)s time entries rejected."),

@@ -1,5 +1,6 @@
-"""Which locale to use: resolving a tag to a supported locale, and negotiating between the portal's
-language, the contact's and an HTTP ``Accept-Language`` header.
+"""Which locale to use: resolving a tag to a supported locale, negotiating between the portal's
+language, the contact's and an HTTP ``Accept-Language`` header, and the locale a portal's pages
+are formatted in (its language, refined by its currency: :func:`portal_locale`).
 
 A locale without a catalog falls back to English with a logged warning; it never raises.
 """
@@ -9,16 +10,20 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Mapping
+from typing import Final
 
 from babel import Locale, UnknownLocaleError
 
 from ..model import SUPPORTED_LANGUAGES
 
 __all__ = [
+    "CURRENCY_LOCALES",
     "DEFAULT_LANGUAGE",
     "LocaleLike",
     "negotiate_locale",
     "parse_accept_language",
+    "portal_locale",
     "resolve_locale",
 ]
 
@@ -54,6 +59,46 @@ def resolve_locale(locale: LocaleLike) -> Locale:
         )
         return _ENGLISH
     return found
+
+
+#: The rule of :func:`portal_locale`: where a portal's language alone does not say how its client
+#: writes dates and numbers, its currency does. ``(language, currency)`` gives the locale of the
+#: pages: English with pounds is British (``1 Dec 2026``), with dollars American
+#: (``Dec 1, 2026``); German or French with Swiss francs is Swiss; Spanish with pesos is Mexican.
+#: Every other pair keeps the language's own CLDR locale (``nl``, ``de``, ``fr``, ``es``, ``pl``,
+#: and ``en``, whose dates are American): English with euros stays ``en``, because the euro names
+#: no English-speaking country; a portal language with a territory (``en-IE``) is used as it is.
+CURRENCY_LOCALES: Final[Mapping[tuple[str, str], str]] = {
+    ("en", "GBP"): "en_GB",
+    ("en", "USD"): "en_US",
+    ("en", "AUD"): "en_AU",
+    ("en", "CAD"): "en_CA",
+    ("en", "NZD"): "en_NZ",
+    ("en", "INR"): "en_IN",
+    ("en", "ZAR"): "en_ZA",
+    ("en", "SGD"): "en_SG",
+    ("en", "CHF"): "en_CH",
+    ("de", "CHF"): "de_CH",
+    ("fr", "CHF"): "fr_CH",
+    ("fr", "CAD"): "fr_CA",
+    ("es", "MXN"): "es_MX",
+    ("es", "USD"): "es_US",
+    ("es", "ARS"): "es_AR",
+    ("es", "COP"): "es_CO",
+    ("es", "CLP"): "es_CL",
+}
+
+
+def portal_locale(language: str, currency: str | None = None) -> Locale:
+    """The locale a portal's pages and exports are formatted in: its ``language`` (resolved as
+    :func:`resolve_locale` does), refined by its ``currency`` by :data:`CURRENCY_LOCALES` when
+    the language names no territory of its own. The texts stay those of the language.
+    """
+    resolved = resolve_locale(language)
+    if resolved.territory or not currency:
+        return resolved
+    tag = CURRENCY_LOCALES.get((resolved.language, currency.upper()))
+    return resolved if tag is None else resolve_locale(tag)
 
 
 def negotiate_locale(

@@ -37,7 +37,8 @@ class MemoryDataSource:
     Entries carry the approval state ``store`` holds for them; an entry without a stored state
     keeps the dataset's own. The :class:`~clientportal.Scope` is pushed down as a SQL backend
     would: only the client's projects among the portal's selection, only what the portal shows.
-    ``documents`` maps ``(kind, document_id)`` (kind "invoice" or "quote") to its file.
+    ``documents`` maps ``(kind, document_id)`` (kind "invoice" or "quote") to its file; an
+    invoice or quote says it ``has_file`` exactly when it has one there.
     """
 
     def __init__(
@@ -149,7 +150,7 @@ class MemoryDataSource:
         for entry in self._matching(scope, query, states=False):
             amount = None
             if scope.amounts:
-                rate = entry.rate
+                rate = entry.rate if scope.shows_amount(entry.billable) else None
                 amount = Decimal(0) if rate is None else entry_amount(rate, entry.seconds)
             billable = entry.seconds if entry.billable else 0
             one = Totals(1, entry.seconds, billable, amount)
@@ -184,18 +185,18 @@ class MemoryDataSource:
         """The client's invoices the portal shows, newest first."""
         if not scope.invoices:
             return []
-        return self._documents_of(scope, self.dataset.invoices)
+        return self._documents_of(scope, self.dataset.invoices, "invoice")
 
     def quotes(self, scope: Scope) -> Sequence[Quote]:
         """The client's quotes the portal shows, newest first."""
         if not scope.quotes:
             return []
-        return self._documents_of(scope, self.dataset.quotes)
+        return self._documents_of(scope, self.dataset.quotes, "quote")
 
-    def _documents_of(self, scope: Scope, documents: Iterable[_Doc]) -> list[_Doc]:
+    def _documents_of(self, scope: Scope, documents: Iterable[_Doc], kind: str) -> list[_Doc]:
         projects = self._visible_project_ids(scope)
         chosen = [
-            d
+            evolve(d, has_file=(kind, d.id) in self._documents)
             for d in documents
             if d.client_id == scope.client_id
             and d.status in scope.document_statuses

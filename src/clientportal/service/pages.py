@@ -50,7 +50,9 @@ class Overview:
     """A portal's overview: everything of :class:`~clientportal.PortalView` but the entries,
     which come a page at a time (:class:`HoursPage`).
 
-    ``client_name`` is the client's name as the DataSource knows it (``None`` if it does not).
+    ``client_name`` is the client's name as the DataSource knows it (``None`` if it does not);
+    ``currency`` is the portal's, that of its entries' rates and amounts. ``can_approve`` says
+    whether the client approves here: approval statuses, filters and links appear only then.
     """
 
     portal_id: str
@@ -64,6 +66,7 @@ class Overview:
     employees: tuple[PortalEmployee, ...]
     shows_hours: bool
     can_approve: bool
+    currency: str
 
 
 class Pages:
@@ -131,18 +134,23 @@ class Pages:
         return self._reader.totals(_portal(viewer), query or EntryQuery())
 
     def export_csv(
-        self, viewer: Viewer, query: EntryQuery | None = None, *, delimiter: str = ","
+        self, viewer: Viewer, query: EntryQuery | None = None, *, delimiter: str | None = None
     ) -> Iterator[str]:
         """The portal's hours that match ``query`` as CSV lines, streamed a page at a time.
 
-        The columns are named in the portal's language and hold only what the portal shows.
-        Encode the lines as UTF-8 (with a BOM for spreadsheets that need one).
+        The columns are named in the portal's language and hold only what the portal shows;
+        rates and amounts come with the portal's currency. Cells are separated, and decimals
+        marked, as a spreadsheet in the portal's locale reads them (``;`` and ``7,50`` in Dutch,
+        ``,`` and ``7.50`` in English: :func:`~clientportal.service.export.csv_format`), unless
+        ``delimiter`` says otherwise. Encode the lines as UTF-8 (with a BOM for spreadsheets
+        that need one).
         """
+        from ..i18n.locales import portal_locale
         from .export import csv_lines
 
         portal = _portal(viewer)
         query = evolve(query or EntryQuery(), limit=MAX_PAGE_SIZE)
-        if delimiter not in (",", ";", "\t"):
+        if delimiter is not None and delimiter not in (",", ";", "\t"):
             raise ValidationError(
                 [f"delimiter: must be ',', ';' or a tab, got {delimiter!r}"],
                 summary="cannot export",
@@ -159,6 +167,8 @@ class Pages:
             language=portal.language,
             project_names={p.id: p.name for p in projects},
             employee_names=names,
+            currency=portal.settings.currency,
+            locale=portal_locale(portal.language, portal.settings.currency),
             delimiter=delimiter,
         )
 
@@ -225,6 +235,7 @@ class Pages:
             employees=tuple(employees),
             shows_hours=scope.entries,
             can_approve=view.can_approve,
+            currency=portal.settings.currency,
         )
 
     def _entry_employee_ids(

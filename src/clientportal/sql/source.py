@@ -142,7 +142,14 @@ class SqlDataSource:
         if not params["projects"]:
             return {}
         dialect = self.engine.dialect.name
-        return project_totals(self._rows, dialect, scope.amounts, shape(query), params)
+        return project_totals(
+            self._rows,
+            dialect,
+            scope.amounts,
+            shape(query),
+            params,
+            billable_amounts_only=not scope.non_billable_amounts,
+        )
 
     def entry_employee_ids(self, scope: Scope) -> frozenset[str]:
         """Who logged the scope's entries: one ``SELECT DISTINCT`` (for the employee filter)."""
@@ -190,26 +197,36 @@ class SqlDataSource:
         return [record_of(Budget, r, type=BudgetType(r.type)) for r in self._rows(query)]
 
     def invoices(self, scope: Scope) -> Sequence[Invoice]:
-        """The client's invoices the portal shows, newest first."""
+        """The client's invoices the portal shows, newest first, each saying whether
+        ``tt_document_files`` holds its file."""
         if not scope.invoices:
             return []
         return [
             Invoice(**_document_fields(row, linked), due_date=row.due_date)
-            for row, linked in self._documents(scope, t.invoices, t.invoice_projects)
+            for row, linked in self._documents(scope, "invoice", t.invoices, t.invoice_projects)
         ]
 
     def quotes(self, scope: Scope) -> Sequence[Quote]:
-        """The client's quotes the portal shows, newest first."""
+        """The client's quotes the portal shows, newest first, each saying whether
+        ``tt_document_files`` holds its file."""
         if not scope.quotes:
             return []
         return [
             Quote(**_document_fields(row, linked), valid_until=row.valid_until)
-            for row, linked in self._documents(scope, t.quotes, t.quote_projects)
+            for row, linked in self._documents(scope, "quote", t.quotes, t.quote_projects)
         ]
 
     def _documents(
-        self, scope: Scope, table: sa.Table, links: sa.Table
+        self, scope: Scope, kind: str, table: sa.Table, links: sa.Table
     ) -> list[tuple[Row[Any], frozenset[str]]]:
+        """The rows of the scope's documents of ``kind`` (with ``has_file``: an ``EXISTS`` on
+        ``tt_document_files``, without reading the file), and the projects each is linked to."""
+        files = t.document_files
+        has_file = (
+            sa.exists()
+            .where(files.c.kind == kind, files.c.document_id == table.c.id)
+            .label("has_file")
+        )
         conditions: list[sa.ColumnElement[bool]] = [
             table.c.client_id == scope.client_id,
             table.c.status.in_(sorted(s.value for s in scope.document_statuses)),
@@ -223,7 +240,9 @@ class SqlDataSource:
                 conditions.append(table.c.id.in_(on_visible))
             rows = list(
                 conn.execute(
-                    select(table).where(*conditions).order_by(table.c.date.desc(), table.c.id)
+                    select(table, has_file)
+                    .where(*conditions)
+                    .order_by(table.c.date.desc(), table.c.id)
                 )
             )
             linked: dict[str, set[str]] = {}
@@ -254,4 +273,5 @@ def _document_fields(row: Row[Any], linked: frozenset[str]) -> dict[str, Any]:
         "currency": row.currency,
         "status": DocumentStatus(row.status),
         "project_ids": linked,
+        "has_file": bool(row.has_file),
     }

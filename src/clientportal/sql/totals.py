@@ -30,11 +30,22 @@ Run = Callable[[sa.Select[Any], dict[str, Any]], list[Row[Any]]]
 
 
 def project_totals(
-    run: Run, dialect: str, amounts: bool, query_shape: Shape, params: dict[str, Any]
+    run: Run,
+    dialect: str,
+    amounts: bool,
+    query_shape: Shape,
+    params: dict[str, Any],
+    *,
+    billable_amounts_only: bool = False,
 ) -> dict[str, Totals]:
     """The totals per project of the entries that match a page's conditions (``query_shape``
-    with ``params``: :mod:`clientportal.sql.entries`), with their amounts when ``amounts``."""
-    rows = run(_totals_statement(dialect, amounts, query_shape, odd=False), params)
+    with ``params``: :mod:`clientportal.sql.entries`), with their amounts when ``amounts``
+    (of the billable entries only when ``billable_amounts_only``, as
+    :meth:`~clientportal.Scope.shows_amount` says)."""
+    billable = billable_amounts_only
+    rows = run(
+        _totals_statement(dialect, amounts, query_shape, odd=False, billable=billable), params
+    )
     if not amounts:
         return {
             row.project_id: Totals(int(row.entries), int(row.seconds), int(row.billable))
@@ -48,7 +59,8 @@ def project_totals(
             for row in rows
         }
     found: dict[str, Totals] = {}
-    for row in run(_totals_statement(dialect, True, query_shape, odd=True), params):
+    odd = _totals_statement(dialect, True, query_shape, odd=True, billable=billable)
+    for row in run(odd, params):
         amount = (
             _cents(row.cents, row.priced)
             if row.odd_rate is None
@@ -120,10 +132,10 @@ def _cents_of(dialect: str) -> sa.ColumnElement[int]:
     return (_int(2) * units * seconds + _int(divisor)) // _int(2 * divisor)
 
 
-def _per_entry(dialect: str, amounts: bool, shape: Shape, odd: bool) -> sa.Subquery:
+def _per_entry(dialect: str, amounts: bool, shape: Shape, odd: bool, billable: bool) -> sa.Subquery:
     """What each entry of a page's conditions adds to its project's totals: its seconds, its
     billable seconds and (``amounts``) its cents when its rate is plain, whether it has a rate,
-    and (``odd``) its rate.
+    and (``odd``) its rate; with ``billable``, a non-billable entry counts as one without a rate.
 
     ``OFFSET 0`` keeps the database from merging this into the aggregate, where the rate test
     would run once per use; and it lets the database choose how to find the entries (on SQLite,
@@ -135,13 +147,15 @@ def _per_entry(dialect: str, amounts: bool, shape: Shape, odd: bool) -> sa.Subqu
         e.c.seconds,
         case((e.c.billable, e.c.seconds), else_=_int(0)).label("billable"),
     ]
+    priced = e.c.billable if billable else sa.true()
     if amounts:
         columns += [
-            case((_plain_rate(dialect), _cents_of(dialect))).label("cents"),
-            case((e.c.rate.is_not(None), _int(1))).label("rated"),
+            case((and_(priced, _plain_rate(dialect)), _cents_of(dialect))).label("cents"),
+            case((and_(priced, e.c.rate.is_not(None)), _int(1))).label("rated"),
         ]
     if odd:
-        columns.append(e.c.rate)
+        rate = sa.type_coerce(case((priced, e.c.rate)), e.c.rate.type) if billable else e.c.rate
+        columns.append(rate.label("rate"))
     return (
         select(*columns)
         .select_from(entries_from(shape[3]))
@@ -151,7 +165,9 @@ def _per_entry(dialect: str, amounts: bool, shape: Shape, odd: bool) -> sa.Subqu
     )
 
 
-def _totals_statement(dialect: str, amounts: bool, shape: Shape, *, odd: bool) -> sa.Select[Any]:
+def _totals_statement(
+    dialect: str, amounts: bool, shape: Shape, *, odd: bool, billable: bool = False
+) -> sa.Select[Any]:
     """The totals per project over a page's conditions: ``entries``, ``seconds``, ``billable``,
     and with ``amounts`` the ``cents`` of the ``priced`` entries (plain rates) and how many are
     ``rated`` at all. With ``odd``, the entries with another rate make groups of their own, by
@@ -159,11 +175,11 @@ def _totals_statement(dialect: str, amounts: bool, shape: Shape, *, odd: bool) -
 
     Built once per dialect and combination, and reused.
     """
-    key = (dialect, amounts, odd, *shape)
+    key = (dialect, amounts, odd, billable, *shape)
     statement = _TOTALS.get(key)
     if statement is not None:
         return statement
-    entry = _per_entry(dialect, amounts, shape, odd)
+    entry = _per_entry(dialect, amounts, shape, odd, billable)
     columns: list[sa.ColumnElement[Any]] = [
         entry.c.project_id,
         func.count().label("entries"),

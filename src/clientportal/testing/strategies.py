@@ -115,6 +115,8 @@ def portal_settings() -> st.SearchStrategy[PortalSettings]:
         approval=st.booleans(),
         show_amounts=st.booleans(),
         documents_scope=st.sampled_from(("client", "projects")),
+        currency=st.sampled_from(_CURRENCIES),
+        show_non_billable_amounts=st.booleans(),
     )
 
 
@@ -213,6 +215,7 @@ def _document(
         currency=draw(_CURRENCY),
         status=_pick(draw, sorted(statuses, key=lambda s: s.name)),
         project_ids=frozenset(linked),
+        has_file=draw(st.booleans()),
         **extra,
     )
 

@@ -3,6 +3,9 @@
 Opening a link exchanges its token for a session cookie and redirects to the portal's clean
 URL, so the token stays out of the browser's history and of every Referer. Any link that does
 not open (unknown, forged, expired, revoked, switched off) answers the same 404 page.
+
+Every form here answers ``303 See Other`` (Post/Redirect/Get): what the next page has to say
+comes along as a one-time flash (:mod:`.flash`), so Back and reload never send a form again.
 """
 
 from __future__ import annotations
@@ -14,18 +17,26 @@ from ..errors import (
     InvalidCode,
     RateLimited,
 )
+from ..model import SUPPORTED_LANGUAGES
+from ..service.notify import LANDING_PAGES
 from .context import CSRF_FIELD, Context
+from .flash import Flash, Notice
 from .http import Response
 from .problems import PageNotFound
 from .security import pending_cookie_name, session_cookie_name
+from .texts import PageText
 
-__all__ = ["code_page", "open_link", "send_code", "sign_out", "verify_code"]
+__all__ = ["code_page", "open_link", "send_code", "sign_out", "signed_out", "verify_code"]
 
 _MAX_CODE_INPUT = 64
 
 
 def open_link(ctx: Context) -> Response:
-    """``GET /l/{token}``: open a link, set the cookie, redirect to a URL without the token."""
+    """``GET /l/{token}``: open a link, set the cookie, redirect to a URL without the token.
+
+    ``?next=approvals`` (a page name of ``LANDING_PAGES``, never a URL) lands there instead of
+    the overview; the code step, on a portal that asks for one, ends on the overview."""
+    landing = ctx.query.get("next")
     opening = ctx.service.access.open(ctx.params["token"], client=ctx.client)
     portal_id = opening.portal.id
     if opening.session is None:
@@ -39,7 +50,8 @@ def open_link(ctx: Context) -> Response:
             secure=ctx.secure,
         )
         return response
-    response = Response.redirect(ctx.url("overview", portal_id=portal_id))
+    page = landing if landing in LANDING_PAGES else "overview"
+    response = Response.redirect(ctx.url(page, portal_id=portal_id))
     ctx.set_session(response, portal_id, opening.session.value, opening.session.max_age)
     return response
 
@@ -72,75 +84,86 @@ def _masked_email(ctx: Context, pending: str) -> str:
     return f"{name[:1]}***@{domain}"
 
 
-def _code_page(
-    ctx: Context, pending: str, *, status: int = 200, error: str | None = None
-) -> Response:
-    portal = ctx.service.admin.portal(ctx.portal_id)  # NotFound: the 404 page
-    from .texts import PageText
+def _sent(ctx: Context) -> list[tuple[str, str]]:
+    """The code page's state in its URL: ``sent=1`` once a code is on its way."""
+    return [("sent", "1")] if ctx.query.get("sent") == "1" else []
 
-    text = PageText(portal.language)
-    minutes = int(ctx.service.access.policy.code_lifetime.total_seconds() // 60)
-    return ctx.render(
-        "code.html",
-        status=status,
-        text=text,
-        portal_name=portal.name,
-        email=_masked_email(ctx, pending),
-        code_csrf=ctx.service.access.pending_csrf_token(pending),
-        sent=ctx.query.get("sent") == "1",
-        minutes=minutes,
-        error=error,
-    )
+
+def _back_to_code(ctx: Context, pending: str, flash: Flash, *, sent: bool = False) -> Response:
+    """``303`` back to the code page (``sent``, or as it was), with ``flash`` for it, signed for
+    this pending visitor."""
+    key = ctx.service.access.pending_csrf_token(pending)
+    state = [("sent", "1")] if sent else _sent(ctx)
+    return ctx.redirect("code", state, flash=flash, flash_key=key)
 
 
 def code_page(ctx: Context) -> Response:
     """``GET /portal/{portal_id}/code``: ask for a one-time code, and enter it."""
-    return _code_page(ctx, _pending(ctx))
+    pending = _pending(ctx)
+    portal = ctx.service.admin.portal(ctx.portal_id)  # NotFound: the 404 page
+    code_csrf = ctx.service.access.pending_csrf_token(pending)
+    flash = ctx.take_flash(code_csrf) or Flash()
+    return ctx.render(
+        "code.html",
+        text=PageText(portal.language),
+        portal_name=portal.name,
+        email=_masked_email(ctx, pending),
+        code_csrf=code_csrf,
+        sent=ctx.query.get("sent") == "1",
+        state=_sent(ctx),
+        flash=flash,
+    )
 
 
 def send_code(ctx: Context) -> Response:
-    """``POST /portal/{portal_id}/code/send``: e-mail a new one-time code to the link's contact."""
+    """``POST /portal/{portal_id}/code/send``: e-mail a new one-time code to the link's contact,
+    then back to the code page (``303``), which says so once."""
     pending = _pending(ctx)
     _check_pending_csrf(ctx, pending)
     try:
         ctx.service.access.request_code(pending, client=ctx.client)
     except RateLimited:
-        return _code_page(ctx, pending, status=429, error="code_too_many")
-    return Response.redirect(ctx.url("code", query=[("sent", "1")]))
+        return _back_to_code(ctx, pending, Flash(error="code_too_many"))
+    minutes = int(ctx.service.access.policy.code_lifetime.total_seconds() // 60)
+    return _back_to_code(ctx, pending, Flash(notices=[Notice("code_sent", minutes)]), sent=True)
 
 
 def verify_code(ctx: Context) -> Response:
-    """``POST /portal/{portal_id}/code``: exchange the one-time code for a session."""
+    """``POST /portal/{portal_id}/code``: exchange the one-time code for a session (``303`` to
+    the overview), or back to the code page (``303``) saying what went wrong."""
     pending = _pending(ctx)
     _check_pending_csrf(ctx, pending)
     code = (ctx.form.get("code") or "")[:_MAX_CODE_INPUT]
     try:
         grant = ctx.service.access.verify_code(pending, code, client=ctx.client)
     except (CodeAttemptsExceeded, RateLimited):
-        return _code_page(ctx, pending, status=429, error="code_too_many")
+        return _back_to_code(ctx, pending, Flash(error="code_too_many"))
     except (InvalidCode, CodeExpired):
-        return _code_page(ctx, pending, status=400, error="code_invalid")
+        return _back_to_code(ctx, pending, Flash(error="code_invalid"))
     response = Response.redirect(ctx.url("overview"))
     ctx.set_session(response, grant.portal.id, grant.value, grant.max_age)
     return response
 
 
 def sign_out(ctx: Context) -> Response:
-    """``POST /portal/{portal_id}/sign-out``: forget this portal's session in this browser."""
+    """``POST /portal/{portal_id}/sign-out``: forget this portal's session in this browser, then
+    ``303`` to the signed-out page in the portal's language."""
     visit = ctx.visit
     ctx.check_csrf(ctx.form.get(CSRF_FIELD) or "")
-    from .texts import PageText
-
-    response = ctx.render(
-        "message.html",
-        text=PageText(visit.portal.language),
-        title=visit.portal.name,
-        message=PageText(visit.portal.language)("signed_out"),
-        portal=None,
-        csrf_token=None,
-        nav=(),
-    )
+    response = Response.redirect(ctx.url("signed_out", query=[("lang", visit.portal.language)]))
     response.delete_cookie(
         session_cookie_name(visit.portal.id), path=ctx.cookie_path, secure=ctx.secure
     )
     return response
+
+
+def signed_out(ctx: Context) -> Response:
+    """``GET /signed-out?lang=nl``: "you have signed out", in that language (else the browser's).
+
+    It names no portal and reads no cookie: the page is the same for everybody, so it tells
+    nothing about any portal."""
+    language = ctx.query.get("lang") or ""
+    text = PageText(language) if language in SUPPORTED_LANGUAGES else ctx.text
+    return ctx.render(
+        "message.html", text=text, title=text("portal"), message=text("signed_out"), detail=()
+    )

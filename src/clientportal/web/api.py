@@ -56,11 +56,13 @@ DEFAULT_LIMIT = 100
 
 @frozen
 class SessionInfo:
-    """The visitor's session: which portal, until when, and the CSRF token for ``POST``."""
+    """The visitor's session: which portal (its language and the ISO 4217 ``currency`` of its
+    rates and amounts), until when, and the CSRF token for ``POST``."""
 
     portal_id: str
     portal_name: str
     language: str
+    currency: str
     contact_id: str | None
     can_approve: bool
     csrf_token: str
@@ -69,12 +71,14 @@ class SessionInfo:
 
 @frozen
 class HoursList:
-    """One page of hours: the ``entries``, the ``totals`` of this page, and the cursor of the
-    next page (pass it as ``after``), ``null`` on the last page."""
+    """One page of hours: the ``entries``, the ``totals`` of this page, the cursor of the next
+    page (pass it as ``after``), ``null`` on the last page, and the ISO 4217 ``currency`` of the
+    entries' rates and amounts (a non-billable entry has none unless the portal shows them)."""
 
     entries: tuple[PortalEntry, ...]
     totals: Totals
     next: str | None
+    currency: str
 
 
 @frozen
@@ -136,11 +140,12 @@ def json_response(value: Any, *, status: int = 200) -> Response:
     return Response.json(unstructure(value), status=status)
 
 
-def _hours_list(page: HoursPage) -> HoursList:
+def _hours_list(page: HoursPage, currency: str) -> HoursList:
     return HoursList(
         entries=page.entries,
         totals=page.totals,
         next=encode_cursor(page.next) if page.next is not None else None,
+        currency=currency,
     )
 
 
@@ -152,6 +157,7 @@ def api_session(ctx: Context) -> Response:
             portal_id=visit.portal.id,
             portal_name=visit.portal.name,
             language=visit.portal.language,
+            currency=visit.portal.settings.currency,
             contact_id=visit.contact_id,
             can_approve=ctx.service.pages.scope(visit).approval,
             csrf_token=ctx.service.access.csrf_token(visit),
@@ -170,7 +176,8 @@ def api_hours(ctx: Context) -> Response:
     """``GET /api/portals/{portal_id}/hours``."""
     visit = ctx.visit
     query = entry_query(ctx.query, limit=parse_limit(ctx.query.get("limit"), DEFAULT_LIMIT))
-    return json_response(_hours_list(ctx.service.pages.hours(visit, query)))
+    page = ctx.service.pages.hours(visit, query)
+    return json_response(_hours_list(page, visit.portal.settings.currency))
 
 
 def api_totals(ctx: Context) -> Response:
@@ -204,7 +211,8 @@ def api_approvals(ctx: Context) -> Response:
     if not ctx.service.pages.scope(visit).approval:
         raise PageNotFound()
     query = entry_query(ctx.query, limit=parse_limit(ctx.query.get("limit"), DEFAULT_LIMIT))
-    return json_response(_hours_list(ctx.service.pages.awaiting_approval(visit, query)))
+    page = ctx.service.pages.awaiting_approval(visit, query)
+    return json_response(_hours_list(page, visit.portal.settings.currency))
 
 
 def api_decide(ctx: Context) -> Response:

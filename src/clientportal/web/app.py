@@ -23,11 +23,19 @@ from ..errors import (
     ValidationError,
 )
 from ..service import Visit
-from . import access_views, api, views
+from . import access_views, api, approval_views, views
 from .context import Context
+from .error_pages import failure_page, page_context, problem_page
 from .http import DEFAULT_MAX_BODY, Request, Response
 from .openapi import openapi_document
-from .problems import BadRequest, HTTPProblem, PageNotFound
+from .problems import (
+    BadRequest,
+    FormExpired,
+    HTTPProblem,
+    MethodNotAllowed,
+    PageNotFound,
+    TooManyAttempts,
+)
 from .render import Renderer, StaticFiles
 from .routing import Match, Route, Router
 from .security import STATIC_CACHE_CONTROL, content_security_policy, secure_headers
@@ -88,12 +96,13 @@ def _routes() -> list[Route[View]]:
         ("GET", p + "/invoices/{document_id}", views.document_file, "invoice_file"),
         ("GET", p + "/quotes", views.documents, "quotes"),
         ("GET", p + "/quotes/{document_id}", views.document_file, "quote_file"),
-        ("GET", p + "/approvals", views.approvals, "approvals"),
-        ("POST", p + "/approvals", views.decide, "decide"),
+        ("GET", p + "/approvals", approval_views.approvals, "approvals"),
+        ("POST", p + "/approvals", approval_views.decide, "decide"),
         ("GET", p + "/code", access_views.code_page, "code"),
         ("POST", p + "/code", access_views.verify_code, "verify_code"),
         ("POST", p + "/code/send", access_views.send_code, "send_code"),
         ("POST", p + "/sign-out", access_views.sign_out, "sign_out"),
+        ("GET", "/signed-out", access_views.signed_out, "signed_out"),
         ("GET", "/static/{name}", _static, "static"),
         ("GET", "/theme.css", _theme_css, "theme"),
     ]
@@ -219,7 +228,7 @@ class PortalApp:
         if not isinstance(found, Match):
             if found:
                 response = self._problem(
-                    request, None, _MethodNotAllowed(f"use {', '.join(found)} here")
+                    request, None, MethodNotAllowed(f"use {', '.join(found)} here")
                 )
                 response.headers.set("Allow", ", ".join(found))
                 return None, response
@@ -232,16 +241,19 @@ class PortalApp:
         except HTTPProblem as problem:
             return ctx, self._problem(request, ctx, problem)
         except RateLimited:
-            response = self._problem(request, ctx, _TooMany("too many failed attempts"))
+            response = self._problem(request, ctx, TooManyAttempts("too many failed attempts"))
             response.headers.set("Retry-After", str(RETRY_AFTER_SECONDS))
             return ctx, response
         except InvalidCsrfToken:
-            return ctx, self._problem(request, ctx, _FormExpired())
+            return ctx, self._problem(request, ctx, FormExpired())
         except (AccessDenied, NotFound):
             return ctx, self._problem(request, ctx, PageNotFound())
         except ValidationError as invalid:
             bad = BadRequest(str(invalid).split("\n")[0])
             return ctx, self._problem(request, ctx, bad, errors=invalid.errors)
+        except Exception:  # the view failed: its context knows the visitor, for the 500 page
+            logger.exception("the portal failed on %s %s", request.method, request.path)
+            return ctx, self._failure(request, ctx)
 
     def _inner_path(self, path: str) -> str | None:
         if not self.prefix:
@@ -276,57 +288,30 @@ class PortalApp:
     ) -> Response:
         if self._is_api(request, ctx):
             message = "not found" if isinstance(problem, PageNotFound) else problem.message
+            if not errors and isinstance(problem, BadRequest) and len(problem.problems) > 1:
+                errors = [p.message for p in problem.problems]
             response = api.json_response(
                 api.ErrorBody(api.ApiError(problem.code, message, tuple(errors))),
                 status=problem.status,
             )
             return response
-        if ctx is None:
-            route: Route[View] = self.router.named("overview")
-            ctx = Context(self, request, route, {})
-        return self._page(ctx, problem, errors)
-
-    def _page(self, ctx: Context, problem: HTTPProblem, errors: Sequence[str]) -> Response:
-        t = ctx.text
-        detail: tuple[str, ...]
-        if isinstance(problem, PageNotFound):
-            title, message, detail = t("link_invalid_title"), t("link_invalid_body"), ()
-        elif isinstance(problem, _TooMany):
-            title, message, detail = t("too_many_title"), t("too_many_body"), ()
-        elif isinstance(problem, _FormExpired):
-            title, message, detail = t("error_title"), t("form_expired"), ()
-        elif isinstance(problem, BadRequest | _MethodNotAllowed):
-            title, message, detail = t("bad_request_title"), problem.message, tuple(errors)
-        else:
-            title, message, detail = t("error_title"), problem.message, ()
-        return ctx.render(
-            "message.html",
-            status=problem.status,
-            title=title,
-            message=message,
-            detail=detail,
+        # A link or session that did not open: the route needs one and no visit was made.
+        link = (
+            ctx is not None
+            and isinstance(problem, PageNotFound)
+            and "visit" not in ctx.__dict__
+            and ("portal_id" in ctx.route.params or "token" in ctx.route.params)
         )
+        if ctx is None:
+            ctx = page_context(self, request, self._inner_path(request.path))
+        return problem_page(ctx, problem, link=link, retry_after=RETRY_AFTER_SECONDS)
 
     def _failure(self, request: Request, ctx: Context | None) -> Response:
         """The answer to an unexpected error: a plain 500 that tells nothing."""
-        company = self.company or "…"
         if self._is_api(request, ctx):
             body = api.ErrorBody(api.ApiError("error", "the portal failed; try again later"))
             return api.json_response(body, status=500)
-        try:
-            route: Route[View] = self.router.named("overview")
-            plain = Context(self, request, route, {})
-            t = plain.text
-            return plain.render(
-                "message.html",
-                status=500,
-                title=t("error_title"),
-                message=t("error_body", company=company),
-                detail=(),
-            )
-        except Exception:
-            logger.exception("the error page failed too")
-            return Response.text("The portal failed; try again later.", status=500)
+        return failure_page(self, request, ctx)
 
     # -- pages -------------------------------------------------------------------------------------
 
@@ -345,24 +330,3 @@ class PortalApp:
         if settings.show_quotes:
             items.append(("quotes", t("quotes"), ctx.url("quotes")))
         return items
-
-
-class _TooMany(HTTPProblem):
-    status = 429
-    code = "rate_limited"
-
-
-class _FormExpired(HTTPProblem):
-    status = 403
-    code = "csrf"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "the CSRF token is missing or wrong: reload the page (HTML) or send the session's "
-            "csrf_token in the X-CSRF-Token header (API)"
-        )
-
-
-class _MethodNotAllowed(HTTPProblem):
-    status = 405
-    code = "method_not_allowed"

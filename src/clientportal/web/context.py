@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from ..errors import AccessDenied
 from ..i18n import negotiate_locale
 from ..service import Visit
+from .flash import FLASH_COOKIE, FLASH_MAX_AGE, Flash, dump_flash, load_flash
 from .http import QueryParams, Request, Response
 from .params import parse_id, query_of
 from .problems import BadRequest, PageNotFound
@@ -32,6 +33,9 @@ CSRF_HEADER = "X-CSRF-Token"
 
 class Context:
     """One request on its way through a view."""
+
+    #: Whether the view took this request's flash (its response then deletes the cookie).
+    _flash_taken: bool = False
 
     def __init__(
         self, app: PortalApp, request: Request, route: Route[Any], params: Mapping[str, str]
@@ -135,6 +139,46 @@ class Context:
                 pending_cookie_name(portal_id), path=self.cookie_path, secure=self.secure
             )
 
+    # -- Post/Redirect/Get ----------------------------------------------------------------------
+
+    @property
+    def flash_path(self) -> str:
+        """The path of the flash cookie: the portal's own pages, and nothing else."""
+        return self.url("overview")
+
+    def redirect(
+        self,
+        route_name: str,
+        /,
+        query: Iterable[tuple[str, str]] = (),
+        *,
+        flash: Flash | None = None,
+        flash_key: str = "",
+    ) -> Response:
+        """``303 See Other`` to route ``route_name`` of this portal: the answer to every form.
+
+        ``flash`` is what the page there shows once, signed with ``flash_key`` (the visitor's
+        CSRF token, so nobody else can put words on their page)."""
+        response = Response.redirect(self.url(route_name, query=query))
+        if flash is not None:
+            response.set_cookie(
+                FLASH_COOKIE,
+                dump_flash(flash, flash_key),
+                path=self.flash_path,
+                max_age=FLASH_MAX_AGE,
+                secure=self.secure,
+            )
+        return response
+
+    def take_flash(self, flash_key: str) -> Flash | None:
+        """The flash the last POST left for this page (``None`` when there is none, or none signed
+        with ``flash_key``). The page's response deletes it: a reload does not show it again."""
+        value = self.request.cookies.get(FLASH_COOKIE)
+        if value is None:
+            return None
+        self._flash_taken = True
+        return load_flash(value, flash_key)
+
     # -- the visitor -----------------------------------------------------------------------------
 
     @functools.cached_property
@@ -160,7 +204,7 @@ class Context:
     def text(self) -> PageText:
         """The page's texts: in the portal's language with a session, else the browser's."""
         if "visit" in self.__dict__:
-            return PageText(self.visit.portal.language)
+            return PageText.of(self.visit.portal)
         locale = negotiate_locale(accept_language=self.request.headers.get("accept-language"))
         return PageText(str(locale))
 
@@ -201,4 +245,6 @@ class Context:
             ],
             body=body,
         )
+        if self._flash_taken:
+            response.delete_cookie(FLASH_COOKIE, path=self.flash_path, secure=self.secure)
         return response

@@ -75,7 +75,9 @@ ENDPOINTS: Mapping[str, Endpoint] = {
         "Totals of every hour that matches the filters.", response=Totals, query=_FILTERS
     ),
     "api_hours_csv": Endpoint(
-        "The hours that match the filters as CSV (streamed).",
+        "The hours that match the filters as CSV (streamed), with the currency of the amounts, "
+        "cells separated and decimals marked as the portal's locale writes them "
+        "(`;` and `7,50` where it writes a decimal comma, else `,` and `7.50`).",
         media_type="text/csv",
         query=_FILTERS,
     ),

@@ -2,7 +2,10 @@
 
 Templates call ``t("key", **values)`` with a key of :data:`clientportal.i18n.LABELS` (every text
 of the pages is in the library's Babel catalog, translated for every supported language), and
-``t.date``, ``t.duration``, ``t.money`` and friends to format values for the page's locale.
+``t.date``, ``t.duration``, ``t.money`` and friends to format values for the page's locale: the
+portal's language refined by its currency (:func:`~clientportal.i18n.locales.portal_locale`, so
+an English portal in pounds writes British dates). ``t.pair(label, value)`` puts a label before
+its value with the language's punctuation (``Total\u00a0: 7,5 heures`` in French).
 """
 
 from __future__ import annotations
@@ -23,19 +26,35 @@ from ..i18n import (
     format_percent,
     translator,
 )
-from ..model import ApprovalStatus, BudgetType, DocumentStatus
+from ..i18n.formatting import numeric_date_pattern
+from ..i18n.locales import portal_locale
+from ..model import ApprovalStatus, BudgetType, DocumentStatus, Portal
 
 __all__ = ["PageText"]
 
 
+#: A date to show the locale's date pattern with (day and month apart, so the order reads).
+_EXAMPLE_DATE = dt.date(2026, 12, 31)
+
+
 class PageText:
     """Texts and formats of one page in one language, for templates: ``t("hours")``,
-    ``t.plural("entries_count", 3)``, ``t.duration(5400)``, ``t.money(amount, "EUR")``."""
+    ``t.plural("entries_count", 3)``, ``t.duration(5400)``, ``t.money(amount)``.
 
-    def __init__(self, language: str) -> None:
-        self.translator: Translator = translator(language)
+    ``currency`` is the portal's (:attr:`~clientportal.PortalSettings.currency`): the one of
+    entries' rates and amounts, and what :meth:`money` writes when given no other.
+    """
+
+    def __init__(self, language: str, *, currency: str | None = None) -> None:
+        self.translator: Translator = translator(portal_locale(language, currency))
         self.locale = self.translator.locale
         self.language = self.translator.language
+        self.currency = currency
+
+    @classmethod
+    def of(cls, portal: Portal) -> PageText:
+        """The texts of ``portal``'s pages: its language and currency."""
+        return cls(portal.language, currency=portal.settings.currency)
 
     def __call__(self, key: str, /, **values: object) -> str:
         """The catalog text :data:`~clientportal.i18n.LABELS` names ``key``, with ``values``
@@ -76,9 +95,23 @@ class PageText:
         """Day and short month in the locale's order (``23 nov``, ``Nov 23``, ``23. Nov.``)."""
         return babel_dates.format_skeleton("MMMd", value, locale=self.locale)
 
-    def money(self, amount: Decimal, currency: str) -> str:
-        """An amount in its currency."""
-        return format_money(amount, currency, self.locale)
+    def money(self, amount: Decimal, currency: str | None = None) -> str:
+        """An amount in ``currency``, by default the portal's (``€ 1.234,50`` in Dutch)."""
+        chosen = currency or self.currency
+        if chosen is None:
+            raise ValueError("this page has no currency: give the amount's currency")
+        return format_money(amount, chosen, self.locale)
+
+    def pair(self, label: str, value: str) -> str:
+        """``label: value`` with the language's punctuation (a no-break space before the colon
+        in French)."""
+        return self("label_value", label=label, value=value)
+
+    def date_example(self) -> str:
+        """A date as somebody types it in this locale (``31-12-2026`` in Dutch), for the help
+        text of a date field."""
+        pattern = numeric_date_pattern(self.locale)
+        return babel_dates.format_date(_EXAMPLE_DATE, format=pattern, locale=self.locale)
 
     def number(self, value: int | Decimal) -> str:
         """A number in the locale's digits."""

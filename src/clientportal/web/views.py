@@ -1,4 +1,5 @@
-"""The HTML views of a portal: overview, hours (with CSV export), invoices and quotes, approvals.
+"""The HTML views of a portal: overview, hours (with CSV export), invoices and quotes (the
+approvals page is :mod:`.approval_views`).
 
 Every view starts from the visit of the portal's session cookie (``ctx.visit``: the 404 page
 when there is none) and asks the :class:`~clientportal.service.PortalService` for what the
@@ -14,23 +15,28 @@ from decimal import Decimal
 
 from attrs import evolve, frozen
 
-from ..errors import InvalidReason, WorkflowError
 from ..model import ApprovalStatus
-from ..ports import MAX_PAGE_SIZE, EntryQuery
-from ..service import HoursPage, Overview
-from ..visibility import PortalBudget
-from ..workflow import MAX_REASON, Action
+from ..ports import MAX_PAGE_SIZE, EntryCursor, EntryQuery
+from ..service import Overview
+from ..visibility import PortalBudget, Scope
 from .chart import WeekChart, monday, week_chart, weekly_seconds
-from .context import CSRF_FIELD, Context
+from .context import Context
 from .http import Response
-from .params import encode_cursor, entry_query, filter_items, parse_id
-from .problems import BadRequest, Forbidden, PageNotFound
+from .paging import Paging, page_count, page_number, paging
+from .params import (
+    FIELD_LABELS,
+    FILTER_PARAMS,
+    FilterChoices,
+    decode_trail,
+    entry_query,
+    filter_items,
+    parse_id,
+)
+from .problems import BadRequest, InputProblem, PageNotFound
 
 __all__ = [
     "BudgetBar",
-    "approvals",
     "budget_bar",
-    "decide",
     "document_file",
     "documents",
     "hours",
@@ -40,10 +46,7 @@ __all__ = [
 
 #: How many weeks the overview's chart shows.
 CHART_WEEKS = 12
-#: How many recent decisions the approvals page lists.
-RECENT_DECISIONS = 20
 _CSV_CHUNK = 16 * 1024
-_ENTRY_REF = re.compile(r"(\d{1,9}):(.+)", re.DOTALL)
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -132,14 +135,43 @@ def _names(view: Overview) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def hours(ctx: Context) -> Response:
-    """``GET /portal/{portal_id}/hours``: the hours with filters, a page at a time."""
+    """``GET /portal/{portal_id}/hours``: the hours with filters, a page at a time, with
+    First, Previous and Next links and "page n of m" (:mod:`.paging`).
+
+    Filters that cannot be used answer 400 with the form again, each problem next to its field
+    in the portal's language, and no hours (a list that ignored them would mislead).
+    """
     visit = ctx.visit
     view = ctx.service.pages.overview(visit)
     if not view.shows_hours:
         raise PageNotFound()
-    query = entry_query(ctx.query, limit=ctx.app.page_size)
+    scope = ctx.service.pages.scope(visit)
+    problems: list[InputProblem] = []
+    query: EntryQuery | None = None
+    trail: tuple[EntryCursor, ...] = ()
+    try:
+        query = entry_query(
+            ctx.query,
+            limit=ctx.app.page_size,
+            locale=ctx.text.locale,
+            choices=_choices(view, scope),
+        )
+    except BadRequest as bad:
+        problems += bad.problems
+    back = ctx.query.get("back") or ""
+    try:
+        trail = decode_trail(back) if back else ()
+    except BadRequest as bad:
+        problems += bad.problems
+    if query is None or problems:
+        return _hours_form_again(ctx, view, problems)
     page = ctx.service.pages.hours(visit, query)
     totals = ctx.service.pages.hours_totals(visit, evolve(query, after=None))
+    size = ctx.app.page_size
+    number = 1
+    if query.after is not None:
+        remaining = ctx.service.pages.hours_totals(visit, query).count
+        number = page_number(totals.count, remaining, size)
     filters = filter_items(query)
     projects, employees = _names(view)
     return ctx.render(
@@ -148,23 +180,76 @@ def hours(ctx: Context) -> Response:
         page=page,
         totals=totals,
         query=query,
+        values=None,
+        errors={},
+        notices=[],
         projects=projects,
         employees=employees,
         settings=visit.portal.settings,
-        statuses=list(ApprovalStatus),
+        statuses=list(ApprovalStatus) if scope.approval else None,
         filters=filters,
-        next_url=_next_url(ctx, "hours", filters, page),
-        first_url=ctx.url("hours", query=filters) if query.after is not None else None,
+        paging=paging(
+            lambda items: ctx.url("hours", query=items),
+            filters,
+            after=query.after,
+            trail=trail,
+            next_cursor=page.next,
+            page=number,
+            pages=page_count(totals.count, size),
+        ),
         csv_url=ctx.url("hours_csv", query=filters),
     )
 
 
-def _next_url(
-    ctx: Context, name: str, filters: Sequence[tuple[str, str]], page: HoursPage
-) -> str | None:
-    if page.next is None:
-        return None
-    return ctx.url(name, query=[*filters, ("after", encode_cursor(page.next))])
+def _choices(view: Overview, scope: Scope) -> FilterChoices:
+    """What the hours page's filters offer: the portal's projects and employees, and the
+    approval statuses only where the client approves."""
+    return FilterChoices(
+        project_ids=frozenset(p.id for p in view.projects),
+        employee_ids=frozenset(e.id for e in view.employees),
+        statuses=frozenset(ApprovalStatus) if scope.approval else frozenset(),
+    )
+
+
+def _hours_form_again(ctx: Context, view: Overview, problems: Sequence[InputProblem]) -> Response:
+    """The hours page with the filters as the visitor sent them and what is wrong with each
+    (status 400): a field's problem next to it, any other (a page link's, a filter the page
+    does not offer) above the form."""
+    t = ctx.text
+    scope = ctx.service.pages.scope(ctx.visit)
+    shown = set(FIELD_LABELS) - (set() if scope.approval else {"status"})
+    errors: dict[str, str] = {}
+    notices: list[str] = []
+    for problem in problems:
+        if problem.field in shown:
+            errors.setdefault(problem.field, t(problem.key))
+            continue
+        label = FIELD_LABELS.get(problem.field)
+        line = t.pair(t(label), t(problem.key)) if label else t(problem.key)
+        if line not in notices:
+            notices.append(line)
+    values = {name: ctx.query.get_all(name) for name in FILTER_PARAMS}
+    bad = {p.field for p in problems}
+    kept = [(name, v) for name in FILTER_PARAMS if name not in bad for v in values[name] if v]
+    projects, employees = _names(view)
+    return ctx.render(
+        "hours.html",
+        status=400,
+        overview=view,
+        page=None,
+        totals=None,
+        query=None,
+        values=values,
+        errors=errors,
+        notices=notices,
+        projects=projects,
+        employees=employees,
+        settings=ctx.visit.portal.settings,
+        statuses=list(ApprovalStatus) if scope.approval else None,
+        filters=kept,
+        paging=Paging(first_url=ctx.url("hours", query=kept)),
+        csv_url=None,
+    )
 
 
 def _chunks(lines: Iterator[str]) -> Iterator[bytes]:
@@ -189,7 +274,7 @@ def hours_csv(ctx: Context) -> Response:
     visit = ctx.visit
     if not ctx.service.pages.scope(visit).entries:
         raise PageNotFound()
-    query = entry_query(ctx.query, limit=MAX_PAGE_SIZE)
+    query = entry_query(ctx.query, limit=MAX_PAGE_SIZE, locale=ctx.text.locale)
     lines = ctx.service.pages.export_csv(visit, query)
     name = f"hours-{_filename(visit.portal.id)}.csv"
     return Response(
@@ -247,119 +332,3 @@ def document_file(ctx: Context) -> Response:
         ],
         body=bytes(file.data),
     )
-
-
-# --------------------------------------------------------------------------------------------------
-# Approvals
-
-
-def _approvals_page(
-    ctx: Context,
-    *,
-    status: int = 200,
-    error: str | None = None,
-    reason: str = "",
-    selected: frozenset[str] = frozenset(),
-) -> Response:
-    visit = ctx.visit
-    view = ctx.service.pages.overview(visit)
-    if not view.can_approve:
-        raise PageNotFound()
-    query = entry_query(ctx.query, limit=ctx.app.page_size)
-    query = evolve(query, statuses=frozenset())
-    page = ctx.service.pages.awaiting_approval(visit, query)
-    recent = ctx.service.pages.decided(visit, limit=RECENT_DECISIONS)
-    filters = filter_items(query)
-    projects, employees = _names(view)
-    counts = {
-        key: int(value)
-        for key in ("approved", "rejected", "unchanged")
-        if (value := ctx.query.get(key) or "").isascii() and value.isdigit() and len(value) < 7
-    }
-    return ctx.render(
-        "approvals.html",
-        status=status,
-        overview=view,
-        page=page,
-        recent=recent.entries,
-        projects=projects,
-        employees=employees,
-        settings=visit.portal.settings,
-        filters=filters,
-        next_url=_next_url(ctx, "approvals", filters, page),
-        first_url=ctx.url("approvals", query=filters) if query.after is not None else None,
-        shared=visit.contact_id is None,
-        error=error,
-        reason=reason,
-        selected=selected,
-        counts=counts,
-        query=query,
-        max_reason=MAX_REASON,
-    )
-
-
-def approvals(ctx: Context) -> Response:
-    """``GET /portal/{portal_id}/approvals``: the hours awaiting the client, with their actions,
-    and the latest decided hours with their status."""
-    return _approvals_page(ctx)
-
-
-def _entry_refs(values: Sequence[str]) -> dict[str, int]:
-    """``"<version>:<id>"`` form values as ``{id: version}`` (400 when malformed)."""
-    refs: dict[str, int] = {}
-    for value in values:
-        match = _ENTRY_REF.fullmatch(value)
-        if match is None:
-            raise BadRequest(f"entry: {value[:40]!r} is not '<version>:<entry id>'")
-        refs[parse_id(match.group(2), "entry")] = int(match.group(1))
-    return refs
-
-
-def _decision(ctx: Context) -> tuple[Action, dict[str, int], str]:
-    """What the approvals form asks: the action, the entries with their versions, the reason."""
-    form = ctx.form
-    reason = (form.get("reason") or "").strip()
-    one = form.get("one")
-    if one:
-        action_name, _, ref = one.partition(":")
-        refs = _entry_refs([ref])
-    else:
-        action_name = form.get("action") or ""
-        refs = _entry_refs(form.get_all("shown" if form.get("all") == "1" else "entry"))
-    actions = {"approve": Action.APPROVE, "reject": Action.REJECT}
-    if action_name not in actions:
-        raise BadRequest(f"action: must be 'approve' or 'reject', got {action_name[:40]!r}")
-    return actions[action_name], refs, reason
-
-
-def decide(ctx: Context) -> Response:
-    """``POST /portal/{portal_id}/approvals``: approve or reject the selected (or all shown)
-    entries, then show the approvals page again with what happened."""
-    visit = ctx.visit
-    ctx.check_csrf(ctx.form.get(CSRF_FIELD) or "")
-    action, refs, reason = _decision(ctx)
-    if visit.contact_id is None:
-        raise Forbidden(ctx.text("shared_link"))
-    if not refs:
-        return _approvals_page(ctx, status=400, error="nothing_selected", reason=reason)
-    try:
-        result = ctx.service.approvals.client_decide(
-            visit,
-            action,
-            list(refs),
-            reason=reason if action is Action.REJECT else None,
-            versions=refs,
-        )
-    except InvalidReason as invalid:
-        error = "reason_required" if invalid.missing else "reason_too_long"
-        return _approvals_page(
-            ctx, status=400, error=error, reason=reason, selected=frozenset(refs)
-        )
-    except WorkflowError:
-        raise PageNotFound() from None
-    key = "approved" if action is Action.APPROVE else "rejected"
-    done = [(key, str(len(result.applied)))]
-    unchanged = len(result.outcomes) - len(result.applied)
-    if unchanged:
-        done.append(("unchanged", str(unchanged)))
-    return Response.redirect(ctx.url("approvals", query=done))

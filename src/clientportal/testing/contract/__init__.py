@@ -32,7 +32,7 @@ in :mod:`.outbox`. Each runs the methods that must be atomic from several thread
 
 :mod:`.samples` holds the fixed sample world both use (:func:`sample_dataset`, :data:`T0`), and
 :mod:`.reading` the helpers a host's own tests can use too (:func:`all_entries`,
-:func:`effective_dataset`).
+:func:`effective_dataset`, :func:`filed_dataset`).
 
 Requires pytest and hypothesis (``pip install 'clientportal[test]'``).
 """
@@ -44,6 +44,7 @@ from .draws import _busy_portal as _busy_portal
 from .outbox import OutboxStoreContract as OutboxStoreContract
 from .reading import all_entries as all_entries
 from .reading import effective_dataset as effective_dataset
+from .reading import filed_dataset as filed_dataset
 from .samples import T0 as T0
 from .samples import _link as _link
 from .samples import _mail as _mail

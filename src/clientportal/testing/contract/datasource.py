@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import ClassVar
 
 import pytest
@@ -12,15 +12,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ...memory import MemoryStore
-from ...model import ApprovalPolicy, ApprovalState, ApprovalStatus, Dataset, Portal, TimeEntry
+from ...model import (
+    ApprovalPolicy,
+    ApprovalState,
+    ApprovalStatus,
+    Dataset,
+    Invoice,
+    Portal,
+    Quote,
+    TimeEntry,
+)
 from ...ports import (
     ApprovalStore,
     DataSource,
+    DocumentFile,
     EntryCursor,
     EntryEmployees,
     EntryQuery,
 )
-from ...visibility import Scope, portal_view
+from ...visibility import PortalInvoice, PortalQuote, Scope, portal_view
 from ...workflow import Action, Actor, Party
 from ..strategies import policies, portals, worlds
 from .draws import _busy_portal, _busy_worlds, _examples, _queries, _showing_hours
@@ -48,6 +58,29 @@ from .samples import (
 __all__ = ["DataSourceContract"]
 
 _SHOWING_EVERYTHING = _sample_portal(**_EVERYTHING)
+
+
+def _as_given(documents: Iterable[Invoice | Quote]) -> list[Invoice | Quote]:
+    """``documents`` by id, ``has_file`` aside: a source says it from its own files, whatever the
+    dataset it was given holds."""
+    return _by_id(evolve(d, has_file=True) for d in documents)
+
+
+def _sample_files(dataset: Dataset) -> dict[tuple[str, str], DocumentFile]:
+    """A small file for every other invoice and quote that ``dataset``'s sample portal shows:
+    some shown documents with a file, some without."""
+    view = portal_view(_SHOWING_EVERYTHING, dataset, _APPROVING)
+    files: dict[tuple[str, str], DocumentFile] = {}
+    shown: tuple[tuple[str, Sequence[PortalInvoice | PortalQuote]], ...] = (
+        ("invoice", view.invoices),
+        ("quote", view.quotes),
+    )
+    for kind, documents in shown:
+        for document in _by_id(documents)[::2]:
+            files[(kind, document.id)] = DocumentFile(
+                f"{document.number}.pdf", "application/pdf", b"%PDF-1.4 " + document.id.encode()
+            )
+    return files
 
 
 def _query_id(query: EntryQuery) -> str:
@@ -90,6 +123,18 @@ class DataSourceContract:
         """A source holding exactly ``dataset``, showing ``store``'s approval state of an entry
         when it holds one and the dataset's own otherwise."""
         raise NotImplementedError("subclass DataSourceContract and implement make_source()")
+
+    def make_source_with_files(
+        self,
+        dataset: Dataset,
+        store: ApprovalStore,
+        files: Mapping[tuple[str, str], DocumentFile],
+    ) -> DataSource:
+        """A source as :meth:`make_source` makes it that also holds ``files`` (by ``(kind,
+        document id)``, kind "invoice" or "quote"). Implement it when your source can be given
+        files, and the check that documents say whether they have one runs with files too;
+        without it, it runs on :meth:`make_source`'s source alone."""
+        raise NotImplementedError
 
     def _build(self, dataset: Dataset) -> tuple[DataSource, ApprovalStore]:
         store = self.make_store()
@@ -166,8 +211,8 @@ class DataSourceContract:
                 ("invoices", source.invoices(scope), world.invoices),
                 ("quotes", source.quotes(scope), world.quotes),
             ):
-                kept = _by_id(d for d in got if scope.shows_document(d, visible))
-                expected = _by_id(d for d in wanted if scope.shows_document(d, visible))
+                kept = _as_given(d for d in got if scope.shows_document(d, visible))
+                expected = _as_given(d for d in wanted if scope.shows_document(d, visible))
                 assert kept == expected, f"{kind} differ from the pure filter's"
 
             entries = all_entries(source, scope)
@@ -323,6 +368,32 @@ class DataSourceContract:
         source, _, _ = self._sample()
         assert source.document_file("invoice", "no-such-invoice") is None
         assert source.document_file("quote", "no-such-quote") is None
+
+    def test_contract_documents_say_whether_they_have_a_file(self) -> None:
+        """``has_file`` is true exactly when ``document_file`` gives a file: the pages show a
+        download link by it, and a link that answers 404 (or a file without a link) is a bug."""
+        dataset = sample_dataset()
+        files = _sample_files(dataset)
+        store = self.make_store()
+        try:
+            source = self.make_source_with_files(dataset, store, files)
+        except NotImplementedError:
+            source, files = self.make_source(dataset, store), {}
+        scope = Scope.of(_SHOWING_EVERYTHING, _APPROVING)
+        seen: list[bool] = []
+        shown = (("invoice", source.invoices(scope)), ("quote", source.quotes(scope)))
+        for kind, documents in shown:
+            for document in documents:
+                has_file = source.document_file(kind, document.id) is not None
+                assert document.has_file == has_file, (
+                    f"{kind} {document.id!r} says has_file={document.has_file}, but "
+                    f"document_file() gives {'a' if has_file else 'no'} file"
+                )
+                seen.append(has_file)
+        assert seen, "the sample shows invoices and quotes"
+        if files:
+            assert any(seen), "no document has a file, though some were given one"
+            assert not all(seen), "every document has a file, though some were given none"
 
     # -- the shared check ----------------------------------------------------------------------
 

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -15,7 +15,7 @@ from ...model import ApprovalPolicy, ApprovalState, Dataset, Portal, TimeEntry
 from ...ports import DataSource, EntryCursor, EntryPage, EntryQuery
 from ...visibility import Scope, portal_view
 
-__all__ = ["all_entries", "effective_dataset"]
+__all__ = ["all_entries", "effective_dataset", "filed_dataset"]
 
 _R = TypeVar("_R")
 
@@ -55,6 +55,17 @@ def effective_dataset(dataset: Dataset, states: dict[str, ApprovalState]) -> Dat
         entries=tuple(
             evolve(e, approval=states[e.id]) if e.id in states else e for e in dataset.entries
         ),
+    )
+
+
+def filed_dataset(dataset: Dataset, files: Collection[tuple[str, str]] = ()) -> Dataset:
+    """``dataset`` with each invoice and quote saying whether it has a file as a source that
+    holds ``files`` (``(kind, document id)``, kind "invoice" or "quote") says it: what the pure
+    filter must be given to show what such a source shows."""
+    return evolve(
+        dataset,
+        invoices=tuple(evolve(d, has_file=("invoice", d.id) in files) for d in dataset.invoices),
+        quotes=tuple(evolve(d, has_file=("quote", d.id) in files) for d in dataset.quotes),
     )
 
 

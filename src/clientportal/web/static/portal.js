@@ -17,5 +17,13 @@
         });
       });
     });
+    // Approvals rows: opening a Reject puts the cursor in its reason field.
+    var rejects = document.querySelectorAll("details.reject-row, details.reject-selected");
+    Array.prototype.forEach.call(rejects, function (details) {
+      details.addEventListener("toggle", function () {
+        var field = details.querySelector("textarea");
+        if (details.open && field) { field.focus(); }
+      });
+    });
   });
 })();
