@@ -312,6 +312,19 @@ def test_approval_request_is_addressed_to_the_contact_from_the_company() -> None
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
 
 
+def test_the_texts_name_the_company_the_from_line_its_sender() -> None:
+    sender = Sender(
+        "Pixel & Co hours", "hours@pixel.example", "pixel.example", company="Pixel & Co"
+    )
+    mail = request("nl", sender=sender)
+    assert mail.message["From"] == "Pixel & Co hours <hours@pixel.example>"
+    text = text_of(mail)
+    assert "Met vriendelijke groet,\nPixel & Co\n" in text
+    assert "contactpersoon bent voor het portaal" in text
+    assert "bij Pixel & Co contactpersoon" in text
+    assert "Pixel & Co hours" not in text
+
+
 def test_the_portal_link_is_a_button_in_html_and_a_plain_url_in_text() -> None:
     mail = request("fr")
     assert f'<a href="{URL}"' in html_of(mail)

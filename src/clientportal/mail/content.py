@@ -154,7 +154,7 @@ def approval_request_content(
             t.gettext(
                 "You receive this e-mail because you are a contact of %(company)s for the "
                 "portal %(portal)s.",
-                company=sender.name,
+                company=sender.company_name,
                 portal=portal.name,
             )
         ),
@@ -311,7 +311,7 @@ def access_code_content(
             t.gettext(
                 "Use this code to open the portal %(portal)s of %(company)s:",
                 portal=portal.name,
-                company=sender.name,
+                company=sender.company_name,
             )
         ),
         Code(code),
@@ -377,14 +377,14 @@ def _greeting(t: Translator, contact: Contact) -> Paragraph:
 
 
 def _signature(t: Translator, sender: Sender) -> Paragraph:
-    return Paragraph(t.gettext("Kind regards,") + "\n" + sender.name)
+    return Paragraph(t.gettext("Kind regards,") + "\n" + sender.company_name)
 
 
 def _common_values(
     t: Translator, sender: Sender, portal: Portal, contact: Contact
 ) -> dict[str, TemplateValue]:
     return {
-        "company_name": sender.name,
+        "company_name": sender.company_name,
         "portal_name": portal.name,
         "language": t.language,
         "contact_name": contact.name,

@@ -51,11 +51,19 @@ def _domain(_: object, attribute: object, value: str) -> None:
 
 @frozen
 class Sender:
-    """Who the e-mails come from: the company's name and address, and its Message-ID domain."""
+    """Who the e-mails come from: the name and address of their From, the Message-ID domain,
+    and the ``company`` the texts name (the From's name when not given: "Pixel & Co" when the
+    e-mails come from "Pixel & Co hours")."""
 
     name: str = field(validator=v.instance_of(str))
     address: str = field(validator=[v.instance_of(str), _address])
     message_id_domain: str = field(validator=[v.instance_of(str), _domain])
+    company: str | None = field(default=None, validator=v.optional(v.instance_of(str)))
+
+    @property
+    def company_name(self) -> str:
+        """The company the texts name."""
+        return self.company or self.name
 
 
 @frozen

@@ -264,6 +264,7 @@ class CompanySettings:
             base_url=self.base_url or base_url,
             company_recipients=self.notify,
             company_language=self.notice_language,
+            company_name=self.name,
         )
 
     def smtp_password_value(self, environ: Mapping[str, str] | None = None) -> str | None:

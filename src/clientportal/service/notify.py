@@ -122,6 +122,8 @@ class MailSettings:
     ``templates`` are the company's own wordings
     (:class:`~clientportal.mail.templates.MailTemplate`). A notice about a decision on many entries
     lists the first ``listed_entries`` of them (its counts and totals cover all).
+    ``company_name`` is the company the texts name ("a contact of Pixel & Co", the sign-off);
+    by default the ``sender_name``.
     """
 
     sender_name: str = field(validator=cv.non_empty_text)
@@ -138,6 +140,7 @@ class MailSettings:
         validator=v.deep_iterable(v.instance_of(MailTemplate)),
     )
     listed_entries: int = field(default=200, validator=[v.instance_of(int), v.ge(1)])
+    company_name: str | None = field(default=None, validator=v.optional(cv.non_empty_text))
     email_link_days: int = field(default=30, validator=[v.instance_of(int), v.ge(1), v.le(366)])
 
     @property
@@ -165,7 +168,9 @@ class MailSettings:
         """The :class:`~clientportal.mail.messages.Sender` of every e-mail."""
         from ..mail.messages import Sender
 
-        return Sender(self.sender_name, self.sender_address, self.message_id_domain)
+        return Sender(
+            self.sender_name, self.sender_address, self.message_id_domain, self.company_name
+        )
 
     def recipients(self) -> tuple[Recipient, ...]:
         """The company's recipients as :class:`~clientportal.mail.messages.Recipient` values."""

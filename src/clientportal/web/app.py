@@ -193,9 +193,10 @@ class PortalApp:
     @property
     def company(self) -> str:
         """Who runs the portal, for texts such as "Your reason is sent to ...": the theme's
-        name, else the sender name of the service's e-mails."""
+        name, else the company name of the service's e-mails (their sender's name by default)."""
         mail = getattr(self.service, "mail", None)
-        return self.theme.name or getattr(mail, "sender_name", "") or ""
+        named = getattr(mail, "company_name", None) or getattr(mail, "sender_name", "")
+        return self.theme.name or named or ""
 
     @property
     def routes(self) -> tuple[Route[View], ...]:
