@@ -25,15 +25,23 @@ from test_smtp import Inbox, SmtpServer
 _LINK = re.compile(r"https://portal\.example\.com(/open/[A-Za-z0-9_.-]+\?next=approvals)")
 
 
-def received(world: WebWorld) -> dict[tuple[str, str], EmailMessage]:
+def arrived(world: WebWorld) -> list[tuple[str, EmailMessage]]:
     """Submit ``w1`` and ``w2`` and deliver the outbox through a real SMTP server: the e-mails
-    that arrived, by (recipient, language)."""
+    that arrived, with their recipient, in the order they arrived."""
     assert world.service.approvals.submit(["w1", "w2"], by=EVA).all_applied
     with SmtpServer(Inbox()) as server:
         report = deliver_outbox(world.store, server.mailer(), clock=world.clock)
         inbox = list(server.inbox.received)
     assert report.sent == len(inbox) > 0
-    return {(rcpt[0], str(m["Content-Language"])): m for _, rcpt, m in inbox}
+    return [(rcpt[0], m) for _, rcpt, m in inbox]
+
+
+def received(world: WebWorld) -> dict[tuple[str, str], EmailMessage]:
+    """:func:`arrived`, by (recipient, language): one e-mail each."""
+    mails = arrived(world)
+    keyed = {(to, str(m["Content-Language"])): m for to, m in mails}
+    assert len(keyed) == len(mails), "two e-mails to one recipient in one language: use arrived()"
+    return keyed
 
 
 def text(message: EmailMessage) -> str:
@@ -155,9 +163,8 @@ def test_on_a_portal_that_asks_for_a_code_the_email_link_leads_to_the_code_step(
     world: WebWorld,
 ) -> None:
     world.service.admin.update_portal("acme-code", settings=FULL)
-    mails = received(world)
     [secure] = [
-        m for (to, _), m in mails.items() if to == "anna@acme.example" and "secure" in m["Subject"]
+        m for to, m in arrived(world) if to == "anna@acme.example" and "secure" in m["Subject"]
     ]
     browser = fresh_browser(world)
     opened = browser.get(link_path(secure))
