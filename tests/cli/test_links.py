@@ -12,6 +12,8 @@ def test_link_issue_list_revoke_regenerate(demo_db: str) -> None:
     )
     assert code == 0
     assert out.startswith("http://127.0.0.1:8000/open/")
+    assert "no base URL is stored" in err  # the address is a guess: how to store the real one
+    assert "`clientportal company set --base-url URL`" in err
     link_id = err.strip().rsplit(" ", 1)[1]
 
     code, out, _ = run(demo_db, "link", "list", "lumen")
@@ -39,9 +41,10 @@ def test_link_issue_list_revoke_regenerate(demo_db: str) -> None:
 
 def test_links_use_the_stored_base_url(demo_db: str) -> None:
     assert run(demo_db, "company", "set", "--base-url", "https://portal.pixel.example/")[0] == 0
-    code, out, _ = run(demo_db, "link", "issue", "lumen", "--contact", "ruud")
+    code, out, err = run(demo_db, "link", "issue", "lumen", "--contact", "ruud")
     assert code == 0
     assert out.startswith("https://portal.pixel.example/open/")
+    assert "no base URL" not in err
     code, out, _ = run(demo_db, "--base-url", "http://127.0.0.1:9000", "link", "issue", "lumen")
     assert out.startswith("http://127.0.0.1:9000/open/")  # for this run only
 

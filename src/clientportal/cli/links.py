@@ -56,6 +56,12 @@ def link_issue(obj: Context, portal_id: str, contact_id: str | None, days: int |
         )
     service = obj.service()
     expires = None if days is None else service.clock.now() + dt.timedelta(days=days)
+    if obj.company.base_url is None:
+        click.echo(
+            f"(no base URL is stored, so the link assumes the portal at {service.mail.base_url}; "
+            "store where it is served with `clientportal company set --base-url URL`)",
+            err=True,
+        )
     _print_issued(service, service.links.issue(portal_id, contact_id, expires_at=expires))
 
 
