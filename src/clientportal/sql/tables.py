@@ -17,11 +17,13 @@ a portal's page of hours is one range scan of the ``(client_id, date desc, id)``
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
     Date,
     ForeignKey,
+    Float,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -34,6 +36,9 @@ from sqlalchemy import (
 )
 
 from .types import ExactDecimal, Text, UtcDateTime
+
+#: A 64-bit auto-incremented key (SQLite's rowid alias must be spelled INTEGER).
+_BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 __all__ = [
     "access_log",
@@ -59,7 +64,9 @@ __all__ = [
     "projects",
     "quote_projects",
     "quotes",
+    "rate_limits",
     "reference_metadata",
+    "sessions",
 ]
 
 NAMING_CONVENTION = {
@@ -165,7 +172,8 @@ codes = Table(
 access_log = Table(
     "cp_access_log",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    # 64-bit: a flood must never spend the id sequence (SQLite's INTEGER key is 64-bit already).
+    Column("id", _BigId, primary_key=True, autoincrement=True),
     Column("at", UtcDateTime, nullable=False),
     Column("action", String(_ENUM), nullable=False),
     Column("reason", Text, nullable=False),
@@ -173,6 +181,35 @@ access_log = Table(
     Column("portal_id", String(_ID)),
     Column("client_hash", String(128)),
     Index("ix_cp_access_log_portal_at", "portal_id", "at"),
+    Index("ix_cp_access_log_at", "at"),
+)
+
+sessions = Table(
+    "cp_sessions",
+    metadata,
+    # The SHA-256 of the session's random id: the cookie holds the id, the store only its hash.
+    Column("id_hash", String(64), primary_key=True),
+    Column(
+        "link_id",
+        String(_ID),
+        ForeignKey("cp_links.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("code_verified", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Index("ix_cp_sessions_link", "link_id"),
+)
+
+rate_limits = Table(
+    "cp_rate_limits",
+    metadata,
+    # One token bucket per key (a limiter's name and a hashed address, prefix or link id).
+    Column("key", String(200), primary_key=True),
+    Column("level", Float, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_cp_rate_limits_at", "at"),
 )
 
 approvals = Table(
