@@ -26,6 +26,7 @@ from .data import unique_by_id as unique_by_id
 from .effects import Clock as Clock
 from .effects import Mailer as Mailer
 from .effects import RateLimiter as RateLimiter
+from .effects import RateLimits as RateLimits
 from .effects import SystemClock as SystemClock
 from .effects import aware_now as aware_now
 from .state import AccessLog as AccessLog

@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 
 from ..errors import ConfigError
 
-__all__ = ["Clock", "Mailer", "RateLimiter", "SystemClock", "aware_now"]
+__all__ = ["Clock", "Mailer", "RateLimiter", "RateLimits", "SystemClock", "aware_now"]
 
 
 @runtime_checkable
@@ -42,6 +42,20 @@ class RateLimiter(Protocol):
 
     def hit(self, key: str, *, now: dt.datetime) -> bool:
         """Spend one unit of ``key``'s budget; False (and nothing spent) when none was left."""
+        ...
+
+
+@runtime_checkable
+class RateLimits(Protocol):
+    """Where a store keeps rate limits that every process sharing it sees.
+
+    A store that implements it (the SQL store; the memory store, for one process) makes the
+    service's limits shared: two app servers on one database spend one budget per key.
+    """
+
+    def rate_limiter(self, name: str, *, capacity: int, refill_every: dt.timedelta) -> RateLimiter:
+        """A token-bucket :class:`RateLimiter` named ``name`` (its keys never meet another
+        name's): ``capacity`` units per key, one more every ``refill_every``."""
         ...
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from ..access import AccessPolicy, SecretKeys
 from ..errors import ConfigError
 from ..model import ApprovalPolicy
-from ..ports import Clock, DataSource, RateLimiter, Store, SystemClock
+from ..ports import Clock, DataSource, RateLimiter, RateLimits, Store, SystemClock
 from ..workflow import approval_machine
 from .access import AccessGate
 from .admin import Admin
@@ -65,7 +65,8 @@ class PortalService:
     (approval off when not given); ``self_approval`` lets managers approve their own hours.
     ``clock`` defaults to the system clock in UTC. ``access_policy`` sets the access lifetimes and
     limits; ``client_limiter`` and ``code_limiter`` replace the gate's default rate limiters (see
-    :class:`~clientportal.service.access.AccessGate`).
+    :class:`~clientportal.service.access.AccessGate`), which are the store's own when it keeps
+    shared ones (:class:`~clientportal.ports.RateLimits`).
     """
 
     def __init__(
@@ -108,6 +109,7 @@ class PortalService:
             policy=access_policy,
             client_limiter=client_limiter,
             code_limiter=code_limiter,
+            limits=store if isinstance(store, RateLimits) else None,
             notifier=notifier,
         )
         #: The agency's links: issue, list, revoke.

@@ -54,7 +54,15 @@ from ..errors import (
     RateLimited,
 )
 from ..model import Contact, Portal
-from ..ports import AccessLog, Clock, PortalStore, RateLimiter, SystemClock, aware_now
+from ..ports import (
+    AccessLog,
+    Clock,
+    PortalStore,
+    RateLimiter,
+    RateLimits,
+    SystemClock,
+    aware_now,
+)
 from ..ratelimit import TokenBucketLimiter
 from .links import LinkRegister
 from .visits import CodeDelivery, Opening, SessionGrant, Visit
@@ -79,8 +87,9 @@ class AccessGate:
     ``secret_keys`` is one key or a list ordered oldest → newest (sign with the newest, accept
     all). ``client_limiter`` budgets failed opens per client address (default: 20, then one more
     every 30 seconds); ``code_limiter`` budgets code requests and code attempts per link (default:
-    10, then one more every 2 minutes). ``notifier`` e-mails one-time codes (the service gives
-    its own). ``random_bytes`` defaults to :func:`secrets.token_bytes`; replace it only in tests.
+    10, then one more every 2 minutes). The default limiters come from ``limits`` when it is
+    given (the store's, shared by every process on it), else they live in this process.
+    ``notifier`` e-mails one-time codes (the service gives its own). ``random_bytes`` defaults to :func:`secrets.token_bytes`; replace it only in tests.
     """
 
     def __init__(
@@ -93,6 +102,7 @@ class AccessGate:
         policy: AccessPolicy | None = None,
         client_limiter: RateLimiter | None = None,
         code_limiter: RateLimiter | None = None,
+        limits: RateLimits | None = None,
         notifier: Notifier | None = None,
         random_bytes: RandomBytes = secrets.token_bytes,
     ) -> None:
@@ -101,12 +111,12 @@ class AccessGate:
         self._log = log
         self._clock: Clock = SystemClock() if clock is None else clock
         self._client_limiter: RateLimiter = (
-            TokenBucketLimiter(capacity=20, refill_every=dt.timedelta(seconds=30))
+            _limiter(limits, "open", capacity=20, refill_every=dt.timedelta(seconds=30))
             if client_limiter is None
             else client_limiter
         )
         self._code_limiter: RateLimiter = (
-            TokenBucketLimiter(capacity=10, refill_every=dt.timedelta(minutes=2))
+            _limiter(limits, "code", capacity=10, refill_every=dt.timedelta(minutes=2))
             if code_limiter is None
             else code_limiter
         )
@@ -462,6 +472,15 @@ class AccessGate:
         link = attempt.link = self._link(claim.link_id)
         portal, access = self._admit(link, claim.generation, attempt.now)
         return link, portal, access
+
+
+def _limiter(
+    limits: RateLimits | None, name: str, *, capacity: int, refill_every: dt.timedelta
+) -> RateLimiter:
+    """The limiter ``name``: shared through ``limits`` when given, else in this process."""
+    if limits is None:
+        return TokenBucketLimiter(capacity=capacity, refill_every=refill_every)
+    return limits.rate_limiter(name, capacity=capacity, refill_every=refill_every)
 
 
 @define
