@@ -89,7 +89,8 @@ class AccessGate:
     every 30 seconds); ``code_limiter`` budgets code requests and code attempts per link (default:
     10, then one more every 2 minutes). The default limiters come from ``limits`` when it is
     given (the store's, shared by every process on it), else they live in this process.
-    ``notifier`` e-mails one-time codes (the service gives its own). ``random_bytes`` defaults to :func:`secrets.token_bytes`; replace it only in tests.
+    ``notifier`` e-mails one-time codes (the service gives its own). ``random_bytes`` defaults to
+    :func:`secrets.token_bytes`; replace it only in tests.
     """
 
     def __init__(
