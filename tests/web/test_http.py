@@ -95,7 +95,7 @@ def test_response_cookies_redirects_and_bodies() -> None:
     r.set_cookie("s", "v", path="/p", max_age=60, secure=True)
     r.delete_cookie("old", path="/p")
     assert r.headers.get_all("Set-Cookie") == [
-        "s=v; Path=/p; Max-Age=60; Secure; HttpOnly; SameSite=Lax",
+        "__Secure-s=v; Path=/p; Max-Age=60; Secure; HttpOnly; SameSite=Lax",
         "old=; Path=/p; Max-Age=0; HttpOnly; SameSite=Lax",
     ]
     assert not r.streaming

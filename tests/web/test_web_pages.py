@@ -188,7 +188,7 @@ def test_documents_list_and_download(world: WebWorld, client: WsgiClient) -> Non
     assert file.body == b"%PDF-1.4 invoice"
     assert file.headers["Content-Type"] == "application/pdf"
     disposition = file.headers["Content-Disposition"]
-    assert disposition.startswith('attachment; filename="INV-2026-001-.pdf"')
+    assert disposition.startswith('attachment; filename="INV-2026-001-e.pdf"')
     assert "filename*=UTF-8''INV-2026-001%20%C3%A9.pdf" in disposition
     quotes = client.get("/portal/acme-en/quotes")
     assert "Q-7" in quotes.text

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, TypeAlias
 
 from ..errors import (
@@ -22,11 +22,12 @@ from ..errors import (
     RateLimited,
     ValidationError,
 )
+from ..redaction import RedactTokens, redact_tokens
 from ..service import Visit
 from . import access_views, api, approval_views, views
 from .context import Context
 from .error_pages import failure_page, page_context, problem_page
-from .http import DEFAULT_MAX_BODY, Request, Response
+from .http import DEFAULT_MAX_BODY, Request, Response, encode_path, encode_query
 from .openapi import openapi_document
 from .problems import (
     BadRequest,
@@ -34,11 +35,18 @@ from .problems import (
     HTTPProblem,
     MethodNotAllowed,
     PageNotFound,
+    PayloadTooLarge,
     TooManyAttempts,
 )
 from .render import Renderer, StaticFiles
 from .routing import Match, Route, Router
-from .security import STATIC_CACHE_CONTROL, content_security_policy, secure_headers
+from .security import (
+    HSTS,
+    STATIC_CACHE_CONTROL,
+    TrustedProxies,
+    content_security_policy,
+    secure_headers,
+)
 from .texts import PageText
 from .theme import Theme
 
@@ -48,6 +56,10 @@ if TYPE_CHECKING:
 __all__ = ["RETRY_AFTER_SECONDS", "PortalApp", "View"]
 
 logger = logging.getLogger("clientportal.web")
+# The web layer's log lines name requests; no link token may reach a log file through them, not
+# even in an exception's text.
+if not any(isinstance(f, RedactTokens) for f in logger.filters):
+    logger.addFilter(RedactTokens())
 
 #: A view: a function from the request's :class:`Context` to a :class:`Response`.
 View: TypeAlias = Callable[[Context], Response]
@@ -56,6 +68,11 @@ View: TypeAlias = Callable[[Context], Response]
 RETRY_AFTER_SECONDS = 60
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _logged(request: Request) -> str:
+    """The request's path as a log line may name it: without any link token."""
+    return redact_tokens(request.path)
 
 
 def _static(ctx: Context) -> Response:
@@ -133,7 +150,14 @@ class PortalApp:
     ``template_dirs`` are searched for templates before the built-in ones. ``max_body`` caps
     request bodies (bigger ones answer 400), ``page_size`` is the number of hours per HTML page.
     ``secure_cookies`` forces the cookies' ``Secure`` flag on or off (default: on for https
-    requests; set it to ``True`` behind a proxy that terminates TLS).
+    requests; set it to ``True`` behind a proxy that terminates TLS); secure cookies carry the
+    ``__Host-`` prefix (``__Secure-`` when the portal is not at the site's root).
+
+    ``trusted_proxies`` are the addresses or networks (``"10.0.0.2"``, ``"10.0.0.0/8"``) of
+    reverse proxies in front of the portal: only from them are ``X-Forwarded-For`` (the client is
+    the right-most address that is not a trusted proxy) and ``X-Forwarded-Proto`` believed.
+    ``hsts`` adds ``Strict-Transport-Security`` to answers over https (or to all, with
+    ``secure_cookies=True``).
 
     Links open at ``/l/{token}`` and also at the service's ``MailSettings.link_path``, and
     ``MailSettings.portal_path`` leads to the overview, so the e-mails' URLs work as they are.
@@ -149,8 +173,17 @@ class PortalApp:
         max_body: int = DEFAULT_MAX_BODY,
         page_size: int = 50,
         secure_cookies: bool | None = None,
+        trusted_proxies: Iterable[str] = (),
+        hsts: bool = False,
     ) -> None:
         problems = []
+        proxies = TrustedProxies()
+        if isinstance(trusted_proxies, str):
+            trusted_proxies = [trusted_proxies]
+        try:
+            proxies = TrustedProxies.parse(trusted_proxies)
+        except ValueError as error:
+            problems.append(str(error))
         if prefix and (not prefix.startswith("/") or "//" in prefix or "{" in prefix):
             problems.append(f"prefix must be a path such as '/portal', got {prefix!r}")
         if theme is not None and not isinstance(theme, Theme):
@@ -170,6 +203,8 @@ class PortalApp:
         self.max_body = max_body
         self.page_size = page_size
         self.secure_cookies = secure_cookies
+        self.trusted_proxies = proxies
+        self.hsts = bool(hsts)
         self.renderer = Renderer(self.template_dirs)
         self.static = StaticFiles()
         self.csp = content_security_policy(self.theme)
@@ -206,12 +241,16 @@ class PortalApp:
     # -- handling ----------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
-        """Answer one request. Never raises: failures become their error page (or JSON)."""
+        """Answer one request. Never raises: failures become their error page (or JSON).
+
+        A request from a trusted proxy is first taken as its client made it (address, scheme).
+        """
         ctx: Context | None = None
+        request = self.trusted_proxies.resolve(request)
         try:
             ctx, response = self._dispatch(request)
         except Exception:
-            logger.exception("the portal failed on %s %s", request.method, request.path)
+            logger.exception("the portal failed on %s %s", request.method, _logged(request))
             response = self._failure(request, ctx)
         return self._finish(request, response)
 
@@ -223,8 +262,10 @@ class PortalApp:
         if found == [] and request.method in ("GET", "HEAD") and len(path) > 1:
             trimmed = path.rstrip("/")
             if trimmed != path and isinstance(self.router.match("GET", trimmed or "/"), Match):
-                query = f"?{request.query_string}" if request.query_string else ""
-                location = request.script_name + self.prefix + trimmed + query
+                # The path was decoded by the server: encode it again (a Location is ASCII, and
+                # a CR or LF in it would split the response).
+                query = f"?{encode_query(request.query_string)}" if request.query_string else ""
+                location = encode_path(request.script_name + self.prefix + trimmed) + query
                 return None, Response.redirect(location, status=308)
         if not isinstance(found, Match):
             if found:
@@ -237,7 +278,7 @@ class PortalApp:
         ctx = Context(self, request, found.route, found.params)
         try:
             if request.body_too_large and request.method in _BODY_METHODS:
-                raise BadRequest(f"the request body is larger than {self.max_body} bytes")
+                raise PayloadTooLarge(f"the request body is larger than {self.max_body} bytes")
             return ctx, found.route.view(ctx)
         except HTTPProblem as problem:
             return ctx, self._problem(request, ctx, problem)
@@ -253,7 +294,7 @@ class PortalApp:
             bad = BadRequest(str(invalid).split("\n")[0])
             return ctx, self._problem(request, ctx, bad, errors=invalid.errors)
         except Exception:  # the view failed: its context knows the visitor, for the 500 page
-            logger.exception("the portal failed on %s %s", request.method, request.path)
+            logger.exception("the portal failed on %s %s", request.method, _logged(request))
             return ctx, self._failure(request, ctx)
 
     def _inner_path(self, path: str) -> str | None:
@@ -266,6 +307,8 @@ class PortalApp:
     def _finish(self, request: Request, response: Response) -> Response:
         cacheable = response.headers.get("Cache-Control") == STATIC_CACHE_CONTROL
         secure_headers(response, self.csp, cacheable=cacheable)
+        if self.hsts and (request.secure or self.secure_cookies):
+            response.headers.set("Strict-Transport-Security", HSTS)
         if not response.streaming:
             assert isinstance(response.body, bytes | bytearray)
             response.headers.set("Content-Length", str(len(response.body)))
@@ -288,14 +331,7 @@ class PortalApp:
         errors: Sequence[str] = (),
     ) -> Response:
         if self._is_api(request, ctx):
-            message = "not found" if isinstance(problem, PageNotFound) else problem.message
-            if not errors and isinstance(problem, BadRequest) and len(problem.problems) > 1:
-                errors = [p.message for p in problem.problems]
-            response = api.json_response(
-                api.ErrorBody(api.ApiError(problem.code, message, tuple(errors))),
-                status=problem.status,
-            )
-            return response
+            return api.problem_response(problem, errors)
         # A link or session that did not open: the route needs one and no visit was made.
         link = (
             ctx is not None
@@ -310,8 +346,7 @@ class PortalApp:
     def _failure(self, request: Request, ctx: Context | None) -> Response:
         """The answer to an unexpected error: a plain 500 that tells nothing."""
         if self._is_api(request, ctx):
-            body = api.ErrorBody(api.ApiError("error", "the portal failed; try again later"))
-            return api.json_response(body, status=500)
+            return api.failure_response()
         return failure_page(self, request, ctx)
 
     # -- pages -------------------------------------------------------------------------------------

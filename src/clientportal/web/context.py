@@ -12,7 +12,7 @@ from ..errors import AccessDenied
 from ..i18n import negotiate_locale
 from ..service import Visit
 from .flash import FLASH_COOKIE, FLASH_MAX_AGE, Flash, dump_flash, load_flash
-from .http import QueryParams, Request, Response
+from .http import QueryParams, Request, Response, cookie_name
 from .params import parse_id, query_of
 from .problems import BadRequest, PageNotFound
 from .routing import Route
@@ -29,6 +29,9 @@ __all__ = ["CSRF_FIELD", "CSRF_HEADER", "Context"]
 CSRF_FIELD = "csrf_token"
 #: The header that carries the CSRF token on JSON API requests.
 CSRF_HEADER = "X-CSRF-Token"
+
+#: How many values of one session cookie name are tried (junk planted before the real one).
+_MAX_SESSION_VALUES = 4
 
 
 class Context:
@@ -110,6 +113,20 @@ class Context:
             return self.app.secure_cookies
         return self.request.secure
 
+    def cookie_values(self, name: str, path: str | None = None) -> list[str]:
+        """Every value the browser sent for the portal's cookie ``name`` of ``path`` (default:
+        :attr:`cookie_path`), under the name it is set with (:func:`~.http.cookie_name`: with
+        the ``__Host-``/``__Secure-`` prefix when cookies are secure)."""
+        wanted = cookie_name(
+            name, secure=self.secure, path=self.cookie_path if path is None else path
+        )
+        return self.request.cookies.get_all(wanted)
+
+    def cookie(self, name: str, path: str | None = None) -> str | None:
+        """The first value of the portal's cookie ``name`` (see :meth:`cookie_values`)."""
+        values = self.cookie_values(name, path)
+        return values[0] if values else None
+
     def url(self, route_name: str, /, query: Iterable[tuple[str, str]] = (), **params: str) -> str:
         """The absolute path of route ``name``; ``portal_id`` defaults to this request's."""
         route = self.app.router.named(route_name)
@@ -134,7 +151,7 @@ class Context:
             max_age=max_age,
             secure=self.secure,
         )
-        if pending_cookie_name(portal_id) in self.request.cookies:
+        if self.cookie(pending_cookie_name(portal_id)) is not None:
             response.delete_cookie(
                 pending_cookie_name(portal_id), path=self.cookie_path, secure=self.secure
             )
@@ -173,7 +190,7 @@ class Context:
     def take_flash(self, flash_key: str) -> Flash | None:
         """The flash the last POST left for this page (``None`` when there is none, or none signed
         with ``flash_key``). The page's response deletes it: a reload does not show it again."""
-        value = self.request.cookies.get(FLASH_COOKIE)
+        value = self.cookie(FLASH_COOKIE, self.flash_path)
         if value is None:
             return None
         self._flash_taken = True
@@ -183,18 +200,21 @@ class Context:
 
     @functools.cached_property
     def visit(self) -> Visit:
-        """The visit of this portal's session cookie; the 404 page when there is none."""
+        """The visit of this portal's session cookie; the 404 page when there is none.
+
+        When the browser sends the cookie's name more than once (another app's cookie, or one
+        planted on a parent domain, may come first), the first of the values that opens this
+        portal is used."""
         portal_id = self.portal_id
-        value = self.request.cookies.get(session_cookie_name(portal_id))
-        if not value:
-            raise PageNotFound()
-        try:
-            visit = self.service.access.check_session(value, client=self.client)
-        except AccessDenied:
-            raise PageNotFound() from None
-        if visit.portal.id != portal_id:
-            raise PageNotFound()
-        return visit
+        values = [v for v in self.cookie_values(session_cookie_name(portal_id)) if v]
+        for value in values[:_MAX_SESSION_VALUES]:
+            try:
+                visit = self.service.access.check_session(value, client=self.client)
+            except AccessDenied:
+                continue
+            if visit.portal.id == portal_id:
+                return visit
+        raise PageNotFound()
 
     def check_csrf(self, token: object) -> None:
         """Raise :class:`~clientportal.InvalidCsrfToken` unless ``token`` is the session's."""

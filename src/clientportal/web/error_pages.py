@@ -52,7 +52,7 @@ def _known_visitor(ctx: Context) -> bool:
     if "visit" in ctx.__dict__:
         return True
     raw_id = ctx.params.get("portal_id")
-    if not raw_id or not ctx.request.cookies.get(session_cookie_name(raw_id)):
+    if not raw_id or not ctx.cookie(session_cookie_name(raw_id)):
         return False
     try:
         ctx.visit  # noqa: B018 - checks the session and keeps its visit

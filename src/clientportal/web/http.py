@@ -9,25 +9,37 @@ either bytes or an iterator of byte chunks to stream (a CSV export, say).
 A request body is read by the adapter, at most :data:`DEFAULT_MAX_BODY` bytes (or the app's
 ``max_body``): :func:`read_limited` does it for file-like streams. A body that is longer is not
 read at all; the adapter sets ``body_too_large`` and the handler answers 400.
+
+A response's headers are checked as they are added (:class:`ResponseHeaders`): a name that is
+not a token, or a value with CR, LF, NUL, another control character or a character beyond
+Latin-1, raises ``ValueError`` in the code that added it, so no header can ever be split or
+injected on the wire. URLs built from a request's path go through :func:`encode_path` and
+:func:`encode_query`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from http import HTTPStatus
 from typing import IO, Any, Final
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from attrs import define, field, frozen
 
 __all__ = [
     "DEFAULT_MAX_BODY",
     "BodyTooLarge",
+    "Cookies",
     "Headers",
     "QueryParams",
     "Request",
     "Response",
+    "ResponseHeaders",
+    "cookie_name",
+    "encode_path",
+    "encode_query",
     "read_limited",
 ]
 
@@ -36,6 +48,12 @@ DEFAULT_MAX_BODY: Final = 64 * 1024
 
 _MAX_QUERY_FIELDS = 200
 _MAX_COOKIE_HEADER = 8192
+# RFC 9110: a field name is a token; a field value has no control character but HTAB.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_BAD_VALUE_CHAR = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]")
+# What a path and a query keep as they are; everything else is percent-encoded (RFC 3986).
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?%"
 
 
 class BodyTooLarge(Exception):
@@ -136,6 +154,88 @@ class Headers:
         return len(self._items)
 
 
+def _check_header(name: str, value: str) -> None:
+    if not _HEADER_NAME.fullmatch(name):
+        raise ValueError(
+            f"a response header name must be an HTTP token (letters, digits, -), got {name!r}"
+        )
+    bad = _BAD_VALUE_CHAR.search(value)
+    if bad is not None:
+        # The value itself is not quoted: it may be a cookie or a URL that holds a token.
+        raise ValueError(
+            f"the {name} response header has {bad.group()!r} at position {bad.start()}: a "
+            "header value cannot hold CR, LF, NUL, other control characters or characters "
+            "beyond Latin-1; percent-encode URLs (encode_path) and clean other values first"
+        )
+
+
+class ResponseHeaders(Headers):
+    """The headers of a :class:`Response`: every name and value is checked as it is added
+    (``ValueError`` for a name that is not a token, or a value with CR, LF, NUL, another
+    control character or a character beyond Latin-1), so none can split the response."""
+
+    __slots__ = ()
+
+    def __init__(self, items: Iterable[tuple[str, str]] | Mapping[str, str] = ()) -> None:
+        super().__init__(items)
+        for name, value in self._items:
+            _check_header(name, value)
+
+    def add(self, name: str, value: str) -> None:
+        """Append a header, keeping any of the same name."""
+        _check_header(name, value)
+        super().add(name, value)
+
+    def set(self, name: str, value: str) -> None:
+        """Replace every header of ``name`` with one of ``value``."""
+        _check_header(name, value)
+        super().set(name, value)
+
+    def setdefault(self, name: str, value: str) -> None:
+        """Add ``name: value`` unless a header of that name is there already."""
+        _check_header(name, value)
+        super().setdefault(name, value)
+
+
+def encode_path(path: str) -> str:
+    """``path`` (decoded text, as a request's ``path``) percent-encoded for a URL or a
+    ``Location``: ``/`` and RFC 3986's path characters stay, everything else (``%``, CR, LF,
+    NUL, spaces, non-ASCII as UTF-8) is encoded, so it decodes back to ``path``."""
+    return quote(path, safe=_PATH_SAFE)
+
+
+def encode_query(query: str) -> str:
+    """A raw query string made safe for a URL: its percent escapes stay, anything that is not
+    a URL character (CR, LF, NUL, spaces, non-ASCII) is percent-encoded."""
+    return quote(query, safe=_QUERY_SAFE)
+
+
+def cookie_name(name: str, *, secure: bool, path: str) -> str:
+    """The name a cookie is set and read under: ``__Host-name`` when it is ``secure`` with
+    ``path`` ``/`` (browsers then accept it only from this host over https, for the whole
+    site, and nobody else can plant one), ``__Secure-name`` when it is secure under another
+    path, the plain ``name`` over http. A name that has a prefix already is kept."""
+    if not secure or name.startswith(("__Host-", "__Secure-")):
+        return name
+    return f"__Host-{name}" if path == "/" else f"__Secure-{name}"
+
+
+class Cookies(dict[str, str]):
+    """A request's cookies: by name the first value (browsers send the most specific path
+    first), and :meth:`get_all` for every value of a name, in the order they were sent."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__()
+        self._pairs = tuple(pairs)
+        for name, value in self._pairs:
+            self.setdefault(name, value)
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value sent for cookie ``name`` (a site's junk cookie of the same name may
+        come first)."""
+        return [value for key, value in self._pairs if key == name]
+
+
 class QueryParams:
     """Decoded ``name=value`` pairs of a query string or form body, in order, repeats allowed."""
 
@@ -203,8 +303,8 @@ class Request:
 
     ``path`` is the path below ``script_name`` (where the host mounted the app: WSGI's
     ``SCRIPT_NAME``, ASGI's ``root_path``), percent-decoded, starting with ``/``.
-    ``remote_addr`` is the client's address as the adapter knows it (behind a proxy, let the
-    proxy middleware of your server put the real one there). ``scheme`` is ``"http"`` or
+    ``remote_addr`` is the client's address as the adapter knows it (behind a proxy, give the
+    app ``trusted_proxies``, or let the proxy middleware of your server put the real one there). ``scheme`` is ``"http"`` or
     ``"https"``; cookies get the ``Secure`` flag on https. ``body_too_large`` is set by the
     adapter instead of ``body`` when the body was over the limit.
     """
@@ -230,23 +330,23 @@ class Request:
         return QueryParams.parse(self.query_string)
 
     @property
-    def cookies(self) -> dict[str, str]:
-        """The request's cookies by name; the first of a repeated name wins (browsers send the
-        most specific path first). Parsed leniently: a malformed cookie of some other app on
-        the same site never hides the portal's own."""
+    def cookies(self) -> Cookies:
+        """The request's cookies: by name the first of a repeated name (browsers send the most
+        specific path first), every one by ``cookies.get_all(name)``. Parsed leniently: a
+        malformed cookie of some other app on the same site never hides the portal's own."""
         raw = "; ".join(self.headers.get_all("cookie"))
         if not raw or len(raw) > _MAX_COOKIE_HEADER:
-            return {}
-        found: dict[str, str] = {}
+            return Cookies()
+        pairs: list[tuple[str, str]] = []
         for part in raw.split(";"):
             name, sep, value = part.strip().partition("=")
             name = name.strip()
-            if sep and name and name not in found:
+            if sep and name:
                 value = value.strip()
                 if len(value) >= 2 and value[0] == value[-1] == '"':
                     value = value[1:-1]
-                found[name] = value
-        return found
+                pairs.append((name, value))
+        return Cookies(pairs)
 
     @property
     def content_type(self) -> str:
@@ -269,6 +369,14 @@ class Request:
         return self.script_name + path
 
 
+def _response_headers(
+    value: Headers | Mapping[str, str] | Iterable[tuple[str, str]],
+) -> ResponseHeaders:
+    if isinstance(value, ResponseHeaders):
+        return value
+    return ResponseHeaders(value.items() if isinstance(value, Headers) else value)
+
+
 def _body(value: bytes | str | Iterable[bytes]) -> bytes | Iterable[bytes]:
     if isinstance(value, str):
         return value.encode("utf-8")
@@ -280,11 +388,12 @@ class Response:
     """What the handler answers: ``status``, ``headers`` and ``body``.
 
     ``body`` is bytes, or an iterable of byte chunks that the adapter writes as they come
-    (``streaming`` is then true). A ``str`` given as body is encoded as UTF-8.
+    (``streaming`` is then true). A ``str`` given as body is encoded as UTF-8. ``headers`` are
+    :class:`ResponseHeaders`: a header that could split the response raises ``ValueError``.
     """
 
     status: int = 200
-    headers: Headers = field(factory=Headers, converter=_headers)
+    headers: ResponseHeaders = field(factory=ResponseHeaders, converter=_response_headers)
     body: bytes | Iterable[bytes] = field(default=b"", converter=_body)
 
     @property
@@ -331,8 +440,12 @@ class Response:
         httponly: bool = True,
         samesite: str = "Lax",
     ) -> None:
-        """Add a ``Set-Cookie`` header (HttpOnly and SameSite=Lax unless told otherwise)."""
-        parts = [f"{name}={value}", f"Path={path or '/'}"]
+        """Add a ``Set-Cookie`` header (HttpOnly and SameSite=Lax unless told otherwise).
+
+        A ``secure`` cookie is named with the prefix browsers enforce (:func:`cookie_name`:
+        ``__Host-`` for ``path`` ``/``, else ``__Secure-``); read it back under that name."""
+        path = path or "/"
+        parts = [f"{cookie_name(name, secure=secure, path=path)}={value}", f"Path={path}"]
         if max_age is not None:
             parts.append(f"Max-Age={max(0, int(max_age))}")
         if secure:

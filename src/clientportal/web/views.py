@@ -21,6 +21,7 @@ from ..service import Overview
 from ..visibility import PortalBudget, Scope
 from .chart import WeekChart, monday, week_chart, weekly_seconds
 from .context import Context
+from .downloads import download
 from .http import Response
 from .paging import Paging, page_count, page_number, paging
 from .params import (
@@ -312,23 +313,10 @@ def documents(ctx: Context) -> Response:
 
 
 def document_file(ctx: Context) -> Response:
-    """``GET /portal/{portal_id}/invoices/{document_id}`` (or quotes): download the file."""
+    """``GET /portal/{portal_id}/invoices/{document_id}`` (or quotes): download the file, its
+    type and name made safe (:mod:`.downloads`); the JSON API's file endpoints answer the same."""
     visit = ctx.visit
     kind = _kind(ctx)
     document_id = parse_id(ctx.params["document_id"], "document id")
     file = ctx.service.pages.document(visit, kind, document_id)
-    content_type = file.content_type
-    if not re.fullmatch(r"[\w.+-]+/[\w.+-]+", content_type):
-        content_type = "application/octet-stream"
-    ascii_name = _filename(file.filename)
-    from urllib.parse import quote
-
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file.filename)}"
-    return Response(
-        headers=[
-            ("Content-Type", content_type),
-            ("Content-Disposition", disposition),
-            ("Content-Length", str(len(file.data))),
-        ],
-        body=bytes(file.data),
-    )
+    return download(file)
