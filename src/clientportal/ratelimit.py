@@ -1,24 +1,32 @@
-"""The default :class:`~clientportal.ports.RateLimiter`: a token bucket per key, in this process.
+"""The in-process :class:`~clientportal.ports.RateLimiter`: a token bucket per key, in memory.
 
-With several servers each process limits on its own; a store that shares the budget between
-processes implements the same port.
+It is the memory store's limiter (:meth:`~clientportal.memory.MemoryStore.rate_limiter`) and the
+gate's when its store keeps no shared limits. With several servers each process limits on its
+own; the SQL store's limiter (:class:`~clientportal.sql.SqlRateLimiter`) shares one budget
+between every process on the database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import OrderedDict
 
 __all__ = ["TokenBucketLimiter"]
+
+#: The most full buckets one hit drops: pruning costs O(1) per hit, and outpaces new keys.
+_SWEEP = 16
 
 
 class TokenBucketLimiter:
     """A :class:`~clientportal.ports.RateLimiter`: per key, a bucket of ``capacity`` units that
     refills by one unit every ``refill_every``.
 
-    A key that has not failed for ``capacity * refill_every`` is full again and forgotten; at most
-    ``max_keys`` keys are tracked (when more arrive, full buckets are dropped first, then the
-    stalest). Buckets live in this process: with several servers, each limits on its own.
+    Keys are kept in the order they were last hit. Each hit drops up to 16 of the least recently
+    hit keys whose bucket is full again (a full bucket is the same as no bucket), and, when more
+    than ``max_keys`` keys are tracked, the least recently hit one (its budget is forgotten). So
+    a hit costs O(1) however many addresses come and go. Buckets live in this process: with
+    several servers, each limits on its own.
     """
 
     def __init__(
@@ -32,13 +40,14 @@ class TokenBucketLimiter:
             raise ValueError(f"capacity must be a whole number >= 1, got {capacity!r}")
         if not isinstance(refill_every, dt.timedelta) or refill_every <= dt.timedelta(0):
             raise ValueError(f"refill_every must be a positive timedelta, got {refill_every!r}")
-        if not isinstance(max_keys, int) or max_keys < 1:
+        if not isinstance(max_keys, int) or isinstance(max_keys, bool) or max_keys < 1:
             raise ValueError(f"max_keys must be a whole number >= 1, got {max_keys!r}")
         self.capacity = capacity
         self.refill_every = refill_every
         self.max_keys = max_keys
         self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[float, dt.datetime]] = {}
+        # key -> (units left, when last hit), least recently hit first.
+        self._buckets: OrderedDict[str, tuple[float, dt.datetime]] = OrderedDict()
 
     def __repr__(self) -> str:
         return (
@@ -46,8 +55,12 @@ class TokenBucketLimiter:
             f"<{len(self._buckets)} keys>)"
         )
 
-    def _level(self, key: str, now: dt.datetime) -> float:
-        bucket = self._buckets.get(key)
+    def __len__(self) -> int:
+        """How many keys have a bucket that is not known to be full."""
+        with self._lock:
+            return len(self._buckets)
+
+    def _level(self, bucket: tuple[float, dt.datetime] | None, now: dt.datetime) -> float:
         if bucket is None:
             return float(self.capacity)
         units, since = bucket
@@ -57,24 +70,24 @@ class TokenBucketLimiter:
     def allowed(self, key: str, *, now: dt.datetime) -> bool:
         """True while ``key`` has at least one unit left."""
         with self._lock:
-            return self._level(key, now) >= 1.0
+            return self._level(self._buckets.get(key), now) >= 1.0
 
     def hit(self, key: str, *, now: dt.datetime) -> bool:
         """Spend one unit of ``key``'s budget; False when none was left."""
         with self._lock:
-            level = self._level(key, now)
-            if level < 1.0:
-                self._buckets[key] = (level, now)
-                return False
-            self._buckets[key] = (level - 1.0, now)
-            if len(self._buckets) > self.max_keys:
-                self._prune(now)
-            return True
+            level = self._level(self._buckets.pop(key, None), now)
+            allowed = level >= 1.0
+            self._buckets[key] = (level - 1.0 if allowed else level, now)
+            self._sweep(now)
+            return allowed
 
-    def _prune(self, now: dt.datetime) -> None:
-        for key in [k for k in self._buckets if self._level(k, now) >= self.capacity]:
-            del self._buckets[key]
-        if len(self._buckets) > self.max_keys:
-            by_age = sorted(self._buckets, key=lambda k: self._buckets[k][1])
-            for key in by_age[: len(self._buckets) - self.max_keys]:
-                del self._buckets[key]
+    def _sweep(self, now: dt.datetime) -> None:
+        """Drop a few full buckets from the front, and the front keys past ``max_keys``."""
+        buckets = self._buckets
+        for _ in range(_SWEEP):
+            oldest = next(iter(buckets))
+            if self._level(buckets[oldest], now) < self.capacity:
+                break
+            del buckets[oldest]
+        while len(buckets) > self.max_keys:
+            buckets.popitem(last=False)

@@ -8,7 +8,7 @@ PostgreSQL::
 
     engine = create_engine("sqlite:///clientportal.sqlite3")
     upgrade(engine)                  # create or migrate the library's tables
-    store = SqlStore(engine)         # portals, links, approvals, audit trail, outbox
+    store = SqlStore(engine)         # portals, links, approvals, audit trail, outbox, limits
     settings = SqlSettingsStore(engine)  # named settings groups as JSON (the company's)
     source = SqlDataSource(engine)   # the reference time-tracking schema, if you adopt it
 """
@@ -37,6 +37,7 @@ from .load import load_entries as load_entries
 from .migrate import current_revision as current_revision
 from .migrate import head_revision as head_revision
 from .migrate import upgrade as upgrade
+from .ratelimit import SqlRateLimiter as SqlRateLimiter
 from .settings import SqlSettingsStore as SqlSettingsStore
 from .source import SqlDataSource as SqlDataSource
 from .store import SqlStore as SqlStore
@@ -48,6 +49,7 @@ __all__ = [
     "DatabaseUnavailable",
     "SchemaMissing",
     "SqlDataSource",
+    "SqlRateLimiter",
     "SqlSettingsStore",
     "SqlStore",
     "StorageError",

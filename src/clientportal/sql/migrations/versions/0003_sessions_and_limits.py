@@ -46,10 +46,13 @@ def upgrade() -> None:
     op.create_index("ix_cp_access_log_at", "cp_access_log", ["at"])
     if op.get_bind().dialect.name != "sqlite":  # SQLite's INTEGER primary key is 64-bit already
         op.alter_column("cp_access_log", "id", type_=sa.BigInteger(), existing_nullable=False)
+        # The serial's sequence stays 32-bit (it stops at 2**31 - 1) until it is told otherwise.
+        op.execute("ALTER SEQUENCE cp_access_log_id_seq AS bigint")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
+        op.execute("ALTER SEQUENCE cp_access_log_id_seq AS integer")
         op.alter_column("cp_access_log", "id", type_=sa.Integer(), existing_nullable=False)
     op.drop_index("ix_cp_access_log_at", table_name="cp_access_log")
     op.drop_index("ix_cp_rate_limits_at", table_name="cp_rate_limits")
