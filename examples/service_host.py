@@ -7,6 +7,7 @@ Runs as is (``python examples/service_host.py``) on the in-memory backends; a re
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import threading
 from collections.abc import Sequence
 from decimal import Decimal
@@ -53,7 +54,9 @@ source = MemoryDataSource(data, store)  # approval states come from the store
 service = PortalService(
     source,
     store,
-    secret_keys=["change-me-to-a-long-random-secret"],  # oldest -> newest, for rotation
+    # Oldest -> newest, for rotation. A real host reads its keys from its settings or the
+    # environment (os.environ["PORTAL_SECRET"]); this example makes a fresh one on every run.
+    secret_keys=[secrets.token_urlsafe(32)],
     policy=ApprovalPolicy(enabled=True, workflow=Workflow.EXTERNAL),
     mail=MailSettings(
         sender_name="Example Co",

@@ -155,7 +155,7 @@ def test_defaults_are_the_source_products() -> None:
             lambda: Budget("b", "p", BudgetType.EMPLOYEE_FEE, Decimal(1), Decimal(0), "EUR"),
             "EMPLOYEE_FEE budget needs an employee_id",
         ),
-        (lambda: Contact("k", "c", "K", "not-an-address"), "must be an e-mail address"),
+        (lambda: Contact("k", "c", "K", "not-an-address"), "must be one e-mail address"),
         (lambda: Contact("k", "c", "K", "k@c.example", "xx_QQ"), "language tag Babel knows"),
         (
             lambda: Portal(id="p", client_id="c", name="P", created_at=dt.datetime(2026, 1, 1)),

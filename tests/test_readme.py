@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ def test_readme_mount_example_builds_a_wsgi_app(
 ) -> None:
     pytest.importorskip("sqlalchemy", reason="the mount example needs the sql extra")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PORTAL_SECRET", secrets.token_urlsafe(32))
     namespace: dict[str, object] = {}
     exec(compile(block_with("make_wsgi_app"), "README.md", "exec"), namespace)
     app = namespace["portal_app"]

@@ -16,7 +16,6 @@ from typing import Any
 import attrs
 
 _CURRENCY_SHAPE = re.compile(r"[A-Z]{3}")
-_EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def _name(attribute: attrs.Attribute[Any]) -> str:
@@ -212,7 +211,53 @@ def optional_language(instance: object, attribute: attrs.Attribute[Any], value: 
         language(instance, attribute, value)
 
 
+@functools.lru_cache(maxsize=4096)
+def _address_problem(value: str) -> str | None:
+    if not value.isascii():
+        return (
+            "write it in ASCII (an international domain in its xn-- form): the mailer does not "
+            "speak SMTPUTF8"
+        )
+    # Imported here: ``import clientportal`` stays light, the library loads when an address is read.
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(
+            value,
+            check_deliverability=False,
+            globally_deliverable=False,
+            allow_smtputf8=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+            allow_display_name=False,
+            allow_empty_local=False,
+        )
+    except EmailNotValidError as error:
+        return str(error)
+    if "." not in checked.domain:
+        return "the part after the @-sign must be a domain with a dot"
+    return None
+
+
+def email_problem(value: object) -> str | None:
+    """Why ``value`` is not exactly one e-mail address, or ``None`` when it is one: the one rule
+    for addresses (the model, the mail settings, the e-mail headers and the outbox share it).
+
+    One address means no display name, no quotes, no comma, semicolon or angle bracket (which
+    would make a header of several recipients), ASCII only, and a domain with a dot;
+    deliverability is not checked (that needs the network).
+    """
+    if not isinstance(value, str):
+        return f"expected a string, got {type(value).__name__}"
+    return _address_problem(value)
+
+
 def email(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """An address of the shape ``name@domain.tld`` (delivery is the only real check)."""
-    if not isinstance(value, str) or not _EMAIL_SHAPE.fullmatch(value):
-        raise ValueError(f"{_name(attribute)} must be an e-mail address, got {value!r}")
+    """Exactly one e-mail address, ``name@example.com`` (see :func:`email_problem`)."""
+    problem = email_problem(value)
+    if problem is not None:
+        shown = value[:80] if isinstance(value, str) else value
+        raise ValueError(
+            f"{_name(attribute)} must be one e-mail address such as 'name@example.com' "
+            f"({problem}), got {shown!r}"
+        )

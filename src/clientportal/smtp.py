@@ -27,6 +27,7 @@ from typing import Literal, TypeAlias
 
 from attrs import frozen
 
+from ._validators import email_problem
 from .errors import ConfigError, DeliveryError
 from .ports import Clock, Mailer, OutboxStore, SystemClock
 
@@ -149,6 +150,14 @@ class SmtpMailer:
         """
         if not recipients:
             raise DeliveryError("the message has no recipients", permanent=True)
+        bad = [r for r in recipients if email_problem(r) is not None]
+        if bad:
+            # An outbox row written around OutboxMessage.of: never let it fan out.
+            raise DeliveryError(
+                f"{len(bad)} recipient(s) are not one e-mail address each (e.g. {bad[0][:80]!r}): "
+                "the message is not sent",
+                permanent=True,
+            )
         envelope_from = sender or self.envelope_from or _from_address(message)
         # SMTP lines end in CRLF; smtplib sends bytes as they are, and Python's e-mail package
         # writes LF by default, which a strict server reads as one over-long line.

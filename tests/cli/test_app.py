@@ -21,7 +21,7 @@ COMMANDS = [
     ["link", "revoke"], ["link", "regenerate"], ["approvals"], ["approvals", "submit"],
     ["approvals", "approve"], ["approvals", "reject"], ["approvals", "withdraw"],
     ["approvals", "forward"], ["approvals", "reopen"], ["approvals", "list"],
-    ["approvals", "history"], ["outbox"], ["outbox", "list"], ["outbox", "deliver"],
+    ["approvals", "history"], ["approvals", "staff"], ["outbox"], ["outbox", "list"], ["outbox", "deliver"],
     ["outbox", "worker"],
 ]  # fmt: skip
 
@@ -75,14 +75,16 @@ def test_missing_unreachable_and_wrong_databases(tmp_path: Path) -> None:
 
 
 def test_an_outdated_schema_names_the_upgrade(tmp_path: Path) -> None:
-    from clientportal.sql import upgrade
+    from clientportal.sql import head_revision, upgrade
 
     db = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     upgrade(db, "0001")
     code, _, err = run(db, "company", "show")
     assert code == 1
-    assert one_error(err).endswith("is at schema revision 0001, this clientportal needs 0002: "
-                                   "run `clientportal db upgrade`")  # fmt: skip
+    assert one_error(err).endswith(
+        f"is at schema revision 0001, this clientportal needs {head_revision()}: "
+        "run `clientportal db upgrade`"
+    )
     assert run(db, "db", "upgrade")[0] == 0
     assert run(db, "company", "show")[0] == 0
 
@@ -93,7 +95,7 @@ def test_bad_arguments_are_usage_errors(empty_db: str) -> None:
         ("--sender", "nobody", "portal", "list"): "'nobody' is not an address",
         ("--approval", "sometimes", "portal", "list"): "'sometimes' is not one of",
         ("portal", "list", "--what"): "No such option '--what'",
-        ("approvals", "history", "e1"): "no secret key: give --secret-key KEY",
+        ("approvals", "history", "e1"): "no secret key: give --secret-key-file PATH",
         ("outbox", "deliver", "--smtp", "nohost"): "is not HOST:PORT",
         ("serve", "--port", "70000"): "70000 is not in the range 0<=x<=65535",
         ("nonsense",): "No such command 'nonsense'",

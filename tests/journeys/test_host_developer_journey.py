@@ -62,6 +62,7 @@ def test_the_readme_in_a_flask_app_serves_a_portal_whose_decisions_reach_the_hos
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, browser: Any
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PORTAL_SECRET", "host-journey-secret-key-0123456789abcdef")
     host: dict[str, Any] = {"__name__": "pixel_app"}  # the host's own module
     exec(compile(snippet("make_wsgi_app"), "README.md", "exec"), host)
     load_dataset(host["engine"], host_data())

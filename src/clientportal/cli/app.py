@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from . import approvals, company, db, demo, links, outbox, portals, serving
 from .context import (
     DEFAULT_DB,
+    KEY_FILE_VARIABLE,
     KEYS_VARIABLE,
     WORKFLOWS,
     Context,
@@ -33,7 +36,18 @@ from .context import (
     "keys",
     multiple=True,
     envvar=KEYS_VARIABLE,
-    help="Key that signs link tokens (repeat, oldest first, to rotate).",
+    help="Key that signs link tokens (repeat, oldest first, to rotate). Other users see it in "
+    f"`ps` and it stays in your shell history: prefer --secret-key-file or {KEYS_VARIABLE} "
+    "(comma-separated).",
+)
+@click.option(
+    "--secret-key-file",
+    "key_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar=KEY_FILE_VARIABLE,
+    default=None,
+    help="File of the keys that sign link tokens: one a line, oldest first, readable only by you "
+    "(chmod 600).",
 )
 @click.option(
     "--base-url",
@@ -67,6 +81,7 @@ def main(
     ctx: click.Context,
     db_url: str,
     keys: tuple[str, ...],
+    key_file: Path | None,
     base_url: str | None,
     sender_text: str | None,
     approval: str | None,
@@ -83,7 +98,7 @@ def main(
         approval=approval,
         auto_forward=auto_forward,
     )
-    ctx.obj = Context(db_url, keys, overrides)
+    ctx.obj = Context(db_url, keys, overrides, key_file)
 
 
 for _command in (

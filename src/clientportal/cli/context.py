@@ -29,6 +29,7 @@ DEFAULT_DB = "sqlite:///clientportal.sqlite3"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 KEYS_VARIABLE = "CLIENTPORTAL_SECRET_KEYS"
+KEY_FILE_VARIABLE = "CLIENTPORTAL_SECRET_KEY_FILE"
 #: The settings group (``cp_settings``) that holds the company's settings.
 COMPANY = "company"
 
@@ -82,12 +83,14 @@ def smtp_address(value: str) -> tuple[str, int]:
 
 
 def sender(value: str, param_hint: str = "--sender") -> tuple[str | None, str]:
-    """``"Name <address>"`` (or a bare address) as ``(name or None, address)``, checked."""
-    from email.utils import parseaddr
+    """``"Name <address>"`` (or a bare address) as ``(name or None, address)``, checked: exactly
+    one address (a comma or semicolon would make it several)."""
+    from email.utils import getaddresses
 
     from ..service.company import CompanySettings
 
-    name, address = parseaddr(value)
+    pairs = getaddresses([value])
+    name, address = pairs[0] if len(pairs) == 1 else ("", "")
     try:
         CompanySettings(sender_name=name or None, sender_address=address)
     except ValueError:
@@ -111,23 +114,84 @@ def _key_file(db: str) -> Path | None:
     return None if file is None else file.with_name(file.name + ".keys")
 
 
-def _secret_keys(db: str, given: Sequence[str], *, create: bool = False) -> list[str]:
-    """The keys from the options or environment, else the SQLite key file (made if ``create``)."""
+def read_key_file(path: Path) -> list[str]:
+    """The keys in ``path``, one a line (oldest first, blank lines skipped); a
+    :class:`click.UsageError` when the file is missing, unreadable, empty or readable by others."""
+    import os
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise click.UsageError(
+            f"the key file {str(path)!r} does not exist: write your keys into it, one a line, "
+            "oldest first (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise click.UsageError(f"cannot read the key file {str(path)!r}: {reason}") from None
+    if os.name == "posix" and stat.S_IMODE(mode) & 0o077:
+        raise click.UsageError(
+            f"the key file {str(path)!r} can be read by other users "
+            f"(mode {stat.S_IMODE(mode):03o}): make it yours only with `chmod 600 {path}`"
+        )
+    keys = [line.strip() for line in text.splitlines() if line.strip()]
+    if not keys:
+        raise click.UsageError(
+            f"the key file {str(path)!r} holds no key: write your keys into it, one a line, "
+            "oldest first"
+        )
+    return keys
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new random key to ``path``, readable by its owner only from the first moment; an
+    existing file (or a symlink planted there) is never written through."""
+    import os
+
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        raise click.UsageError(
+            f"cannot create the key file {str(path)!r}: something is in the way (an empty file or "
+            "a link?): remove it, or give the keys with --secret-key-file or "
+            f"{KEYS_VARIABLE}"
+        ) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(32) + "\n")
+    except BaseException:
+        path.unlink(missing_ok=True)  # a half-written key file would hold no key
+        raise
+
+
+def _secret_keys(
+    db: str, given: Sequence[str], key_file: Path | None = None, *, create: bool = False
+) -> list[str]:
+    """The keys from the options or environment, else the given key file, else the SQLite key
+    file (made if ``create``)."""
     keys = [k.strip() for value in given for k in value.split(",") if k.strip()]
+    if keys and key_file is not None:
+        raise click.UsageError(
+            f"give the keys one way: --secret-key (or {KEYS_VARIABLE}) or --secret-key-file "
+            f"(or {KEY_FILE_VARIABLE}), not both"
+        )
     if keys:
         return keys
+    if key_file is not None:
+        return read_key_file(key_file)
     path = _key_file(db)
-    if path is not None and path.exists():
-        keys = [line.strip() for line in path.read_text().splitlines() if line.strip()]
-        if keys:
-            return keys
+    if path is not None and (path.exists() or path.is_symlink()):
+        return read_key_file(path)
     if create and path is not None:
-        path.write_text(secrets.token_urlsafe(32) + "\n")
-        path.chmod(0o600)
-        return _secret_keys(db, (), create=False)
+        _create_key_file(path)
+        return read_key_file(path)
     raise click.UsageError(
-        f"no secret key: give --secret-key KEY or set {KEYS_VARIABLE} "
-        "(comma-separated, oldest first); keep the same keys, or issued links stop working"
+        f"no secret key: give --secret-key-file PATH (one key a line, oldest first) or set "
+        f"{KEYS_VARIABLE} (comma-separated, oldest first); keep the same keys, or issued links "
+        "stop working"
     )
 
 
@@ -160,13 +224,19 @@ class Context:
     """What the command group knows: the database, its keys, this run's overrides, and (read
     when first needed) the store and the company's settings."""
 
-    def __init__(self, db: str, keys: Sequence[str] = (), overrides: Overrides | None = None):
-        self.db, self.keys = db, tuple(keys)
+    def __init__(
+        self,
+        db: str,
+        keys: Sequence[str] = (),
+        overrides: Overrides | None = None,
+        key_file: Path | None = None,
+    ):
+        self.db, self.keys, self.key_file = db, tuple(keys), key_file
         self.overrides = Overrides() if overrides is None else overrides
 
     def on(self, db: str) -> Context:
         """The same options on another database (the demo's)."""
-        return Context(db, self.keys, self.overrides)
+        return Context(db, self.keys, self.overrides, self.key_file)
 
     @property
     def safe_db(self) -> str:
@@ -238,7 +308,7 @@ class Context:
         return PortalService(
             self.data,
             self.store,
-            secret_keys=_secret_keys(self.db, self.keys, create=create_keys),
+            secret_keys=_secret_keys(self.db, self.keys, self.key_file, create=create_keys),
             policy=company.approval,
             mail=company.mail_settings(base_url or http_url(DEFAULT_HOST, DEFAULT_PORT)),
         )

@@ -29,6 +29,8 @@ def outbox() -> None:
 
 
 def _subject(message: OutboxMessage) -> str:
+    if message.secret and not message.message:
+        return "(not kept: it carried a secret)"
     headers = BytesHeaderParser(policy=policy.default).parsebytes(message.message)
     return " ".join(str(headers.get("Subject", "")).split()) or "(no subject)"
 

@@ -19,6 +19,7 @@ from email.utils import format_datetime, formataddr
 from attrs import field, frozen
 from attrs import validators as v
 
+from .._validators import email_problem
 from .blocks import html_document
 from .templates import MailKind
 
@@ -34,12 +35,20 @@ __all__ = [
 
 _DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 _MESSAGE_ID = re.compile(r"<[^<>@\s]+@[^<>@\s]+>")
-_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+
+
+def _one_address(value: str) -> str:
+    """``value`` when it is exactly one e-mail address; ``ValueError`` saying why not."""
+    problem = email_problem(value)
+    if problem is not None:
+        raise ValueError(
+            f"{value[:80]!r} is not one e-mail address such as 'name@example.com' ({problem})"
+        )
+    return value
 
 
 def _address(_: object, attribute: object, value: str) -> None:
-    if not _ADDRESS.fullmatch(value):
-        raise ValueError(f"{value!r} is not an e-mail address (name@example.com)")
+    _one_address(value)
 
 
 def _domain(_: object, attribute: object, value: str) -> None:
@@ -80,6 +89,8 @@ class Mail:
 
     ``custom_template`` tells whether the company's template wrote it; ``fallback_reason`` says
     why a company template was given but the standard text was sent instead (else ``None``).
+    ``secret`` tells that it carries a secret (a one-time code, a personal link): queue it with
+    ``OutboxMessage.of(..., secret=mail.secret)`` so the outbox drops it once it is sent.
     """
 
     kind: MailKind
@@ -87,6 +98,7 @@ class Mail:
     language: str
     custom_template: bool
     fallback_reason: str | None
+    secret: bool = False
 
 
 def check_date_and_id(now: dt.datetime, message_id: str | None) -> None:
@@ -140,8 +152,9 @@ def envelope(
 
 
 def mailbox(name: str, address: str) -> str:
-    """``Name <address>`` for an address header, the name on one line."""
-    return formataddr((header_text(name), address))
+    """``Name <address>`` for an address header, the name on one line. ``ValueError`` unless
+    ``address`` is exactly one e-mail address (so no header ever gains a recipient)."""
+    return formataddr((header_text(name), _one_address(address)))
 
 
 def header_text(text: str) -> str:

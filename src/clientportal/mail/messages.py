@@ -323,6 +323,7 @@ def _build(
         language=t.language,
         custom_template=custom is not None,
         fallback_reason=fallback_reason,
+        secret=kind.carries_secret,
     )
 
 

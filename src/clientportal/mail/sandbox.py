@@ -3,16 +3,18 @@ again while it renders.
 
 :func:`check_source` reads a template's source and reports every construct outside the subset:
 variables beyond those of its kind, calls, imports, includes, macros, ``autoescape`` blocks,
-nested loops, attributes outside :data:`ALLOWED_ATTRIBUTES`, filters and tests outside
-:data:`ALLOWED_FILTERS` and :data:`ALLOWED_TESTS`. :func:`environment` is the sandbox the
-templates render in. Jinja2 is imported only when one of them runs.
+nested loops, attributes outside :data:`ALLOWED_ATTRIBUTES` (and any attribute of a plain variable
+such as ``entries.index``), filters and tests outside :data:`ALLOWED_FILTERS` and
+:data:`ALLOWED_TESTS`, nesting deeper than :data:`MAX_NESTING`, and what does not compile.
+:func:`environment` is the sandbox the templates render in. Jinja2 is imported only when one of
+them runs.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from jinja2 import nodes
@@ -22,9 +24,13 @@ __all__ = [
     "ALLOWED_ATTRIBUTES",
     "ALLOWED_FILTERS",
     "ALLOWED_TESTS",
+    "MAX_NESTING",
     "check_source",
     "environment",
 ]
+
+#: How deeply blocks, brackets and operators may nest in a template (a real one needs a few).
+MAX_NESTING = 40
 
 #: The attributes a template may read: the fields of the rows in ``projects``, ``weeks`` and
 #: ``entries``, and those of Jinja2's ``loop``.
@@ -130,20 +136,80 @@ def check_source(
     """The problems of ``source``, the ``part`` (subject or body) of a ``kind`` e-mail's template.
 
     Each problem names the part and line and says what is allowed. ``known`` are the variables
-    of the kind; those the source uses are added to ``used`` (all of them when it does not parse,
-    so that only the syntax error is reported).
+    of the kind; those the source uses are added to ``used`` (all of them when it does not parse
+    or nests more than :data:`MAX_NESTING` levels deep, so that only that is reported). A source
+    without other problems is compiled, so what cannot compile is refused now, not at sending.
     """
-    from jinja2 import TemplateSyntaxError, nodes
+    from jinja2 import TemplateSyntaxError
 
+    ast: nodes.Template | None
     try:
         ast = environment(autoescape=False).parse(source)
     except TemplateSyntaxError as exc:
         yield f"{part}, line {exc.lineno}: syntax error: {exc.message}"
         used.update(known)
         return
+    except RecursionError:
+        ast = None
+    if ast is None or _depth(ast) > MAX_NESTING:
+        yield _too_deep(part)
+        used.update(known)
+        return
+    problems = list(_node_problems(part, ast, kind=kind, known=known, used=used))
+    yield from problems
+    if not problems:
+        yield from _compile_problems(part, source)
+
+
+def _too_deep(part: str) -> str:
+    return (
+        f"{part}: nested too deeply (blocks, brackets or operators more than {MAX_NESTING} "
+        "levels inside each other); write it flatter"
+    )
+
+
+def _depth(ast: nodes.Node) -> int:
+    """How deep the tree under ``ast`` goes (without recursion: the tree may be very deep)."""
+    deepest = 0
+    stack = [(ast, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            break
+        stack.extend((child, depth + 1) for child in node.iter_child_nodes())
+    return deepest
+
+
+def _compile_problems(part: str, source: str) -> Iterator[str]:
+    """Compile ``source`` as both renderings will: what Jinja2 or Python refuse at compile
+    time is reported now, not when the e-mail is sent."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+
+    for autoescape in (False, True):
+        try:
+            environment(autoescape=autoescape).compile(source)
+        except TemplateSyntaxError as exc:  # also TemplateAssertionError
+            yield f"{part}, line {exc.lineno}: cannot be compiled: {exc.message}"
+            return
+        except (TemplateError, SyntaxError, ValueError) as exc:
+            yield f"{part}: cannot be compiled: {exc}"
+            return
+        except RecursionError:
+            yield _too_deep(part)
+            return
+
+
+def _node_problems(
+    part: str, ast: nodes.Node, *, kind: str, known: frozenset[str], used: set[str]
+) -> Iterator[str]:
+    from jinja2 import nodes
+
     reported: set[str] = set()
     for node, line, bound in _walk(ast, 1, frozenset()):
-        if isinstance(node, nodes.Name):
+        if _reads_a_plain_variable(node, bound, known):
+            yield _no_attributes(part, line, node)
+        elif isinstance(node, nodes.Name):
             if node.ctx != "load" or node.name in bound:
                 continue
             if node.name in known:
@@ -158,6 +224,29 @@ def check_source(
             yield f"{part}, line {line}: a loop inside a loop is not allowed; {_ALLOWED_SUMMARY}"
         else:
             yield from _check_node(part, line, node)
+
+
+def _reads_a_plain_variable(node: nodes.Node, bound: frozenset[str], known: frozenset[str]) -> bool:
+    """``entries.index``, ``contact_name.upper``, ``weeks['index']``: an attribute or key of a
+    variable of the kind (text, a number, a table or rows), which has none to read; only the
+    rows of a loop (and ``loop``) and an item (``weeks[0]``) do."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Getitem):
+        if not isinstance(node.arg, nodes.Const) or not isinstance(node.arg.value, str):
+            return False
+    elif not isinstance(node, nodes.Getattr):
+        return False
+    target = node.node
+    return isinstance(target, nodes.Name) and target.name in known and target.name not in bound
+
+
+def _no_attributes(part: str, line: int, node: nodes.Node) -> str:
+    name = getattr(getattr(node, "node", None), "name", "?")
+    return (
+        f"{part}, line {line}: {name!r} has no attributes to read; show it as {{{{ {name} }}}}, "
+        f"or loop over its rows: {{% for row in {name} %}}{{{{ row.name }}}}{{% endfor %}}"
+    )
 
 
 def _check_node(part: str, line: int, node: nodes.Node) -> Iterator[str]:
@@ -279,11 +368,25 @@ def _walk(
 
 @functools.cache
 def environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    """The sandbox: no globals, only the allowed filters and tests, undefined names fail."""
-    from jinja2 import StrictUndefined
+    """The sandbox: no globals, only the allowed filters and tests, undefined names fail, and a
+    method read as an attribute (``x.index``) is undefined too, so it fails instead of showing
+    its ``<built-in method ...>`` repr."""
+    from jinja2 import StrictUndefined, Undefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = ImmutableSandboxedEnvironment(
+    class Sandbox(ImmutableSandboxedEnvironment):
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            return self._data(obj, attribute, super().getattr(obj, attribute))
+
+        def getitem(self, obj: Any, argument: Any) -> Any:
+            return self._data(obj, argument, super().getitem(obj, argument))
+
+        def _data(self, obj: Any, name: Any, value: Any) -> Any:
+            if callable(value) and not isinstance(value, Undefined):
+                return self.undefined(obj=obj, name=str(name))
+            return value
+
+    env = Sandbox(
         autoescape=autoescape,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -66,6 +66,12 @@ class MailKind(enum.Enum):
     #: To a client contact: the one-time code that opens the portal.
     ACCESS_CODE = "access_code"
 
+    @property
+    def carries_secret(self) -> bool:
+        """True for the e-mails that carry a secret: the one-time code, and the approval
+        request's personal link. The outbox keeps none of their text once they are sent."""
+        return self in (MailKind.ACCESS_CODE, MailKind.APPROVAL_REQUESTED)
+
 
 _COMMON = ("company_name", "portal_name", "language", "contact_name")
 _DECISION = (

@@ -13,8 +13,9 @@ from ..access import AccessEvent
 from ..errors import ChangedMeanwhile, NotFound
 from ..model import ApprovalState, Portal
 from ..ports import ApprovalChange, OutboxMessage, check_changes, check_claim, check_new_outbox
+from ..ratelimit import TokenBucketLimiter
 from ..workflow import ApprovalEvent
-from .log import MemoryAccessLog
+from .log import REFUSALS_LOGGED, REFUSALS_REFILL, MemoryAccessLog
 from .portals import MemoryPortalStore
 
 __all__ = ["MemoryStore"]
@@ -34,7 +35,12 @@ class MemoryStore(MemoryPortalStore):
         self._history: dict[str, list[ApprovalEvent]] = {}
         self._outbox: dict[str, OutboxMessage] = {}
         self._leases: dict[str, dt.datetime] = {}  # outbox id -> claimed until
-        self._log = MemoryAccessLog()
+        self._limiters: dict[str, TokenBucketLimiter] = {}
+        self._log = MemoryAccessLog(
+            refusals=self.rate_limiter(
+                "log", capacity=REFUSALS_LOGGED, refill_every=REFUSALS_REFILL
+            )
+        )
 
     def __repr__(self) -> str:
         with self._lock:
@@ -52,6 +58,34 @@ class MemoryStore(MemoryPortalStore):
     def access_events(self, portal_id: str | None = None) -> tuple[AccessEvent, ...]:
         """The access log, oldest first; only ``portal_id``'s events when it is given."""
         return tuple(e for e in self._log.events if portal_id is None or e.portal_id == portal_id)
+
+    def prune_access_log(self, before: dt.datetime) -> int:
+        """Drop the access events older than ``before``: how many were dropped. (The log also
+        drops events older than 90 days as it records, and records a refusal only while its
+        client's budget allows: 10, then one more every 6 minutes, per action.)"""
+        return self._log.prune(before)
+
+    # -- rate limits ---------------------------------------------------------------------------
+
+    def rate_limiter(
+        self, name: str, *, capacity: int, refill_every: dt.timedelta
+    ) -> TokenBucketLimiter:
+        """The :class:`~clientportal.TokenBucketLimiter` named ``name`` (the same object for the
+        same name; its keys never meet another name's): ``capacity`` units per key, one more
+        every ``refill_every``. Raises ``ValueError`` when ``name`` was already given with
+        another capacity or refill."""
+        with self._lock:
+            limiter = self._limiters.get(name)
+            if limiter is None:
+                limiter = TokenBucketLimiter(capacity=capacity, refill_every=refill_every)
+                self._limiters[name] = limiter
+            elif (limiter.capacity, limiter.refill_every) != (capacity, refill_every):
+                raise ValueError(
+                    f"the rate limiter {name!r} has capacity {limiter.capacity} and refill "
+                    f"{limiter.refill_every}, asked for {capacity} and {refill_every}: give "
+                    "each limit a name of its own"
+                )
+            return limiter
 
     # -- approvals -----------------------------------------------------------------------------
 
@@ -134,7 +168,9 @@ class MemoryStore(MemoryPortalStore):
         id."""
         with self._lock:
             message = self._queued(message_id)
-            self._outbox[message_id] = evolve(message, sent_at=at, next_attempt_at=None)
+            self._outbox[message_id] = evolve(
+                message, sent_at=at, next_attempt_at=None, message=_kept(message)
+            )
             self._leases.pop(message_id, None)
 
     def mark_failed(
@@ -144,7 +180,11 @@ class MemoryStore(MemoryPortalStore):
         with self._lock:
             message = self._queued(message_id)
             self._outbox[message_id] = evolve(
-                message, attempts=message.attempts + 1, last_error=error, next_attempt_at=retry_at
+                message,
+                attempts=message.attempts + 1,
+                last_error=error,
+                next_attempt_at=retry_at,
+                message=message.message if retry_at is not None else _kept(message),
             )
             self._leases.pop(message_id, None)
 
@@ -168,6 +208,11 @@ class MemoryStore(MemoryPortalStore):
         """The outbox message with this id, sent or not, or ``None``."""
         with self._lock:
             return self._outbox.get(message_id)
+
+
+def _kept(message: OutboxMessage) -> bytes:
+    """What is kept of a message that is done with: nothing of one that carries a secret."""
+    return b"" if message.secret else message.message
 
 
 def _is_due(message: OutboxMessage, now: dt.datetime) -> bool:

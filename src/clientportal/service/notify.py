@@ -19,7 +19,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
-from email.utils import parseaddr
+from email.utils import getaddresses
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
 
@@ -52,7 +52,6 @@ LANDING_PAGES: Final = frozenset({"overview", "hours", "invoices", "quotes", "ap
 logger = logging.getLogger("clientportal.service")
 
 _DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
-_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 _URL = re.compile(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", re.IGNORECASE)
 
 
@@ -97,10 +96,11 @@ def _recipients(value: object) -> tuple[tuple[str, str], ...]:
         if isinstance(item, tuple) and len(item) == 2:
             name, address = item
         elif isinstance(item, str):
-            name, address = parseaddr(item)
+            pairs = getaddresses([item])  # several addresses in one item are refused below
+            name, address = pairs[0] if len(pairs) == 1 else ("", "")
         else:
             raise TypeError(f"company_recipients must hold e-mail addresses, got {item!r}")
-        if not isinstance(address, str) or not _ADDRESS.fullmatch(address):
+        if cv.email_problem(address) is not None:
             raise ValueError(
                 f"company_recipients: {item!r} is not an e-mail address "
                 "('office@example.com' or 'Office <office@example.com>')"
@@ -402,4 +402,4 @@ class Notifier:
 
 
 def _queued(mail: Mail, now: dt.datetime) -> OutboxMessage:
-    return OutboxMessage.of(random_id(), mail.message, created_at=now)
+    return OutboxMessage.of(random_id(), mail.message, created_at=now, secret=mail.secret)

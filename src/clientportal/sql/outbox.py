@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import LargeBinary, and_, case, literal, or_, select
 from sqlalchemy.engine import Connection, Row
 
 from ..errors import NotFound
@@ -22,6 +22,10 @@ from .base import SqlBase
 from .rows import record_of
 
 __all__ = ["SqlOutboxStore", "insert_outbox"]
+
+#: What is kept of a message that is done with: nothing of one that carries a secret (in the same
+#: statement that marks it sent or given up).
+_KEPT = case((t.outbox.c.secret, literal(b"", LargeBinary)), else_=t.outbox.c.message)
 
 
 class SqlOutboxStore(SqlBase):
@@ -64,18 +68,22 @@ class SqlOutboxStore(SqlBase):
     def mark_sent(self, message_id: str, *, at: dt.datetime) -> None:
         """Record that the message was delivered; :class:`~clientportal.NotFound` for an unknown
         id."""
-        self._update_outbox(message_id, sent_at=at, next_attempt_at=None, leased_until=None)
+        self._update_outbox(
+            message_id, sent_at=at, next_attempt_at=None, leased_until=None, message=_KEPT
+        )
 
     def mark_failed(
         self, message_id: str, *, at: dt.datetime, error: str, retry_at: dt.datetime | None
     ) -> None:
         """Count a failed attempt and keep ``error``; retry at ``retry_at`` (``None``: give up)."""
+        given_up = {} if retry_at is not None else {"message": _KEPT}
         self._update_outbox(
             message_id,
             attempts=t.outbox.c.attempts + 1,
             last_error=error,
             next_attempt_at=retry_at,
             leased_until=None,
+            **given_up,
         )
 
     def _update_outbox(self, message_id: str, **values: Any) -> None:
@@ -120,6 +128,7 @@ def _outbox_values(message: OutboxMessage) -> dict[str, Any]:
         "sent_at": message.sent_at,
         "last_error": message.last_error,
         "leased_until": None,
+        "secret": message.secret,
     }
 
 

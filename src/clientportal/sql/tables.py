@@ -264,6 +264,8 @@ outbox = Table(
     Column("last_error", Text),
     # A worker's claim: nobody else claims the message before then.
     Column("leased_until", UtcDateTime),
+    # The message carries a secret (a code, a personal link): its bytes go once it is sent.
+    Column("secret", Boolean, nullable=False, server_default=false()),
     Index("ix_cp_outbox_due", "sent_at", "next_attempt_at"),
 )
 
