@@ -555,7 +555,8 @@ def test_access_policy_defaults_are_the_source_products() -> None:
     assert policy.session_lifetime == dt.timedelta(days=30)
     assert policy.code_lifetime == dt.timedelta(minutes=15)
     assert policy.code_attempts == 5
-    assert policy.link_lifetime is None
+    assert policy.session_idle_timeout == dt.timedelta(days=7)
+    assert policy.link_lifetime == dt.timedelta(days=180)
 
 
 def make_link(**changes: object) -> Link:

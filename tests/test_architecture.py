@@ -29,6 +29,7 @@ LAYER_OF = {
     "mail": "core",
     "ports": "core",
     "ratelimit": "core",
+    "redaction": "core",
     "service": "service",
     "memory": "backend",
     "sql": "backend",

@@ -103,7 +103,7 @@ def test_a_status_filter_uses_the_stored_state_not_the_datasets() -> None:
         e for e in dataset.entries if e.approval.status is ApprovalStatus.PENDING_EXTERNAL
     )
     withdrawn = approval_machine(Workflow.EXTERNAL).apply(
-        pending.approval, Action.WITHDRAW, Actor(Party.EMPLOYEE, "u1"), at=T0
+        pending.approval, Action.WITHDRAW, Actor(Party.EMPLOYEE, "u1"), at=T0, owner="u1"
     )
     store = MemoryStore()
     store.apply_changes(

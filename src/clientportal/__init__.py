@@ -31,6 +31,7 @@ from .errors import LinkRevoked as LinkRevoked
 from .errors import NotFound as NotFound
 from .errors import PortalInactive as PortalInactive
 from .errors import RateLimited as RateLimited
+from .errors import SessionEnded as SessionEnded
 from .errors import SessionExpired as SessionExpired
 from .errors import TransitionNotAllowed as TransitionNotAllowed
 from .errors import ValidationError as ValidationError
@@ -68,6 +69,8 @@ from .ports import Store as Store
 from .ports import SystemClock as SystemClock
 from .ports import Totals as Totals
 from .ratelimit import TokenBucketLimiter as TokenBucketLimiter
+from .redaction import RedactTokens as RedactTokens
+from .redaction import redact_tokens as redact_tokens
 from .service import AccessGate as AccessGate
 from .service import CodeDelivery as CodeDelivery
 from .service import DecisionResult as DecisionResult

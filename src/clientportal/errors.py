@@ -33,6 +33,7 @@ __all__ = [
     "NotFound",
     "PortalInactive",
     "RateLimited",
+    "SessionEnded",
     "SessionExpired",
     "TransitionNotAllowed",
     "ValidationError",
@@ -169,10 +170,18 @@ class GenerationMismatch(AccessDenied):
 
 
 class SessionExpired(AccessDenied):
-    """A session value is older than the session lifetime."""
+    """A session is older than the session lifetime, or was not used for the idle timeout."""
 
     reason = "session_expired"
     default_message = "the session has expired: open the portal link again"
+
+
+class SessionEnded(AccessDenied):
+    """The session was ended on the server (its visitor signed out): its cookie, or any copy of
+    it, no longer opens the portal."""
+
+    reason = "session_ended"
+    default_message = "the session was signed out: open the portal link again"
 
 
 class CodeRequired(AccessDenied):

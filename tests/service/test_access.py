@@ -232,7 +232,10 @@ def test_a_session_is_bound_to_its_link_and_lasts_30_days_by_default(world: Gate
     assert grant is not None
     assert grant.max_age == 30 * 24 * 3600
     assert grant.expires_at == T0 + dt.timedelta(days=30)
-    world.clock.advance(dt.timedelta(days=30) - dt.timedelta(seconds=1))
+    for _ in range(5):  # visited within every idle timeout (7 days)
+        world.clock.advance(dt.timedelta(days=5))
+        world.gate.check_session(grant.value, client=CLIENT)
+    world.clock.advance(dt.timedelta(days=5) - dt.timedelta(seconds=1))
     visit = world.gate.check_session(grant.value, client=CLIENT)
     assert (visit.link.id, visit.portal.id, visit.contact_id) == (
         issued.link.id,
@@ -297,7 +300,10 @@ def test_a_session_opened_without_code_ends_when_the_portal_starts_asking_for_on
         world.gate.check_session(value, client=CLIENT)
 
 
-def test_a_tampered_session_value_is_refused(world: GateWorld) -> None:
+def test_a_tampered_session_value_is_refused() -> None:
+    world = GateWorld(
+        client_limiter=TokenBucketLimiter(capacity=1000, refill_every=dt.timedelta(1))
+    )
     _, value = open_session(world)
     for position in range(len(value)):
         replacement = "A" if value[position] != "A" else "B"
@@ -361,13 +367,13 @@ def test_successful_opens_spend_no_rate_limit(world: GateWorld) -> None:
 
 
 def test_refused_links_count_as_failures_too(world: GateWorld) -> None:
-    issued = world.gate.links.issue("portal-1", "alice")
-    world.gate.links.revoke(issued.link.id)
-    for _ in range(20):
+    revoked = [world.gate.links.issue("portal-1", "alice") for _ in range(20)]
+    for issued in revoked:
+        world.gate.links.revoke(issued.link.id)
         with pytest.raises(LinkRevoked):
             world.gate.open(issued.token, client=CLIENT)
     with pytest.raises(RateLimited):
-        world.gate.open(issued.token, client=CLIENT)
+        world.gate.open(world.gate.links.issue("portal-1", "alice").token, client=CLIENT)
 
 
 # --------------------------------------------------------------------------------------------------

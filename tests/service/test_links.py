@@ -46,7 +46,7 @@ def test_issued_links_record_portal_contact_generation_and_times(world: GateWorl
     link = world.gate.links.issue("portal-1", "bob").link
     assert (link.portal_id, link.contact_id, link.generation) == ("portal-1", "bob", 0)
     assert link.created_at == T0
-    assert link.expires_at is None
+    assert link.expires_at == T0 + dt.timedelta(days=180)  # AccessPolicy.link_lifetime
     assert link.revoked_at is None
     assert link.last_used_at is None
 

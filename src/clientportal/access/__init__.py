@@ -11,9 +11,11 @@ the secret keys *and* the random bits, and neither the store nor the log ever ho
 
 The records live in :mod:`clientportal.access.records`, the signed values and the codec in
 :mod:`clientportal.access.codec`, ids, token secrets and codes in
-:mod:`clientportal.access.randomness`; every name is importable from here.
+:mod:`clientportal.access.randomness`, whether a link may open its portal in
+:mod:`clientportal.access.admission`; every name is importable from here.
 """
 
+from .admission import admit as admit
 from .codec import AccessCodec as AccessCodec
 from .codec import LinkClaim as LinkClaim
 from .codec import PendingClaim as PendingClaim
@@ -34,3 +36,4 @@ from .records import Link as Link
 from .records import LinkStatus as LinkStatus
 from .records import OneTimeCode as OneTimeCode
 from .records import PortalAccess as PortalAccess
+from .records import SessionRecord as SessionRecord

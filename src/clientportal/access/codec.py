@@ -13,8 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
-from collections.abc import Sequence
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, ClassVar
 
 from attrs import field, frozen
 from itsdangerous import BadData, Signer, URLSafeTimedSerializer
@@ -22,11 +21,12 @@ from itsdangerous.timed import TimestampSigner
 
 from ..errors import (
     CodeExpired,
-    ConfigError,
     InvalidCsrfToken,
     InvalidToken,
     SessionExpired,
 )
+from .keys import SecretKeys as SecretKeys
+from .keys import check_secret_keys as _key_list
 from .randomness import CODE_DIGITS
 from .records import AccessPolicy, OneTimeCode
 
@@ -37,11 +37,6 @@ __all__ = [
     "SecretKeys",
     "SessionClaim",
 ]
-
-#: Secret keys as given by a host: one key, or a sequence of keys ordered oldest → newest.
-SecretKeys: TypeAlias = str | bytes | Sequence[str | bytes]
-
-_MIN_KEY_BYTES = 16
 
 # itsdangerous signs with HMAC-SHA1 (20 bytes, 27 base64 characters). The last character carries two
 # unused bits that base64 decoding ignores; allowing only the characters whose unused bits are zero
@@ -112,29 +107,6 @@ class _StampSigner(TimestampSigner):
 
     def get_timestamp(self) -> int:
         return self._stamp
-
-
-def _key_list(secret_keys: SecretKeys) -> list[bytes]:
-    given: Sequence[str | bytes]
-    given = [secret_keys] if isinstance(secret_keys, str | bytes) else secret_keys
-    keys: list[bytes] = []
-    problems: list[str] = []
-    for number, key in enumerate(given, start=1):
-        if not isinstance(key, str | bytes):
-            problems.append(f"secret key {number} is a {type(key).__name__}: give str or bytes")
-            continue
-        raw = key.encode("utf-8") if isinstance(key, str) else key
-        if len(raw) < _MIN_KEY_BYTES:
-            problems.append(
-                f"secret key {number} of {len(given)} (oldest first) has {len(raw)} bytes: use at "
-                f"least {_MIN_KEY_BYTES} random bytes, e.g. secrets.token_urlsafe(32)"
-            )
-        keys.append(raw)
-    if not given:
-        problems.append("no secret key given: pass at least one, e.g. secrets.token_urlsafe(32)")
-    if problems:
-        raise ConfigError(problems, subject="the access secret keys")
-    return keys
 
 
 def _derive(key: bytes, purpose: str) -> bytes:

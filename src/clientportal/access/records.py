@@ -29,6 +29,7 @@ __all__ = [
     "LinkStatus",
     "OneTimeCode",
     "PortalAccess",
+    "SessionRecord",
 ]
 
 #: The ``reason`` an :class:`AccessEvent` records when access was granted.
@@ -142,6 +143,29 @@ class OneTimeCode:
         return now >= self.expires_at
 
 
+@frozen(kw_only=True)
+class SessionRecord:
+    """A session as the store keeps it: the only thing that makes a signed session value good.
+
+    ``id_hash`` is the SHA-256 (:func:`~clientportal.access.secret_digest`) of the session's
+    random id: the cookie carries the id, the store only its hash, so neither a database reader
+    nor a holder of the signing keys can make a session the store will accept. ``code_verified``
+    says whether the one-time code step was passed. ``last_seen_at`` is the last visit (written at
+    most about once a minute); ``ended_at`` is set when the visitor signed out.
+    """
+
+    id_hash: str = field(repr=False, validator=_sha256_hex)
+    link_id: str = field(validator=cv.identifier)
+    code_verified: bool = field(validator=v.instance_of(bool))
+    created_at: dt.datetime = field(validator=cv.aware_datetime)
+    last_seen_at: dt.datetime = field(validator=cv.aware_datetime)
+    ended_at: dt.datetime | None = field(default=None, validator=_optional_aware)
+
+    def idle(self, *, now: dt.datetime, timeout: dt.timedelta) -> bool:
+        """True once the session has not been used for ``timeout``."""
+        return now >= self.last_seen_at + timeout
+
+
 class AccessAction(enum.Enum):
     """What an :class:`AccessEvent` records."""
 
@@ -154,6 +178,7 @@ class AccessAction(enum.Enum):
     REVOKE = "REVOKE"
     REVOKE_ALL = "REVOKE_ALL"
     SET_MODE = "SET_MODE"
+    SIGN_OUT = "SIGN_OUT"
 
 
 @frozen(kw_only=True)
@@ -199,16 +224,30 @@ def _attempts(_: object, attribute: attrs.Attribute[Any], value: object) -> None
 
 @frozen(kw_only=True)
 class AccessPolicy:
-    """Lifetimes and limits of access. The defaults are the source product's.
+    """Lifetimes and limits of access.
 
-    ``link_lifetime`` is the default expiry of new links (``None``: until revoked).
-    ``pending_lifetime`` bounds the code step: from opening a link to entering its code.
+    ``session_lifetime`` ends a session however busy it is (30 days, as the source product).
+    ``session_idle_timeout`` ends it sooner when it is not used: 7 days by default, so a
+    contact who looks in within every week (the rhythm of timesheets and their approval) is not
+    sent back to the link, while a cookie left on a shared or lost device stops working a week
+    after its last use instead of lasting the whole month.
+
+    ``link_lifetime`` is the expiry of links issued without one: 180 days by default, so a
+    forgotten link in an old mailbox stops working by itself within half a year, while a contact
+    who uses the portal every month or quarter is not cut off in between (``None``: until
+    revoked; an explicit ``expires_at`` always wins). ``pending_lifetime`` bounds the code step:
+    from opening a link to entering its code.
     """
 
     session_lifetime: dt.timedelta = field(
         default=dt.timedelta(days=30), validator=_positive_duration
     )
-    link_lifetime: dt.timedelta | None = field(default=None, validator=_optional_positive_duration)
+    session_idle_timeout: dt.timedelta = field(
+        default=dt.timedelta(days=7), validator=_positive_duration
+    )
+    link_lifetime: dt.timedelta | None = field(
+        default=dt.timedelta(days=180), validator=_optional_positive_duration
+    )
     code_lifetime: dt.timedelta = field(
         default=dt.timedelta(minutes=15), validator=_positive_duration
     )

@@ -1,4 +1,4 @@
-"""``MemoryPortalStore``: portals, their links and one-time codes in a few dicts."""
+"""``MemoryPortalStore``: portals, their links, sessions and one-time codes in a few dicts."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from collections.abc import Iterable, Sequence
 
 from attrs import evolve
 
-from ..access import AccessMode, Link, OneTimeCode, PortalAccess
+from ..access import AccessMode, Link, OneTimeCode, PortalAccess, SessionRecord
 from ..errors import NotFound
 from ..model import Portal
-from ..ports import link_problem
+from ..ports import link_problem, session_problem
 
 __all__ = ["MemoryPortalStore"]
 
@@ -26,6 +26,7 @@ class MemoryPortalStore:
         self._links: dict[str, Link] = {}
         self._codes: dict[str, OneTimeCode] = {}  # by link id: one code per link
         self._code_links: dict[str, str] = {}  # code id -> link id
+        self._sessions: dict[str, SessionRecord] = {}  # by id hash
         for portal in portals:
             self.put_portal(portal)
 
@@ -110,6 +111,37 @@ class MemoryPortalStore:
             link = self._links.get(link_id)
             if link is not None and link.revoked_at is None:
                 self._links[link_id] = evolve(link, revoked_at=at)
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    def add_session(self, session: SessionRecord) -> None:
+        """Store a new session; :class:`~clientportal.ValidationError` when its id hash is
+        taken, :class:`~clientportal.NotFound` when its link is unknown."""
+        with self._lock:
+            taken = session.id_hash in self._sessions
+            if taken or session.link_id not in self._links:
+                raise session_problem(session, id_taken=taken)
+            self._sessions[session.id_hash] = session
+
+    def get_session(self, id_hash: str) -> SessionRecord | None:
+        """The session whose id hashes to ``id_hash``, or ``None``."""
+        return self._sessions.get(id_hash)
+
+    def touch_session(self, id_hash: str, at: dt.datetime) -> None:
+        """Move the session's ``last_seen_at`` on to ``at`` (never back; not once it ended)."""
+        with self._lock:
+            session = self._sessions.get(id_hash)
+            if session is not None and session.ended_at is None and session.last_seen_at < at:
+                self._sessions[id_hash] = evolve(session, last_seen_at=at)
+
+    def end_session(self, id_hash: str, at: dt.datetime) -> bool:
+        """End the session unless it has ended; True only for the call that ended it."""
+        with self._lock:
+            session = self._sessions.get(id_hash)
+            if session is None or session.ended_at is not None:
+                return False
+            self._sessions[id_hash] = evolve(session, ended_at=at)
+            return True
 
     # -- one-time codes ------------------------------------------------------------------------
 

@@ -40,3 +40,4 @@ from .state import check_changes as check_changes
 from .state import check_claim as check_claim
 from .state import check_new_outbox as check_new_outbox
 from .state import link_problem as link_problem
+from .state import session_problem as session_problem

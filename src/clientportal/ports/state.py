@@ -13,7 +13,7 @@ from attrs import field, frozen
 from attrs import validators as v
 
 from .. import _validators as cv
-from ..access import AccessEvent, AccessMode, Link, OneTimeCode, PortalAccess
+from ..access import AccessEvent, AccessMode, Link, OneTimeCode, PortalAccess, SessionRecord
 from ..errors import ClientPortalError, NotFound, ValidationError
 from ..model import ApprovalState, Portal
 from ..workflow import ApprovalEvent
@@ -30,6 +30,7 @@ __all__ = [
     "check_claim",
     "check_new_outbox",
     "link_problem",
+    "session_problem",
 ]
 
 
@@ -44,12 +45,12 @@ class AccessLog(Protocol):
 
 @runtime_checkable
 class PortalStore(Protocol):
-    """The portal's own state: portals, their access state, links and one-time codes.
+    """The portal's own state: portals, their access state, links, sessions and one-time codes.
 
     The host's time-tracking data is not here (that is the ``DataSource``). Records go in and come
     out whole; the few changes that may race (using and revoking a link, counting a code attempt,
-    using a code, moving a generation on) are single-purpose methods, so a SQL store can make each
-    one atomic statement instead of a read-modify-write.
+    using a code, moving a generation on, touching and ending a session) are single-purpose
+    methods, so a SQL store can make each one atomic statement instead of a read-modify-write.
     """
 
     # -- portals -------------------------------------------------------------------------------
@@ -107,6 +108,28 @@ class PortalStore(Protocol):
         """Set the link's ``revoked_at`` unless it is already revoked. Unknown ids are ignored."""
         ...
 
+    # -- sessions ------------------------------------------------------------------------------
+
+    def add_session(self, session: SessionRecord) -> None:
+        """Store a new session. Raises :class:`~clientportal.ValidationError` when a session with
+        its ``id_hash`` exists, :class:`~clientportal.NotFound` when its link is not stored (see
+        :func:`session_problem`)."""
+        ...
+
+    def get_session(self, id_hash: str) -> SessionRecord | None:
+        """The session whose id hashes to ``id_hash``, or ``None``."""
+        ...
+
+    def touch_session(self, id_hash: str, at: dt.datetime) -> None:
+        """Set the session's ``last_seen_at`` to ``at``, atomically, if it is earlier and the
+        session has not ended (a late writer never moves it back). Unknown hashes are ignored."""
+        ...
+
+    def end_session(self, id_hash: str, at: dt.datetime) -> bool:
+        """Set the session's ``ended_at`` unless it has ended, atomically; True when this call
+        ended it (False for an unknown or already ended session)."""
+        ...
+
     # -- one-time codes ------------------------------------------------------------------------
 
     def put_code(self, code: OneTimeCode) -> None:
@@ -144,7 +167,9 @@ class OutboxMessage:
     """An e-mail waiting to be sent, kept until it is sent or given up (with its last error).
 
     ``message`` is the whole RFC 5322 message as bytes; its Message-ID stays the same on every
-    attempt, so a retry is recognisable as the same mail.
+    attempt, so a retry is recognisable as the same mail. ``secret`` marks a message that carries
+    a secret (a one-time code, a personal link): once it is sent or given up, the stores keep only
+    its envelope (ids, recipients, attempts, times, last error) and drop ``message`` (``b""``).
     """
 
     id: str = field(validator=cv.identifier)
@@ -156,28 +181,32 @@ class OutboxMessage:
     next_attempt_at: dt.datetime | None = None
     sent_at: dt.datetime | None = None
     last_error: str | None = None
+    secret: bool = field(default=False, validator=cv.boolean)
 
     @classmethod
-    def of(cls, id: str, message: EmailMessage, *, created_at: dt.datetime) -> OutboxMessage:
-        """Queue ``message`` (it must have a Message-ID and at least one recipient)."""
+    def of(
+        cls, id: str, message: EmailMessage, *, created_at: dt.datetime, secret: bool = False
+    ) -> OutboxMessage:
+        """Queue ``message`` (it must have a Message-ID and at least one recipient, each of them
+        exactly one e-mail address); ``secret`` as for the class."""
         message_id = message["Message-ID"]
+        headers = [
+            str(value) for header in ("To", "Cc", "Bcc") for value in message.get_all(header, [])
+        ]
         # The envelope takes bare addresses; a display name may hold a comma ("Jones, Bob").
-        recipients = tuple(
-            address
-            for _, address in getaddresses(
-                [
-                    str(value)
-                    for header in ("To", "Cc", "Bcc")
-                    for value in message.get_all(header, [])
-                ]
-            )
-            if address
-        )
+        parsed = getaddresses(headers)
+        problems = [
+            f"message: {header!r} holds something that is not one e-mail address per recipient"
+            for header in headers
+            if any(cv.email_problem(address) for _, address in getaddresses([header]))
+        ]
+        recipients = tuple(address for _, address in parsed if address)
         if not message_id or not recipients:
-            raise ValidationError(
-                ["message: an outbox message needs a Message-ID and at least one recipient"],
-                summary="cannot queue the e-mail",
+            problems.append(
+                "message: an outbox message needs a Message-ID and at least one recipient"
             )
+        if problems:
+            raise ValidationError(problems, summary="cannot queue the e-mail")
         return cls(
             id=id,
             message_id=str(message_id),
@@ -185,6 +214,7 @@ class OutboxMessage:
             message=message.as_bytes(),
             created_at=created_at,
             next_attempt_at=created_at,
+            secret=secret,
         )
 
 
@@ -260,6 +290,19 @@ def link_problem(link: Link, *, id_taken: bool) -> ClientPortalError:
     )
 
 
+def session_problem(session: SessionRecord, *, id_taken: bool) -> ClientPortalError:
+    """Why a store could not add ``session``: its id hash is taken (``id_taken``), else its link
+    is not stored. The same words from every store (they never show the hash)."""
+    if id_taken:
+        return ValidationError(
+            [f"session of link {session.link_id!r}: a session with its id exists: draw a new id"],
+            summary="cannot add the session",
+        )
+    return NotFound(
+        f"a session is for link {session.link_id!r}, which is not stored: add_link() it first"
+    )
+
+
 def check_claim(now: dt.datetime, limit: int, lease: dt.timedelta) -> None:
     """Refuse arguments no :meth:`OutboxStore.claim_due` may accept: a naive ``now``, a
     ``limit`` below 1, a lease that is not positive."""
@@ -290,13 +333,15 @@ class OutboxStore(Protocol):
         ...
 
     def mark_sent(self, message_id: str, *, at: dt.datetime) -> None:
-        """Record that the message with outbox id ``message_id`` was delivered."""
+        """Record that the message with outbox id ``message_id`` was delivered; a
+        :attr:`~OutboxMessage.secret` message loses its bytes in the same write."""
         ...
 
     def mark_failed(
         self, message_id: str, *, at: dt.datetime, error: str, retry_at: dt.datetime | None
     ) -> None:
-        """Record a failed attempt; ``retry_at=None`` gives up (the message is kept)."""
+        """Record a failed attempt; ``retry_at=None`` gives up (the message is kept, but a
+        :attr:`~OutboxMessage.secret` one without its bytes)."""
         ...
 
     def pending(self) -> Sequence[OutboxMessage]:

@@ -1,57 +1,59 @@
 """The visitors' door: opening links, sessions, the one-time code step and CSRF.
 
 :class:`AccessGate` applies the pure rules of :mod:`clientportal.access` over the ports: the
-:class:`~clientportal.ports.PortalStore` (links, generations, codes), the
-:class:`~clientportal.ports.AccessLog`, two :class:`~clientportal.ports.RateLimiter` s and a
+:class:`~clientportal.ports.PortalStore` (links, generations, sessions, codes), the
+:class:`~clientportal.ports.AccessLog`, four :class:`~clientportal.ports.RateLimiter` s and a
 :class:`~clientportal.ports.Clock`. Every refusal is an :class:`~clientportal.AccessDenied`
 subclass whose ``reason`` is recorded in the access log; the web layer shows all of them as the
 same 404. The agency's side of links (issue, revoke) is the gate's :attr:`AccessGate.links`.
+
+A session is a signed value *and* a row of the store (:class:`~clientportal.access.SessionRecord`,
+keyed by the hash of the session's random id): the signature is a quick integrity check, the row
+is what makes it good, so the signing keys alone forge nothing and signing out ends a session
+everywhere.
+
+Opening a link does the same work for every failure: a token that is malformed, forged or names a
+link that was never issued is looked up like a revoked one (against a decoy id), then logged and
+counted the same way, so the time a refusal takes tells nothing about which links exist.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
-import logging
+import hmac
 import secrets
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from attrs import define
-
 from ..access import (
-    OK,
     AccessAction,
     AccessCodec,
-    AccessEvent,
     AccessMode,
     AccessPolicy,
     Link,
     LinkClaim,
-    LinkStatus,
     OneTimeCode,
     PendingClaim,
     PortalAccess,
     RandomBytes,
     SecretKeys,
     SessionClaim,
+    SessionRecord,
+    admit,
     new_code,
     random_id,
+    secret_digest,
 )
 from ..errors import (
-    AccessDenied,
     CodeAttemptsExceeded,
     CodeExpired,
     CodeRequired,
     ConfigError,
-    GenerationMismatch,
     InvalidCode,
     InvalidToken,
-    LinkExpired,
-    LinkRevoked,
-    PortalInactive,
     RateLimited,
+    SessionEnded,
+    SessionExpired,
 )
 from ..model import Contact, Portal
 from ..ports import (
@@ -63,7 +65,7 @@ from ..ports import (
     SystemClock,
     aware_now,
 )
-from ..ratelimit import TokenBucketLimiter
+from .attempts import Budgets, Step, Steps, limiter
 from .links import LinkRegister
 from .visits import CodeDelivery, Opening, SessionGrant, Visit
 
@@ -72,9 +74,14 @@ if TYPE_CHECKING:
 
 __all__ = ["AccessGate"]
 
-logger = logging.getLogger("clientportal.access")
-
 _SESSION_ID_BYTES = 16
+# What a failed open looks up when its token names no link: no stored record has these ids (they
+# are not valid ids), so the lookups find nothing, as slowly as for a link that exists.
+_DECOY_LINK_ID = " no link"
+_DECOY_PORTAL_ID = " no portal"
+_DECOY_SECRET_HASH = secret_digest(" no secret")
+# A session's last visit is written at most this often (and at least twice per idle timeout).
+_TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -85,11 +92,19 @@ class AccessGate:
     """Lets visitors in: opens links, checks sessions, runs the one-time code step and CSRF.
 
     ``secret_keys`` is one key or a list ordered oldest → newest (sign with the newest, accept
-    all). ``client_limiter`` budgets failed opens per client address (default: 20, then one more
-    every 30 seconds); ``code_limiter`` budgets code requests and code attempts per link (default:
-    10, then one more every 2 minutes). The default limiters come from ``limits`` when it is
-    given (the store's, shared by every process on it), else they live in this process.
-    ``notifier`` e-mails one-time codes (the service gives its own). ``random_bytes`` defaults to
+    all). Failed opens and failed session checks are budgeted per client address by
+    ``client_limiter`` (default: 20, then one more every 30 seconds) and per address prefix — the
+    /24 of an IPv4 address, the /64 of an IPv6 one, the whole string of a client that is no
+    address — by ``prefix_limiter`` (default: 100, then one more every 6 seconds); failed opens
+    of a link are also budgeted per link by ``link_limiter`` (default: 10, then one more every
+    minute). A ``client_limiter`` given without the other two budgets their keys too (each key
+    its own bucket). Once a budget is spent, even a
+    good token or session from that address, prefix or (for opens) link is refused until it
+    refills. ``code_limiter`` budgets code requests and code attempts per link (default: 10,
+    then one more every 2 minutes). Every key a limiter sees is a keyed hash, never an address
+    or a link id. The default limiters come from ``limits`` when it is given (the store's,
+    shared by every process on it), else they live in this process. ``notifier`` e-mails
+    one-time codes (the service gives its own). ``random_bytes`` defaults to
     :func:`secrets.token_bytes`; replace it only in tests.
     """
 
@@ -103,6 +118,8 @@ class AccessGate:
         policy: AccessPolicy | None = None,
         client_limiter: RateLimiter | None = None,
         code_limiter: RateLimiter | None = None,
+        prefix_limiter: RateLimiter | None = None,
+        link_limiter: RateLimiter | None = None,
         limits: RateLimits | None = None,
         notifier: Notifier | None = None,
         random_bytes: RandomBytes = secrets.token_bytes,
@@ -111,18 +128,21 @@ class AccessGate:
         self._codec = AccessCodec(secret_keys, policy=policy)
         self._log = log
         self._clock: Clock = SystemClock() if clock is None else clock
-        self._client_limiter: RateLimiter = (
-            _limiter(limits, "open", capacity=20, refill_every=dt.timedelta(seconds=30))
-            if client_limiter is None
-            else client_limiter
+        self._budgets = Budgets(
+            client_limiter=client_limiter,
+            prefix_limiter=prefix_limiter,
+            link_limiter=link_limiter,
+            limits=limits,
         )
+        self._steps = Steps(codec=self._codec, log=log, clock=self._clock, budgets=self._budgets)
         self._code_limiter: RateLimiter = (
-            _limiter(limits, "code", capacity=10, refill_every=dt.timedelta(minutes=2))
+            limiter(limits, "code", capacity=10, refill_every=dt.timedelta(minutes=2))
             if code_limiter is None
             else code_limiter
         )
         self._notifier = notifier
         self._random = random_bytes
+        self._touch_every = min(_TOUCH_EVERY, self._codec.policy.session_idle_timeout / 2)
         #: The agency's side: issue, list and revoke links (sharing this gate's keys and store).
         self.links = LinkRegister(
             store, self._codec, log=log, clock=self._clock, random_bytes=random_bytes
@@ -153,17 +173,46 @@ class AccessGate:
 
         Returns an :class:`Opening` with a session, or, on a portal that asks for a code, with a
         pending value. Raises an :class:`~clientportal.AccessDenied` subclass otherwise; every
-        failure counts against the client's rate limit.
+        failure counts against the client's address, its prefix and the link, and every failure
+        does the same lookups (see the module's docstring).
         """
-        with self._attempt(AccessAction.OPEN, client, count_refusals=True) as attempt:
+        with self._steps.step(AccessAction.OPEN, client, budget=True) as attempt:
             now = attempt.now
-            if not self._client_limiter.allowed(attempt.client_hash, now=now):
-                raise RateLimited()
-            claim = self._codec.read_link_token(token)
-            link = attempt.link = self._link(claim.link_id)
-            if not link.matches(claim.secret):
+            self._budgets.check(attempt)
+            try:
+                claim: LinkClaim | None = self._codec.read_link_token(token)
+            except InvalidToken:
+                claim = None
+            # The same lookups and checks for every token, whatever is wrong with it.
+            link_id = _DECOY_LINK_ID if claim is None else claim.link_id
+            found = self._store.get_link(link_id)
+            portal_id = _DECOY_PORTAL_ID if found is None else found.portal_id
+            found_portal = self._store.get_portal(portal_id)
+            found_access = self._store.get_access(portal_id)
+            secret_ok = hmac.compare_digest(
+                secret_digest("" if claim is None else claim.secret),
+                _DECOY_SECRET_HASH if found is None else found.secret_hash,
+            )
+            attempt.link_key = self._codec.client_hash(
+                f"nolink {attempt.client_hash}" if claim is None else f"link {link_id}"
+            )
+            link_open = self._budgets.link_allowed(attempt)
+            if claim is None:
+                raise InvalidToken()
+            if found is None:
+                # Signed by our keys for a link the store does not hold (deleted, another store).
+                raise InvalidToken(f"link {link_id!r} does not exist: issue the contact a new link")
+            link = attempt.link = found
+            if not link_open:
+                raise RateLimited(
+                    f"too many failed opens of link {link.id!r}: wait before trying again",
+                    link_id=link.id,
+                )
+            if not secret_ok:
                 raise InvalidToken(link_id=link.id)
-            portal, access = self._admit(link, claim.generation, now)
+            portal, access = admit(
+                link, found_portal, found_access, generation=claim.generation, now=now
+            )
             if access.mode is AccessMode.LINK_AND_CODE:
                 if link.contact_id is None:
                     raise CodeRequired(
@@ -188,7 +237,7 @@ class AccessGate:
         (as :class:`~clientportal.PortalService` builds it) is asked :meth:`request_code`
         instead, which never hands the code out.
         """
-        with self._attempt(AccessAction.SEND_CODE, client) as attempt:
+        with self._steps.step(AccessAction.SEND_CODE, client) as attempt:
             now = attempt.now
             link, portal, access = self._pending_step(pending, attempt)
             contact_id = link.contact_id
@@ -243,7 +292,7 @@ class AccessGate:
         A code works once, for the policy's ``code_lifetime``, and allows ``code_attempts``
         attempts; attempts are also rate-limited per link.
         """
-        with self._attempt(AccessAction.VERIFY_CODE, client) as attempt:
+        with self._steps.step(AccessAction.VERIFY_CODE, client) as attempt:
             now = attempt.now
             link, portal, _ = self._pending_step(pending, attempt)
             if not self._code_limiter.hit(f"verify:{link.id}", now=now):
@@ -291,23 +340,43 @@ class AccessGate:
     def check_session(self, value: object, *, client: str) -> Visit:
         """The visit a session value stands for, checked against its link as it is now.
 
-        A session ends with its lifetime, or as soon as its link is revoked or expires, the
+        The value must be signed by the gate's keys *and* name a session the store holds that
+        has not ended (:meth:`sign_out`); whether the code step was passed is the store's word.
+        A session ends with its lifetime, after the policy's ``session_idle_timeout`` without a
+        visit, when its visitor signs out, or as soon as its link is revoked or expires, the
         portal's links are all revoked, the portal is switched off, or the portal starts asking
-        for a code the session was not opened with. Only refusals are logged.
+        for a code the session was not opened with. Only refusals are logged; they count against
+        the client's address and prefix as failed opens do. The last visit is written at most
+        once a minute.
         """
-        with self._attempt(AccessAction.SESSION, client, log_success=False) as attempt:
-            claim = self._codec.read_session(value, now=attempt.now)
+        with self._steps.step(
+            AccessAction.SESSION, client, log_success=False, budget=True
+        ) as attempt:
+            now = attempt.now
+            self._budgets.check(attempt)
+            claim = self._codec.read_session(value, now=now)
+            id_hash = secret_digest(claim.session_id)
+            record = self._session_record(claim, id_hash, now)
             link = attempt.link = self._link(claim.link_id)
-            portal, access = self._admit(link, claim.generation, attempt.now)
-            if access.mode is AccessMode.LINK_AND_CODE and not claim.code_verified:
+            portal, access = self._admitted(link, claim.generation, now)
+            if access.mode is AccessMode.LINK_AND_CODE and not record.code_verified:
                 raise CodeRequired(link_id=link.id)
+            if now - record.last_seen_at >= self._touch_every:
+                self._store.touch_session(id_hash, now)
         return Visit(
             link=link,
             portal=portal,
             session_id=claim.session_id,
-            code_verified=claim.code_verified,
+            code_verified=record.code_verified,
             expires_at=self._codec.session_expires_at(claim),
         )
+
+    def sign_out(self, visit: Visit, *, client: str) -> None:
+        """End the visit's session in the store: its value, and every copy of it, stops working
+        at once (:class:`~clientportal.SessionEnded`). Signing out twice changes nothing."""
+        with self._steps.step(AccessAction.SIGN_OUT, client) as attempt:
+            attempt.link = visit.link
+            self._store.end_session(secret_digest(visit.session_id), attempt.now)
 
     def csrf_token(self, visit: Visit) -> str:
         """The CSRF token of the visit's session, for the forms on the page."""
@@ -315,7 +384,7 @@ class AccessGate:
 
     def check_csrf(self, visit: Visit, token: object, *, client: str) -> None:
         """Raise :class:`~clientportal.InvalidCsrfToken` unless ``token`` is the session's."""
-        with self._attempt(AccessAction.CSRF, client, log_success=False) as attempt:
+        with self._steps.step(AccessAction.CSRF, client, log_success=False) as attempt:
             attempt.link = visit.link
             self._codec.check_csrf(visit.session_id, token)
 
@@ -359,42 +428,34 @@ class AccessGate:
             raise InvalidToken(f"link {link_id!r} does not exist: issue the contact a new link")
         return link
 
-    def _admit(self, link: Link, generation: int, now: dt.datetime) -> tuple[Portal, PortalAccess]:
-        """The link's portal and its access state, or the reason the link may not open it."""
+    def _session_record(self, claim: SessionClaim, id_hash: str, now: dt.datetime) -> SessionRecord:
+        """The stored session a genuine session value names, or the reason it is no longer good."""
+        record = self._store.get_session(id_hash)
+        link_id = claim.link_id
+        if record is None or record.link_id != link_id:
+            raise InvalidToken(
+                f"a session of link {link_id!r} that the store does not hold (forged, or given "
+                "out before sessions were stored): open the link again",
+                link_id=link_id,
+            )
+        if record.ended_at is not None:
+            raise SessionEnded(link_id=link_id)
+        timeout = self.policy.session_idle_timeout
+        if record.idle(now=now, timeout=timeout):
+            raise SessionExpired(
+                f"the session of link {link_id!r} was not used for {timeout}: open the link again",
+                link_id=link_id,
+            )
+        return record
+
+    def _admitted(
+        self, link: Link, generation: int, now: dt.datetime
+    ) -> tuple[Portal, PortalAccess]:
+        """The link's portal and its access state, read now, or the reason the link may not open
+        it."""
         portal = self._store.get_portal(link.portal_id)
         access = self._store.get_access(link.portal_id)
-        if portal is None or access is None:
-            raise PortalInactive(
-                f"portal {link.portal_id!r} of link {link.id!r} no longer exists",
-                link_id=link.id,
-            )
-        status = link.status(now=now, generation=access.generation)
-        if status is LinkStatus.REVOKED:
-            raise LinkRevoked(
-                f"link {link.id!r} was revoked: issue the contact a new link", link_id=link.id
-            )
-        if status is LinkStatus.SUPERSEDED or generation != link.generation:
-            raise GenerationMismatch(
-                f"link {link.id!r} is of generation {link.generation}, portal {portal.id!r} is at "
-                f"{access.generation} (all its links were revoked): issue the contact a new link",
-                link_id=link.id,
-            )
-        if status is LinkStatus.EXPIRED:
-            raise LinkExpired(
-                f"link {link.id!r} expired: issue the contact a new link", link_id=link.id
-            )
-        if link.contact_id is not None and link.contact_id not in portal.contact_ids:
-            raise LinkRevoked(
-                f"contact {link.contact_id!r} of link {link.id!r} is no longer on portal "
-                f"{portal.id!r}: add the contact back and issue a new link",
-                link_id=link.id,
-            )
-        if not portal.active:
-            raise PortalInactive(
-                f"portal {portal.id!r} is switched off: set active=True to open its links",
-                link_id=link.id,
-            )
-        return portal, access
+        return admit(link, portal, access, generation=generation, now=now)
 
     def _grant(
         self, link: Link, portal: Portal, *, code_verified: bool, now: dt.datetime
@@ -407,6 +468,15 @@ class AccessGate:
             code_verified=code_verified,
             issued_at=issued_at,
         )
+        self._store.add_session(
+            SessionRecord(
+                id_hash=secret_digest(claim.session_id),
+                link_id=link.id,
+                code_verified=code_verified,
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
         return SessionGrant(
             value=self._codec.session_value(claim),
             csrf_token=self._codec.csrf_token(claim.session_id),
@@ -416,81 +486,12 @@ class AccessGate:
             expires_at=self._codec.session_expires_at(claim),
         )
 
-    @contextlib.contextmanager
-    def _attempt(
-        self,
-        action: AccessAction,
-        client: str,
-        *,
-        log_success: bool = True,
-        count_refusals: bool = False,
-    ) -> Iterator[_Attempt]:
-        """One visitor step from ``client``: a refusal (an :class:`~clientportal.AccessDenied`
-        raised inside) is logged with its reason and raised on, and counted against the client's
-        rate limit when ``count_refusals``; a success is logged when ``log_success``."""
-        attempt = _Attempt(now=aware_now(self._clock), client_hash=self._codec.client_hash(client))
-        try:
-            yield attempt
-        except AccessDenied as denied:
-            if count_refusals:
-                self._client_limiter.hit(attempt.client_hash, now=attempt.now)
-            link = attempt.link
-            if link is not None and denied.link_id is None:
-                denied.link_id = link.id
-            self._log_attempt(action, attempt, denied.reason, link_id=denied.link_id)
-            logger.info(
-                "access refused: %s %s (link %s, portal %s, client %s)",
-                action.value,
-                denied.reason,
-                denied.link_id,
-                None if link is None else link.portal_id,
-                attempt.client_hash,
-            )
-            raise
-        if log_success:
-            self._log_attempt(action, attempt, OK)
-
-    def _log_attempt(
-        self, action: AccessAction, attempt: _Attempt, reason: str, *, link_id: str | None = None
-    ) -> None:
-        link = attempt.link
-        self._log.record(
-            AccessEvent(
-                at=attempt.now,
-                action=action,
-                reason=reason,
-                link_id=link.id if link is not None else link_id,
-                portal_id=None if link is None else link.portal_id,
-                client_hash=attempt.client_hash,
-            )
-        )
-
-    def _pending_step(
-        self, pending: object, attempt: _Attempt
-    ) -> tuple[Link, Portal, PortalAccess]:
+    def _pending_step(self, pending: object, attempt: Step) -> tuple[Link, Portal, PortalAccess]:
         """The link of a code step (``pending``), admitted to its portal now."""
         claim = self._codec.read_pending(pending, now=attempt.now)
         link = attempt.link = self._link(claim.link_id)
-        portal, access = self._admit(link, claim.generation, attempt.now)
+        portal, access = self._admitted(link, claim.generation, attempt.now)
         return link, portal, access
-
-
-def _limiter(
-    limits: RateLimits | None, name: str, *, capacity: int, refill_every: dt.timedelta
-) -> RateLimiter:
-    """The limiter ``name``: shared through ``limits`` when given, else in this process."""
-    if limits is None:
-        return TokenBucketLimiter(capacity=capacity, refill_every=refill_every)
-    return limits.rate_limiter(name, capacity=capacity, refill_every=refill_every)
-
-
-@define
-class _Attempt:
-    """A visitor step under way: when, from which (hashed) address, and the link once known."""
-
-    now: dt.datetime
-    client_hash: str
-    link: Link | None = None
 
 
 def _pending_subject(pending: str) -> str:

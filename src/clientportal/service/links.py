@@ -79,7 +79,8 @@ class LinkRegister:
     ) -> IssuedLink:
         """A new link to the portal for ``contact_id`` (``None``: a shared link), with its token.
 
-        ``expires_at`` defaults to now + the policy's ``link_lifetime`` (never, by default).
+        ``expires_at`` defaults to now + the policy's ``link_lifetime`` (180 days by default;
+        never, with ``link_lifetime=None``).
         Raises :class:`~clientportal.NotFound` for an unknown portal and
         :class:`~clientportal.ConfigError` when the contact is not on the portal, the expiry is
         not in the future, or a shared link is asked for on a portal that needs e-mail codes.

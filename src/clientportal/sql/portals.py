@@ -1,8 +1,12 @@
-"""``SqlPortalStore``: portals with their selections and access state, links and one-time codes
-(the :class:`~clientportal.ports.PortalStore` port) in the ``cp_*`` tables.
+"""``SqlPortalStore``: portals with their selections and access state, links, sessions and
+one-time codes (the :class:`~clientportal.ports.PortalStore` port) in the ``cp_*`` tables.
 
 Every change that may race is one atomic statement (``UPDATE … SET generation = generation + 1
 … RETURNING``, ``UPDATE … WHERE used_at IS NULL``).
+
+The reads the access gate makes while opening a link run the same statements whether or not the
+row exists (a portal's selections are read even for an unknown portal), so how long a refused
+link takes does not tell whether it was ever issued.
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ import sqlalchemy as sa
 from sqlalchemy import exc, select
 from sqlalchemy.engine import Connection, Row
 
-from ..access import AccessMode, Link, OneTimeCode, PortalAccess
+from ..access import AccessMode, Link, OneTimeCode, PortalAccess, SessionRecord
 from ..errors import NotFound
 from ..model import Portal, PortalSettings
-from ..ports import link_problem
+from ..ports import link_problem, session_problem
 from . import tables as t
 from .base import SqlBase
 from .rows import record_of
@@ -50,12 +54,11 @@ class SqlPortalStore(SqlBase):
                     )
 
     def get_portal(self, portal_id: str) -> Portal | None:
-        """The portal with this id, or ``None``."""
+        """The portal with this id, or ``None``. The same statements run either way."""
         with self._read() as conn:
             row = conn.execute(select(t.portals).where(t.portals.c.id == portal_id)).first()
-            if row is None:
-                return None
-            return _portal(row, self._selected(conn, [portal_id]))
+            selected = self._selected(conn, [portal_id])
+        return None if row is None else _portal(row, selected)
 
     def list_portals(self) -> Sequence[Portal]:
         """Every portal, ordered by id."""
@@ -143,6 +146,57 @@ class SqlPortalStore(SqlBase):
     def revoke_link(self, link_id: str, at: dt.datetime) -> None:
         """Set the link's ``revoked_at`` unless it is already revoked."""
         self._set_once(t.links.c.revoked_at, link_id, at)
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    def add_session(self, session: SessionRecord) -> None:
+        """Store a new session; :class:`~clientportal.ValidationError` when its id hash is
+        taken, :class:`~clientportal.NotFound` when its link is unknown."""
+        values = {
+            "id_hash": session.id_hash,
+            "link_id": session.link_id,
+            "code_verified": session.code_verified,
+            "created_at": session.created_at,
+            "last_seen_at": session.last_seen_at,
+            "ended_at": session.ended_at,
+        }
+        try:
+            with self._write() as conn:
+                conn.execute(t.sessions.insert().values(values))
+        except exc.IntegrityError:
+            taken = self.get_session(session.id_hash) is not None
+            raise session_problem(session, id_taken=taken) from None
+
+    def get_session(self, id_hash: str) -> SessionRecord | None:
+        """The session whose id hashes to ``id_hash``, or ``None``."""
+        query = select(t.sessions).where(t.sessions.c.id_hash == id_hash)
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else record_of(SessionRecord, row)
+
+    def touch_session(self, id_hash: str, at: dt.datetime) -> None:
+        """Move the session's ``last_seen_at`` on to ``at`` in one statement (never back; not
+        once it ended)."""
+        c = t.sessions.c
+        update = (
+            t.sessions.update()
+            .where(c.id_hash == id_hash, c.ended_at.is_(None), c.last_seen_at < at)
+            .values(last_seen_at=at)
+        )
+        with self._write() as conn:
+            conn.execute(update)
+
+    def end_session(self, id_hash: str, at: dt.datetime) -> bool:
+        """End the session unless it has ended, in one statement; True only for the call that
+        ended it."""
+        c = t.sessions.c
+        update = (
+            t.sessions.update()
+            .where(c.id_hash == id_hash, c.ended_at.is_(None))
+            .values(ended_at=at)
+        )
+        with self._write() as conn:
+            return conn.execute(update).rowcount == 1
 
     # -- one-time codes ------------------------------------------------------------------------
 

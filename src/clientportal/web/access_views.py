@@ -59,7 +59,7 @@ def open_link(ctx: Context) -> Response:
 def _pending(ctx: Context) -> str:
     """The pending cookie of the URL's portal, checked; the 404 page when it is not good."""
     portal_id = ctx.portal_id
-    value = ctx.request.cookies.get(pending_cookie_name(portal_id))
+    value = ctx.cookie(pending_cookie_name(portal_id))
     if not value:
         raise PageNotFound()
     try:
@@ -146,10 +146,12 @@ def verify_code(ctx: Context) -> Response:
 
 
 def sign_out(ctx: Context) -> Response:
-    """``POST /portal/{portal_id}/sign-out``: forget this portal's session in this browser, then
-    ``303`` to the signed-out page in the portal's language."""
+    """``POST /portal/{portal_id}/sign-out``: end this portal's session on the server (so no
+    copy of its cookie works any more) and forget it in this browser, then ``303`` to the
+    signed-out page in the portal's language."""
     visit = ctx.visit
     ctx.check_csrf(ctx.form.get(CSRF_FIELD) or "")
+    ctx.service.access.sign_out(visit, client=ctx.client)
     response = Response.redirect(ctx.url("signed_out", query=[("lang", visit.portal.language)]))
     response.delete_cookie(
         session_cookie_name(visit.portal.id), path=ctx.cookie_path, secure=ctx.secure

@@ -12,7 +12,15 @@ from typing import Any, ClassVar, Protocol
 import pytest
 from attrs import evolve
 
-from ...access import OK, AccessAction, AccessEvent, AccessMode, PortalAccess
+from ...access import (
+    OK,
+    AccessAction,
+    AccessEvent,
+    AccessMode,
+    PortalAccess,
+    SessionRecord,
+    secret_digest,
+)
 from ...errors import ChangedMeanwhile, NotFound, ValidationError
 from ...model import ApprovalState, ApprovalStatus, Workflow
 from ...ports import (
@@ -39,7 +47,7 @@ __all__ = [
 
 class PortalStoreContract(StorePortContract[PortalStore]):
     """Tests every :class:`~clientportal.ports.PortalStore` must pass: portals and their access
-    state, links, one-time codes, and the changes among them that must be atomic."""
+    state, links, sessions, one-time codes, and the changes among them that must be atomic."""
 
     ports: ClassVar[tuple[type[Any], ...]] = (PortalStore,)
 
@@ -155,6 +163,56 @@ class PortalStoreContract(StorePortContract[PortalStore]):
         link = store.get_link("a")
         assert link is not None
         assert link.revoked_at == at
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    def test_contract_sessions_read_back_whole_and_end_once(self) -> None:
+        store = self._with_portal()
+        store.add_link(_link("link-1"))
+        verified = _session("s1", code_verified=True)
+        store.add_session(_session("s0"))
+        store.add_session(verified)
+        assert store.get_session(secret_digest("s1")) == verified
+        assert store.get_session(secret_digest("nope")) is None
+        ended = T0 + dt.timedelta(hours=1)
+        assert store.end_session(secret_digest("s1"), ended) is True
+        assert store.end_session(secret_digest("s1"), ended + dt.timedelta(hours=1)) is False
+        assert store.end_session(secret_digest("nope"), ended) is False
+        assert store.get_session(secret_digest("s1")) == evolve(verified, ended_at=ended)
+        assert store.get_session(secret_digest("s0")) == _session("s0")
+
+    def test_contract_a_session_is_added_once_and_only_for_a_stored_link(self) -> None:
+        store = self._with_portal()
+        with pytest.raises(NotFound, match="link-1"):
+            store.add_session(_session("s1"))
+        store.add_link(_link("link-1"))
+        store.add_session(_session("s1"))
+        with pytest.raises(ValidationError, match="link-1"):
+            store.add_session(_session("s1", code_verified=True))
+        assert store.get_session(secret_digest("s1")) == _session("s1")
+
+    def test_contract_touching_a_session_only_moves_its_last_visit_on(self) -> None:
+        store = self._with_portal()
+        store.add_link(_link("link-1"))
+        store.add_session(_session("s1"))
+        later, earlier = T0 + dt.timedelta(minutes=5), T0 + dt.timedelta(minutes=2)
+        store.touch_session(secret_digest("s1"), later)
+        store.touch_session(secret_digest("s1"), earlier)
+        store.touch_session(secret_digest("nope"), later)
+        assert store.get_session(secret_digest("s1")) == evolve(_session("s1"), last_seen_at=later)
+        ended = T0 + dt.timedelta(minutes=6)
+        store.end_session(secret_digest("s1"), ended)
+        store.touch_session(secret_digest("s1"), T0 + dt.timedelta(minutes=9))
+        assert store.get_session(secret_digest("s1")) == evolve(
+            _session("s1"), last_seen_at=later, ended_at=ended
+        )
+
+    def test_contract_ending_a_session_is_atomic(self) -> None:
+        store = self._with_portal()
+        store.add_link(_link("link-1"))
+        store.add_session(_session("s1"))
+        ends = self._race(lambda: store.end_session(secret_digest("s1"), T0))
+        assert ends.count(True) == 1
 
     # -- codes ---------------------------------------------------------------------------------
 
@@ -291,6 +349,17 @@ class ApprovalStoreContract(StorePortContract[ApprovalStoreWithOutbox]):
         store = self.make_store()
         store.apply_changes([_submitted("e1")], [_mail("m1"), _mail("m2")])
         assert [m.id for m in store.pending()] == ["m1", "m2"]
+
+
+def _session(session_id: str, *, code_verified: bool = False) -> SessionRecord:
+    """A session of ``link-1`` opened at :data:`T0`, stored under the hash of ``session_id``."""
+    return SessionRecord(
+        id_hash=secret_digest(session_id),
+        link_id="link-1",
+        code_verified=code_verified,
+        created_at=T0,
+        last_seen_at=T0,
+    )
 
 
 def _applied(store: ApprovalStore, changes: Sequence[ApprovalChange]) -> bool:
