@@ -173,10 +173,10 @@ def test_post_with_the_csrf_token_approves_and_rejects(host: Host) -> None:
     assert after.status == 200
 
 
-def test_an_oversized_body_answers_400_not_500(host: Host) -> None:
+def test_an_oversized_body_answers_413_not_500(host: Host) -> None:
     approvals = sign_in(host) + "/approvals"
     big = host.client.request("POST", approvals, form=[("reason", "x" * 200_000)])
-    assert big.status == 400
+    assert big.status == 413
     assert_secure(big)
 
 

@@ -123,7 +123,7 @@ def test_asgi_refuses_oversized_bodies_and_answers_head_without_a_body(world: We
         body=b"x" * 5000,
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
-    assert status == 400
+    assert status == 413
     assert b"could not be read" in body  # in words for people; the API names the limit
     status, headers, body, _ = client.request("HEAD", "/portal/acme-en")
     assert status == 200

@@ -9,10 +9,14 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from webtools import WsgiClient, open_portal
 
+from clientportal._validators import id_problem
 from clientportal.web import PortalApp, make_wsgi_app
 from clientportal.web.openapi import ENDPOINTS
+from clientportal.web.params import ID_SCHEMA
 from worlds import WebWorld, web_world
 
 # --------------------------------------------------------------------------------------------------
@@ -54,6 +58,10 @@ def check(value: Any, schema: dict[str, Any], doc: dict[str, Any], path: str = "
         assert dt.datetime.fromisoformat(value).tzinfo is not None, path
     if "pattern" in schema:
         assert re.search(schema["pattern"], value), f"{path}: {value!r} !~ {schema['pattern']}"
+    if "maxLength" in schema:
+        assert schema.get("minLength", 0) <= len(value) <= schema["maxLength"], path
+    if "maximum" in schema:
+        assert schema["minimum"] <= value <= schema["maximum"], path
     if kind == "object" and "properties" in schema:
         for name in schema.get("required", ()):
             assert name in value, f"{path}: {name} missing"
@@ -71,6 +79,12 @@ def check(value: Any, schema: dict[str, Any], doc: dict[str, Any], path: str = "
 def response_schema(doc: dict[str, Any], pattern: str, method: str, status: str) -> Any:
     content = doc["paths"][pattern][method]["responses"][status]["content"]
     return content["application/json"]["schema"]
+
+
+def problem_schema(doc: dict[str, Any], pattern: str, status: str, method: str = "post") -> Any:
+    ref = doc["paths"][pattern][method]["responses"][status]["$ref"]
+    response = doc["components"]["responses"][ref.rsplit("/", 1)[1]]
+    return response["content"]["application/problem+json"]["schema"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -217,7 +231,9 @@ def test_deciding_through_the_api(world: WebWorld, api: WsgiClient, doc: dict[st
     }
     refused = api.post(url, json=body)
     assert refused.status == 403
-    assert refused.json()["error"]["code"] == "csrf"
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    check(refused.json(), problem_schema(doc, "/api/portals/{portal_id}/approvals", "403"), doc)
+    assert refused.json()["code"] == "csrf"
     result = api.post(url, json=body, headers={"X-CSRF-Token": token})
     assert result.status == 200
     answer = result.json()
@@ -238,7 +254,14 @@ def test_deciding_through_the_api(world: WebWorld, api: WsgiClient, doc: dict[st
 
 def test_the_api_answers_one_404_for_anything_not_there(world: WebWorld) -> None:
     client = WsgiClient(make_wsgi_app(world.service))
-    expected = {"error": {"code": "not_found", "message": "not found", "errors": []}}
+    expected = {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "not found",
+        "code": "not_found",
+        "errors": [],
+    }
     for url in (
         "/api/portals/acme-en",  # no session
         "/api/portals/nope/hours",
@@ -258,4 +281,82 @@ def test_the_api_answers_one_404_for_anything_not_there(world: WebWorld) -> None
     wrong_method = browser.request("PUT", "/api/portals/acme-en")
     assert wrong_method.status == 405
     assert wrong_method.headers["Allow"] == "GET, HEAD"
-    assert wrong_method.json()["error"]["code"] == "method_not_allowed"
+    assert wrong_method.json()["code"] == "method_not_allowed"
+    assert wrong_method.headers["Content-Type"] == "application/problem+json"
+
+
+# --------------------------------------------------------------------------------------------------
+# Finding 15: the document is true: the cookie it names, the bounds it gives, the errors it lists
+
+
+@settings(max_examples=300)
+@given(value=st.one_of(st.text(max_size=210), st.sampled_from([" a", "a\u3000", "\x85", "a b"])))
+def test_the_documents_id_schema_is_the_models_id_rule(value: str) -> None:
+    """Finding 15: an id in the path, the query or a body is described by the model's one id
+    rule: the schema's pattern and lengths accept exactly the ids ``id_problem`` accepts."""
+    fits = (
+        ID_SCHEMA["minLength"] <= len(value) <= ID_SCHEMA["maxLength"]  # type: ignore[operator]
+        and re.search(ID_SCHEMA["pattern"], value) is not None  # type: ignore[arg-type]
+    )
+    assert fits == (id_problem(value) is None), value
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_the_security_scheme_describes_the_real_session_cookie(
+    world: WebWorld, scheme: str
+) -> None:
+    """Finding 15: the session cookie a link sets (plain, or with its secure prefix) has a name
+    the document's pattern describes, and the scheme's example is a real portal's name."""
+    client = WsgiClient(make_wsgi_app(world.service), scheme=scheme)
+    open_portal(client, world)
+    doc = client.get("/api/openapi.json").json()
+    session = doc["components"]["securitySchemes"]["session"]
+    assert (session["type"], session["in"]) == ("apiKey", "cookie")
+    names = [name for name, _ in client.jar if "cp_session_" in name]
+    assert names
+    for name in [*names, session["name"]]:
+        assert re.fullmatch(session["x-cookie-name-pattern"], name), name
+    assert session["x-cookie-name-pattern"] in session["description"]
+
+
+def test_every_operation_declares_its_bounds_and_its_errors(doc: dict[str, Any]) -> None:
+    """Finding 15: limits, ids and decision lists carry the bounds the server enforces, and
+    every error an operation can answer is declared as a problem document."""
+    hours = doc["paths"]["/api/portals/{portal_id}/hours"]["get"]
+    params = {p["name"]: p["schema"] for p in hours["parameters"]}
+    assert (params["limit"]["minimum"], params["limit"]["maximum"]) == (1, 1000)
+    assert params["project"]["items"]["maxLength"] == 200
+    assert params["portal_id"]["pattern"] == ID_SCHEMA["pattern"]
+    assert params["status"]["items"]["enum"]
+    request = doc["components"]["schemas"]["DecisionRequest"]
+    entries = request["properties"]["entries"]
+    assert (entries["minItems"], entries["maxItems"]) == (1, 1000)
+    assert request["then"]["required"] == ["reason"]
+    decide = doc["paths"]["/api/portals/{portal_id}/approvals"]["post"]["responses"]
+    assert set(decide) == {"200", "400", "403", "404", "413", "415", "422", "429", "500"}
+    assert set(hours["responses"]) == {"200", "400", "404", "429", "500"}
+    for status, response in doc["components"]["responses"].items():
+        assert list(response["content"]) == ["application/problem+json"], status
+    assert "405" in doc["components"]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("request_kw", "status"),
+    [
+        ({"body": b"{}", "headers": {"Content-Type": "text/plain"}}, "415"),
+        ({"json": {"action": "APPROVE", "entries": []}}, "422"),
+        ({"body": b"{" + b" " * 70_000 + b"}", "headers": {"Content-Type": "application/json"}},
+         "413"),
+        ({"body": b"{nope", "headers": {"Content-Type": "application/json"}}, "400"),
+    ],
+)  # fmt: skip
+def test_each_error_answer_matches_its_declared_problem_document(
+    api: WsgiClient, doc: dict[str, Any], request_kw: dict[str, Any], status: str
+) -> None:
+    """Finding 15: 400, 413, 415 and 422 are answered as the document declares them."""
+    token = api.get("/api/portals/acme-en/session").json()["csrf_token"]
+    headers = {"X-CSRF-Token": token, **request_kw.pop("headers", {})}
+    result = api.post("/api/portals/acme-en/approvals", headers=headers, **request_kw)
+    assert str(result.status) == status, result.text
+    assert result.headers["Content-Type"] == "application/problem+json"
+    check(result.json(), problem_schema(doc, "/api/portals/{portal_id}/approvals", status), doc)

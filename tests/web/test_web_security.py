@@ -180,8 +180,14 @@ def test_an_unexpected_failure_is_a_plain_500_that_leaks_nothing(
     assert "Traceback" not in page.text
     api = client.get("/api/portals/acme-en")
     assert api.status == 500
+    assert api.headers["Content-Type"] == "application/problem+json"
     assert api.json() == {
-        "error": {"code": "error", "message": "the portal failed; try again later", "errors": []}
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "the portal failed; try again later",
+        "code": "error",
+        "errors": [],
     }
     assert "database is down" in caplog.text
 

@@ -3,40 +3,59 @@
 A front end on the same site uses the session cookie that opening a link set (the API does not
 open links itself). ``GET /api/portals/{portal_id}/session`` gives the CSRF token that every
 ``POST`` must send in the ``X-CSRF-Token`` header. Bodies are JSON
-(``Content-Type: application/json``), read strictly by the library's converter: unknown fields,
-wrong types and bad values answer 400 with every problem and its path.
+(``Content-Type: application/json``, else 415), read strictly by the library's converter:
+unknown fields, wrong types and values out of bounds answer 422 with every problem and its
+field. Every error is an RFC 9457 problem document (``application/problem+json``,
+:class:`Problem`); bad ids, dates, cursors and limits in the path or the query answer 400, by
+the same rules as the HTML pages (:mod:`.params`, the model's one id rule).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+import json
+import re
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any, TypeVar
 
 from attrs import evolve, field, frozen
 from attrs import validators as v
 
 from .. import _validators as cv
 from ..convert import structure, unstructure
-from ..errors import WorkflowError
+from ..errors import ValidationError, WorkflowError
 from ..ports import MAX_PAGE_SIZE, Totals
 from ..service import DecisionResult, HoursPage, Overview
 from ..visibility import PortalEntry, PortalInvoice, PortalQuote
 from ..workflow import Action
+from ..workflow.reasons import MAX_REASON
 from .context import CSRF_HEADER, Context
 from .http import Response
-from .params import encode_cursor, entry_query, parse_limit
-from .problems import Forbidden, PageNotFound
+from .params import ID_SCHEMA, encode_cursor, entry_query, parse_limit
+from .problems import (
+    BadRequest,
+    Forbidden,
+    HTTPProblem,
+    InputProblem,
+    PageNotFound,
+    UnprocessableContent,
+    UnsupportedMediaType,
+)
 from .views import document_file, hours_csv
 
 __all__ = [
-    "ApiError",
+    "MAX_DECISION_ENTRIES",
+    "MAX_VERSION",
+    "PROBLEM_JSON",
     "DecisionAction",
     "DecisionRequest",
     "EntryRef",
-    "ErrorBody",
+    "FieldError",
     "HoursList",
     "InvoiceList",
+    "Problem",
     "QuoteList",
     "SessionInfo",
     "api_approvals",
@@ -48,10 +67,27 @@ __all__ = [
     "api_overview",
     "api_session",
     "api_totals",
+    "failure_response",
+    "problem_response",
 ]
+
+_T = TypeVar("_T")
 
 #: The page size of the API when ``limit`` is not given.
 DEFAULT_LIMIT = 100
+#: The media type of every error answer of the API: an RFC 9457 problem document.
+PROBLEM_JSON = "application/problem+json"
+#: The most entries one decision names: one page of hours at most.
+MAX_DECISION_ENTRIES = MAX_PAGE_SIZE
+#: The highest approval version a decision may name (what the stores' integer column holds).
+MAX_VERSION = 2**31 - 1
+#: What no text of a JSON body may hold: a lone surrogate (JSON may write one as ``"\ud800"``,
+#: but no encoding, no database and no e-mail can carry it).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: The statuses' names as RFC 9110 gives them (older Pythons still say "Entity").
+_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+#: A message that starts with the field it is about: ``$.entries[0].id: must be...``.
+_FIELD_MESSAGE = re.compile(r"(\$(?:\.[\w.\[\]]+)?|[a-z_][\w.\[\]]*): (.+)", re.DOTALL)
 
 
 @frozen
@@ -106,38 +142,119 @@ class DecisionAction(enum.Enum):
 class EntryRef:
     """An entry and the approval ``version`` the client saw (from :class:`PortalEntry`)."""
 
-    id: str = field(validator=cv.identifier)
-    version: int = field(validator=[v.instance_of(int), v.ge(0)])
+    id: str = field(validator=cv.identifier, metadata={"schema": ID_SCHEMA})
+    version: int = field(
+        validator=[v.instance_of(int), v.ge(0), v.le(MAX_VERSION)],
+        metadata={"schema": {"minimum": 0, "maximum": MAX_VERSION}},
+    )
+
+
+def _entry_count(_: object, attribute: Any, value: tuple[EntryRef, ...]) -> None:
+    if not value:
+        raise ValueError(f"{attribute.name} must name at least one entry to decide on")
+    if len(value) > MAX_DECISION_ENTRIES:
+        raise ValueError(
+            f"{attribute.name} must name at most {MAX_DECISION_ENTRIES} entries, got "
+            f"{len(value)}: decide on them page by page"
+        )
+
+
+def _reason_text(_: object, attribute: Any, value: str | None) -> None:
+    # How long a reason may be is the workflow's rule (check_reason), for the pages alike.
+    if value is not None and _LONE_SURROGATE.search(value):
+        raise ValueError(
+            f"{attribute.name} must be text without lone surrogates (\\ud800-\\udfff), which "
+            "no encoding can carry: send the reason as it was typed"
+        )
 
 
 @frozen
 class DecisionRequest:
-    """Approve or reject entries; a rejection needs a ``reason``."""
+    """Approve or reject entries, at least one and at most 1000 (a page of hours); a rejection
+    needs a ``reason``."""
 
     action: DecisionAction
-    entries: tuple[EntryRef, ...] = field(factory=tuple)
-    reason: str | None = None
+    entries: tuple[EntryRef, ...] = field(
+        validator=_entry_count,
+        metadata={"schema": {"minItems": 1, "maxItems": MAX_DECISION_ENTRIES}},
+    )
+    reason: str | None = field(
+        default=None, validator=_reason_text, metadata={"schema": {"maxLength": MAX_REASON}}
+    )
 
 
 @frozen
-class ApiError:
-    """What went wrong: a stable ``code`` and a ``message`` for people."""
+class FieldError:
+    """One value of a request that cannot be used: the ``field`` it came in (a query parameter
+    such as ``project``, a path in the JSON body such as ``entries[0].id``, empty for the body
+    as a whole) and what is wrong with it (``detail``)."""
 
+    field: str
+    detail: str
+
+    @classmethod
+    def of(cls, message: str, field: str | None = None) -> FieldError:
+        """The problem ``message`` describes, in ``field`` (without the ``"field: "`` it may
+        start with); without ``field``, in the field the message starts with
+        (``$.entries[0].id: must be...``, as :class:`~clientportal.ValidationError` writes)."""
+        if field is not None:
+            return cls(field, message.removeprefix(f"{field}: ") if field else message)
+        found = _FIELD_MESSAGE.fullmatch(message)
+        if found is None:
+            return cls("", message)
+        return cls(found.group(1).removeprefix("$").removeprefix("."), found.group(2))
+
+
+@frozen
+class Problem:
+    """The body of every error answer: an RFC 9457 problem document (``application/problem+json``).
+
+    ``title`` is the status' phrase and ``detail`` says, for a developer, what was wrong and what
+    to do; ``code`` is a short stable name (``bad_request``, ``invalid_body``, ``not_found``...)
+    and ``errors`` lists each bad value with its field.
+    """
+
+    type: str
+    title: str
+    status: int
+    detail: str
     code: str
-    message: str
-    errors: tuple[str, ...] = ()
-
-
-@frozen
-class ErrorBody:
-    """The body of every error answer."""
-
-    error: ApiError
+    errors: tuple[FieldError, ...] = ()
 
 
 def json_response(value: Any, *, status: int = 200) -> Response:
     """``value`` (a clientportal value) in the wire format."""
     return Response.json(unstructure(value), status=status)
+
+
+def _problem_document(
+    status: int, code: str, detail: str, errors: Sequence[FieldError]
+) -> Response:
+    title = _TITLES.get(status) or HTTPStatus(status).phrase
+    body = Problem("about:blank", title, status, detail, code, tuple(errors))
+    text = json.dumps(unstructure(body), ensure_ascii=False, separators=(",", ":"))
+    return Response(
+        status=status,
+        headers=[("Content-Type", PROBLEM_JSON)],
+        body=text.encode("utf-8", "backslashreplace"),
+    )
+
+
+def problem_response(problem: HTTPProblem, errors: Sequence[str] = ()) -> Response:
+    """The problem document of ``problem``: its status, its message as ``detail`` (a 404 says
+    only "not found", whatever was missing) and each bad value with its field, from
+    ``problem``'s input problems and from ``errors`` (messages that start with their field,
+    as :class:`~clientportal.ValidationError` writes them)."""
+    detail = "not found" if isinstance(problem, PageNotFound) else problem.message
+    fields = [FieldError.of(message) for message in errors]
+    if isinstance(problem, BadRequest):
+        fields += [FieldError.of(p.message, p.field) for p in problem.problems]
+    return _problem_document(problem.status, problem.code, detail, fields)
+
+
+def failure_response() -> Response:
+    """The problem document of an unexpected error (500): it tells nothing."""
+    return _problem_document(500, "error", "the portal failed; try again later", ())
 
 
 def _hours_list(page: HoursPage, currency: str) -> HoursList:
@@ -219,7 +336,12 @@ def api_decide(ctx: Context) -> Response:
     """``POST /api/portals/{portal_id}/approvals``."""
     visit = ctx.visit
     ctx.check_csrf(ctx.request.headers.get(CSRF_HEADER) or "")
-    request = structure(ctx.json(), DecisionRequest)
+    if ctx.request.content_type != "application/json":
+        raise UnsupportedMediaType(
+            f"the body was sent as {ctx.request.content_type or 'nothing'!r}: send it as JSON "
+            "with Content-Type: application/json"
+        )
+    request = _read_body(ctx.json(), DecisionRequest)
     if visit.contact_id is None:
         raise Forbidden(
             "this session was opened with a shared link: only a contact's own link can approve "
@@ -236,4 +358,22 @@ def api_decide(ctx: Context) -> Response:
         )
     except WorkflowError:
         raise PageNotFound() from None
+    except ValidationError as invalid:  # a reason the workflow refuses (missing, too long)
+        raise _unprocessable(invalid) from None
     return json_response(result)
+
+
+def _unprocessable(invalid: ValidationError) -> UnprocessableContent:
+    problems = [FieldError.of(message) for message in invalid.errors]
+    return UnprocessableContent(
+        str(invalid).split("\n")[0].rstrip(":"),
+        problems=[InputProblem(p.field, "bad_request_body", p.detail) for p in problems],
+    )
+
+
+def _read_body(value: Any, cls: type[_T]) -> _T:
+    """``value`` (a JSON body) as ``cls``; 422 naming every bad field when it does not fit."""
+    try:
+        return structure(value, cls)
+    except ValidationError as invalid:
+        raise _unprocessable(invalid) from None

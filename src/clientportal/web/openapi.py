@@ -22,28 +22,79 @@ from attrs import frozen
 
 from .. import __version__
 from ..model import ApprovalStatus
-from ..ports import Totals
+from ..ports import MAX_PAGE_SIZE, Totals
 from ..service import DecisionResult, Overview
-from .api import DecisionRequest, ErrorBody, HoursList, InvoiceList, QuoteList, SessionInfo
+from ..workflow import Action
+from ..workflow.reasons import NEEDS_REASON
+from .api import (
+    DEFAULT_LIMIT,
+    PROBLEM_JSON,
+    DecisionAction,
+    DecisionRequest,
+    HoursList,
+    InvoiceList,
+    Problem,
+    QuoteList,
+    SessionInfo,
+)
+from .context import CSRF_HEADER
+from .params import CURSOR_PATTERN, ID_SCHEMA
 from .routing import Route
+from .security import session_cookie_name
 
-__all__ = ["ENDPOINTS", "Endpoint", "openapi_document", "schema_of"]
+__all__ = [
+    "ENDPOINTS",
+    "SESSION_COOKIE_PATTERN",
+    "Endpoint",
+    "openapi_document",
+    "schema_of",
+]
+
+#: The names of the portals' session cookies: one per portal (``cp_session_`` and 20 hex digits
+#: of the portal id's SHA-256), with a ``__Host-`` or ``__Secure-`` prefix when cookies are secure.
+SESSION_COOKIE_PATTERN = r"^(?:__Host-|__Secure-)?cp_session_[0-9a-f]{20}$"
 
 _FILTERS: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("project", "Only hours of these projects (repeat the parameter for several).", {}),
-    ("employee", "Only hours of these employees (repeat for several).", {}),
-    ("from", "Only hours on or after this date.", {"format": "date"}),
+    (
+        "project",
+        "Only hours of these projects (repeat the parameter for several).",
+        {"type": "array", "items": dict(ID_SCHEMA)},
+    ),
+    (
+        "employee",
+        "Only hours of these employees (repeat for several).",
+        {"type": "array", "items": dict(ID_SCHEMA)},
+    ),
+    ("from", "Only hours on or after this date (not after `to`).", {"format": "date"}),
     ("to", "Only hours on or before this date.", {"format": "date"}),
     (
         "status",
         "Only hours in these approval statuses (repeat for several).",
-        {"enum": [s.name for s in ApprovalStatus]},
+        {"type": "array", "items": {"type": "string", "enum": [s.name for s in ApprovalStatus]}},
     ),
 )
 _PAGING: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("after", "The `next` cursor of the previous page.", {}),
-    ("limit", "Page size, 1 to 1000 (default 100).", {"type": "integer"}),
+    ("after", "The `next` cursor of the previous page.", {"pattern": CURSOR_PATTERN}),
+    (
+        "limit",
+        f"Page size, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_LIMIT}).",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_LIMIT},
+    ),
 )
+#: The error answers, by status: what each means (their bodies are all a :class:`Problem`).
+_ERRORS: Mapping[int, str] = {
+    400: "Malformed input in the path or the query (an id, a date, a cursor, a limit), or a body "
+    "that is not JSON; `errors` names each parameter.",
+    403: "Missing or wrong CSRF token, or a session of a shared link deciding.",
+    404: "No such portal, no valid session for it, or nothing there (the same answer for all).",
+    405: "The path exists but not for this method; `Allow` lists the methods it has.",
+    413: "The request body is larger than the portal takes.",
+    415: "The body is not sent as `application/json`.",
+    422: "The JSON body does not fit its schema (a type, an unknown field, a value out of bounds, "
+    "a missing reason); `errors` names each field by its path (`entries[0].id`).",
+    429: "Too many failed attempts from this address; `Retry-After` says when to try again.",
+    500: "The portal failed; try again later.",
+}
 
 
 @frozen
@@ -82,9 +133,11 @@ ENDPOINTS: Mapping[str, Endpoint] = {
         query=_FILTERS,
     ),
     "api_invoices": Endpoint("The portal's invoices.", response=InvoiceList),
-    "api_invoice_file": Endpoint("Download an invoice.", media_type="application/octet-stream"),
+    "api_invoice_file": Endpoint(
+        "Download an invoice, in the file's own media type.", media_type="*/*"
+    ),
     "api_quotes": Endpoint("The portal's quotes.", response=QuoteList),
-    "api_quote_file": Endpoint("Download a quote.", media_type="application/octet-stream"),
+    "api_quote_file": Endpoint("Download a quote, in the file's own media type.", media_type="*/*"),
     "api_approvals": Endpoint(
         "One page of the hours awaiting the client's decision.",
         response=HoursList,
@@ -150,14 +203,14 @@ def _hints(cls: type) -> dict[str, Any]:
 def schema_of(cls: Any, refs: dict[str, type]) -> dict[str, Any]:
     """The JSON schema of an attrs class or enum of the wire format (nested types go to
     ``refs``)."""
-    doc = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+    doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
     if issubclass(cls, enum.Enum):
         return {"type": "string", "enum": list(cls.__members__), "description": doc}
     hints = _hints(cls)
     properties = {}
     required = []
     for a in attrs.fields(cls):
-        properties[a.alias] = _type_schema(hints[a.name], refs)
+        properties[a.alias] = _type_schema(hints[a.name], refs) | a.metadata.get("schema", {})
         required.append(a.alias)
     return {
         "type": "object",
@@ -172,40 +225,66 @@ def _request_schema(cls: Any, refs: dict[str, type]) -> dict[str, Any]:
     """A request body's schema: fields with defaults are optional."""
     schema = schema_of(cls, refs)
     schema["required"] = [a.alias for a in attrs.fields(cls) if a.default is attrs.NOTHING]
-    return schema
+    return {**schema, **_REQUEST_RULES.get(cls, {})}
+
+
+#: What a request's fields cannot say alone: the actions that need a reason (the workflow's
+#: NEEDS_REASON) need one with something besides whitespace in it.
+_REQUEST_RULES: Mapping[type, Mapping[str, Any]] = {
+    DecisionRequest: {
+        "if": {
+            "properties": {
+                "action": {
+                    "enum": [a.name for a in DecisionAction if Action[a.name] in NEEDS_REASON]
+                }
+            },
+        },
+        "then": {
+            "required": ["reason"],
+            "properties": {"reason": {"type": "string", "pattern": "\\S"}},
+        },
+    }
+}
 
 
 # --------------------------------------------------------------------------------------------------
 # The document
 
 
-def _parameter(name: str, where: str, description: str, extra: Mapping[str, Any]) -> dict[str, Any]:
-    schema = {"type": "string", **extra}
-    if where == "query" and name in ("project", "employee", "status"):
-        schema = {"type": "array", "items": schema}
+def _parameter(
+    name: str, where: str, description: str, schema: Mapping[str, Any]
+) -> dict[str, Any]:
     return {
         "name": name,
         "in": where,
         "required": where == "path",
         "description": description,
-        "schema": schema,
+        "schema": {"type": "string", **schema},
     }
 
 
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
-    }
+def _error_responses() -> dict[str, Any]:
+    """The error answers, each a problem document, as reusable responses."""
+    responses: dict[str, Any] = {}
+    for status, description in _ERRORS.items():
+        response: dict[str, Any] = {
+            "description": description,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        if status in (405, 429):
+            header = "Allow" if status == 405 else "Retry-After"
+            response["headers"] = {header: {"schema": {"type": "string"}, "required": True}}
+        responses[str(status)] = response
+    return responses
 
 
 def _operation(route: Route[Any], endpoint: Endpoint, refs: dict[str, type]) -> dict[str, Any]:
     parameters = [
-        _parameter(p, "path", f"The {p.replace('_', ' ')}.", {}) for p in route.params
+        _parameter(p, "path", f"The {p.replace('_', ' ')}.", ID_SCHEMA) for p in route.params
     ] + [_parameter(n, "query", d, x) for n, d, x in endpoint.query]
     if endpoint.csrf:
         parameters.append(
-            _parameter("X-CSRF-Token", "header", "The session's CSRF token.", {})
+            _parameter(CSRF_HEADER, "header", "The session's CSRF token.", {"minLength": 1})
             | {"required": True}
         )
     if endpoint.response is not None:
@@ -213,15 +292,19 @@ def _operation(route: Route[Any], endpoint: Endpoint, refs: dict[str, type]) -> 
     elif endpoint.media_type == "application/json":
         content = {"schema": {"type": "object"}}
     else:
-        content = {"schema": {"type": "string", "contentMediaType": endpoint.media_type}}
+        content = {"schema": {"type": "string", "format": "binary"}}
     responses: dict[str, Any] = {
         "200": {"description": endpoint.summary, "content": {endpoint.media_type: content}},
     }
+    errors = [500]
     if endpoint.session:
-        responses["400"] = _error("Malformed input (ids, dates, cursors, body).")
-        responses["404"] = _error("No such portal, or no valid session for it.")
+        errors += [400, 404, 429]
     if endpoint.csrf:
-        responses["403"] = _error("Missing or wrong CSRF token, or a shared link deciding.")
+        errors += [403]
+    if endpoint.request is not None:
+        errors += [413, 415, 422]
+    for status in sorted(errors):
+        responses[str(status)] = {"$ref": f"#/components/responses/{status}"}
     operation: dict[str, Any] = {
         "operationId": route.name,
         "summary": endpoint.summary,
@@ -230,6 +313,8 @@ def _operation(route: Route[Any], endpoint: Endpoint, refs: dict[str, type]) -> 
     }
     if endpoint.session:
         operation["security"] = [{"session": []}]
+    else:
+        operation["security"] = []
     if endpoint.request is not None:
         refs[endpoint.request.__name__] = endpoint.request
         operation["requestBody"] = {
@@ -243,9 +328,28 @@ def _operation(route: Route[Any], endpoint: Endpoint, refs: dict[str, type]) -> 
     return operation
 
 
+def _session_scheme() -> dict[str, Any]:
+    example = session_cookie_name("acme")
+    return {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": example,
+        "description": (
+            "The portal's session cookie, set when one of the portal's links is opened in the "
+            "browser (the API does not open links). Each portal has its own cookie: "
+            "`cp_session_` and the first 20 hexadecimal digits of the SHA-256 of the portal id "
+            f"in UTF-8 (`{example}` for the portal `acme`, the name given here as an example), "
+            "with a `__Host-` prefix (or `__Secure-` when the portal lives below a path) when "
+            "the portal's cookies are secure. Every name matches the pattern "
+            f"`{SESSION_COOKIE_PATTERN}` (`x-cookie-name-pattern`)."
+        ),
+        "x-cookie-name-pattern": SESSION_COOKIE_PATTERN,
+    }
+
+
 def openapi_document(routes: Iterable[Route[Any]], *, server_url: str = "") -> dict[str, Any]:
     """The OpenAPI 3.1 document of the API ``routes`` (served at ``/api/openapi.json``)."""
-    refs: dict[str, type] = {"ErrorBody": ErrorBody}
+    refs: dict[str, type] = {"Problem": Problem}
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         if not route.api:
@@ -270,20 +374,16 @@ def openapi_document(routes: Iterable[Route[Any]], *, server_url: str = "") -> d
             "description": (
                 "The client portal's JSON API. Open the portal's link in the browser first: "
                 "it sets the session cookie the API uses. Every POST sends the session's CSRF "
-                "token (GET /api/portals/{portal_id}/session) in the X-CSRF-Token header."
+                "token (GET /api/portals/{portal_id}/session) in the X-CSRF-Token header. "
+                "Every error is an RFC 9457 problem document (application/problem+json); a "
+                "method a path does not have answers 405 with `Allow`."
             ),
         },
         "servers": [{"url": server_url or "/"}],
         "paths": paths,
         "components": {
             "schemas": {name: schemas[name] for name in sorted(schemas)},
-            "securitySchemes": {
-                "session": {
-                    "type": "apiKey",
-                    "in": "cookie",
-                    "name": "cp_session_<portal key>",
-                    "description": "The portal's session cookie, set by opening a link.",
-                }
-            },
+            "responses": _error_responses(),
+            "securitySchemes": {"session": _session_scheme()},
         },
     }

@@ -14,7 +14,7 @@ import binascii
 import datetime as dt
 import re
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final, TypeVar
 
 from attrs import frozen
@@ -28,8 +28,11 @@ from .http import QueryParams, Request
 from .problems import BadRequest, InputProblem
 
 __all__ = [
+    "CURSOR_PATTERN",
     "FIELD_LABELS",
     "FILTER_PARAMS",
+    "ID_PATTERN",
+    "ID_SCHEMA",
     "MAX_TRAIL",
     "FilterChoices",
     "decode_cursor",
@@ -75,6 +78,39 @@ _CURSOR = re.compile(rf"[A-Za-z0-9_-]{{1,{_base64_length(11 + 4 * MAX_ID_LENGTH)
 _ZLIB_BOUND = _MAX_TRAIL_BYTES + (_MAX_TRAIL_BYTES >> 12) + (_MAX_TRAIL_BYTES >> 14) + 13
 _TRAIL = re.compile(rf"[A-Za-z0-9_-]{{1,{_base64_length(_ZLIB_BOUND)}}}")
 _T = TypeVar("_T")
+
+
+def _class(*ranges: tuple[int, int]) -> str:
+    return "".join(
+        f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges
+    )
+
+
+# What no id holds (_validators.id_problem), and what str.strip() takes off its ends. Lone
+# surrogates are left out: a regex engine that reads UTF-16 would refuse every character beyond
+# U+FFFF with them, and a JSON text can only carry one as an escape, which the server refuses.
+_NOT_IN_ID = _class((0x00, 0x1F), (0x7F, 0x7F), (0xFFFD, 0xFFFD))
+_SPACE = _class(
+    *[(c, c) for c in (0x20, 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)],
+    (0x2000, 0x200A),
+)
+#: The model's id rule as a regular expression of JSON Schema (the OpenAPI document's): no
+#: control character or U+FFFD, no whitespace at either end; with ``maxLength``
+#: :data:`~clientportal._validators.MAX_ID_LENGTH` it accepts exactly the ids the model does.
+ID_PATTERN: Final = f"^[^{_NOT_IN_ID}{_SPACE}](?:[^{_NOT_IN_ID}]*[^{_NOT_IN_ID}{_SPACE}])?$"
+#: Every id in the path, the query or a body, as JSON Schema: the model's one id rule.
+ID_SCHEMA: Final[Mapping[str, object]] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_ID_LENGTH,
+    "pattern": ID_PATTERN,
+    "description": (
+        f"An id: 1 to {MAX_ID_LENGTH} characters, no control characters, U+FFFD or lone "
+        "surrogates, no whitespace at either end."
+    ),
+}
+#: The page cursors :func:`encode_cursor` makes, as a regular expression of JSON Schema.
+CURSOR_PATTERN: Final = f"^{_CURSOR.pattern}$"
 
 
 @frozen
@@ -158,11 +194,15 @@ def parse_limit(value: str | None, default: int) -> int:
     """A page size from 1 to :data:`~clientportal.ports.MAX_PAGE_SIZE`."""
     if value is None or value == "":
         return default
+
+    def bad(message: str) -> BadRequest:
+        return BadRequest(message, problems=[InputProblem("limit", "bad_request_body", message)])
+
     if not value.isascii() or not value.isdigit() or len(value) > 6:
-        raise BadRequest(f"limit: {value[:40]!r} is not a whole number")
+        raise bad(f"limit: {value[:40]!r} is not a whole number from 1 to {MAX_PAGE_SIZE}")
     limit = int(value)
     if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise BadRequest(f"limit: must be from 1 to {MAX_PAGE_SIZE}, got {limit}")
+        raise bad(f"limit: must be from 1 to {MAX_PAGE_SIZE}, got {limit}")
     return limit
 
 

@@ -21,7 +21,10 @@ __all__ = [
     "InputProblem",
     "MethodNotAllowed",
     "PageNotFound",
+    "PayloadTooLarge",
     "TooManyAttempts",
+    "UnprocessableContent",
+    "UnsupportedMediaType",
 ]
 
 
@@ -72,6 +75,28 @@ class BadRequest(HTTPProblem):
     def of(cls, problems: Sequence[InputProblem]) -> BadRequest:
         """One answer for every problem of a request (their messages joined)."""
         return cls("; ".join(p.message for p in problems), problems=problems)
+
+
+class PayloadTooLarge(BadRequest):
+    """A request body larger than the app takes (413); a page shows it as a bad request."""
+
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(BadRequest):
+    """A body in a format the route does not read (415): the JSON API reads only JSON."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class UnprocessableContent(BadRequest):
+    """A JSON body that was read but does not fit (422): a wrong type, an unknown field, a
+    value out of bounds. ``problems`` name each field by its path (``entries[0].id``)."""
+
+    status = 422
+    code = "invalid_body"
 
 
 class Forbidden(HTTPProblem):
