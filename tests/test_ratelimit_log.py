@@ -15,9 +15,11 @@ pytest.importorskip("sqlalchemy", reason="the SQL store needs SQLAlchemy (the sq
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
-from clientportal.access import OK, AccessAction, AccessEvent
+from clientportal.access import OK, AccessAction, AccessEvent, Link, SessionRecord
+from clientportal.memory import MemoryStore
 from clientportal.sql import SqlStore, create_engine, tables
 from clientportal.sql.testing import clear_tables, ready_for_tests
+from worlds import acme_portal
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 CLIENT = "c" * 64
@@ -140,9 +142,49 @@ def test_db_prune_deletes_old_events_and_says_how_many(tmp_path: Path) -> None:
     )
     result = CliRunner().invoke(main, ["--db", str(db), "db", "prune"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("deleted 3 access events from before ")
+    assert result.stdout.startswith("deleted 3 access events and 0 sessions from before ")
     assert result.stdout.endswith(" UTC and 1 rate-limit entry unused for 1 day\n")
     result = CliRunner().invoke(main, ["--db", str(db), "db", "prune", "--older-than", "5"])
-    assert result.stdout.startswith("deleted 1 access event from before ")
+    assert result.stdout.startswith("deleted 1 access event and 0 sessions from before ")
     assert _count(engine) == 0
     engine.dispose()
+
+
+def _session(store: SqlStore | MemoryStore, key: str, *, seen: dt.datetime,
+             ended: dt.datetime | None = None) -> None:  # fmt: skip
+    record = SessionRecord(id_hash=key * 64, link_id="link-1", code_verified=False,
+                           created_at=seen, last_seen_at=seen, ended_at=ended)  # fmt: skip
+    store.add_session(record)
+
+
+def _store_with_a_link(store: SqlStore | MemoryStore) -> None:
+    store.put_portal(acme_portal())
+    store.add_link(Link(id="link-1", portal_id="acme-web", contact_id=None, generation=0,
+                        secret_hash="0" * 64, created_at=T0))  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ["memory", "sql"])
+def test_sessions_unseen_or_ended_before_a_time_are_pruned(backend: str, engine: Engine) -> None:
+    """Sessions live in the store (finding 4): dead ones must not pile up there either."""
+    store: SqlStore | MemoryStore = MemoryStore() if backend == "memory" else SqlStore(engine)
+    _store_with_a_link(store)
+    cutoff = T0 + dt.timedelta(days=100)
+    _session(store, "a", seen=T0)  # unseen since long before the cutoff
+    _session(store, "b", seen=cutoff + dt.timedelta(days=1))  # still in use
+    _session(store, "c", seen=cutoff + dt.timedelta(days=1), ended=T0 + dt.timedelta(days=2))
+    _session(store, "d", seen=cutoff + dt.timedelta(days=1), ended=cutoff + dt.timedelta(days=1))
+    assert store.prune_sessions(cutoff) == 2
+    assert [k for k in "abcd" if store.get_session(k * 64) is not None] == ["b", "d"]
+
+
+def test_the_store_prunes_dead_sessions_as_it_records(engine: Engine) -> None:
+    store = SqlStore(engine, access_log_retention=dt.timedelta(days=30))
+    store.prune_every = 5
+    _store_with_a_link(store)
+    later = T0 + dt.timedelta(days=31)
+    _session(store, "a", seen=T0)
+    _session(store, "b", seen=later)
+    for _ in range(5):
+        store.record(_ok(later))
+    assert store.get_session("a" * 64) is None
+    assert store.get_session("b" * 64) is not None

@@ -143,6 +143,19 @@ class MemoryPortalStore:
             self._sessions[id_hash] = evolve(session, ended_at=at)
             return True
 
+    def prune_sessions(self, before: dt.datetime) -> int:
+        """Delete the sessions last seen (or ended) before ``before``: how many were deleted."""
+        with self._lock:
+            dead = [
+                key
+                for key, session in self._sessions.items()
+                if session.last_seen_at < before
+                or (session.ended_at is not None and session.ended_at < before)
+            ]
+            for key in dead:
+                del self._sessions[key]
+            return len(dead)
+
     # -- one-time codes ------------------------------------------------------------------------
 
     def put_code(self, code: OneTimeCode) -> None:

@@ -75,8 +75,12 @@ class SqlAccessLog(SqlRateLimits):
                 )
             )
         if next(self._recorded) % self.prune_every == 0:
-            self.prune_access_log(event.at - self.access_log_retention, limit=self.prune_limit)
-            self.prune_rate_limits(event.at - self.rate_limit_retention, limit=self.prune_limit)
+            self._prune_some(event.at)
+
+    def _prune_some(self, now: dt.datetime) -> None:
+        """One automatic pruning: a bounded amount of what the retention windows let go."""
+        self.prune_access_log(now - self.access_log_retention, limit=self.prune_limit)
+        self.prune_rate_limits(now - self.rate_limit_retention, limit=self.prune_limit)
 
     def prune_access_log(self, before: dt.datetime, *, limit: int | None = None) -> int:
         """Delete the access events older than ``before`` (at most ``limit`` of them, oldest

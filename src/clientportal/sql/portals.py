@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import exc, select
+from sqlalchemy import delete, exc, or_, select
 from sqlalchemy.engine import Connection, Row
 
 from ..access import AccessMode, Link, OneTimeCode, PortalAccess, SessionRecord
@@ -197,6 +197,19 @@ class SqlPortalStore(SqlBase):
         )
         with self._write() as conn:
             return conn.execute(update).rowcount == 1
+
+    def prune_sessions(self, before: dt.datetime, *, limit: int | None = None) -> int:
+        """Delete the sessions last seen (or ended) before ``before``, at most ``limit`` of them:
+        how many were deleted. Give a time further back than the longest session lifetime, so
+        only sessions that can no longer open anything go."""
+        c = t.sessions.c
+        dead = or_(c.last_seen_at < before, c.ended_at < before)
+        old: Any = select(c.id_hash).where(dead).order_by(c.last_seen_at)
+        if limit is not None:
+            old = old.limit(limit)
+        with self._write() as conn:
+            deleted = conn.execute(delete(t.sessions).where(c.id_hash.in_(old.scalar_subquery())))
+        return int(deleted.rowcount)
 
     # -- one-time codes ------------------------------------------------------------------------
 

@@ -35,9 +35,9 @@ class SqlStore(SqlPortalStore, SqlApprovalStore, SqlOutboxStore, SqlAccessLog, S
     ``cp_rate_limits``, one budget per key for every process on the database. The access log is
     bounded: refusals are recorded within a budget per client (10, then one every 6 minutes, per
     action), and now and then (every 500 events, at most 1,000 rows at a time) the store deletes
-    access events older than ``access_log_retention`` (default 90 days) and rate-limit rows
-    nobody hit for ``rate_limit_retention`` (default 1 day). ``clientportal db prune`` deletes
-    them all at once.
+    access events older than ``access_log_retention`` (default 90 days), rate-limit rows
+    nobody hit for ``rate_limit_retention`` (default 1 day), and sessions not seen (or ended)
+    for as long as access events are kept. ``clientportal db prune`` deletes them all at once.
     """
 
     def __init__(
@@ -56,3 +56,7 @@ class SqlStore(SqlPortalStore, SqlApprovalStore, SqlOutboxStore, SqlAccessLog, S
         super().__init__(engine)
         self.access_log_retention = access_log_retention
         self.rate_limit_retention = rate_limit_retention
+
+    def _prune_some(self, now: dt.datetime) -> None:
+        super()._prune_some(now)
+        self.prune_sessions(now - self.access_log_retention, limit=self.prune_limit)
