@@ -20,7 +20,7 @@ from clientportal.errors import SessionEnded
 from clientportal.memory import ManualClock, MemoryAccessLog, MemoryPortalStore
 from clientportal.model import Portal
 from clientportal.ports import PortalStore
-from clientportal.sql.testing import ready_for_tests
+from clientportal.sql.testing import clear_tables, ready_for_tests
 from clientportal.web import make_wsgi_app
 from clientportal.web.security import session_cookie_name
 from worlds import CLIENT, SECRET, T0, GateWorld, web_world
@@ -133,6 +133,34 @@ def test_finding_6_the_gate_ends_a_session_in_the_store(store: PortalStore) -> N
     record = store.get_session(secret_digest(visit.session_id))
     assert record is not None
     assert record.ended_at == clock.now()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_finding_6_signing_out_on_one_server_ends_the_session_on_another(
+    database: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Finding 6 with several servers: two gates, each with its own store object over one
+    database (as two processes have); a session opened on one and signed out on the other is
+    refused by both."""
+    if database == "sqlite":
+        engine = ready_for_tests(cs.create_engine(f"sqlite:///{tmp_path / 'two.sqlite3'}"))
+    else:
+        engine = request.getfixturevalue("postgres")
+        clear_tables(engine)
+    portal = Portal(
+        id="portal-1", client_id="client-1", name="Acme", created_at=T0, contact_ids={"alice"}
+    )
+    first, second = cs.SqlStore(engine), cs.SqlStore(engine)
+    first.put_portal(portal)
+    clock = ManualClock(T0)
+    one, other = _gate(first, clock), _gate(second, clock)
+    grant = one.open(one.links.issue("portal-1", "alice").token, client=CLIENT).session
+    assert grant is not None
+    visit = other.check_session(grant.value, client=CLIENT)  # the other server knows it
+    other.sign_out(visit, client=CLIENT)
+    for gate in (one, other):
+        with pytest.raises(SessionEnded):
+            gate.check_session(grant.value, client=CLIENT)
 
 
 # --------------------------------------------------------------------------------------------------
