@@ -49,6 +49,12 @@ docs: $(DOCS_STAMP)
 	$(BIN)/sphinx-build -q -W --keep-going -b html docs docs/_build/html
 	@echo "docs built: docs/_build/html/index.html"
 
+# Mutation testing of the pure rules (visibility, workflow, access): slow, so not part of `make test`
+# nor of CI. Survivors are listed; the equivalent ones are explained in tools/mutants-equivalent.toml.
+.PHONY: mutants
+mutants: $(STAMP)
+	$(BIN)/python tools/mutants.py --jobs 2 $(MUTANTS_ARGS)
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build dist
 

@@ -18,6 +18,7 @@ from clientportal import (
     Client,
     Contact,
     Dataset,
+    Employee,
     EntryQuery,
     MailSettings,
     MemoryDataSource,
@@ -37,6 +38,7 @@ day = dt.date(2026, 3, 2)
 data = Dataset(
     clients=[Client("acme", "Acme B.V.")],
     contacts=[Contact("anna", "acme", "Anna de Vries", "anna@acme.example", "nl")],
+    employees=[Employee("eva", "Eva Jansen")],
     projects=[Project("web", "acme", "Website relaunch", member_ids={"eva"})],
     entries=[
         TimeEntry("e1", "web", "eva", day, 7 * 3600, description="Homepage", rate=Decimal(90)),

@@ -32,6 +32,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
+settings.register_profile("mutants", settings.get_profile("dev"), max_examples=25, derandomize=True, database=None)  # noqa: E501  # fmt: skip
 _in_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if _in_ci else "dev"))
 

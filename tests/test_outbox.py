@@ -13,7 +13,7 @@ from email.message import EmailMessage
 import pytest
 from attrs import evolve
 
-from worlds import EVA, T0, service_dataset, service_world
+from worlds import EVA, MAX, T0, service_dataset, service_world
 
 pytest.importorskip("aiosmtpd", reason="the outbox tests need aiosmtpd (the test extra)")
 
@@ -70,7 +70,7 @@ def test_every_message_arrives_exactly_once_after_the_server_recovers() -> None:
         e.id
         for e in w.service.pages.hours(w.service.admin.portal("acme-web"), EntryQuery()).entries
     ]
-    w.service.approvals.submit([i for i in ids if i != "w7"], by=EVA)  # two approval requests
+    w.service.approvals.submit([i for i in ids if i != "w7"], by=MAX)  # two approval requests
     store = w.store
     queue(store, 6)
     queued = store.pending()

@@ -3,27 +3,42 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import random
+from decimal import Decimal
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from clientportal import (
     ApprovalPolicy,
+    ApprovalState,
     ApprovalStatus,
     BudgetType,
+    Client,
+    ConfigError,
+    Contact,
     Dataset,
     DocumentStatus,
+    Invoice,
     Portal,
     PortalEntry,
+    PortalSettings,
     PortalView,
+    Project,
     Scope,
+    TimeEntry,
+    ValidationError,
+    Workflow,
+    check_portal,
     entry_amount,
     portal_view,
     visible_entries,
 )
 from clientportal.convert import unstructure
+from clientportal.model import SUPPORTED_LANGUAGES
 from clientportal.testing.strategies import INTERNAL_MARKER, policies, portals, worlds
 
 SHOW_FLAGS = (
@@ -52,6 +67,186 @@ def own_project_ids(portal: Portal, data: Dataset) -> set[str]:
         for p in data.projects
         if p.client_id == portal.client_id and p.id in portal.project_ids
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# Worked examples of the edges the properties seldom draw (they run first: quick to fail)
+
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+ENTRY_FIELDS = {"id", "project_id", "employee_id", "date", "seconds", "task", "billable"}
+ENTRY_FIELDS |= {"status", "version"}
+
+
+def example_portal(**settings: object) -> Portal:
+    return Portal(
+        id="p",
+        client_id="c1",
+        name="Acme",
+        project_ids={"web"},
+        settings=PortalSettings(**settings),  # type: ignore[arg-type]
+        created_at=T0,
+    )
+
+
+def example_entry(project_id: str = "web") -> TimeEntry:
+    return TimeEntry(
+        id="e1",
+        project_id=project_id,
+        employee_id="eva",
+        date=T0.date(),
+        seconds=5400,
+        description="Homepage",
+        task="Build",
+        rate=Decimal("90"),
+    )
+
+
+def test_v1_a_project_id_of_this_client_and_of_another_is_refused_not_guessed() -> None:
+    """Entries carry no client id: when the projects given say "web" belongs to this client and
+    to another one, the filter cannot tell whose an entry is, and refuses."""
+    portal = example_portal()
+    ours, theirs = Project("web", "c1", "Website"), Project("web", "c2", "Globex web")
+    for projects in ([ours, theirs], [theirs, ours]):
+        with pytest.raises(ValidationError) as caught:
+            visible_entries(portal, projects, [example_entry()])
+        assert caught.value.errors == (
+            "project id 'web' appears for client 'c1' and for another client",
+        )
+        assert str(caught.value).startswith("ambiguous projects: ids must be unique")
+    # Another client's "web" alone is simply not visible; a clash outside the selection is moot.
+    assert list(visible_entries(portal, [theirs], [example_entry()])) == []
+    elsewhere = [ours, Project("app", "c1", "App"), Project("app", "c2", "Globex app")]
+    assert [e.id for e in visible_entries(portal, elsewhere, [example_entry()])] == ["e1"]
+    assert list(visible_entries(portal, elsewhere, [example_entry("app")])) == []
+
+
+def test_entry_fields_name_exactly_the_fields_that_carry_data() -> None:
+    assert Scope.of(example_portal(show_hours=False)).entry_fields == frozenset()
+    assert (
+        Scope.of(
+            example_portal(show_hours=False, show_descriptions=True, show_amounts=True)
+        ).entry_fields
+        == frozenset()
+    )
+    assert Scope.of(example_portal(show_descriptions=False)).entry_fields == ENTRY_FIELDS
+    assert Scope.of(example_portal()).entry_fields == ENTRY_FIELDS | {"description"}
+    assert Scope.of(example_portal(show_descriptions=False, show_amounts=True)).entry_fields == (
+        ENTRY_FIELDS | {"rate", "amount"}
+    )
+    shown = Scope.of(example_portal(show_amounts=True))
+    assert shown.entry_fields == {a.name for a in attrs.fields(PortalEntry)}
+    (entry,) = visible_entries(example_portal(show_amounts=True), [Project("web", "c1", "W")],
+                               [example_entry()])  # fmt: skip
+    assert {a.name for a in attrs.fields(PortalEntry) if getattr(entry, a.name) is not None} == (
+        shown.entry_fields
+    )
+    assert entry.amount == Decimal("135.00")
+
+
+@pytest.mark.parametrize(
+    ("policy", "described"),
+    [
+        (None, "none given"),
+        (ApprovalPolicy(enabled=False, workflow=Workflow.EXTERNAL), "approval disabled"),
+        (ApprovalPolicy(enabled=True, workflow=Workflow.INTERNAL), "workflow INTERNAL"),
+    ],
+)
+def test_check_portal_refuses_client_approval_without_a_client_step_in_the_policy(
+    policy: ApprovalPolicy | None, described: str
+) -> None:
+    """Also with no policy at all (``None``): a ConfigError that says so, never a crash."""
+    portal = example_portal(approval=True)
+    data = Dataset(clients=(Client("c1", "Acme"),), projects=(Project("web", "c1", "Website"),))
+    with pytest.raises(ConfigError) as caught:
+        check_portal(portal, policy, data)
+    (problem,) = caught.value.problems
+    assert f"the company's approval policy ({described}) has no client step" in problem
+    assert not Scope.of(portal, policy).approval
+    check_portal(portal, ApprovalPolicy(enabled=True, workflow=Workflow.EXTERNAL), data)
+    check_portal(example_portal(), policy, data)
+
+
+def test_entry_amount_is_rate_times_hours_rounded_half_up_to_cents() -> None:
+    assert entry_amount(Decimal("90"), 5400) == Decimal("135.00")
+    assert entry_amount(Decimal("100"), 1) == Decimal("0.03")  # 0.0277…
+    assert entry_amount(Decimal("18"), 1) == Decimal("0.01")  # 0.005: half-up, not half-even
+    assert entry_amount(Decimal("0"), 3600) == Decimal("0.00")
+
+
+def test_without_hours_a_scope_shows_no_description_amount_or_approval() -> None:
+    everything = {"show_descriptions": True, "show_amounts": True, "approval": True}
+    external = ApprovalPolicy(enabled=True, workflow=Workflow.EXTERNAL)
+    off = Scope.of(example_portal(show_hours=False, show_non_billable_amounts=True, **everything),
+                   external)  # fmt: skip
+    assert (off.entries, off.descriptions, off.amounts, off.non_billable_amounts, off.approval) == (
+        False, False, False, False, False,
+    )  # fmt: skip
+    assert not off.shows_amount(True)
+    on = Scope.of(example_portal(**everything), external)
+    assert (on.entries, on.descriptions, on.amounts, on.non_billable_amounts, on.approval) == (
+        True, True, True, False, True,
+    )  # fmt: skip
+    assert (on.shows_amount(True), on.shows_amount(False)) == (True, False)
+    hidden = Scope.of(example_portal(show_non_billable_amounts=True))
+    assert (hidden.shows_amount(True), hidden.shows_amount(False)) == (False, False)
+
+
+def test_a_view_is_ordered_newest_first_then_by_id_and_queues_only_pending_external() -> None:
+    """V10/V12 on a worked example: entries and documents newest first, ties by id; the approval
+    queue holds the visible entries awaiting the client, and only with a client step."""
+    day = T0.date()
+    waiting = ApprovalState(ApprovalStatus.PENDING_EXTERNAL, Workflow.EXTERNAL, 1)
+    entries = tuple(
+        attrs.evolve(example_entry(), id=i, date=day + dt.timedelta(days=d), approval=state)
+        for i, d, state in [
+            ("e2", 0, waiting),
+            ("e3", 1, ApprovalState()),
+            ("e1", 0, ApprovalState()),
+            ("e4", 1, waiting),
+        ]
+    )
+    invoices = tuple(
+        Invoice(
+            i, "c1", f"N-{i}", day + dt.timedelta(days=d), Decimal(1), "EUR", DocumentStatus.SENT
+        )
+        for i, d in [("i2", 0), ("i1", 0), ("i3", 3)]
+    )
+    data = Dataset(clients=(Client("c1", "Acme"),), projects=(Project("web", "c1", "Website"),),
+                   entries=entries, invoices=invoices)  # fmt: skip
+    external = ApprovalPolicy(enabled=True, workflow=Workflow.EXTERNAL)
+    view = portal_view(example_portal(approval=True, show_invoices=True), data, external)
+    assert [e.id for e in view.entries] == ["e3", "e4", "e1", "e2"]
+    assert [i.id for i in view.invoices] == ["i3", "i1", "i2"]
+    assert [e.id for e in view.awaiting_approval] == ["e4", "e2"]
+    assert view.can_approve
+    internal = ApprovalPolicy(enabled=True, workflow=Workflow.INTERNAL)
+    assert portal_view(example_portal(approval=True), data, internal).awaiting_approval == ()
+    assert portal_view(example_portal(), data, external).awaiting_approval == ()
+
+
+def test_check_portal_lists_every_problem_at_once() -> None:
+    portal = Portal(id="p", client_id="c9", name="Acme", language="it",
+                    project_ids={"gone", "web"}, contact_ids={"kim", "lou", "nobody"},
+                    created_at=T0)  # fmt: skip
+    data = Dataset(
+        clients=(Client("c1", "Acme"),),
+        projects=(Project("web", "c1", "Website"),),
+        contacts=(Contact("kim", "c1", "Kim", "kim@acme.example"),
+                  Contact("lou", "c9", "Lou", "lou@c9.example")),
+    )  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        check_portal(portal, None, data)
+    assert caught.value.problems == (
+        "client 'c9' does not exist",
+        "project 'gone' does not exist",
+        "project 'web' belongs to client 'c1', not 'c9': create a separate portal for that client",
+        "contact 'kim' works for client 'c1', not 'c9': they must not receive this portal's link",
+        "contact 'nobody' does not exist",
+        "language 'it' has no translation: choose one of " + ", ".join(SUPPORTED_LANGUAGES),
+    )
+    fine = attrs.evolve(portal, client_id="c1", language="nl-BE", project_ids={"web"},
+                        contact_ids={"kim"})  # fmt: skip
+    check_portal(fine, None, data)
 
 
 @given(scenarios())

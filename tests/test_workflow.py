@@ -34,7 +34,18 @@ from clientportal import (
     approval_machine,
     is_editable,
 )
-from clientportal.workflow import TRANSITIONS, Step, check_transitions
+from clientportal.errors import InvalidReason
+from clientportal.workflow import (
+    AWAITING_CLIENT,
+    CLIENT_DECIDED,
+    MAX_REASON,
+    NEEDS_REASON,
+    TRANSITIONS,
+    Step,
+    check_reason,
+    check_transitions,
+    client_has_decided,
+)
 
 S = ApprovalStatus
 NOW = dt.datetime(2024, 3, 4, 9, 30, tzinfo=dt.UTC)
@@ -421,6 +432,76 @@ def test_at_must_be_a_timezone_aware_datetime() -> None:
     assert len(caught.value.errors) == 1
 
 
+class _NoOffset(dt.tzinfo):
+    """A tzinfo that knows no offset: such a datetime is naive for every comparison."""
+
+    def utcoffset(self, _: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def dst(self, _: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def tzname(self, _: dt.datetime | None) -> str:
+        return "nowhere"
+
+
+def test_at_with_a_timezone_that_has_no_offset_is_refused_like_a_naive_one() -> None:
+    machine = approval_machine(Workflow.INTERNAL)
+    at = dt.datetime(2024, 3, 4, 9, 30, tzinfo=_NoOffset())
+    assert at.tzinfo is not None
+    with pytest.raises(ValidationError, match="at: must be timezone-aware") as caught:
+        machine.apply(ApprovalState(), Action.SUBMIT, EMPLOYEE, at=at, owner=OWNER)
+    assert "2024-03-04T09:30:00" in caught.value.errors[0]
+    assert str(caught.value).startswith("cannot take an approval step")
+
+
+def test_the_machines_own_defaults_forward_at_once_and_forbid_self_approval() -> None:
+    """``ApprovalMachine(workflow)`` without the factory: the same safe defaults."""
+    bare = ApprovalMachine(Workflow.INTERNAL_EXTERNAL)
+    assert (bare.auto_forward, bare.self_approval) == (True, False)
+    assert bare == approval_machine(Workflow.INTERNAL_EXTERNAL)
+    (submitted,) = run(bare, [(Action.SUBMIT, EMPLOYEE)])
+    (forwarded,) = run(bare, [(Action.APPROVE, MANAGER)], start=submitted.state)
+    assert forwarded.state.status is S.PENDING_EXTERNAL
+    boss = Actor(Party.MANAGER, OWNER)
+    internal = ApprovalMachine(Workflow.INTERNAL)
+    with pytest.raises(TransitionNotAllowed, match="may not approve their own hours"):
+        internal.apply(submitted.state, Action.APPROVE, boss, at=NOW, owner=OWNER)
+    assert internal.allowed(submitted.state, boss, owner=OWNER) == (Action.REJECT, Action.WITHDRAW)
+
+
+def test_a_refused_step_explains_what_the_party_could_do_instead() -> None:
+    """The three explanations of a step the table lacks: no step out of the status at all, the
+    party's own steps from there, or the steps others may take."""
+    machine = approval_machine(Workflow.INTERNAL)
+    stray = ApprovalState(status=S.INTERNALLY_APPROVED, workflow=Workflow.INTERNAL, version=2)
+    with pytest.raises(TransitionNotAllowed) as nowhere:
+        machine.apply(stray, Action.SUBMIT_TO_CLIENT, MANAGER, at=NOW, owner=OWNER)
+    assert nowhere.value.why == "the INTERNAL workflow has no step out of INTERNALLY_APPROVED"
+
+    pending = ApprovalState(status=S.PENDING_INTERNAL, workflow=Workflow.INTERNAL, version=1)
+    with pytest.raises(TransitionNotAllowed) as own:
+        machine.apply(pending, Action.REOPEN, MANAGER, at=NOW, reason=REASON, owner=OWNER)
+    assert own.value.why == "from PENDING_INTERNAL a MANAGER may APPROVE or REJECT or WITHDRAW"
+    with pytest.raises(TransitionNotAllowed) as admin:
+        machine.apply(pending, Action.WITHDRAW, ADMIN, at=NOW, owner=OWNER)
+    assert admin.value.why == "only EMPLOYEE or MANAGER may take this step"
+
+    with pytest.raises(TransitionNotAllowed) as others:
+        machine.apply(ApprovalState(), Action.APPROVE, CLIENT, at=NOW)
+    assert others.value.why == (
+        "a CLIENT can take no step from OPEN; possible are SUBMIT (EMPLOYEE/MANAGER)"
+    )
+    external = approval_machine(Workflow.EXTERNAL)
+    waiting = ApprovalState(status=S.PENDING_EXTERNAL, workflow=Workflow.EXTERNAL, version=1)
+    with pytest.raises(TransitionNotAllowed) as several:
+        external.apply(waiting, Action.SUBMIT, ADMIN, at=NOW)
+    assert several.value.why == (
+        "a ADMIN can take no step from PENDING_EXTERNAL; possible are APPROVE (CLIENT), "
+        "REJECT (CLIENT), WITHDRAW (EMPLOYEE/MANAGER)"
+    )
+
+
 def test_actor_needs_a_party_and_a_non_empty_id() -> None:
     with pytest.raises(TypeError, match="party"):
         Actor("MANAGER", "m1")  # type: ignore[arg-type]
@@ -480,10 +561,69 @@ def test_audit_records_and_effects_validate_what_they_hold() -> None:
 
 def test_an_optional_reason_on_other_steps_is_kept_and_a_blank_one_dropped() -> None:
     machine = approval_machine(Workflow.INTERNAL)
-    kept = machine.apply(ApprovalState(), Action.SUBMIT, EMPLOYEE, at=NOW, reason=" week 10 ")
+    kept = machine.apply(
+        ApprovalState(), Action.SUBMIT, EMPLOYEE, at=NOW, reason=" week 10 ", owner=OWNER
+    )
     assert (kept.state.reason, kept.event.reason) == ("week 10", "week 10")
-    dropped = machine.apply(ApprovalState(), Action.SUBMIT, EMPLOYEE, at=NOW, reason="  ")
+    dropped = machine.apply(
+        ApprovalState(), Action.SUBMIT, EMPLOYEE, at=NOW, reason="  ", owner=OWNER
+    )
     assert (dropped.state.reason, dropped.event.reason) == (None, None)
+
+
+def test_a_reason_is_kept_up_to_max_reason_characters_and_refused_beyond() -> None:
+    assert MAX_REASON == 2000
+    longest = "x" * MAX_REASON
+    assert check_reason(Action.REJECT, f"  {longest}\n") == longest
+    kept = approval_machine(Workflow.INTERNAL).apply(
+        ApprovalState(), Action.SUBMIT, EMPLOYEE, at=NOW, reason=longest, owner=OWNER
+    )
+    assert kept.state.reason == longest
+    for action in (Action.SUBMIT, Action.REJECT):
+        with pytest.raises(InvalidReason) as caught:
+            check_reason(action, longest + "y")
+        assert caught.value.missing is False
+        assert caught.value.errors == ("reason: at most 2000 characters, got 2001: shorten it",)
+    with pytest.raises(InvalidReason):
+        approval_machine(Workflow.INTERNAL).apply(
+            ApprovalState(), Action.SUBMIT, EMPLOYEE, at=NOW, reason=longest + "y", owner=OWNER
+        )
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("reason", [None, "", " \t\n"])
+def test_check_reason_refuses_a_blank_reason_exactly_where_one_is_needed(
+    action: Action, reason: str | None
+) -> None:
+    if action in NEEDS_REASON:
+        with pytest.raises(InvalidReason) as caught:
+            check_reason(action, reason)
+        assert caught.value.missing is True
+        assert f"reason: {action.name} needs a reason" in caught.value.errors[0]
+    else:
+        assert check_reason(action, reason) is None
+    assert check_reason(action, "  why  ") == "why"
+    assert {Action.REJECT, Action.REOPEN} == NEEDS_REASON
+
+
+CLIENT_DECIDED_IN = {
+    Workflow.INTERNAL: set(),
+    Workflow.EXTERNAL: {S.APPROVED, S.REJECTED},
+    Workflow.INTERNAL_EXTERNAL: {S.APPROVED, S.REJECTED},
+    Workflow.EXTERNAL_INTERNAL: {S.PENDING_INTERNAL, S.APPROVED, S.REJECTED},
+}
+
+
+@pytest.mark.parametrize("workflow", list(Workflow))
+@pytest.mark.parametrize("status", list(ApprovalStatus))
+def test_client_has_decided_by_the_workflow_the_entry_was_submitted_under(
+    workflow: Workflow, status: ApprovalStatus
+) -> None:
+    state = ApprovalState(status=status, workflow=workflow, version=2)
+    assert client_has_decided(state) is (status in CLIENT_DECIDED_IN[workflow])
+    assert client_has_decided(ApprovalState()) is False
+    assert {S.PENDING_INTERNAL, S.APPROVED, S.REJECTED} == CLIENT_DECIDED
+    assert AWAITING_CLIENT is S.PENDING_EXTERNAL
 
 
 # --------------------------------------------------------------------------------------------------
@@ -501,11 +641,14 @@ def test_allowed_lists_what_each_party_may_do_now() -> None:
     machine = approval_machine(Workflow.INTERNAL_EXTERNAL)
     pending = ApprovalState(status=S.PENDING_EXTERNAL, workflow=Workflow.INTERNAL_EXTERNAL)
     assert machine.allowed(pending, CLIENT) == (Action.APPROVE, Action.REJECT)
-    assert machine.allowed(pending, EMPLOYEE) == (Action.WITHDRAW,)
+    assert machine.allowed(pending, EMPLOYEE, owner=OWNER) == (Action.WITHDRAW,)
+    assert machine.allowed(pending, EMPLOYEE, owner="emp-2") == ()
+    assert machine.allowed(pending, EMPLOYEE) == ()  # whose hours? not guessed
     assert machine.allowed(pending, MANAGER, owner=OWNER) == (Action.WITHDRAW,)
     assert machine.allowed(pending, ADMIN) == ()
     assert machine.allowed(ApprovalState(), CLIENT) == ()
-    assert machine.allowed(ApprovalState(), EMPLOYEE) == (Action.SUBMIT,)
+    assert machine.allowed(ApprovalState(), EMPLOYEE, owner=OWNER) == (Action.SUBMIT,)
+    assert machine.allowed(ApprovalState(), MANAGER, owner=OWNER) == (Action.SUBMIT,)
 
 
 # --------------------------------------------------------------------------------------------------

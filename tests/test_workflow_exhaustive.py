@@ -1,7 +1,9 @@
 """Every (status, action, party) of every workflow, against DESIGN.md §5 written out by hand.
 
 ``DESIGN`` below is the oracle: it is typed from the design's table, not derived from
-``clientportal.workflow.TRANSITIONS``, so a slip in either shows up here.
+``clientportal.workflow.TRANSITIONS``, so a slip in either shows up here. The owner rules
+(:func:`owner_allows`) are written out the same way: an EMPLOYEE acts only on their own entries
+(a MANAGER on anyone's), and nobody internal approves their own hours unless the machine allows it.
 """
 
 from __future__ import annotations
@@ -103,6 +105,21 @@ def expected_target(rule_target: ApprovalStatus, auto_forward: bool) -> Approval
     return rule_target
 
 
+def owner_allows(action: Action, actor: Actor, owner: str | None, *, self_approval: bool) -> bool:
+    """The owner rules on top of the table: whose hours these are may refuse a step."""
+    if actor.party is P.EMPLOYEE and owner != actor.id:
+        return False  # their own hours only; without owner it is not guessed
+    if action is A.APPROVE and actor.party in DECIDERS and not self_approval:
+        return owner is not None and owner != actor.id
+    return True
+
+
+def someone(party: Party) -> Actor:
+    """An actor of ``party`` who may take the party's steps on OWNER's entry: the employee is
+    OWNER, everybody else somebody else."""
+    return Actor(party, OWNER if party is P.EMPLOYEE else "someone")
+
+
 def test_transition_table_is_the_designs_table() -> None:
     shipped = {
         workflow: {(s.source, s.action): (s.parties, s.target) for s in steps}
@@ -123,7 +140,7 @@ def test_every_step_in_the_table_leads_to_its_target(
         if rule is None or party not in rule[0]:
             continue
         used = workflow if action is A.SUBMIT or state.workflow is None else state.workflow
-        t = machine.apply(state, action, Actor(party, "someone"), at=NOW, reason="r", owner=OWNER)
+        t = machine.apply(state, action, someone(party), at=NOW, reason="r", owner=OWNER)
         target = expected_target(rule[1], auto_forward)
         assert t.state.status is target, (state, action, party)
         assert t.state.workflow is (None if target is S.OPEN else used)
@@ -143,7 +160,7 @@ def test_every_status_action_party_outside_the_table_raises_naming_all_three(
         if rule is not None and party in rule[0]:
             continue
         with pytest.raises(TransitionNotAllowed) as caught:
-            machine.apply(state, action, Actor(party, "someone"), at=NOW, reason="r", owner=OWNER)
+            machine.apply(state, action, someone(party), at=NOW, reason="r", owner=OWNER)
         error = caught.value
         assert (error.status, error.action, error.party) == (state.status, action, party)
         message = str(error)
@@ -169,3 +186,32 @@ def test_allowed_is_exactly_what_apply_accepts(
                 continue
             accepted.append(action)
         assert machine.allowed(state, actor, owner=owner) == tuple(accepted)
+
+
+@pytest.mark.parametrize(("workflow", "auto_forward"), MACHINES)
+@pytest.mark.parametrize("self_approval", [False, True])
+def test_the_owner_rules_decide_every_step_of_the_table_as_written_out(
+    workflow: Workflow, auto_forward: bool, self_approval: bool
+) -> None:
+    """Finding 14: every step of the table, by every actor (owner or not) on an entry of every
+    owner (or none): accepted exactly when the table and :func:`owner_allows` say so."""
+    machine = approval_machine(workflow, auto_forward=auto_forward, self_approval=self_approval)
+    actors = [Actor(party, who) for party in Party for who in (OWNER, "other")]
+    verdicts = {True: 0, False: 0}
+    for state, action, actor, owner in itertools.product(
+        STATES, Action, actors, (OWNER, "other", None)
+    ):
+        rule = rules_for(workflow, state, action).get((state.status, action))
+        if rule is None or actor.party not in rule[0]:
+            continue
+        expected = owner_allows(action, actor, owner, self_approval=self_approval)
+        if expected:
+            machine.apply(state, action, actor, at=NOW, reason="r", owner=owner)
+        else:
+            with pytest.raises(TransitionNotAllowed, match=r"owner|own hours") as caught:
+                machine.apply(state, action, actor, at=NOW, reason="r", owner=owner)
+            error = caught.value
+            assert (error.status, error.action, error.party) == (state.status, action, actor.party)
+        verdicts[expected] += 1
+    assert verdicts[True] > 0
+    assert verdicts[False] > 0

@@ -76,15 +76,17 @@ def model_step(
 ) -> Model | None:
     """The reference model: the entry after the step, or None when the step must be refused."""
     party = actor.party
+    # An employee keeps only their own hours; a manager keeps anyone's.
+    keeps = party in KEEPS and (party is not Party.EMPLOYEE or owner == actor.id)
     if action is Action.SUBMIT:
-        if m.status in (S.OPEN, S.REJECTED) and party in KEEPS:
+        if m.status in (S.OPEN, S.REJECTED) and keeps:
             return Model(PENDING[STAGES[policy.workflow][0]], policy.workflow, 0)
         return None
     if m.status in (S.PENDING_INTERNAL, S.PENDING_EXTERNAL):
         assert m.workflow is not None
         stages = STAGES[m.workflow]
         kind = stages[m.stage]
-        if action is Action.WITHDRAW and party in KEEPS:
+        if action is Action.WITHDRAW and keeps:
             return Model()
         if action not in (Action.APPROVE, Action.REJECT) or party not in DECIDES[kind]:
             return None

@@ -222,7 +222,7 @@ class Scope:
             quotes=s.show_quotes,
             documents_scope=s.documents_scope,
             document_statuses=_CLIENT_DOCUMENT_STATUSES,
-            approval=s.show_hours and s.approval and policy is not None and policy.client_approves,
+            approval=s.show_hours and s.approval and _has_client_step(policy),
         )
 
     @property
@@ -357,7 +357,7 @@ def check_portal(portal: Portal, policy: ApprovalPolicy | None, data: Dataset) -
     problems: list[str] = []
     if not any(c.id == portal.client_id for c in data.clients):
         problems.append(f"client {portal.client_id!r} does not exist")
-    if portal.settings.approval and not (policy is not None and policy.client_approves):
+    if portal.settings.approval and not _has_client_step(policy):
         problems.append(
             "approval by the client is switched on, but the company's approval policy "
             f"({_describe(policy)}) has no client step: enable approval with workflow EXTERNAL, "
@@ -456,6 +456,12 @@ def _newest_first(docs: Iterable[_Document]) -> tuple[_Document, ...]:
     ordered = sorted(docs, key=lambda d: d.id)
     ordered.sort(key=lambda d: d.date, reverse=True)
     return tuple(ordered)
+
+
+def _has_client_step(policy: ApprovalPolicy | None) -> bool:
+    """Whether the company's approval ``policy`` lets a client approve (``None``: there is none,
+    so no client step: a portal that asks for one is a ConfigError, never a crash)."""
+    return policy is not None and policy.client_approves
 
 
 def _describe(policy: ApprovalPolicy | None) -> str:

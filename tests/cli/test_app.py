@@ -21,8 +21,8 @@ COMMANDS = [
     ["link", "revoke"], ["link", "regenerate"], ["approvals"], ["approvals", "submit"],
     ["approvals", "approve"], ["approvals", "reject"], ["approvals", "withdraw"],
     ["approvals", "forward"], ["approvals", "reopen"], ["approvals", "list"],
-    ["approvals", "history"], ["approvals", "staff"], ["outbox"], ["outbox", "list"], ["outbox", "deliver"],
-    ["outbox", "worker"],
+    ["approvals", "history"], ["approvals", "staff"], ["outbox"], ["outbox", "list"],
+    ["outbox", "deliver"], ["outbox", "worker"], ["db", "prune"],
 ]  # fmt: skip
 
 

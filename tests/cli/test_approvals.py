@@ -40,7 +40,8 @@ def test_internal_external_by_hand_approve_reject_forward_withdraw_submit(demo_d
 
     code, out, _ = step(demo_db, "withdraw", b, "--by", employee)
     assert (code, out) == (0, [f"{b}\tAPPLIED → OPEN"])
-    code, out, _ = step(demo_db, "submit", b, c, "--by", employee)  # rejected hours go round again
+    # rejected hours go round again; a manager submits them on the employees' behalf
+    code, out, _ = step(demo_db, "submit", b, c, "--by", "lisa", "--on-behalf")
     assert (code, out) == (
         0,
         [f"{b}\tAPPLIED → PENDING_INTERNAL", f"{c}\tAPPLIED → PENDING_INTERNAL"],
@@ -50,6 +51,7 @@ def test_internal_external_by_hand_approve_reject_forward_withdraw_submit(demo_d
     steps = [r[1] for r in rows(history)]
     assert steps == ["APPROVE", "SUBMIT_TO_CLIENT", "WITHDRAW", "SUBMIT"]
     assert rows(history)[0][2:4] == ["MANAGER lisa", "PENDING_INTERNAL → INTERNALLY_APPROVED"]
+    assert [r[2] for r in rows(history)[2:]] == [f"EMPLOYEE {employee}", "MANAGER lisa"]
 
 
 def test_internal_workflow_approve_and_reopen(demo_db: str) -> None:
@@ -94,6 +96,8 @@ def test_bad_arguments_of_the_staff_steps_are_usage_errors(demo_db: str) -> None
         ("reject", entry, "--by", "lisa"): "Missing option '--reason'",
         ("reopen", entry, "--by", "lisa"): "Missing option '--reason'",
         ("approve", entry, "--by", "nobody"): "'nobody' is not an employee in the database",
+        ("submit", entry, "--by", "nobody"): "`clientportal approvals staff` lists them",
+        ("withdraw", entry, "--by", "nobody", "--on-behalf"): "'nobody' is not an employee",
         ("approve", "--by", "lisa"): "Missing argument 'ENTRY...'",
         ("forward", entry): "Missing option '--by'",
     }.items():
@@ -135,3 +139,43 @@ def test_a_whole_workflow_with_the_real_command(demo_db: str) -> None:
     assert forwarded.stdout == f"{a}\tAPPLIED → PENDING_EXTERNAL\n"
     outbox = script(*db, "outbox", "list")
     assert "Uren wachten op uw goedkeuring: Lumen — website & BIM" in outbox.stdout
+
+
+def test_finding_14_an_employee_submits_and_withdraws_only_their_own_hours(demo_db: str) -> None:
+    """Finding 14: `approvals submit|withdraw --by` another employee is refused per entry (with
+    the way to act on their behalf); a manager does it with --on-behalf; `approvals staff` lists
+    the ids --by takes."""
+    code, out, _ = run(demo_db, "approvals", "staff")
+    staff = [line.split("\t")[0] for line in out.splitlines()]
+    assert code == 0
+    assert {"eva", "lisa", "tom"} <= set(staff)
+    assert staff == sorted(staff)
+
+    [(entry, owner)] = entries(demo_db, "OPEN", count=1)
+    other = next(s for s in staff if s != owner)
+    code, out, err = step(demo_db, "submit", entry, "--by", other)
+    assert code == 1
+    assert out == [
+        f"{entry}\tNOT_ALLOWED: EMPLOYEE may not SUBMIT an entry in status OPEN (workflow "
+        f"INTERNAL_EXTERNAL): {other!r} may only SUBMIT their own hours, not those of {owner!r} "
+        "(the employee themselves or a manager may)"
+    ]
+    assert "a manager acts on another employee's with --on-behalf" in err
+    assert run(demo_db, "approvals", "history", entry)[1].startswith(f"entry {entry!r} has no")
+
+    assert step(demo_db, "submit", entry, "--by", owner)[:2] == (
+        0,
+        [f"{entry}\tAPPLIED → PENDING_INTERNAL"],
+    )
+    code, out, _ = step(demo_db, "withdraw", entry, "--by", other)
+    assert code == 1
+    assert f"{other!r} may only WITHDRAW their own hours" in out[0]
+    assert step(demo_db, "withdraw", entry, "--by", other, "--on-behalf")[:2] == (
+        0,
+        [f"{entry}\tAPPLIED → OPEN"],
+    )
+    _, history, _ = run(demo_db, "approvals", "history", entry)
+    assert [r[1:3] for r in rows(history)] == [
+        ["SUBMIT", f"EMPLOYEE {owner}"],
+        ["WITHDRAW", f"MANAGER {other}"],
+    ]

@@ -61,7 +61,7 @@ def test_from_company_set_to_an_empty_outbox(tmp_path: Path, smtp: SmtpServer, p
     assert "ruud" in listed
 
     with running(["--db", db, "serve", "--port", str(port)], cwd=tmp_path, port=port, env=env):
-        submitted = cp("approvals", "submit", *SUBMITTED, "--by", "max")
+        submitted = cp("approvals", "submit", *SUBMITTED, "--by", "max", "--on-behalf")
         assert all(entry in submitted for entry in SUBMITTED)
         (request,) = smtp.wait_for(1)  # the server's outbox worker sends it
         assert to_addresses(request) == {"ruud@lumen.example"}

@@ -39,7 +39,7 @@ from worlds import (
 
 def test_client_approves_in_bulk_and_the_company_is_told() -> None:
     w = service_world()
-    w.service.approvals.submit(OPEN_ON_WEB, by=EVA)
+    w.service.approvals.submit(OPEN_ON_WEB, by=MAX)
     before = {m.id for m in w.store.pending()}
     anna = visit_as(w.service, "anna")
     result = w.service.approvals.client_approve(anna, ["w1", "w2", "w3"])
@@ -166,7 +166,7 @@ class RacingStore(MemoryStore):
 def test_a_lost_race_reports_changed_meanwhile_and_stores_the_rest_once() -> None:
     store = RacingStore(set())
     service = service_world(store=store).service
-    service.approvals.submit(OPEN_ON_WEB, by=EVA)
+    service.approvals.submit(OPEN_ON_WEB, by=MAX)
     anna = visit_as(service, "anna")
     store.victims = {"w2", "w5"}
     store.calls.clear()

@@ -22,6 +22,7 @@ from worlds import (
     CLIENT,
     EVA,
     MAIL,
+    MAX,
     OPEN_ON_WEB,
     T0,
     ServiceWorld,
@@ -61,7 +62,7 @@ def email_links(w: ServiceWorld, portal_id: str = "acme-web") -> list[str]:
 def test_each_approval_request_carries_a_new_link_of_its_own_contact() -> None:
     w = service_world()
     hand = w.service.links.issue("acme-web", "anna").link  # issued by the agency, never touched
-    assert w.service.approvals.submit(OPEN_ON_WEB, by=EVA).all_applied
+    assert w.service.approvals.submit(OPEN_ON_WEB, by=MAX).all_applied
     sent = mails(w.store)
     assert sorted(to(m) for m in sent) == ["anna", "bob"]
     tokens = {to(m): token_of(m) for m in sent}
@@ -166,7 +167,7 @@ def test_a_failed_submit_leaves_neither_a_message_nor_a_working_link() -> None:
     hand = w.service.links.issue("acme-web", "bob").link
     store.down = True
     with pytest.raises(ConnectionError):
-        w.service.approvals.submit(OPEN_ON_WEB, by=EVA)
+        w.service.approvals.submit(OPEN_ON_WEB, by=MAX)
     assert store.pending() == ()
     assert store.approval_states(frozenset(OPEN_ON_WEB)) == {}
     issued = [link for link in w.service.links.for_portal("acme-web") if link.id != hand.id]
@@ -199,7 +200,7 @@ def test_a_contact_whose_email_is_dropped_on_a_retry_keeps_no_link() -> None:
                              contact_ids={"bob"})  # fmt: skip
     w = service_world(store=store, portals=(acme_portal(), app_portal))
     store.victims = {"a1", "a2"}  # somebody moves the app's hours on first
-    result = w.service.approvals.submit(["w1", "a1", "a2"], by=EVA)
+    result = w.service.approvals.submit(["w1", "a1", "a2"], by=MAX)
     assert {o.entry_id for o in result.changed_meanwhile} == {"a1", "a2"}
     assert store.outboxes == [3, 2]  # bob's app e-mail was built, then dropped with its hours
     sent = mails(w.store)
@@ -220,7 +221,7 @@ def test_a_contact_whose_email_is_dropped_on_a_retry_keeps_no_link() -> None:
 def test_no_token_reaches_a_log_line_or_the_access_log(caplog: pytest.LogCaptureFixture) -> None:
     w = service_world()
     with caplog.at_level(logging.DEBUG):
-        w.service.approvals.submit(OPEN_ON_WEB, by=EVA)
+        w.service.approvals.submit(OPEN_ON_WEB, by=MAX)
         tokens = [token_of(m) for m in mails(w.store)]
         for token in tokens:
             w.service.access.open(token, client=CLIENT)

@@ -42,7 +42,7 @@ from clientportal.sql import SqlDataSource, load_dataset
 from clientportal.sql.testing import clear_tables
 from clientportal.testing.strategies import policies, portals, worlds
 from clientportal.visibility import PortalEntry, Scope, entry_amount, portal_view, visible_entries
-from worlds import EVA, EXTERNAL, PagesOnly, acme_portal, service_dataset, service_world
+from worlds import EXTERNAL, MAX, PagesOnly, acme_portal, service_dataset, service_world
 
 
 def capped(limit: int) -> settings:
@@ -284,7 +284,7 @@ def test_memory_totals_filter_by_the_stores_approval_state() -> None:
     w = service_world(extra_entries=30)
     portal = acme_portal()
     hours = w.service.pages.hours(portal, EntryQuery(limit=1000)).entries
-    submitted = w.service.approvals.submit([e.id for e in hours[::3]], by=EVA)
+    submitted = w.service.approvals.submit([e.id for e in hours[::3]], by=MAX)
     assert submitted.all_applied
     for statuses in ({ApprovalStatus.PENDING_EXTERNAL}, {ApprovalStatus.OPEN}, set()):
         query = EntryQuery(statuses=statuses)

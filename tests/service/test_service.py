@@ -93,7 +93,7 @@ def test_the_service_is_a_composition_root_with_a_few_attributes() -> None:
             message_id_domain="example.com",
             base_url="https://portal.example.com",
         ),
-        secret_keys=["k" * 32],
+        secret_keys=[SECRET],
     )
     own = sorted(n for n in vars(service) if not n.startswith("_")) + _public(PortalService)
     assert sorted(own) == [

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from worlds import EVA, EXTERNAL, MAIL, SECRET, T0, acme_portal, service_dataset
+from worlds import EXTERNAL, MAIL, MAX, SECRET, T0, acme_portal, service_dataset
 
 pytest.importorskip("sqlalchemy", reason="the SQL backend needs the sql extra")
 
@@ -73,7 +73,7 @@ def test_sql_decisions_audit_and_outbox(service: PortalService, store: SqlStore)
     ids = [
         e.id for e in service.pages.hours(portal, EntryQuery(limit=1000)).entries if e.id != "w7"
     ]
-    assert service.approvals.submit(ids, by=EVA).all_applied
+    assert service.approvals.submit(ids, by=MAX).all_applied
     issued = service.links.issue(portal.id, "anna")
     opening = service.access.open(issued.token, client="192.0.2.9")
     assert opening.session is not None
@@ -83,7 +83,7 @@ def test_sql_decisions_audit_and_outbox(service: PortalService, store: SqlStore)
         for e in service.pages.awaiting_approval(visit, EntryQuery(limit=10)).entries
     }
     stale = next(iter(seen))
-    service.approvals.act(Action.WITHDRAW, [stale], by=EVA)
+    service.approvals.act(Action.WITHDRAW, [stale], by=MAX)
     result = service.approvals.client_approve(visit, list(seen), versions=seen)
     assert [o.entry_id for o in result.changed_meanwhile] == [stale]
     assert len(result.applied) == len(seen) - 1

@@ -16,7 +16,8 @@ from webtools import WsgiClient
 from clientportal import ApprovalStatus
 from clientportal.smtp import deliver_outbox
 from clientportal.web import make_wsgi_app
-from worlds import EVA, FULL, WEB_T0, WebWorld, text_of
+from clientportal.workflow import Actor, Party
+from worlds import FULL, WEB_T0, WebWorld, text_of
 
 pytest.importorskip("aiosmtpd", reason="the e-mail link tests need aiosmtpd (the test extra)")
 
@@ -28,7 +29,8 @@ _LINK = re.compile(r"https://portal\.example\.com(/open/[A-Za-z0-9_.-]+\?next=ap
 def arrived(world: WebWorld) -> list[tuple[str, EmailMessage]]:
     """Submit ``w1`` and ``w2`` and deliver the outbox through a real SMTP server: the e-mails
     that arrived, with their recipient, in the order they arrived."""
-    assert world.service.approvals.submit(["w1", "w2"], by=EVA).all_applied
+    manager = Actor(Party.MANAGER, "sam")  # submits Eva's and Tom's hours on their behalf
+    assert world.service.approvals.submit(["w1", "w2"], by=manager).all_applied
     with SmtpServer(Inbox()) as server:
         report = deliver_outbox(world.store, server.mailer(), clock=world.clock)
         inbox = list(server.inbox.received)

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ValidationError
 from ..model import ApprovalStatus
 from ..workflow import Action, Party
 from .context import Context, with_context
@@ -25,14 +25,18 @@ def _step(obj: Context, action: Action, entry_ids: tuple[str, ...], employee_id:
           party: Party, reason: str | None = None) -> None:  # fmt: skip
     """Take ``action`` on the entries as the employee ``employee_id`` (in the role ``party``);
     one line per entry says what happened, and the exit status is 1 when any was refused."""
+    from ..service.approvals import check_actor
     from ..workflow import Actor
 
-    if not any(e.id == employee_id for e in obj.data.employees(frozenset({employee_id}))):
+    by = Actor(party, employee_id)
+    try:
+        check_actor(obj.data, by, action)
+    except ValidationError:
         raise click.BadParameter(
             f"{employee_id!r} is not an employee in the database: give the id of the employee "
-            "who takes this step",
+            "who takes this step (`clientportal approvals staff` lists them)",
             param_hint="--by",
-        )
+        ) from None
     if action is Action.SUBMIT and not obj.company.approval.enabled:
         raise click.ClickException(
             "approval is switched off for this company: switch it on with "
@@ -40,7 +44,7 @@ def _step(obj: Context, action: Action, entry_ids: tuple[str, ...], employee_id:
             "external-internal) before submitting hours"
         )
     service = obj.service()
-    result = service.approvals.act(action, entry_ids, by=Actor(party, employee_id), reason=reason)
+    result = service.approvals.act(action, entry_ids, by=by, reason=reason)
     for outcome in result.outcomes:
         state = f" → {outcome.state.status.name}" if outcome.state else ""
         why = f": {outcome.why}" if outcome.why else ""
@@ -48,22 +52,45 @@ def _step(obj: Context, action: Action, entry_ids: tuple[str, ...], employee_id:
     refused = len(result.outcomes) - len(result.applied)
     if refused:
         click.echo(f"Error: {refused} of {len(result.outcomes)} entries were not changed", err=True)
+        if party is Party.EMPLOYEE and any(
+            "their own hours" in (o.why or "") for o in result.outcomes
+        ):
+            click.echo(
+                f"An employee {action.name.lower()}s only their own hours: a manager acts on "
+                "another employee's with --on-behalf",
+                err=True,
+            )
         sys.exit(1)
 
 
 def _staff_command(
-    name: str, action: Action, party: Party, summary: str, *, needs_reason: bool = False
+    name: str,
+    action: Action,
+    party: Party,
+    summary: str,
+    *,
+    needs_reason: bool = False,
+    on_behalf: bool = False,
 ) -> Callable[..., Any]:
-    """The command ``approvals <name> ENTRY... --by EMPLOYEE`` that takes ``action``."""
+    """The command ``approvals <name> ENTRY... --by EMPLOYEE`` that takes ``action``; with
+    ``on_behalf`` its ``--on-behalf`` flag takes it as a MANAGER instead of as ``party``."""
 
     def command(obj: Context, /, entry_ids: tuple[str, ...], employee_id: str, **rest: Any) -> None:
-        _step(obj, action, entry_ids, employee_id, party, rest.get("reason"))
+        role = Party.MANAGER if rest.get("on_behalf") else party
+        _step(obj, action, entry_ids, employee_id, role, rest.get("reason"))
 
     command.__doc__ = summary
     decorated = with_context(command)
     if needs_reason:
         decorated = click.option(
             "--reason", required=True, help="Why (the employee is told; kept in the audit trail)."
+        )(decorated)
+    if on_behalf:
+        decorated = click.option(
+            "--on-behalf",
+            is_flag=True,
+            help="Act as a manager on other employees' hours (without it, --by must be the "
+            "employee whose hours they are).",
         )(decorated)
     decorated = click.option(
         "--by", "employee_id", required=True, help="The employee taking the step."
@@ -76,7 +103,9 @@ approvals_submit = _staff_command(
     "submit",
     Action.SUBMIT,
     Party.EMPLOYEE,
-    "Submit entries for approval (as the employee whose hours they are).",
+    "Submit entries for approval, as the employee whose hours they are (a manager: with "
+    "--on-behalf).",
+    on_behalf=True,
 )
 approvals_approve = _staff_command(
     "approve",
@@ -96,7 +125,9 @@ approvals_withdraw = _staff_command(
     "withdraw",
     Action.WITHDRAW,
     Party.EMPLOYEE,
-    "Take submitted entries back to open (before anybody decided).",
+    "Take submitted entries back to open (before anybody decided), as the employee whose hours "
+    "they are (a manager: with --on-behalf).",
+    on_behalf=True,
 )
 approvals_forward = _staff_command(
     "forward",
@@ -112,6 +143,25 @@ approvals_reopen = _staff_command(
     "Reopen approved entries as a manager, with a --reason.",
     needs_reason=True,
 )
+
+
+@approvals.command("staff")
+@with_context
+def approvals_staff(obj: Context) -> None:
+    """The employees who may take the staff's steps (`--by`), by id (tab-separated: id, name).
+
+    `submit` and `withdraw` act as the employee whose hours they are; `approve`, `reject`,
+    `forward` and `reopen` act as a manager (never on their own hours)."""
+    from sqlalchemy import select
+
+    from ..sql import tables as t
+
+    with obj.store.engine.connect() as connection:
+        rows = connection.execute(
+            select(t.employees.c.id, t.employees.c.name).order_by(t.employees.c.id)
+        )
+        for row in rows:
+            click.echo(f"{row.id}\t{row.name}")
 
 
 @approvals.command("list")

@@ -52,7 +52,7 @@ from .outcomes import DecisionResult, EntryOutcome, Outcome
 from .reading import PortalReader
 from .visits import Visit
 
-__all__ = ["Approvals"]
+__all__ = ["Approvals", "check_actor"]
 
 
 @frozen
@@ -222,6 +222,7 @@ class Approvals:
                 ],
                 summary=f"cannot {action.name.lower()} entries",
             )
+        check_actor(self._data, by, action)
         if action is Action.SUBMIT and not self._policy.enabled:
             raise WorkflowError(
                 "approval is switched off in the company's approval policy: enable it "
@@ -397,6 +398,22 @@ class Approvals:
             return messages
 
         return outbox_for
+
+
+def check_actor(data: DataSource, by: Actor, action: Action) -> None:
+    """Refuse a staff ``by`` whose id ``data`` does not know as an employee: the audit trail must
+    name somebody real, and the machine's owner rules compare ids with the entries' employees.
+
+    Raises :class:`~clientportal.ValidationError` naming the id (the one rule for every caller:
+    :meth:`Approvals.act` and the CLI's ``--by``)."""
+    if not any(e.id == by.id for e in data.employees(frozenset({by.id}))):
+        raise ValidationError(
+            [
+                f"by: {by.id!r} is not an employee in the DataSource: act as a member of the "
+                "staff it knows (DataSource.employees(ids) returns those it knows)"
+            ],
+            summary=f"cannot {action.name.lower()} entries",
+        )
 
 
 def _asks_client(transition: Transition) -> bool:

@@ -9,9 +9,11 @@ their own hours unless allowed, approved hours are locked. Every step returns a
 :class:`~clientportal.workflow.events.Transition`: the new state, an audit record and the effects
 (e-mails to send) for the service layer. Nothing here does I/O.
 
-Self-approval: ``apply(..., owner=entry.employee_id)`` says whose hours these are. A manager or
+Owners: ``apply(..., owner=entry.employee_id)`` says whose hours these are. An EMPLOYEE may
+SUBMIT and WITHDRAW only entries whose ``owner`` is their own id (a MANAGER may on anyone's
+behalf), and without ``owner`` an employee's step is refused rather than guessed. A manager or
 admin may not APPROVE an entry whose ``owner`` is their own id, and without ``owner`` an internal
-approval is refused rather than guessed, unless the machine was made with ``self_approval=True``.
+approval is refused too, unless the machine was made with ``self_approval=True``.
 
 The table lives in :mod:`clientportal.workflow.table`, the rule for reasons in
 :mod:`~clientportal.workflow.reasons`, what a step produces in :mod:`~clientportal.workflow.events`,

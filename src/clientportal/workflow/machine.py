@@ -2,7 +2,7 @@
 time-tracking users rely on, and says what each step produces.
 
 Only the stage's party decides, a rejection says why, nobody approves their own hours unless
-allowed, approved hours are locked. Every step returns a
+allowed, an employee acts only on their own hours, approved hours are locked. Every step returns a
 :class:`~clientportal.workflow.events.Transition`: the new state, an audit record and the effects
 (e-mails to send) for the service layer. Nothing here does I/O.
 """
@@ -27,7 +27,18 @@ from .events import (
     Transition,
 )
 from .reasons import NEEDS_REASON, _clean
-from .table import _DECIDERS, _INDEX, AUTO_FORWARD, TRANSITIONS, Action, Actor, Party, Step, _names
+from .table import (
+    _DECIDERS,
+    _INDEX,
+    _OWN_ENTRIES_ONLY,
+    AUTO_FORWARD,
+    TRANSITIONS,
+    Action,
+    Actor,
+    Party,
+    Step,
+    _names,
+)
 
 __all__ = ["ApprovalMachine", "approval_machine"]
 
@@ -60,9 +71,10 @@ class ApprovalMachine:
 
         ``reason`` is required (non-blank) for REJECT and REOPEN and kept for any action; it is
         stored stripped (:func:`~clientportal.workflow.reasons.check_reason` states the same
-        rule, asked before any step). ``owner`` is the entry's employee id, needed for an
-        internal APPROVE unless self-approval is allowed. The new state's version is one more
-        than ``state``'s.
+        rule, asked before any step). ``owner`` is the entry's employee id: an EMPLOYEE acts only
+        on their own entries (a manager may submit and withdraw on their behalf), and an
+        internal APPROVE needs it unless self-approval is allowed. The new state's version is
+        one more than ``state``'s.
 
         Raises :class:`~clientportal.TransitionNotAllowed` when the step is not legal now, and
         :class:`~clientportal.ValidationError` for a naive ``at`` (and its subclass
@@ -132,6 +144,17 @@ class ApprovalMachine:
                 f"{action.name} needs a reason: pass reason='...' (the employee is told, and it "
                 "is kept in the audit trail)"
             )
+        if actor.party in _OWN_ENTRIES_ONLY:
+            if owner is None:
+                raise refuse(
+                    "say whose hours these are: pass owner=<the entry's employee_id>, as an "
+                    f"employee may {action.name} only their own hours"
+                )
+            if owner != actor.id:
+                raise refuse(
+                    f"{actor.id!r} may only {action.name} their own hours, not those of "
+                    f"{owner!r} (the employee themselves or a manager may)"
+                )
         if action is Action.APPROVE and actor.party in _DECIDERS and not self.self_approval:
             if owner is None:
                 raise refuse(

@@ -91,6 +91,9 @@ _RJ = ApprovalStatus.REJECTED
 _KEEPERS = frozenset({Party.EMPLOYEE, Party.MANAGER})
 #: Who decides internally: approve or reject in PENDING_INTERNAL, forward, reopen.
 _DECIDERS = frozenset({Party.MANAGER, Party.ADMIN})
+#: Who acts on their own entries only (the entry's ``owner`` must be their id); a manager may act
+#: on an employee's behalf.
+_OWN_ENTRIES_ONLY = frozenset({Party.EMPLOYEE})
 _CLIENT = frozenset({Party.CLIENT})
 
 _A = Action

@@ -258,7 +258,7 @@ def _step(
 
 def _submitted(entry_id: str, state: ApprovalState | None = None) -> ApprovalChange:
     """The employee submits ``entry_id`` (from ``state``, OPEN v0 by default)."""
-    return _step(entry_id, state or ApprovalState(), Action.SUBMIT, _EMPLOYEE)
+    return _step(entry_id, state or ApprovalState(), Action.SUBMIT, _EMPLOYEE, owner=_EMPLOYEE.id)
 
 
 def _decided(change: ApprovalChange, action: Action = Action.APPROVE) -> ApprovalChange:
