@@ -305,8 +305,8 @@ class Request:
     ``SCRIPT_NAME``, ASGI's ``root_path``), percent-decoded, starting with ``/``.
     ``remote_addr`` is the client's address as the adapter knows it (behind a proxy, give the
     app ``trusted_proxies``, or let the proxy middleware of your server put the real one there).
-    ``scheme`` is ``"http"`` or ``"https"``; cookies get the ``Secure`` flag on https. ``body_too_large`` is set by the
-    adapter instead of ``body`` when the body was over the limit.
+    ``scheme`` is ``"http"`` or ``"https"``; cookies get the ``Secure`` flag on https.
+    ``body_too_large`` is set by the adapter instead of ``body`` when the body was over the limit.
     """
 
     method: str = field(converter=_upper)
