@@ -11,7 +11,7 @@ import pytest
 from attrs import evolve
 from itsdangerous import URLSafeTimedSerializer
 
-from clientportal import AccessGate, RateLimited, TokenBucketLimiter
+from clientportal import AccessGate, AccessMode, RateLimited, TokenBucketLimiter
 from clientportal.errors import AccessDenied
 from clientportal.memory import ManualClock, MemoryAccessLog, MemoryPortalStore
 from clientportal.model import Portal
@@ -161,3 +161,24 @@ def test_finding_10_explicit_limiters_still_decide() -> None:
     world.fail("203.0.113.9")
     with pytest.raises(RateLimited):
         world.gate.open(world.token(), client="203.0.113.9")
+
+
+def test_the_code_limiter_sees_keyed_hashes_of_the_link_too() -> None:
+    """Finding 10: the budgets of code requests and attempts are kept under keyed hashes, so a
+    shared store of rate limits holds no link id either."""
+    limits = _RecordingLimits()
+    world = _World(limits=limits)
+    world.gate.links.set_access_mode("portal-1", AccessMode.LINK_AND_CODE)
+    issued = world.gate.links.issue("portal-1", "alice")
+    opening = world.gate.open(issued.token, client="203.0.113.9")
+    assert opening.pending is not None
+    limits.keys.clear()
+    world.gate.new_code(opening.pending, client="203.0.113.9")
+    with pytest.raises(AccessDenied):
+        world.gate.verify_code(opening.pending, "000000x", client="203.0.113.9")
+    code_keys = {key for name, key in limits.keys if name == "code"}
+    assert len(code_keys) == 2  # one budget for asking, one for trying
+    for key in code_keys:
+        assert issued.link.id not in key
+        assert len(key) == 32
+        int(key, 16)

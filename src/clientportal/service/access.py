@@ -247,7 +247,7 @@ class AccessGate:
                     f"{access.mode.name}: open the link again",
                     link_id=link.id,
                 )
-            if not self._code_limiter.hit(f"send:{link.id}", now=now):
+            if not self._code_limiter.hit(self._codec.client_hash(f"send {link.id}"), now=now):
                 raise RateLimited(
                     f"too many codes were asked for link {link.id!r}: wait before asking again",
                     link_id=link.id,
@@ -295,7 +295,7 @@ class AccessGate:
         with self._steps.step(AccessAction.VERIFY_CODE, client) as attempt:
             now = attempt.now
             link, portal, _ = self._pending_step(pending, attempt)
-            if not self._code_limiter.hit(f"verify:{link.id}", now=now):
+            if not self._code_limiter.hit(self._codec.client_hash(f"verify {link.id}"), now=now):
                 raise RateLimited(
                     f"too many code attempts for link {link.id!r}: wait before trying again",
                     link_id=link.id,
