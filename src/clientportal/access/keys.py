@@ -103,7 +103,7 @@ def check_secret_keys(secret_keys: SecretKeys) -> list[bytes]:
     if not given:
         problems.append(f"no secret key given: pass at least one; {_ADVICE}")
     if problems:
-        raise ConfigError(problems, subject="the access secret keys")
+        raise ConfigError(problems, subject="the list of secret keys")
     return keys
 
 
