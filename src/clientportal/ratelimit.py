@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
-__all__ = ["TokenBucketLimiter"]
+__all__ = ["TokenBucketLimiter", "named_limiter"]
 
 #: The most full buckets one hit drops: pruning costs O(1) per hit, and outpaces new keys.
 _SWEEP = 16
@@ -91,3 +93,35 @@ class TokenBucketLimiter:
             del buckets[oldest]
         while len(buckets) > self.max_keys:
             buckets.popitem(last=False)
+
+
+class _Bucketed(Protocol):
+    capacity: int
+    refill_every: dt.timedelta
+
+
+_L = TypeVar("_L", bound=_Bucketed)
+
+
+def named_limiter(
+    limiters: dict[str, _L],
+    name: str,
+    *,
+    capacity: int,
+    refill_every: dt.timedelta,
+    make: Callable[[], _L],
+) -> _L:
+    """The limiter ``name`` of a store's ``limiters`` (made by ``make`` the first time): one
+    limiter per name, so two parts of a service that ask for the same name share one budget.
+    Raises ``ValueError`` when ``name`` was already given with another capacity or refill.
+    The caller holds its own lock."""
+    limiter = limiters.get(name)
+    if limiter is None:
+        limiter = limiters[name] = make()
+    elif (limiter.capacity, limiter.refill_every) != (capacity, refill_every):
+        raise ValueError(
+            f"the rate limiter {name!r} has capacity {limiter.capacity} and refill "
+            f"{limiter.refill_every}, asked for {capacity} and {refill_every}: give "
+            "each limit a name of its own"
+        )
+    return limiter

@@ -13,7 +13,7 @@ from ..access import AccessEvent
 from ..errors import ChangedMeanwhile, NotFound
 from ..model import ApprovalState, Portal
 from ..ports import ApprovalChange, OutboxMessage, check_changes, check_claim, check_new_outbox
-from ..ratelimit import TokenBucketLimiter
+from ..ratelimit import TokenBucketLimiter, named_limiter
 from ..workflow import ApprovalEvent
 from .log import REFUSALS_LOGGED, REFUSALS_REFILL, MemoryAccessLog
 from .portals import MemoryPortalStore
@@ -75,17 +75,13 @@ class MemoryStore(MemoryPortalStore):
         every ``refill_every``. Raises ``ValueError`` when ``name`` was already given with
         another capacity or refill."""
         with self._lock:
-            limiter = self._limiters.get(name)
-            if limiter is None:
-                limiter = TokenBucketLimiter(capacity=capacity, refill_every=refill_every)
-                self._limiters[name] = limiter
-            elif (limiter.capacity, limiter.refill_every) != (capacity, refill_every):
-                raise ValueError(
-                    f"the rate limiter {name!r} has capacity {limiter.capacity} and refill "
-                    f"{limiter.refill_every}, asked for {capacity} and {refill_every}: give "
-                    "each limit a name of its own"
-                )
-            return limiter
+            return named_limiter(
+                self._limiters,
+                name,
+                capacity=capacity,
+                refill_every=refill_every,
+                make=lambda: TokenBucketLimiter(capacity=capacity, refill_every=refill_every),
+            )
 
     # -- approvals -----------------------------------------------------------------------------
 

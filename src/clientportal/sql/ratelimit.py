@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ..ratelimit import named_limiter
 from . import tables as t
 from .base import SqlBase
 from .types import UtcDateTime
@@ -185,19 +186,15 @@ class SqlRateLimits(SqlBase):
         units per key, one more every ``refill_every``. Raises ``ValueError`` when ``name`` was
         already given with another capacity or refill."""
         with self._limiters_lock:
-            limiter = self._limiters.get(name)
-            if limiter is None:
-                limiter = SqlRateLimiter(
+            return named_limiter(
+                self._limiters,
+                name,
+                capacity=capacity,
+                refill_every=refill_every,
+                make=lambda: SqlRateLimiter(
                     self.engine, name, capacity=capacity, refill_every=refill_every
-                )
-                self._limiters[name] = limiter
-            elif (limiter.capacity, limiter.refill_every) != (capacity, refill_every):
-                raise ValueError(
-                    f"the rate limiter {name!r} has capacity {limiter.capacity} and refill "
-                    f"{limiter.refill_every}, asked for {capacity} and {refill_every}: give "
-                    "each limit a name of its own"
-                )
-            return limiter
+                ),
+            )
 
     def prune_rate_limits(self, before: dt.datetime, *, limit: int | None = None) -> int:
         """Delete the rate-limit rows (of every name) last hit before ``before``, at most
