@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -55,3 +56,20 @@ def postgres() -> Iterator[Engine]:
 
     with temporary_schema(postgres_url()) as engine:
         yield ready_for_tests(engine)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """Each database in turn, with the library's tables: a SQLite file of this test, then the
+    test PostgreSQL's schema (:func:`postgres`) emptied. A module needing others defines its own."""
+    from clientportal.sql import create_engine
+    from clientportal.sql.testing import clear_tables, ready_for_tests
+
+    if request.param == "sqlite":
+        made = ready_for_tests(create_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}"))
+        yield made
+        made.dispose()
+    else:
+        shared: Engine = request.getfixturevalue("postgres")
+        clear_tables(shared)
+        yield shared

@@ -5,7 +5,6 @@ prune``, and a 64-bit id that outlives 2**31 events — on SQLite and PostgreSQL
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,19 +22,6 @@ from worlds import acme_portal
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 CLIENT = "c" * 64
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A database with the library's tables: a SQLite file, or the test PostgreSQL's schema."""
-    if request.param == "sqlite":
-        made = ready_for_tests(create_engine(f"sqlite:///{tmp_path / 'log.sqlite3'}"))
-        yield made
-        made.dispose()
-    else:
-        shared: Engine = request.getfixturevalue("postgres")
-        clear_tables(shared)
-        yield shared
 
 
 def _refusal(n: int, *, at: dt.datetime = T0, client: str | None = CLIENT,

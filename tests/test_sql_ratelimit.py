@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,23 +18,9 @@ from sqlalchemy.engine import Engine
 from clientportal import TokenBucketLimiter
 from clientportal.ports import RateLimiter, RateLimits
 from clientportal.sql import SqlRateLimiter, SqlStore, create_engine, tables
-from clientportal.sql.testing import clear_tables, ready_for_tests
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A database with the library's tables: a SQLite file, or the test PostgreSQL's schema."""
-    if request.param == "sqlite":
-        made = ready_for_tests(create_engine(f"sqlite:///{tmp_path / 'limits.sqlite3'}"))
-        yield made
-        made.dispose()
-    else:
-        shared: Engine = request.getfixturevalue("postgres")
-        clear_tables(shared)
-        yield shared
 
 
 def _rows(engine: Engine) -> list[str]:

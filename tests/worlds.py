@@ -527,6 +527,20 @@ class WebWorld:
         return PortalApp(self.service, **options)
 
 
+def create_acme_en(service: PortalService) -> None:
+    """The web world's portal ``acme-en`` (Anna and Bob of Acme, the projects ``web`` and ``app``,
+    in English, every setting on), created through ``service`` as a host creates it."""
+    service.admin.create_portal(
+        id="acme-en",
+        client_id="acme",
+        name="Acme portal",
+        project_ids=["web", "app"],
+        contact_ids=["anna", "bob"],
+        language="en",
+        settings=FULL,
+    )
+
+
 def web_world(extra_entries: int = 0, *, limiter_capacity: int = 1000) -> WebWorld:
     """:func:`web_dataset` behind a service with the portals ``acme-en``, ``acme-nl`` and
     ``acme-code``, created through the service as a host creates them."""
@@ -543,15 +557,7 @@ def web_world(extra_entries: int = 0, *, limiter_capacity: int = 1000) -> WebWor
         policy=EXTERNAL,
         client_limiter=limiter,
     )
-    service.admin.create_portal(
-        id="acme-en",
-        client_id="acme",
-        name="Acme portal",
-        project_ids=["web", "app"],
-        contact_ids=["anna", "bob"],
-        language="en",
-        settings=FULL,
-    )
+    create_acme_en(service)
     service.admin.create_portal(
         id="acme-nl",
         client_id="acme",

@@ -11,16 +11,14 @@ pytest.importorskip("sqlalchemy", reason="the CLI needs SQLAlchemy (the sql extr
 
 from click.testing import CliRunner
 
+from cli.running import demo_database
 from clientportal.cli import main
 
 
 @pytest.fixture
 def demo_db(tmp_path: Path) -> str:
     """A demo database prepared by `clientportal demo --no-serve` (its key file signs links)."""
-    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    result = CliRunner().invoke(main, ["demo", "--db", url, "--no-serve"])
-    assert result.exit_code == 0, result.output
-    return url
+    return demo_database(tmp_path)
 
 
 @pytest.fixture

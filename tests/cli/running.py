@@ -38,6 +38,15 @@ def run(
     return result.exit_code, result.stdout, result.stderr
 
 
+def demo_database(directory: Path) -> str:
+    """A demo database in ``directory``, prepared by `clientportal demo --no-serve` (its key file
+    signs links): its URL."""
+    url = f"sqlite:///{directory / 'demo.sqlite3'}"
+    result = CliRunner().invoke(main, ["demo", "--db", url, "--no-serve"])
+    assert result.exit_code == 0, result.output
+    return url
+
+
 def script(*args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The real console script, run to its end."""
     return subprocess.run(

@@ -17,6 +17,8 @@ import pytest
 from attrs import frozen
 from frameworks import require
 
+from servers import stop
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
@@ -95,12 +97,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Exa
             )
         yield example, line.removeprefix("Portal link: ").strip()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
         stderr.close()
 
 

@@ -4,12 +4,10 @@ running the ``clientportal`` command as an operator does."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,9 +15,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import waitress
-
 from clientportal import Client, Contact, Dataset, Employee, Project, TimeEntry
+from servers import cli_env, on_waitress, stop
 
 _LINK = re.compile(r"https?://[^\s<>\"']+")
 
@@ -123,22 +120,8 @@ def served(build: Callable[[str], Any]) -> Iterator[str]:
     base URL (a service needs its public address before its app exists)."""
     sock = socket.create_server(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = waitress.create_server(build(url), sockets=[sock], threads=4, asyncore_use_poll=True)
-    thread = threading.Thread(target=server.run, name="journey-waitress", daemon=True)
-    thread.start()
-    try:
+    with on_waitress(build(url), sock):
         yield url
-    finally:
-        server.close()
-        server.task_dispatcher.shutdown()
-        thread.join(timeout=10)
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    """The environment an operator's shell gives the command (no test settings leak in)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLIENTPORTAL_")}
-    env.update(extra)
-    return env
 
 
 def clientportal(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -185,9 +168,4 @@ def running(
                 time.sleep(0.1)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

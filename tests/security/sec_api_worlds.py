@@ -16,11 +16,11 @@ from clientportal import TokenBucketLimiter
 from clientportal.memory import ManualClock
 from clientportal.service import PortalService
 from clientportal.web import make_wsgi_app
-from worlds import EXTERNAL, FULL, MAIL, SECRET, WEB_T0, web_dataset, web_world
+from worlds import EXTERNAL, MAIL, SECRET, WEB_T0, create_acme_en, web_dataset, web_world
 
 #: The backends every API security test runs on.
 BACKENDS = ("memory", "sqlite", "postgres")
-#: The portal the browser opened, and its CSRF header.
+#: The portal the browser opened (:func:`worlds.create_acme_en`), and its CSRF header.
 PORTAL = "acme-en"
 CSRF = "X-CSRF-Token"
 
@@ -54,15 +54,7 @@ def _sql_service(engine: object) -> PortalService:
         policy=EXTERNAL,
         client_limiter=TokenBucketLimiter(capacity=100_000, refill_every=dt.timedelta(hours=1)),
     )
-    service.admin.create_portal(
-        id=PORTAL,
-        client_id="acme",
-        name="Acme portal",
-        project_ids=["web", "app"],
-        contact_ids=["anna", "bob"],
-        language="en",
-        settings=FULL,
-    )
+    create_acme_en(service)
     return service
 
 

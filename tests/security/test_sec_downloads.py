@@ -9,10 +9,6 @@ download and the JSON API's file endpoint are checked, through a real waitress s
 from __future__ import annotations
 
 import http.client
-import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -20,24 +16,10 @@ from webtools import WsgiClient, open_portal
 
 from clientportal.ports import DocumentFile
 from clientportal.web import make_wsgi_app
+from servers import on_waitress
 from worlds import web_world
 
 URLS = ["/portal/acme-en/invoices/i1", "/api/portals/acme-en/invoices/i1/file"]
-
-
-@contextmanager
-def _waitress(app: Any) -> Iterator[int]:
-    waitress = pytest.importorskip("waitress")
-    sock = socket.create_server(("127.0.0.1", 0))
-    server = waitress.create_server(app, sockets=[sock], threads=2, asyncore_use_poll=True)
-    thread = threading.Thread(target=server.run, name="downloads-waitress", daemon=True)
-    thread.start()
-    try:
-        yield int(sock.getsockname()[1])
-    finally:
-        server.close()
-        server.task_dispatcher.shutdown()
-        thread.join(timeout=10)
 
 
 def _download(file: DocumentFile, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, Any]]:
@@ -49,7 +31,7 @@ def _download(file: DocumentFile, monkeypatch: pytest.MonkeyPatch) -> list[tuple
     open_portal(browser, world)
     cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies_for("/portal/acme-en").items())
     answers = []
-    with _waitress(app) as port:
+    with on_waitress(app) as port:
         for url in URLS:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
             connection.request("GET", url, headers={"Cookie": cookie})

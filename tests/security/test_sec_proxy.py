@@ -10,9 +10,7 @@ to the portal. Checked on the WSGI app and on a real ``clientportal serve`` subp
 from __future__ import annotations
 
 import http.client
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -94,32 +92,17 @@ pytest.importorskip("click", reason="the CLI needs click (the cli extra)")
 pytest.importorskip("sqlalchemy", reason="the CLI needs SQLAlchemy (the sql extra)")
 pytest.importorskip("waitress", reason="serve needs waitress (the web extra)")
 
-from click.testing import CliRunner  # noqa: E402
-
-from cli.running import run, start  # noqa: E402
-from clientportal.cli import main  # noqa: E402
+from cli.running import demo_database, run, start  # noqa: E402
+from servers import serving  # noqa: E402
 
 
 @pytest.fixture
 def demo_db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    result = CliRunner().invoke(main, ["demo", "--db", url, "--no-serve"])
-    assert result.exit_code == 0, result.output
-    return url
+    return demo_database(tmp_path)
 
 
-@contextmanager
-def _serve(db: str, *options: str) -> Iterator[int]:
-    with start("--db", db, "serve", "--port", "0", *options) as process:
-        try:
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            found = re.search(r"on http://127\.0\.0\.1:(\d+)", line)
-            assert found is not None, line
-            yield int(found[1])
-        finally:
-            process.terminate()
-            process.communicate(timeout=20)
+def _serve(db: str, *options: str) -> AbstractContextManager[int]:
+    return serving(start("--db", db, "serve", "--port", "0", *options))
 
 
 def _get(port: int, path: str, **headers: str) -> http.client.HTTPResponse:

@@ -9,16 +9,14 @@ response layer itself refuses CR, LF and NUL in a header.
 from __future__ import annotations
 
 import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from clientportal.web import make_asgi_app, make_wsgi_app
 from clientportal.web.http import Response
+from servers import on_uvicorn, on_waitress
 from worlds import web_world
 
 NASTY = [
@@ -27,39 +25,6 @@ NASTY = [
     ("/portal/a%00b/?q=%0D%0A", "/portal/a%00b?q=%0D%0A"),
     ("/portal/100%25/", "/portal/100%25"),
 ]
-
-
-@contextmanager
-def _waitress(app: Any) -> Iterator[int]:
-    waitress = pytest.importorskip("waitress")
-    sock = socket.create_server(("127.0.0.1", 0))
-    server = waitress.create_server(app, sockets=[sock], threads=2, asyncore_use_poll=True)
-    thread = threading.Thread(target=server.run, name="redirects-waitress", daemon=True)
-    thread.start()
-    try:
-        yield int(sock.getsockname()[1])
-    finally:
-        server.close()
-        server.task_dispatcher.shutdown()
-        thread.join(timeout=10)
-
-
-@contextmanager
-def _uvicorn(app: Any) -> Iterator[int]:
-    uvicorn = pytest.importorskip("uvicorn")
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="redirects-uvicorn", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        yield int(server.servers[0].sockets[0].getsockname()[1])
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _exchange(port: int, target: str) -> bytes:
@@ -75,8 +40,8 @@ def _exchange(port: int, target: str) -> bytes:
 
 
 SERVERS: list[tuple[str, Callable[[Any], Any], Callable[[Any], Any]]] = [
-    ("waitress", make_wsgi_app, _waitress),
-    ("uvicorn", make_asgi_app, _uvicorn),
+    ("waitress", make_wsgi_app, on_waitress),
+    ("uvicorn", make_asgi_app, on_uvicorn),
 ]
 
 

@@ -7,16 +7,12 @@ client address, so the address is blocked on both once the budget (20 failures) 
 
 from __future__ import annotations
 
-import datetime as dt
 import http.client
-import os
-import re
 import secrets
 import subprocess
 import sys
 import urllib.parse
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 import pytest
@@ -25,80 +21,35 @@ pytest.importorskip("click", reason="the CLI needs click (the cli extra)")
 pytest.importorskip("sqlalchemy", reason="the SQL store needs SQLAlchemy (the sql extra)")
 pytest.importorskip("waitress", reason="serve needs waitress (the web extra)")
 
+from sec_sql_world import PORTAL, lumen_service
 from sqlalchemy.engine import Engine
 
-from clientportal import (
-    Client,
-    Contact,
-    Dataset,
-    Employee,
-    MailSettings,
-    PortalService,
-    Project,
-    TimeEntry,
-)
-from clientportal.sql import SqlDataSource, SqlStore, create_engine, load_dataset
+from clientportal.sql import create_engine
 from clientportal.sql.testing import postgres_url, ready_for_tests, schema_name, temporary_schema
+from servers import cli_env, serving
 
 KEY = "shared-limits-test-secret-key-0123456789"
 BAD_OPENS = 30
 
 
-def _dataset() -> Dataset:
-    return Dataset(
-        clients=[Client("lumen", "Lumen")],
-        contacts=[Contact("ruud", "lumen", "Ruud", "ruud@lumen.example")],
-        employees=[Employee("eva", "Eva")],
-        projects=[Project("bim", "lumen", "Office", member_ids={"eva"})],
-        entries=[TimeEntry("e1", "bim", "eva", dt.date(2026, 3, 2), 3600, "Survey")],
-    )
-
-
 def _link_token(engine: Engine) -> str:
     """A portal with a link for its contact in the database of ``engine``: the link's token."""
     ready_for_tests(engine)
-    load_dataset(engine, _dataset())
-    mail = MailSettings(
-        sender_name="Kade",
-        sender_address="hours@kade.example",
-        message_id_domain="kade.example",
-        base_url="http://127.0.0.1",
-    )
-    service = PortalService(SqlDataSource(engine), SqlStore(engine), secret_keys=[KEY], mail=mail)
-    service.admin.create_portal(
-        id="lumen", client_id="lumen", name="Lumen", project_ids=["bim"], contact_ids=["ruud"]
-    )
-    return service.links.issue("lumen", "ruud").token
+    return lumen_service(engine, KEY).links.issue(PORTAL, "ruud").token
 
 
-@contextmanager
-def _serving(db: str) -> Iterator[int]:
-    """``clientportal --db DB serve --port 0`` as a subprocess: yields the port it listens on."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLIENTPORTAL_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "clientportal.cli", "--db", db, "--secret-key", KEY,
-         "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+def _serving(db: str) -> AbstractContextManager[int]:
+    """``clientportal --db DB serve --port 0`` as a subprocess; entered, the port it listens on."""
+    return serving(
+        subprocess.Popen(
+            [sys.executable, "-m", "clientportal.cli", "--db", db, "--secret-key", KEY,
+             "serve", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli_env(),
+        )
     )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        found = re.search(r"on http://127\.0\.0\.1:(\d+)", line)
-        if found is None:
-            process.kill()
-            _, err = process.communicate(timeout=20)
-            raise AssertionError(f"serve did not start: {line!r} {err}")
-        yield int(found[1])
-    finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
 
 
 def _status(conn: http.client.HTTPConnection, path: str) -> int:

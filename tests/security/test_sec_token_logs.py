@@ -12,7 +12,6 @@ import http.client
 import io
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 from webtools import WsgiClient
 
 from clientportal.web import make_asgi_app, make_wsgi_app
+from servers import on_uvicorn
 from worlds import WebWorld, web_world
 
 
@@ -86,23 +86,14 @@ def test_redact_tokens_takes_out_every_spelling_of_a_token(world: WebWorld) -> N
 
 @contextmanager
 def _uvicorn(app: Any, handler: logging.Handler) -> Iterator[int]:
-    uvicorn = pytest.importorskip("uvicorn")
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=True)
-    server = uvicorn.Server(config)
+    """``app`` on uvicorn with its access log on, written to ``handler`` too."""
     access = logging.getLogger("uvicorn.access")
     access.addHandler(handler)
     access.setLevel(logging.INFO)
-    thread = threading.Thread(target=server.run, name="token-logs-uvicorn", daemon=True)
-    thread.start()
     try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        yield int(server.servers[0].sockets[0].getsockname()[1])
+        with on_uvicorn(app, access_log=True) as port:
+            yield port
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         access.removeHandler(handler)
 
 
