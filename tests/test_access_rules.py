@@ -12,6 +12,7 @@ from hashlib import sha1
 from math import log2
 
 import pytest
+from attrs import evolve
 from itsdangerous import URLSafeTimedSerializer
 
 from clientportal import (
@@ -34,6 +35,7 @@ from clientportal.access import (
     random_id,
     secret_digest,
 )
+from clientportal.access.admission import admit
 from clientportal.access.keys import (
     MIN_KEY_BITS,
     MIN_KEY_BYTES,
@@ -43,6 +45,8 @@ from clientportal.access.keys import (
 )
 from clientportal.access.randomness import CODE_DIGITS
 from clientportal.access.records import OK, AccessAction, AccessEvent, PortalAccess, SessionRecord
+from clientportal.errors import GenerationMismatch, LinkExpired, LinkRevoked, PortalInactive
+from clientportal.model import Portal
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 SECOND = dt.timedelta(seconds=1)
@@ -421,3 +425,71 @@ def test_a_key_that_is_a_placeholder_as_a_whole_is_refused(word: str) -> None:
     key = " ".join(word.title()).ljust(16, "_")
     assert key_problem(key) == "is a placeholder from an example, not a secret"
     assert key_problem(f"Vq3x9{word}Zr8Kc5") != "is a placeholder from an example, not a secret"
+
+
+# --------------------------------------------------------------------------------------------------
+# admit: whether a link may open its portal now (one rule for every step of the gate)
+
+_ADMIT_AT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def _admission(
+    *, portal: Portal | None = None, access: PortalAccess | None = None, **link: object
+) -> tuple[Link, Portal | None, PortalAccess | None]:
+    fields: dict[str, object] = {
+        "id": "link-1",
+        "portal_id": "portal-1",
+        "contact_id": "alice",
+        "secret_hash": "0" * 64,
+        "created_at": _ADMIT_AT,
+    }
+    fields.update(link)
+    made = Link(**fields)  # type: ignore[arg-type]
+    return made, portal, access
+
+
+_PORTAL = Portal(
+    id="portal-1", client_id="c", name="Acme", created_at=_ADMIT_AT, contact_ids={"alice"}
+)
+_ACCESS = PortalAccess(portal_id="portal-1")
+
+
+def test_admit_gives_the_portal_and_its_access_to_a_good_link() -> None:
+    link, portal, access = _admission(portal=_PORTAL, access=_ACCESS)
+    assert admit(link, portal, access, generation=0, now=_ADMIT_AT) == (_PORTAL, _ACCESS)
+
+
+@pytest.mark.parametrize(("portal", "access"), [(None, _ACCESS), (_PORTAL, None), (None, None)])
+def test_admit_refuses_a_link_whose_portal_or_access_state_is_gone(
+    portal: Portal | None, access: PortalAccess | None
+) -> None:
+    link, _, _ = _admission()
+    with pytest.raises(PortalInactive, match="no longer exists") as refused:
+        admit(link, portal, access, generation=0, now=_ADMIT_AT)
+    assert refused.value.link_id == "link-1"
+
+
+@pytest.mark.parametrize(
+    ("changes", "generation", "refusal"),
+    [
+        ({"revoked_at": _ADMIT_AT}, 0, LinkRevoked),
+        ({"expires_at": _ADMIT_AT}, 0, LinkExpired),
+        ({}, 1, GenerationMismatch),  # the token names another generation than the link's
+        ({"contact_id": "bob"}, 0, LinkRevoked),  # bob is not on the portal
+    ],
+)
+def test_admit_names_why_a_link_may_not_open(
+    changes: dict[str, object], generation: int, refusal: type[Exception]
+) -> None:
+    link, portal, access = _admission(portal=_PORTAL, access=_ACCESS, **changes)
+    with pytest.raises(refusal):
+        admit(link, portal, access, generation=generation, now=_ADMIT_AT)
+
+
+def test_admit_refuses_every_link_of_a_portal_moved_on_or_switched_off() -> None:
+    link, _, _ = _admission()
+    with pytest.raises(GenerationMismatch):
+        admit(link, _PORTAL, PortalAccess(portal_id="portal-1", generation=1), generation=0,
+              now=_ADMIT_AT)  # fmt: skip
+    with pytest.raises(PortalInactive, match="switched off"):
+        admit(link, evolve(_PORTAL, active=False), _ACCESS, generation=0, now=_ADMIT_AT)

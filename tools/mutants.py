@@ -93,9 +93,15 @@ TARGETS = (
     Target(
         "access",
         tuple(
-            f"clientportal/access/{name}.py" for name in ("codec", "records", "randomness", "keys")
+            f"clientportal/access/{name}.py"
+            for name in ("codec", "records", "randomness", "keys", "admission")
         ),
-        ("tests/test_access_rules.py", "tests/test_access.py", "tests/security/test_sec_keys.py"),
+        (
+            "tests/test_access_rules.py",
+            "tests/test_access.py",
+            "tests/security/test_sec_keys.py",
+            "tests/service/test_access.py",  # admission: the gate's refusals, one per rule
+        ),
     ),
 )
 
