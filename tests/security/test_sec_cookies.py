@@ -101,3 +101,20 @@ def test_the_code_step_flash_and_sign_out_work_with_prefixed_cookies() -> None:
     assert out.status == 303
     assert {name for name, _ in browser.jar} == set()
     assert browser.get("/portal/acme-code").status == 404
+
+
+def test_a_junk_pending_cookie_sent_first_does_not_shadow_the_code_step() -> None:
+    """Finding 15, the code step: a junk pending cookie planted before the real one changes
+    nothing; junk alone is the 404 page."""
+    from clientportal.web.security import pending_cookie_name
+
+    world = web_world()
+    browser = WsgiClient(make_wsgi_app(world.service))
+    browser.get(f"/l/{world.link('acme-code', 'anna')}")
+    name = pending_cookie_name("acme-code")
+    value = browser.cookies_for("/portal/acme-code")[name]
+    fresh = WsgiClient(make_wsgi_app(world.service))
+    planted = f"{name}=junk.value.here; {name}={value}"
+    assert fresh.get("/portal/acme-code/code", headers={"Cookie": planted}).status == 200
+    alone = f"{name}=junk.value.here"
+    assert fresh.get("/portal/acme-code/code", headers={"Cookie": alone}).status == 404

@@ -19,7 +19,7 @@ from ..errors import (
 )
 from ..model import SUPPORTED_LANGUAGES
 from ..service.notify import LANDING_PAGES
-from .context import CSRF_FIELD, Context
+from .context import CSRF_FIELD, MAX_COOKIE_VALUES, Context
 from .flash import Flash, Notice
 from .http import Response
 from .problems import PageNotFound
@@ -57,18 +57,19 @@ def open_link(ctx: Context) -> Response:
 
 
 def _pending(ctx: Context) -> str:
-    """The pending cookie of the URL's portal, checked; the 404 page when it is not good."""
+    """The pending cookie of the URL's portal, checked; the 404 page when it is not good.
+
+    A cookie name sent several times (a junk value planted first, say) is tried value by value,
+    the first few only, as the session cookie is."""
     portal_id = ctx.portal_id
-    value = ctx.cookie(pending_cookie_name(portal_id))
-    if not value:
-        raise PageNotFound()
-    try:
-        link = ctx.service.access.pending_link(value)
-    except AccessDenied:
-        raise PageNotFound() from None
-    if link.portal_id != portal_id:
-        raise PageNotFound()
-    return value
+    for value in ctx.cookie_values(pending_cookie_name(portal_id))[:MAX_COOKIE_VALUES]:
+        try:
+            link = ctx.service.access.pending_link(value)
+        except AccessDenied:
+            continue
+        if link.portal_id == portal_id:
+            return value
+    raise PageNotFound()
 
 
 def _check_pending_csrf(ctx: Context, pending: str) -> None:

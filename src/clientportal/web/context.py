@@ -23,15 +23,16 @@ if TYPE_CHECKING:
     from ..service import PortalService
     from .app import PortalApp
 
-__all__ = ["CSRF_FIELD", "CSRF_HEADER", "Context"]
+__all__ = ["CSRF_FIELD", "CSRF_HEADER", "MAX_COOKIE_VALUES", "Context"]
 
 #: The form field that carries the CSRF token.
 CSRF_FIELD = "csrf_token"
 #: The header that carries the CSRF token on JSON API requests.
 CSRF_HEADER = "X-CSRF-Token"
 
-#: How many values of one session cookie name are tried (junk planted before the real one).
-_MAX_SESSION_VALUES = 4
+#: How many values of one session or pending cookie name are tried (junk planted before the
+#: real one), the first ones first.
+MAX_COOKIE_VALUES = 4
 
 
 class Context:
@@ -207,7 +208,7 @@ class Context:
         portal is used."""
         portal_id = self.portal_id
         values = [v for v in self.cookie_values(session_cookie_name(portal_id)) if v]
-        for value in values[:_MAX_SESSION_VALUES]:
+        for value in values[:MAX_COOKIE_VALUES]:
             try:
                 visit = self.service.access.check_session(value, client=self.client)
             except AccessDenied:
