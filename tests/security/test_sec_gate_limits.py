@@ -182,3 +182,31 @@ def test_the_code_limiter_sees_keyed_hashes_of_the_link_too() -> None:
         assert issued.link.id not in key
         assert len(key) == 32
         int(key, 16)
+
+
+def test_the_service_passes_a_hosts_prefix_and_link_limiters_to_the_gate() -> None:
+    """Finding 10: a host sets every budget through ``PortalService`` too: here one failed open
+    per link, so a revoked link is blocked after its first refusal, from any address."""
+    from clientportal import PortalService
+    from clientportal.memory import MemoryDataSource, MemoryStore
+    from worlds import MAIL, acme_portal, service_dataset
+
+    store = MemoryStore()
+    store.put_portal(acme_portal())
+    one_per_link = TokenBucketLimiter(capacity=1, refill_every=dt.timedelta(hours=1))
+    many = TokenBucketLimiter(capacity=1000, refill_every=dt.timedelta(seconds=1))
+    service = PortalService(
+        MemoryDataSource(service_dataset(), store),
+        store,
+        mail=MAIL,
+        secret_keys=[SECRET],
+        prefix_limiter=many,
+        link_limiter=one_per_link,
+    )
+    issued = service.links.issue("acme-web", "anna")
+    service.links.revoke(issued.link.id)
+    with pytest.raises(AccessDenied) as first:
+        service.access.open(issued.token, client="203.0.113.9")
+    assert not isinstance(first.value, RateLimited)
+    with pytest.raises(RateLimited):
+        service.access.open(issued.token, client="198.51.100.7")

@@ -64,7 +64,8 @@ class PortalService:
     ``mail`` is the company's side of the e-mails. ``policy`` is the company's approval policy
     (approval off when not given); ``self_approval`` lets managers approve their own hours.
     ``clock`` defaults to the system clock in UTC. ``access_policy`` sets the access lifetimes and
-    limits; ``client_limiter`` and ``code_limiter`` replace the gate's default rate limiters (see
+    limits; ``client_limiter``, ``prefix_limiter``, ``link_limiter`` and ``code_limiter`` replace
+    the gate's default rate limiters (see
     :class:`~clientportal.service.access.AccessGate`), which are the store's own when it keeps
     shared ones (:class:`~clientportal.ports.RateLimits`).
     """
@@ -81,6 +82,8 @@ class PortalService:
         self_approval: bool = False,
         access_policy: AccessPolicy | None = None,
         client_limiter: RateLimiter | None = None,
+        prefix_limiter: RateLimiter | None = None,
+        link_limiter: RateLimiter | None = None,
         code_limiter: RateLimiter | None = None,
     ) -> None:
         problems: list[str] = []
@@ -108,6 +111,8 @@ class PortalService:
             clock=self.clock,
             policy=access_policy,
             client_limiter=client_limiter,
+            prefix_limiter=prefix_limiter,
+            link_limiter=link_limiter,
             code_limiter=code_limiter,
             limits=store if isinstance(store, RateLimits) else None,
             notifier=notifier,
