@@ -181,6 +181,8 @@ def test_finding_9_the_migration_drops_codes_already_sent(tmp_path: Any) -> None
         ("sent-code", "<access_code.1@x.example>", b"code 424242", at),
         ("waiting-code", "<access_code.2@x.example>", b"code 535353", None),
         ("sent-notice", "<entries_approved.3@x.example>", b"approved", at),
+        # A host's own mail whose Message-ID differs only where LIKE's "_" matches anything.
+        ("host-mail", "<accessXcode.4@host.example>", b"host's own", at),
     ]
     with engine.begin() as conn:
         for id_, message_id, body, sent_at in rows:
@@ -206,5 +208,6 @@ def test_finding_9_the_migration_drops_codes_already_sent(tmp_path: Any) -> None
     assert bytes(kept["sent-code"]) == b""
     assert bytes(kept["waiting-code"]) == b"code 535353"
     assert bytes(kept["sent-notice"]) == b"approved"
-    assert secret == {"sent-code": 1, "waiting-code": 1, "sent-notice": 0}
+    assert bytes(kept["host-mail"]) == b"host's own"
+    assert secret == {"sent-code": 1, "waiting-code": 1, "sent-notice": 0, "host-mail": 0}
     engine.dispose()

@@ -35,7 +35,14 @@ def upgrade() -> None:
     )
     op.execute(
         outbox.update()
-        .where(sa.or_(*(outbox.c.message_id.like(f"<{kind}.%") for kind in _SECRET_KINDS)))
+        .where(
+            sa.or_(
+                *(
+                    outbox.c.message_id.startswith(f"<{kind}.", autoescape=True)
+                    for kind in _SECRET_KINDS
+                )
+            )
+        )
         .values(secret=True)
     )
     done = sa.or_(
