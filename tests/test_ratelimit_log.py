@@ -128,10 +128,13 @@ def test_db_prune_deletes_old_events_and_says_how_many(tmp_path: Path) -> None:
     )
     result = CliRunner().invoke(main, ["--db", str(db), "db", "prune"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("deleted 3 access events and 0 sessions from before ")
-    assert result.stdout.endswith(" UTC and 1 rate-limit entry unused for 1 day\n")
+    assert result.stdout.startswith("deleted 3 access events from before ")
+    assert result.stdout.endswith(
+        " UTC, 0 sessions unused for 90 days and 1 rate-limit entry unused for 1 day\n"
+    )
     result = CliRunner().invoke(main, ["--db", str(db), "db", "prune", "--older-than", "5"])
-    assert result.stdout.startswith("deleted 1 access event and 0 sessions from before ")
+    assert result.stdout.startswith("deleted 1 access event from before ")
+    assert ", 0 sessions unused for 30 days and " in result.stdout  # never less than a lifetime
     assert _count(engine) == 0
     engine.dispose()
 
@@ -174,3 +177,32 @@ def test_the_store_prunes_dead_sessions_as_it_records(engine: Engine) -> None:
         store.record(_ok(later))
     assert store.get_session("a" * 64) is None
     assert store.get_session("b" * 64) is not None
+
+
+def test_a_short_retention_never_prunes_a_session_that_still_works(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A session lives up to 30 days: neither a one-day retention nor ``db prune --older-than 1``
+    deletes one seen two days ago (that would sign its visitor out)."""
+    store = SqlStore(engine, access_log_retention=dt.timedelta(days=1))
+    store.prune_every = 1
+    _store_with_a_link(store)
+    now = dt.datetime.now(dt.UTC)
+    _session(store, "a", seen=now - dt.timedelta(days=2))
+    _session(store, "f", seen=now - dt.timedelta(days=31))
+    store.record(_ok(now))
+    assert store.get_session("a" * 64) is not None
+    assert store.get_session("f" * 64) is None
+    if engine.dialect.name != "sqlite":
+        return
+    pytest.importorskip("click", reason="the CLI needs click (the cli extra)")
+    from click.testing import CliRunner
+
+    from clientportal.cli import main
+
+    result = CliRunner().invoke(
+        main, ["--db", engine.url.render_as_string(), "db", "prune", "--older-than", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert ", 0 sessions unused for 30 days and " in result.stdout
+    assert store.get_session("a" * 64) is not None

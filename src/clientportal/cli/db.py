@@ -43,23 +43,26 @@ def db_upgrade(obj: Context) -> None:
     type=click.IntRange(1, 36500),
     default=90,
     show_default=True,
-    help="Delete access events, and sessions unseen, for more than this many days (the store's "
-    "own retention: 90).",
+    help="Delete access events older than this many days, and sessions unseen for as long (30 "
+    "days at least, a session's lifetime); the store's own retention: 90.",
 )
 @with_context
 def db_prune(obj: Context, days: int) -> None:
     """Delete old access events, sessions nobody has used for as long, and the rate-limit entries
     nobody has hit for a day (the store also does this a little at a time as it records)."""
+    from ..sql.store import session_retention
+
     store = obj.store
     now = dt.datetime.now(dt.UTC)
     before = now - dt.timedelta(days=days)
+    kept = session_retention(dt.timedelta(days=days))
     events = store.prune_access_log(before)
-    sessions = store.prune_sessions(before)
+    sessions = store.prune_sessions(now - kept)
     limits = store.prune_rate_limits(now - store.rate_limit_retention)
     click.echo(
-        f"deleted {events} access {'event' if events == 1 else 'events'} and {sessions} "
-        f"{'session' if sessions == 1 else 'sessions'} from before "
-        f"{before:%Y-%m-%d %H:%M} UTC and {limits} rate-limit "
+        f"deleted {events} access {'event' if events == 1 else 'events'} from before "
+        f"{before:%Y-%m-%d %H:%M} UTC, {sessions} {'session' if sessions == 1 else 'sessions'} "
+        f"unused for {_span(kept)} and {limits} rate-limit "
         f"{'entry' if limits == 1 else 'entries'} unused for {_span(store.rate_limit_retention)}"
     )
 

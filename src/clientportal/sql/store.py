@@ -14,13 +14,20 @@ import datetime as dt
 
 from sqlalchemy.engine import Engine
 
+from ..access import AccessPolicy
 from .approvals import SqlApprovalStore
 from .log import SqlAccessLog
 from .outbox import SqlOutboxStore
 from .portals import SqlPortalStore
 from .ratelimit import SqlRateLimits
 
-__all__ = ["SqlStore"]
+__all__ = ["SqlStore", "session_retention"]
+
+
+def session_retention(wanted: dt.timedelta) -> dt.timedelta:
+    """How long an unused session's row is kept when ``wanted`` is asked for: never less than a
+    session's default lifetime (30 days), so pruning never ends a session that still works."""
+    return max(wanted, AccessPolicy().session_lifetime)
 
 
 class SqlStore(SqlPortalStore, SqlApprovalStore, SqlOutboxStore, SqlAccessLog, SqlRateLimits):
@@ -37,7 +44,8 @@ class SqlStore(SqlPortalStore, SqlApprovalStore, SqlOutboxStore, SqlAccessLog, S
     action), and now and then (every 500 events, at most 1,000 rows at a time) the store deletes
     access events older than ``access_log_retention`` (default 90 days), rate-limit rows
     nobody hit for ``rate_limit_retention`` (default 1 day), and sessions not seen (or ended)
-    for as long as access events are kept. ``clientportal db prune`` deletes them all at once.
+    for as long as access events are kept (never less than a session's default lifetime).
+    ``clientportal db prune`` deletes them all at once.
     """
 
     def __init__(
@@ -59,4 +67,6 @@ class SqlStore(SqlPortalStore, SqlApprovalStore, SqlOutboxStore, SqlAccessLog, S
 
     def _prune_some(self, now: dt.datetime) -> None:
         super()._prune_some(now)
-        self.prune_sessions(now - self.access_log_retention, limit=self.prune_limit)
+        self.prune_sessions(
+            now - session_retention(self.access_log_retention), limit=self.prune_limit
+        )
