@@ -141,8 +141,9 @@ class Steps:
         """One visitor step from ``client``: a refusal (an :class:`~clientportal.AccessDenied`
         raised inside) is logged with its reason and raised on, and, when ``budget``, spends the
         budget of the client's address, its prefix and the link (once known) — unless it is
-        itself a :class:`~clientportal.RateLimited`, which spends nothing. A success is logged
-        when ``log_success``."""
+        itself a :class:`~clientportal.RateLimited`, which spends nothing and is not recorded in
+        the access log (only in the ``clientportal.access`` logger). A success is logged when
+        ``log_success``."""
         step = Step(
             now=aware_now(self._clock),
             client_hash=self._codec.client_hash(client),
@@ -156,7 +157,10 @@ class Steps:
             link = step.link
             if link is not None and denied.link_id is None:
                 denied.link_id = link.id
-            self._record(action, step, denied.reason, link_id=denied.link_id)
+            if not isinstance(denied, RateLimited):
+                # A spent budget is not stored: a flood from ever new addresses of one prefix
+                # adds no row once the prefix is limited (the logger below still hears of it).
+                self._record(action, step, denied.reason, link_id=denied.link_id)
             logger.info(
                 "access refused: %s %s (link %s, portal %s, client %s)",
                 action.value,
