@@ -118,3 +118,22 @@ def test_a_junk_pending_cookie_sent_first_does_not_shadow_the_code_step() -> Non
     assert fresh.get("/portal/acme-code/code", headers={"Cookie": planted}).status == 200
     alone = f"{name}=junk.value.here"
     assert fresh.get("/portal/acme-code/code", headers={"Cookie": alone}).status == 404
+
+
+def test_a_planted_junk_cookie_does_not_spend_the_visitors_own_budget() -> None:
+    """Finding 15 (second look): every value of a repeated session cookie is tried, but only
+    the last one tried counts against the visitor's failure budget — a junk value planted before
+    a good session no longer locks its visitor out after a few pages. Junk alone still counts."""
+    world = web_world(limiter_capacity=5)
+    http = WsgiClient(make_wsgi_app(world.service))
+    open_portal(http, world)
+    name = session_cookie_name("acme-en")
+    value = http.cookies_for("/portal/acme-en")[name]
+    fresh = WsgiClient(make_wsgi_app(world.service))
+    planted = f"{name}=junk.value.here; {name}={value}"
+    statuses = [fresh.get("/portal/acme-en", headers={"Cookie": planted}).status for _ in range(12)]
+    assert statuses == [200] * 12
+    alone = f"{name}=junk.value.here"
+    junk = [fresh.get("/portal/acme-en", headers={"Cookie": alone}).status for _ in range(6)]
+    assert junk == [404] * 6
+    assert fresh.get("/portal/acme-en", headers={"Cookie": planted}).status == 404  # spent

@@ -337,7 +337,7 @@ class AccessGate:
             self._store.mark_link_used(link.id, now)
         return grant
 
-    def check_session(self, value: object, *, client: str) -> Visit:
+    def check_session(self, value: object, *, client: str, count_failure: bool = True) -> Visit:
         """The visit a session value stands for, checked against its link as it is now.
 
         The value must be signed by the gate's keys *and* name a session the store holds that
@@ -346,11 +346,12 @@ class AccessGate:
         visit, when its visitor signs out, or as soon as its link is revoked or expires, the
         portal's links are all revoked, the portal is switched off, or the portal starts asking
         for a code the session was not opened with. Only refusals are logged; they count against
-        the client's address and prefix as failed opens do. The last visit is written at most
-        once a minute.
+        the client's address and prefix as failed opens do, unless ``count_failure`` is false
+        (a web layer trying several values of one cookie counts only the last). The last visit
+        is written at most once a minute.
         """
         with self._steps.step(
-            AccessAction.SESSION, client, log_success=False, budget=True
+            AccessAction.SESSION, client, log_success=False, budget=count_failure
         ) as attempt:
             now = attempt.now
             self._budgets.check(attempt)

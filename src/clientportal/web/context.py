@@ -205,12 +205,16 @@ class Context:
 
         When the browser sends the cookie's name more than once (another app's cookie, or one
         planted on a parent domain, may come first), the first of the values that opens this
-        portal is used."""
+        portal is used. Only the last value tried counts against the visitor's failure budget, so
+        a planted junk value cannot spend the budget of a visitor whose own cookie is good."""
         portal_id = self.portal_id
         values = [v for v in self.cookie_values(session_cookie_name(portal_id)) if v]
-        for value in values[:MAX_COOKIE_VALUES]:
+        tried = values[:MAX_COOKIE_VALUES]
+        for number, value in enumerate(tried, start=1):
             try:
-                visit = self.service.access.check_session(value, client=self.client)
+                visit = self.service.access.check_session(
+                    value, client=self.client, count_failure=number == len(tried)
+                )
             except AccessDenied:
                 continue
             if visit.portal.id == portal_id:
