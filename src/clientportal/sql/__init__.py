@@ -24,6 +24,7 @@ except ImportError as error:  # pragma: no cover - depends on the installation
         "pip install 'clientportal[sql]' (and 'clientportal[postgres]' for PostgreSQL)"
     ) from error
 
+from . import sums as sums
 from . import tables as tables
 from .engine import DEFAULT_URL as DEFAULT_URL
 from .engine import DatabaseUnavailable as DatabaseUnavailable
@@ -62,6 +63,7 @@ __all__ = [
     "prepare_engine",
     "reference_metadata",
     "safe_url",
+    "sums",
     "tables",
     "upgrade",
 ]

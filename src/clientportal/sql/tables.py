@@ -51,6 +51,7 @@ __all__ = [
     "document_files",
     "employees",
     "entries",
+    "entry_sums",
     "invoice_projects",
     "invoices",
     "links",
@@ -347,6 +348,53 @@ entries = Table(
 )
 #: A portal's page of hours: the client's entries, newest first, then by id (keyset pagination).
 Index("ix_tt_entries_client_date_id", entries.c.client_id, entries.c.date.desc(), entries.c.id)
+
+
+def _sum_column(name: str) -> Column[int]:
+    return Column(name, BigInteger, nullable=False)
+
+
+#: Sums of ``tt_entries`` kept by triggers (:mod:`clientportal.sql.sums`), so that totals, the
+#: employee filter and the weekly chart read a few rows instead of every entry: per client,
+#: ``level`` 0 (all time, ``period`` 0001-01-01) or 1 (the ISO week starting Monday ``period``),
+#: project, employee and approval status. ``cents``/``priced``/``rated``: the amounts in whole
+#: cents of the entries with a plain rate, how many have one, how many have a rate at all (the
+#: ``b_`` ones: of the billable entries only).
+entry_sums = Table(
+    "tt_entry_sums",
+    reference_metadata,
+    Column("client_id", String(_ID), primary_key=True),
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("period", Date, primary_key=True),
+    Column("project_id", String(_ID), primary_key=True),
+    Column("employee_id", String(_ID), primary_key=True),
+    Column("status", String(_ENUM), primary_key=True),
+    *(
+        _sum_column(name)
+        for name in (
+            "entries",
+            "seconds",
+            "billable_seconds",
+            "cents",
+            "priced",
+            "rated",
+            "b_cents",
+            "b_priced",
+            "b_rated",
+        )
+    ),
+    CheckConstraint("level IN (0, 1)", name="level"),
+)
+#: The weeks that hold entries of a status (rows left at zero by changes are not indexed).
+Index(
+    "ix_tt_entry_sums_status_period",
+    entry_sums.c.client_id,
+    entry_sums.c.level,
+    entry_sums.c.status,
+    entry_sums.c.period,
+    sqlite_where=entry_sums.c.entries > 0,
+    postgresql_where=entry_sums.c.entries > 0,
+)
 
 budgets = Table(
     "tt_budgets",

@@ -23,7 +23,7 @@ from ..visibility import entry_amount
 from . import tables as t
 from .entries import Shape, entries_from, entry_conditions
 
-__all__ = ["project_totals"]
+__all__ = ["cents_of", "plain_rate", "project_totals"]
 
 #: Runs a statement with its parameters and returns its rows.
 Run = Callable[[sa.Select[Any], dict[str, Any]], list[Row[Any]]]
@@ -87,13 +87,17 @@ def _int(value: int) -> sa.ColumnElement[int]:
     return literal_column(str(int(value)), sa.BigInteger)
 
 
-def _plain_rate(dialect: str) -> sa.ColumnElement[bool]:
-    """True for an entry whose amount the database rounds exactly (see :data:`_RATE_DECIMALS`).
+def plain_rate(
+    dialect: str,
+    rate: sa.ColumnElement[Any] = t.entries.c.rate,
+    seconds: sa.ColumnElement[Any] = t.entries.c.seconds,
+) -> sa.ColumnElement[bool]:
+    """True for an entry whose amount the database rounds exactly (see :data:`_RATE_DECIMALS`);
+    the entry's ``rate`` and ``seconds`` are those of ``tt_entries`` unless given.
 
     SQLite holds money as text, so the test is on the text (digits, at most one point, the
     number of digits on either side); PostgreSQL holds ``NUMERIC`` and tests the value.
     """
-    rate, seconds = t.entries.c.rate, t.entries.c.seconds
     if dialect == "sqlite":
         integer_digits = len(str(_RATE_LIMIT)) - 1
         dot = func.instr(rate, literal_column("'.'"))
@@ -116,11 +120,14 @@ def _plain_rate(dialect: str) -> sa.ColumnElement[bool]:
     return and_(rate.is_not(None), shape, seconds <= _int(_SECONDS_LIMIT))
 
 
-def _cents_of(dialect: str) -> sa.ColumnElement[int]:
+def cents_of(
+    dialect: str,
+    rate: sa.ColumnElement[Any] = t.entries.c.rate,
+    seconds: sa.ColumnElement[Any] = t.entries.c.seconds,
+) -> sa.ColumnElement[int]:
     """An entry's amount in whole cents, ``rate * seconds / 3600`` rounded half-up, for a plain
-    rate (:func:`_plain_rate`): in integers, ``(2 * units * seconds + 360000) // 720000`` where
+    rate (:func:`plain_rate`): in integers, ``(2 * units * seconds + 360000) // 720000`` where
     ``units`` is the rate in ten-thousandths."""
-    rate, seconds = t.entries.c.rate, t.entries.c.seconds
     scale = _int(10**_RATE_DECIMALS)
     if dialect == "sqlite":
         # A plain rate has at most 11 digits: a double holds it and its product with 10**4
@@ -150,7 +157,7 @@ def _per_entry(dialect: str, amounts: bool, shape: Shape, odd: bool, billable: b
     priced = e.c.billable if billable else sa.true()
     if amounts:
         columns += [
-            case((and_(priced, _plain_rate(dialect)), _cents_of(dialect))).label("cents"),
+            case((and_(priced, plain_rate(dialect)), cents_of(dialect))).label("cents"),
             case((and_(priced, e.c.rate.is_not(None)), _int(1))).label("rated"),
         ]
     if odd:
