@@ -21,6 +21,7 @@ from .data import EntryEmployees as EntryEmployees
 from .data import EntryPage as EntryPage
 from .data import EntryQuery as EntryQuery
 from .data import EntryTotals as EntryTotals
+from .data import EntryWeeks as EntryWeeks
 from .data import Totals as Totals
 from .data import unique_by_id as unique_by_id
 from .effects import Clock as Clock

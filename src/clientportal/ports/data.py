@@ -34,6 +34,7 @@ __all__ = [
     "EntryPage",
     "EntryQuery",
     "EntryTotals",
+    "EntryWeeks",
     "Totals",
     "unique_by_id",
 ]
@@ -272,4 +273,24 @@ class EntryEmployees(Protocol):
 
     def entry_employee_ids(self, scope: Scope) -> frozenset[str]:
         """The ids of the employees of the scope's entries."""
+        ...
+
+
+@runtime_checkable
+class EntryWeeks(Protocol):
+    """Optional for a :class:`~clientportal.ports.DataSource`: hours per week, for the overview's
+    chart.
+
+    Without this method the service reads every entry of the chart's weeks, a page at a time; a
+    SQL source answers with one aggregate (the reference schema reads its weekly sums). Like
+    :class:`EntryTotals`, it is asked only about the projects the pure rules show, and only the
+    weeks asked for, each checked, are kept.
+    """
+
+    def entry_week_seconds(
+        self, scope: Scope, first: dt.date, last: dt.date
+    ) -> Mapping[dt.date, int]:
+        """The seconds of the scope's entries (of ``scope.client_id`` in ``scope.project_ids``)
+        per ISO week, keyed by the week's Monday, for the weeks from Monday ``first`` to Monday
+        ``last``; weeks without entries may be left out."""
         ...

@@ -8,6 +8,7 @@ itself (the staff's preview of what the client sees).
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TypeAlias
@@ -132,6 +133,21 @@ class Pages:
     def hours_totals(self, viewer: Viewer, query: EntryQuery | None = None) -> Totals:
         """The totals of all the portal's hours that match ``query`` (every page, not one)."""
         return self._reader.totals(_portal(viewer), query or EntryQuery())
+
+    def awaiting_count(self, viewer: Viewer) -> int:
+        """How many of the portal's hours wait for the client's decision (0 unless the portal's
+        client may approve)."""
+        portal = _portal(viewer)
+        statuses = self._reader.awaiting_statuses(portal)
+        if not statuses:
+            return 0
+        return self._reader.totals(portal, EntryQuery(statuses=statuses)).count
+
+    def week_seconds(self, viewer: Viewer, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+        """The seconds of the portal's hours per ISO week, keyed by the week's Monday, for the
+        weeks from Monday ``first`` to Monday ``last`` (weeks without hours left out): the
+        overview's chart."""
+        return self._reader.week_seconds(_portal(viewer), first, last)
 
     def export_csv(
         self, viewer: Viewer, query: EntryQuery | None = None, *, delimiter: str | None = None

@@ -13,6 +13,7 @@ sum checked); otherwise the reader walks every page and sums it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 
@@ -26,6 +27,7 @@ from ..ports import (
     EntryCursor,
     EntryQuery,
     EntryTotals,
+    EntryWeeks,
     Totals,
     unique_by_id,
 )
@@ -224,12 +226,65 @@ class PortalReader:
                 total = total + _checked_totals(project_id, project_totals, amounts=scope.amounts)
         return total
 
+    def week_seconds(self, portal: Portal, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+        """The seconds of the portal's visible entries per ISO week (keyed by Monday), for the
+        weeks from Monday ``first`` to Monday ``last``: one call when the source offers
+        :class:`EntryWeeks` (asked only about the visible projects, its answer checked), else
+        the entries of those weeks, a page at a time."""
+        if first.weekday() or last.weekday():
+            raise ValueError(f"weeks start on Mondays: got {first} and {last}")
+        scope = self.scope(portal)
+        if not scope.entries:
+            return {}
+        projects = self.projects(portal)
+        visible = frozenset(p.id for p in projects)
+        if not visible:
+            return {}
+        if isinstance(self._data, EntryWeeks):
+            found = self._data.entry_week_seconds(evolve(scope, project_ids=visible), first, last)
+            return _checked_weeks(found, first, last)
+        weeks: dict[dt.date, int] = {}
+        query = EntryQuery(
+            date_from=first, date_to=last + dt.timedelta(days=6), limit=MAX_PAGE_SIZE
+        )
+        for entry in self.iter_entries(portal, query, projects):
+            monday = entry.date - dt.timedelta(days=entry.date.weekday())
+            weeks[monday] = weeks.get(monday, 0) + entry.seconds
+        return weeks
+
     def awaiting_statuses(self, portal: Portal) -> frozenset[ApprovalStatus]:
         """The statuses of the approval queue: :data:`~clientportal.workflow.AWAITING_CLIENT` when
         the client approves here."""
         if self.scope(portal).approval:
             return frozenset({AWAITING_CLIENT})
         return frozenset()
+
+
+def _checked_weeks(found: object, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+    """The seconds per week a source summed, only of the weeks asked for, refused unless each
+    is a Monday with a whole number of seconds >= 0."""
+    if not isinstance(found, Mapping):
+        raise DataSourceError(
+            f"DataSource.entry_week_seconds() returned a {type(found).__name__}: it must return "
+            "a mapping of Mondays to seconds"
+        )
+    weeks: dict[dt.date, int] = {}
+    for week, seconds in found.items():
+        if (
+            not isinstance(week, dt.date)
+            or isinstance(week, dt.datetime)
+            or week.weekday()
+            or not isinstance(seconds, int)
+            or isinstance(seconds, bool)
+            or seconds < 0
+        ):
+            raise DataSourceError(
+                f"DataSource.entry_week_seconds() returned {week!r}: {seconds!r}: each week must "
+                "be a Monday (a date) with a whole number of seconds >= 0"
+            )
+        if first <= week <= last and seconds:
+            weeks[week] = seconds
+    return weeks
 
 
 def _checked_totals(project_id: str, sums: object, *, amounts: bool) -> Totals:

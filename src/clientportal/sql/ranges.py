@@ -3,10 +3,10 @@
 The entry sums (:mod:`clientportal.sql.sums`) hold all-time rows and one row per ISO week. The
 entries of a query's dates (``date_from`` to ``date_to``, and older than its cursor) are then a
 sum of :class:`Part` s: the whole weeks inside the range from the week rows, the days at either
-end that do not fill a week from the entries themselves (less than two weeks of days, among them
-the cursor's own day, where the cursor's id decides), and, when the range has no start, all time less what
-lies after it. So a total costs a few rows per week of the range asked for, or per week after its
-end, never a row per entry.
+end that do not fill a week from the entries themselves (less than two weeks of days, among
+them the cursor's own day, where the cursor's id decides), and, when the range has no start,
+all time less what lies after it. So a total costs a few rows per week of the range asked for,
+or per week after its end, never a row per entry.
 
 :func:`plan` is pure: the differential tests check that its parts add up to the entries of the
 range, for any range and cursor.

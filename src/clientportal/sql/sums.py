@@ -118,7 +118,7 @@ def _values(dialect: str, row: Row, status: sa.ColumnElement[Any]) -> list[Any]:
 
 
 def _levels() -> sa.Subquery:
-    zero = select(literal_column("0").label("level"))
+    zero: sa.Select[Any] = select(literal_column("0").label("level"))
     return sa.union_all(zero, select(literal_column("1").label("level"))).subquery("lv")
 
 
@@ -208,7 +208,9 @@ def _apply(dialect: str, *parts: sa.Select[Any]) -> str:
 
 
 def _sql(statement: Any, dialect: str) -> str:
-    engine_dialect = postgresql.dialect() if dialect == "postgresql" else sqlite.dialect()
+    engine_dialect: sa.Dialect = (
+        postgresql.dialect() if dialect == "postgresql" else sqlite.dialect()  # type: ignore[no-untyped-call]
+    )
     return str(statement.compile(dialect=engine_dialect, compile_kwargs={"literal_binds": True}))
 
 

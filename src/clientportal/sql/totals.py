@@ -23,7 +23,7 @@ from ..visibility import entry_amount
 from . import tables as t
 from .entries import Shape, entries_from, entry_conditions
 
-__all__ = ["cents_of", "plain_rate", "project_totals"]
+__all__ = ["cents_amount", "cents_of", "plain_rate", "project_totals", "totals_statement"]
 
 #: Runs a statement with its parameters and returns its rows.
 Run = Callable[[sa.Select[Any], dict[str, Any]], list[Row[Any]]]
@@ -44,7 +44,7 @@ def project_totals(
     :meth:`~clientportal.Scope.shows_amount` says)."""
     billable = billable_amounts_only
     rows = run(
-        _totals_statement(dialect, amounts, query_shape, odd=False, billable=billable), params
+        totals_statement(dialect, amounts, query_shape, odd=False, billable=billable), params
     )
     if not amounts:
         return {
@@ -54,15 +54,18 @@ def project_totals(
     if all(row.rated == row.priced for row in rows):
         return {
             row.project_id: Totals(
-                int(row.entries), int(row.seconds), int(row.billable), _cents(row.cents, row.priced)
+                int(row.entries),
+                int(row.seconds),
+                int(row.billable),
+                cents_amount(row.cents, row.priced),
             )
             for row in rows
         }
     found: dict[str, Totals] = {}
-    odd = _totals_statement(dialect, True, query_shape, odd=True, billable=billable)
+    odd = totals_statement(dialect, True, query_shape, odd=True, billable=billable)
     for row in run(odd, params):
         amount = (
-            _cents(row.cents, row.priced)
+            cents_amount(row.cents, row.priced)
             if row.odd_rate is None
             else entry_amount(row.odd_rate, row.odd_seconds) * int(row.entries)
         )
@@ -172,7 +175,7 @@ def _per_entry(dialect: str, amounts: bool, shape: Shape, odd: bool, billable: b
     )
 
 
-def _totals_statement(
+def totals_statement(
     dialect: str, amounts: bool, shape: Shape, *, odd: bool, billable: bool = False
 ) -> sa.Select[Any]:
     """The totals per project over a page's conditions: ``entries``, ``seconds``, ``billable``,
@@ -211,7 +214,7 @@ def _totals_statement(
     return statement
 
 
-def _cents(cents: object, priced: object) -> Decimal:
+def cents_amount(cents: object, priced: object) -> Decimal:
     """A sum of whole cents as money with two places, as a sum of amounts is; ``Decimal(0)`` when
     no entry had a rate (as a sum of no amounts is)."""
     if not priced:

@@ -10,11 +10,11 @@ which); the bars' titles and a hidden table name every week.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from attrs import frozen
 
-__all__ = ["Bar", "Gridline", "WeekChart", "monday", "week_chart", "weekly_seconds"]
+__all__ = ["Bar", "Gridline", "WeekChart", "monday", "week_chart"]
 
 _WIDTH = 720
 _HEIGHT = 220
@@ -28,15 +28,6 @@ _TOP = 12
 def monday(day: dt.date) -> dt.date:
     """The Monday of ``day``'s ISO week."""
     return day - dt.timedelta(days=day.weekday())
-
-
-def weekly_seconds(entries: Iterable[tuple[dt.date, int]]) -> dict[dt.date, int]:
-    """Seconds per week (keyed by the week's Monday) of ``(date, seconds)`` pairs."""
-    weeks: dict[dt.date, int] = {}
-    for day, seconds in entries:
-        key = monday(day)
-        weeks[key] = weeks.get(key, 0) + seconds
-    return weeks
 
 
 @frozen

@@ -19,7 +19,7 @@ from ..model import ApprovalStatus
 from ..ports import MAX_PAGE_SIZE, EntryCursor, EntryQuery
 from ..service import Overview
 from ..visibility import PortalBudget, Scope
-from .chart import WeekChart, monday, week_chart, weekly_seconds
+from .chart import WeekChart, monday, week_chart
 from .context import Context
 from .downloads import download
 from .http import Response
@@ -84,35 +84,23 @@ def budget_bar(budget: PortalBudget) -> BudgetBar:
 
 
 def _chart(ctx: Context) -> WeekChart | None:
-    """The hours-per-week chart of the portal's latest :data:`CHART_WEEKS` weeks with hours."""
+    """The hours-per-week chart of the portal's latest :data:`CHART_WEEKS` weeks with hours:
+    up to the week of the newest entry (one entry read) and the sums of the weeks before."""
     visit = ctx.visit
     newest = ctx.service.pages.hours(visit, EntryQuery(limit=1)).entries
     if not newest:
         return None
     last = newest[0].date
-    query: EntryQuery | None = EntryQuery(
-        date_from=monday(last) - dt.timedelta(weeks=CHART_WEEKS - 1),
-        date_to=last,
-        limit=MAX_PAGE_SIZE,
-    )
-    pairs: list[tuple[dt.date, int]] = []
-    while query is not None:
-        page = ctx.service.pages.hours(visit, query)
-        pairs += [(e.date, e.seconds) for e in page.entries]
-        query = page.next_query
-    return week_chart(weekly_seconds(pairs), last_week=last, count=CHART_WEEKS)
-
-
-def _awaiting_count(ctx: Context) -> tuple[int, bool]:
-    page = ctx.service.pages.awaiting_approval(ctx.visit, EntryQuery(limit=MAX_PAGE_SIZE))
-    return len(page.entries), page.next is not None
+    first = monday(last) - dt.timedelta(weeks=CHART_WEEKS - 1)
+    weeks = ctx.service.pages.week_seconds(visit, first, monday(last))
+    return week_chart(weeks, last_week=last, count=CHART_WEEKS)
 
 
 def overview(ctx: Context) -> Response:
     """``GET /portal/{portal_id}``: projects, the hours chart, budgets, latest documents."""
     visit = ctx.visit
     view = ctx.service.pages.overview(visit)
-    awaiting = _awaiting_count(ctx) if view.can_approve else (0, False)
+    awaiting = ctx.service.pages.awaiting_count(visit) if view.can_approve else 0
     employees = {e.id: e.name for e in view.employees}
     projects = {p.id: p.name for p in view.projects}
     return ctx.render(
