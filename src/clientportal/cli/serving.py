@@ -1,5 +1,8 @@
 """``clientportal serve``: the portals on waitress, and an outbox worker beside them.
 
+``--workers N`` (N > 1) serves from N processes that share one listening socket, and delivers the
+e-mails from one more: see :mod:`clientportal.cli.workers`.
+
 Behind a reverse proxy that terminates TLS: ``--trusted-proxy ADDR`` (repeatable) believes that
 proxy's ``X-Forwarded-For`` and ``X-Forwarded-Proto`` (and nobody else's), ``--secure-cookies``
 marks the cookies ``Secure`` although the proxy speaks http to us, and ``--hsts`` sends
@@ -8,6 +11,9 @@ marks the cookies ``Secure`` although the proxy speaks http to us, and ``--hsts`
 
 from __future__ import annotations
 
+import os
+import socket
+import sys
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,8 +29,20 @@ if TYPE_CHECKING:
     from ..service import PortalService
     from ..smtp import SmtpMailer
     from ..sql import SqlStore
+    from .workers import Run
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: How ``serve`` runs waitress, in one process or in each worker. The portal decides
+#: which X-Forwarded-* headers to believe (--trusted-proxy), so waitress must hand them over
+#: rather than drop them.
+WAITRESS_OPTIONS: dict[str, Any] = {
+    "threads": 8,
+    "ident": "clientportal",
+    "clear_untrusted_proxy_headers": False,
+}
+#: Seconds between the outbox worker's rounds when the outbox is empty.
+OUTBOX_INTERVAL = 2.0
 
 
 def server_options(fn: F) -> F:
@@ -93,21 +111,11 @@ class Server:
 
         self._app: Any = None
         try:
-            # The portal decides which X-Forwarded-* headers to believe (--trusted-proxy), so
-            # waitress must hand them over rather than drop them.
             self.server = waitress.create_server(
-                self._dispatch,
-                host=host,
-                port=port,
-                threads=8,
-                ident="clientportal",
-                clear_untrusted_proxy_headers=False,
+                self._dispatch, host=host, port=port, **WAITRESS_OPTIONS
             )
         except OSError as error:
-            raise click.ClickException(
-                f"cannot listen on {host}:{port} ({error.strerror}): another server may be "
-                "running there; pick another port with --port N, or --port 0 for a free one"
-            ) from None
+            raise cannot_listen(host, port, error) from None
         self.base_url = http_url(host, self.server.effective_port)
 
     def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -122,15 +130,7 @@ class Server:
     ) -> None:
         """Serve ``service`` until interrupted, delivering the outbox with ``mailer`` when
         given; ``proxy`` says what the reverse proxy in front of the portal does."""
-        from ..web import make_wsgi_app
-
-        proxy = ProxyChoice() if proxy is None else proxy
-        self._app = make_wsgi_app(
-            service,
-            trusted_proxies=proxy.trusted,
-            secure_cookies=True if proxy.secure_cookies else None,
-            hsts=proxy.hsts,
-        )
+        self._app = wsgi_app(service, proxy)
         stop = _start_outbox_worker(store, service.clock, mailer)
         try:
             self.server.run()
@@ -139,6 +139,32 @@ class Server:
         finally:
             stop.set()
             self.server.close()
+
+
+def cannot_listen(host: str, port: int, error: OSError) -> click.ClickException:
+    """The error of an address ``serve`` cannot listen on."""
+    if isinstance(error, socket.gaierror):
+        return click.ClickException(
+            f"cannot listen on {host}:{port} ({error.strerror or error}): give --host an "
+            "address of this machine (127.0.0.1, 0.0.0.0, ::1) or a name that resolves to one"
+        )
+    return click.ClickException(
+        f"cannot listen on {host}:{port} ({error.strerror or error}): another server may be "
+        "running there; pick another port with --port N, or --port 0 for a free one"
+    )
+
+
+def wsgi_app(service: PortalService, proxy: ProxyChoice | None = None) -> Any:
+    """The WSGI app ``serve`` runs: the portal of ``service`` as the proxy options say."""
+    from ..web import make_wsgi_app
+
+    proxy = ProxyChoice() if proxy is None else proxy
+    return make_wsgi_app(
+        service,
+        trusted_proxies=proxy.trusted,
+        secure_cookies=True if proxy.secure_cookies else None,
+        hsts=proxy.hsts,
+    )
 
 
 def _start_outbox_worker(
@@ -152,7 +178,7 @@ def _start_outbox_worker(
     worker = threading.Thread(
         target=run_outbox_worker,
         args=(store, mailer),
-        kwargs={"stop": stop, "clock": clock, "interval": 2.0},
+        kwargs={"stop": stop, "clock": clock, "interval": OUTBOX_INTERVAL},
         name="clientportal-outbox",
         daemon=True,
     )
@@ -170,8 +196,94 @@ def mail_note(mailer: SmtpMailer | None, db: str) -> str:
     )
 
 
+def _workers(_ctx: click.Context, _param: click.Parameter, value: int) -> int:
+    from .workers import MAX_WORKERS, can_fork
+
+    if not 1 <= value <= MAX_WORKERS:
+        raise click.BadParameter(
+            f"{value} is not a number of processes from 1 to {MAX_WORKERS}: 1 serves from this "
+            f"process; start with one worker per CPU ({os.cpu_count() or 1} on this machine)"
+        )
+    if value > 1 and not can_fork():
+        raise click.BadParameter(
+            f"{value} workers need fork(), which {sys.platform} does not have: serve with one "
+            "(the default), or run several `clientportal serve` on their own ports behind "
+            "your proxy"
+        )
+    return value
+
+
+def _announce(
+    obj: Context, service: PortalService, base_url: str, mailer: SmtpMailer | None, workers: int
+) -> None:
+    """The start-up lines: where the portal is served (on stdout), links and e-mails."""
+    processes = f" with {workers} workers" if workers > 1 else ""
+    click.echo(f"serving {obj.safe_db} on {base_url}{processes} (Ctrl+C stops)")
+    if service.mail.base_url != base_url:
+        click.echo(f"links are built on the base URL {service.mail.base_url}", err=True)
+    click.echo(mail_note(mailer, obj.safe_db), err=True)
+
+
+def _serve_workers(
+    obj: Context,
+    store: SqlStore,
+    mailer: SmtpMailer | None,
+    proxy: ProxyChoice,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+) -> None:
+    """Serve from ``workers`` processes forked after binding, and deliver the e-mails from one
+    more, until SIGTERM or SIGINT (see :mod:`.workers`)."""
+    from .workers import Child, Supervisor, listen, serve_socket
+
+    try:
+        sock = listen(host, port)
+    except OSError as error:
+        raise cannot_listen(host, port, error) from None
+    with sock:
+        base_url = http_url(host, sock.getsockname()[1])
+        service = obj.service(base_url=base_url)
+        app = wsgi_app(service, proxy)  # built once: every worker runs a copy of it
+        _announce(obj, service, base_url, mailer, workers)
+        engine = store.engine
+        engine.dispose()  # the supervisor holds no connection that a fork would copy
+
+        def serve_requests(stop: threading.Event) -> None:
+            engine.dispose(close=False)  # this process's own pool, never the parent's
+            serve_socket(sock, app, stop, **WAITRESS_OPTIONS)
+
+        children = [Child("worker", serve_requests) for _ in range(workers)]
+        if mailer is not None:
+            children.append(Child("outbox worker", _deliver(store, mailer, service)))
+        Supervisor(children).run()
+
+
+def _deliver(store: SqlStore, mailer: SmtpMailer, service: PortalService) -> Run:
+    """What the outbox process runs: the outbox worker until it is asked to stop."""
+
+    def deliver(stop: threading.Event) -> None:
+        from ..smtp import run_outbox_worker
+
+        store.engine.dispose(close=False)
+        run_outbox_worker(store, mailer, stop=stop, clock=service.clock, interval=OUTBOX_INTERVAL)
+
+    return deliver
+
+
 @click.command()
 @server_options
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    callback=_workers,
+    metavar="N",
+    help="Serve from N processes (1 to 64) that share the port and the database; one more "
+    "delivers the e-mails. Needs fork (Linux, macOS).",
+)
 @proxy_options
 @smtp_options
 @with_context
@@ -179,20 +291,22 @@ def serve(
     obj: Context,
     host: str,
     port: int,
+    workers: int,
     trusted_proxies: tuple[str, ...],
     secure_cookies: bool,
     hsts: bool,
     smtp: SmtpChoice,
 ) -> None:
     """Serve the portals of the database (WSGI on waitress), and deliver its e-mails to the
-    stored SMTP server (or --smtp). Behind a reverse proxy that terminates TLS, give
-    --trusted-proxy ADDR, --secure-cookies and --hsts."""
+    stored SMTP server (or --smtp). --workers N serves from N processes. Behind a reverse proxy
+    that terminates TLS, give --trusted-proxy ADDR, --secure-cookies and --hsts."""
     store = obj.store  # fail early, before binding, when the schema is missing
     mailer = smtp_mailer(smtp.apply(obj.company))
+    proxy = ProxyChoice(trusted_proxies, secure_cookies, hsts)
+    if workers > 1:
+        _serve_workers(obj, store, mailer, proxy, host=host, port=port, workers=workers)
+        return
     server = Server(host, port)
     service = obj.service(base_url=server.base_url)
-    click.echo(f"serving {obj.safe_db} on {server.base_url} (Ctrl+C stops)")
-    if service.mail.base_url != server.base_url:
-        click.echo(f"links are built on the base URL {service.mail.base_url}", err=True)
-    click.echo(mail_note(mailer, obj.safe_db), err=True)
-    server.run(service, store, mailer, ProxyChoice(trusted_proxies, secure_cookies, hsts))
+    _announce(obj, service, server.base_url, mailer, workers)
+    server.run(service, store, mailer, proxy)
