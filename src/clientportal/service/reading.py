@@ -250,7 +250,7 @@ class PortalReader:
         for entry in self.iter_entries(portal, query, projects):
             monday = entry.date - dt.timedelta(days=entry.date.weekday())
             weeks[monday] = weeks.get(monday, 0) + entry.seconds
-        return weeks
+        return {week: seconds for week, seconds in weeks.items() if seconds}
 
     def awaiting_statuses(self, portal: Portal) -> frozenset[ApprovalStatus]:
         """The statuses of the approval queue: :data:`~clientportal.workflow.AWAITING_CLIENT` when

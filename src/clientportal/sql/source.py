@@ -7,10 +7,12 @@ The entry queries are built in :mod:`clientportal.sql.entries`, the totals in
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from attrs import evolve
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine, Row
 
@@ -33,6 +35,8 @@ from .base import engine_of
 from .engine import READ, safe_url, translated_errors
 from .entries import ENTRY_COLUMNS, entries_from, entry, filter_params, page_statement, shape
 from .rows import batches, record_of
+from .summed import date_bounds, employee_ids, summed_totals, week_seconds
+from .sums import week_of
 from .totals import project_totals
 
 __all__ = ["SqlDataSource"]
@@ -44,12 +48,26 @@ class SqlDataSource:
 
     It returns exactly what the :class:`~clientportal.Scope` allows: the scope is pushed into
     every query. ``engine`` is an :class:`~sqlalchemy.engine.Engine` or a URL.
+
+    Totals, the employee filter and the hours per week come from the entry sums the database
+    keeps (``tt_entry_sums``, :mod:`clientportal.sql.sums`) when the schema has them, so they
+    cost a few rows whatever the number of entries; without them (a schema created before
+    them: ``clientportal db upgrade`` adds them), from aggregates over the entries.
     """
 
     def __init__(self, engine: Engine | str) -> None:
         self.engine = engine_of(engine)
         # Each read is one statement: on SQLite it needs no transaction of its own.
         self._reader = self.engine.execution_options(**{READ: True})
+        self._has_sums: bool | None = None
+
+    @property
+    def has_sums(self) -> bool:
+        """Whether the schema has the entry sums (looked up once)."""
+        if self._has_sums is None:
+            with translated_errors(self.engine), self._reader.connect() as conn:
+                self._has_sums = sa.inspect(conn).has_table(t.entry_sums.name)
+        return self._has_sums
 
     def __repr__(self) -> str:
         return f"SqlDataSource({safe_url(self.engine)!r})"
@@ -121,6 +139,17 @@ class SqlDataSource:
         params = filter_params(scope, query)
         if not params["projects"]:
             return EntryPage(entries=(), next=None)
+        if query.statuses and self.has_sums:
+            # Where entries of those statuses lie: the page never reads past the oldest.
+            bounds = date_bounds(self._rows, scope, query)
+            if bounds is None:
+                return EntryPage(entries=(), next=None)
+            first = max(bounds[0], query.date_from or bounds[0])
+            last = min(bounds[1], query.date_to or bounds[1])
+            if first > last:
+                return EntryPage(entries=(), next=None)
+            query = evolve(query, date_from=first, date_to=last)
+            params.update(date_from=first, date_to=last)
         params["limit"] = query.limit + 1
         rows = self._rows(page_statement(shape(query)), params)
         page = tuple(entry(row) for row in rows[: query.limit])
@@ -142,6 +171,10 @@ class SqlDataSource:
         if not params["projects"]:
             return {}
         dialect = self.engine.dialect.name
+        if self.has_sums:
+            summed = summed_totals(self._rows, dialect, scope, query)
+            if summed is not None:
+                return summed
         return project_totals(
             self._rows,
             dialect,
@@ -155,6 +188,8 @@ class SqlDataSource:
         """Who logged the scope's entries: one ``SELECT DISTINCT`` (for the employee filter)."""
         if not scope.entries or not scope.project_ids:
             return frozenset()
+        if self.has_sums:
+            return employee_ids(self._rows, scope)
         e = t.entries
         query = (
             select(e.c.employee_id)
@@ -162,6 +197,29 @@ class SqlDataSource:
             .distinct()
         )
         return frozenset(row.employee_id for row in self._rows(query))
+
+    def entry_week_seconds(
+        self, scope: Scope, first: dt.date, last: dt.date
+    ) -> Mapping[dt.date, int]:
+        """The seconds of the scope's entries per ISO week (by Monday), weeks ``first`` to
+        ``last``: read from the weekly sums, or summed over the entries of those weeks."""
+        if not scope.entries or not scope.project_ids:
+            return {}
+        if self.has_sums:
+            return week_seconds(self._rows, scope, first, last)
+        e = t.entries
+        week: Any = week_of(self.engine.dialect.name, e.c.date).label("week")
+        query: sa.Select[Any] = (
+            select(week, sa.func.sum(e.c.seconds).label("seconds"))
+            .where(
+                e.c.client_id == scope.client_id,
+                e.c.project_id.in_(sorted(scope.project_ids)),
+                e.c.date >= first,
+                e.c.date <= last + dt.timedelta(days=6),
+            )
+            .group_by(week)
+        )
+        return {row.week: int(row.seconds) for row in self._rows(query) if row.seconds}
 
     def entries_by_id(self, entry_ids: frozenset[str]) -> Sequence[TimeEntry]:
         """The entries with these ids, whatever their project, by id."""
