@@ -195,7 +195,8 @@ def _apply(dialect: str, *parts: sa.Select[Any]) -> str:
     if dialect == "postgresql":
         sums = [func.sum(shares.c[m]).label(m) for m in MEASURES]
         changed = sa.or_(*(func.sum(shares.c[m]) != 0 for m in MEASURES))
-        summed = select(*keys, *sums).group_by(*keys).having(changed)
+        # In key order: concurrent statements lock the rows they share in the same order.
+        summed = select(*keys, *sums).group_by(*keys).having(changed).order_by(*keys)
     else:  # row by row: a key met twice is updated twice (WHERE: SQLite's upsert grammar)
         summed = select(*keys, *(shares.c[m] for m in MEASURES)).where(sa.true())
     insert: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t.entry_sums)
@@ -320,8 +321,18 @@ def drop_entry_sum_triggers(conn: Connection) -> None:
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {full}")
 
 
+_RECOMPUTED: dict[str, sa.Select[Any]] = {}
+
+
 def _recomputed(dialect: str) -> sa.Select[Any]:
-    """Every sum, from the entries (what the triggers keep)."""
+    """Every sum, from the entries (what the triggers keep); built once per dialect."""
+    found = _RECOMPUTED.get(dialect)
+    if found is None:
+        found = _RECOMPUTED[dialect] = _recomputation(dialect)
+    return found
+
+
+def _recomputation(dialect: str) -> sa.Select[Any]:
     e, a = t.entries, t.approvals
     values = select(*_values(dialect, _relation(e), _status_of_entry()))
     values = values.select_from(e.outerjoin(a, a.c.entry_id == e.c.id))
