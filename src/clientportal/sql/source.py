@@ -13,8 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from attrs import evolve
-from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Engine, Row
 
 from ..model import (
     Budget,
@@ -80,39 +80,30 @@ class SqlDataSource:
 
     def client(self, client_id: str) -> Client | None:
         """The client, or ``None``."""
-        rows = self._rows(select(t.clients).where(t.clients.c.id == client_id))
+        rows = self._rows(_CLIENT, {"id": client_id})
         return Client(id=rows[0].id, name=rows[0].name) if rows else None
 
     def contacts(self, client_id: str) -> Sequence[Contact]:
         """The client's contacts, by id."""
-        query = select(t.contacts).where(t.contacts.c.client_id == client_id)
         return [
             Contact(id=r.id, client_id=r.client_id, name=r.name, email=r.email, language=r.language)
-            for r in self._rows(query.order_by(t.contacts.c.id))
+            for r in self._rows(_CONTACTS, {"client_id": client_id})
         ]
 
     def employees(self, employee_ids: frozenset[str]) -> Sequence[Employee]:
         """The employees with these ids, by id (unknown ids are left out)."""
         if not employee_ids:
             return []
-        query = select(t.employees).where(t.employees.c.id.in_(sorted(employee_ids)))
-        return [
-            Employee(id=r.id, name=r.name) for r in self._rows(query.order_by(t.employees.c.id))
-        ]
+        rows = self._rows(_EMPLOYEES, {"ids": sorted(employee_ids)})
+        return [Employee(id=r.id, name=r.name) for r in rows]
 
     def projects(self, scope: Scope) -> Sequence[Project]:
         """The client's projects among the scope's selection, with their members, by id."""
         if not scope.project_ids:
             return []
-        p, m = t.projects, t.project_members
-        query = (
-            select(p.c.id, p.c.client_id, p.c.name, m.c.employee_id)
-            .outerjoin(m, m.c.project_id == p.c.id)
-            .where(p.c.client_id == scope.client_id, p.c.id.in_(sorted(scope.project_ids)))
-            .order_by(p.c.id)
-        )
+        params = {"client_id": scope.client_id, "projects": sorted(scope.project_ids)}
         found: dict[str, tuple[Row[Any], set[str]]] = {}
-        for row in self._rows(query):
+        for row in self._rows(_PROJECTS, params):
             _, members = found.setdefault(row.id, (row, set()))
             if row.employee_id is not None:
                 members.add(row.employee_id)
@@ -120,15 +111,6 @@ class SqlDataSource:
             Project(id=row.id, client_id=row.client_id, name=row.name, member_ids=members)
             for row, members in found.values()
         ]
-
-    def _visible_project_ids(self, conn: Connection, scope: Scope) -> list[str]:
-        if not scope.project_ids:
-            return []
-        query = select(t.projects.c.id).where(
-            t.projects.c.client_id == scope.client_id,
-            t.projects.c.id.in_(sorted(scope.project_ids)),
-        )
-        return sorted(conn.execute(query).scalars())
 
     # -- entries -------------------------------------------------------------------------------
 
@@ -241,18 +223,13 @@ class SqlDataSource:
         """The budgets of the scope's projects whose type the portal shows, by project and id."""
         if not scope.budget_types or not scope.project_ids:
             return []
-        b, p = t.budgets, t.projects
-        query = (
-            select(b)
-            .join(p, p.c.id == b.c.project_id)
-            .where(
-                p.c.client_id == scope.client_id,
-                p.c.id.in_(sorted(scope.project_ids)),
-                b.c.type.in_(sorted(kind.value for kind in scope.budget_types)),
-            )
-            .order_by(b.c.project_id, b.c.id)
-        )
-        return [record_of(Budget, r, type=BudgetType(r.type)) for r in self._rows(query)]
+        params = {
+            "client_id": scope.client_id,
+            "projects": sorted(scope.project_ids),
+            "types": sorted(kind.value for kind in scope.budget_types),
+        }
+        rows = self._rows(_BUDGETS, params)
+        return [record_of(Budget, r, type=BudgetType(r.type)) for r in rows]
 
     def invoices(self, scope: Scope) -> Sequence[Invoice]:
         """The client's invoices the portal shows, newest first, each saying whether
@@ -261,7 +238,7 @@ class SqlDataSource:
             return []
         return [
             Invoice(**_document_fields(row, linked), due_date=row.due_date)
-            for row, linked in self._documents(scope, "invoice", t.invoices, t.invoice_projects)
+            for row, linked in self._documents(scope, "invoice")
         ]
 
     def quotes(self, scope: Scope) -> Sequence[Quote]:
@@ -271,49 +248,31 @@ class SqlDataSource:
             return []
         return [
             Quote(**_document_fields(row, linked), valid_until=row.valid_until)
-            for row, linked in self._documents(scope, "quote", t.quotes, t.quote_projects)
+            for row, linked in self._documents(scope, "quote")
         ]
 
-    def _documents(
-        self, scope: Scope, kind: str, table: sa.Table, links: sa.Table
-    ) -> list[tuple[Row[Any], frozenset[str]]]:
+    def _documents(self, scope: Scope, kind: str) -> list[tuple[Row[Any], frozenset[str]]]:
         """The rows of the scope's documents of ``kind`` (with ``has_file``: an ``EXISTS`` on
-        ``tt_document_files``, without reading the file), and the projects each is linked to."""
-        files = t.document_files
-        has_file = (
-            sa.exists()
-            .where(files.c.kind == kind, files.c.document_id == table.c.id)
-            .label("has_file")
-        )
-        conditions: list[sa.ColumnElement[bool]] = [
-            table.c.client_id == scope.client_id,
-            table.c.status.in_(sorted(s.value for s in scope.document_statuses)),
-        ]
-        with translated_errors(self.engine), self.engine.connect() as conn:
-            if scope.documents_scope != "client":
-                visible = self._visible_project_ids(conn, scope)
-                if not visible:
-                    return []
-                on_visible = select(links.c.document_id).where(links.c.project_id.in_(visible))
-                conditions.append(table.c.id.in_(on_visible))
-            rows = list(
-                conn.execute(
-                    select(table, has_file)
-                    .where(*conditions)
-                    .order_by(table.c.date.desc(), table.c.id)
-                )
-            )
-            linked: dict[str, set[str]] = {}
-            for ids in batches(row.id for row in rows):
-                query = select(links).where(links.c.document_id.in_(ids))
-                for link in conn.execute(query):
-                    linked.setdefault(link.document_id, set()).add(link.project_id)
-        return [(row, frozenset(linked.get(row.id, ()))) for row in rows]
+        ``tt_document_files``, without reading the file), and the projects each is linked to:
+        one statement (a row per link)."""
+        scoped = scope.documents_scope != "client"
+        if scoped and not scope.project_ids:
+            return []
+        params = {
+            "client_id": scope.client_id,
+            "statuses": sorted(s.value for s in scope.document_statuses),
+            "projects": sorted(scope.project_ids),
+        }
+        found: dict[str, tuple[Row[Any], set[str]]] = {}
+        for row in self._rows(_documents_statement(kind, scoped), params):
+            _, linked = found.setdefault(row.id, (row, set()))
+            if row.linked_project_id is not None:
+                linked.add(row.linked_project_id)
+        return [(row, frozenset(linked)) for row, linked in found.values()]
 
     def document_file(self, kind: str, document_id: str) -> DocumentFile | None:
         """The file stored for the invoice or quote in ``tt_document_files``, or ``None``."""
-        f = t.document_files
-        rows = self._rows(select(f).where(f.c.kind == kind, f.c.document_id == document_id))
+        rows = self._rows(_FILE, {"kind": kind, "id": document_id})
         if not rows:
             return None
         row = rows[0]
@@ -333,3 +292,77 @@ def _document_fields(row: Row[Any], linked: frozenset[str]) -> dict[str, Any]:
         "project_ids": linked,
         "has_file": bool(row.has_file),
     }
+
+
+# -- the statements, built once (only their parameters change) -----------------------------------
+
+_CLIENT = select(t.clients).where(t.clients.c.id == bindparam("id"))
+_CONTACTS = (
+    select(t.contacts)
+    .where(t.contacts.c.client_id == bindparam("client_id"))
+    .order_by(t.contacts.c.id)
+)
+_EMPLOYEES = (
+    select(t.employees)
+    .where(t.employees.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.employees.c.id)
+)
+#: The client's projects among the selection (a foreign selection shows nothing).
+_OWN_PROJECTS = (
+    t.projects.c.client_id == bindparam("client_id"),
+    t.projects.c.id.in_(bindparam("projects", expanding=True)),
+)
+_PROJECTS = (
+    select(
+        t.projects.c.id,
+        t.projects.c.client_id,
+        t.projects.c.name,
+        t.project_members.c.employee_id,
+    )
+    .outerjoin(t.project_members, t.project_members.c.project_id == t.projects.c.id)
+    .where(*_OWN_PROJECTS)
+    .order_by(t.projects.c.id)
+)
+_BUDGETS = (
+    select(t.budgets)
+    .join(t.projects, t.projects.c.id == t.budgets.c.project_id)
+    .where(*_OWN_PROJECTS, t.budgets.c.type.in_(bindparam("types", expanding=True)))
+    .order_by(t.budgets.c.project_id, t.budgets.c.id)
+)
+_FILE = select(t.document_files).where(
+    t.document_files.c.kind == bindparam("kind"),
+    t.document_files.c.document_id == bindparam("id"),
+)
+_DOCUMENTS: dict[tuple[str, bool], sa.Select[Any]] = {}
+
+
+def _documents_statement(kind: str, scoped: bool) -> sa.Select[Any]:
+    """The client's documents of ``kind`` in the shown statuses (with ``scoped``: only those
+    linked to a project of the client among the selection), newest first, a row per linked
+    project (``linked_project_id``) and whether a file is stored (``has_file``)."""
+    statement = _DOCUMENTS.get((kind, scoped))
+    if statement is not None:
+        return statement
+    table, links = (
+        (t.invoices, t.invoice_projects) if kind == "invoice" else (t.quotes, t.quote_projects)
+    )
+    files = t.document_files
+    has_file = (
+        sa.exists().where(files.c.kind == kind, files.c.document_id == table.c.id).label("has_file")
+    )
+    conditions: list[sa.ColumnElement[bool]] = [
+        table.c.client_id == bindparam("client_id"),
+        table.c.status.in_(bindparam("statuses", expanding=True)),
+    ]
+    if scoped:
+        visible = select(t.projects.c.id).where(*_OWN_PROJECTS)
+        shown = select(links.c.document_id).where(links.c.project_id.in_(visible))
+        conditions.append(table.c.id.in_(shown))
+    statement = (
+        select(table, has_file, links.c.project_id.label("linked_project_id"))
+        .outerjoin(links, links.c.document_id == table.c.id)
+        .where(*conditions)
+        .order_by(table.c.date.desc(), table.c.id)
+    )
+    _DOCUMENTS[(kind, scoped)] = statement
+    return statement
