@@ -281,8 +281,9 @@ def aggregates(engine: Engine) -> None:
         view = portal_view(portal, world, policy)
         scope = Scope.of(portal, policy)
 
-        assert service.pages.overview(portal).employees == view.employees
-        assert service.pages.awaiting_count(portal) == len(view.awaiting_approval)
+        overview = service.pages.overview(portal)
+        assert overview.employees == view.employees
+        assert overview.awaiting_count == len(view.awaiting_approval)
         for _ in range(3):
             query = data.draw(queries(view.entries, world), label="query")
             shown = [e for e in view.entries if matches(query, e)]
@@ -299,6 +300,15 @@ def aggregates(engine: Engine) -> None:
                 weeks[monday(e.date)] += e.seconds
         expected = {w: s for w, s in weeks.items() if s}
         assert service.pages.week_seconds(portal, first, last) == expected
+        chart = service.pages.hours_per_week(portal, weeks=3)
+        newest = view.entries[0].date if view.entries else None
+        assert chart.last_date == newest
+        recent: dict[dt.date, int] = defaultdict(int)
+        if newest is not None:
+            for e in view.entries:
+                if monday(newest) - dt.timedelta(weeks=2) <= monday(e.date):
+                    recent[monday(e.date)] += e.seconds
+        assert chart.weeks == {w: s for w, s in recent.items() if s}
 
     check()
 

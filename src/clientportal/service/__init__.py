@@ -31,7 +31,7 @@ from .approvals import Approvals
 from .links import IssuedLink, LinkRegister
 from .notify import MailSettings, Notifier
 from .outcomes import DecisionResult, EntryOutcome, Outcome
-from .pages import Overview, Pages, Viewer
+from .pages import HoursPerWeek, Overview, Pages, Viewer
 from .reading import HoursPage, PortalReader
 from .visits import CodeDelivery, Opening, SessionGrant, Visit
 
@@ -43,6 +43,7 @@ __all__ = [
     "DecisionResult",
     "EntryOutcome",
     "HoursPage",
+    "HoursPerWeek",
     "IssuedLink",
     "LinkRegister",
     "MailSettings",

@@ -39,7 +39,7 @@ from ..workflow import CLIENT_DECIDED, client_has_decided
 from .reading import HoursPage, PortalReader
 from .visits import Visit
 
-__all__ = ["Overview", "Pages", "Viewer"]
+__all__ = ["HoursPerWeek", "Overview", "Pages", "Viewer"]
 
 #: Whose eyes a page is built for: a checked :class:`~clientportal.Visit`, or a portal itself (for
 #: the staff's preview of what the client sees).
@@ -53,7 +53,8 @@ class Overview:
 
     ``client_name`` is the client's name as the DataSource knows it (``None`` if it does not);
     ``currency`` is the portal's, that of its entries' rates and amounts. ``can_approve`` says
-    whether the client approves here: approval statuses, filters and links appear only then.
+    whether the client approves here: approval statuses, filters and links appear only then, and
+    ``awaiting_count`` says how many hours wait for the client's decision (0 otherwise).
     """
 
     portal_id: str
@@ -68,6 +69,17 @@ class Overview:
     shows_hours: bool
     can_approve: bool
     currency: str
+    awaiting_count: int = 0
+
+
+@frozen
+class HoursPerWeek:
+    """The seconds of a portal's hours per ISO week (keyed by Monday, weeks without hours left
+    out) of the ``weeks`` weeks up to the week of its newest hours (``last_date``: ``None`` when
+    it has none)."""
+
+    last_date: dt.date | None
+    weeks: Mapping[dt.date, int]
 
 
 class Pages:
@@ -134,14 +146,21 @@ class Pages:
         """The totals of all the portal's hours that match ``query`` (every page, not one)."""
         return self._reader.totals(_portal(viewer), query or EntryQuery())
 
-    def awaiting_count(self, viewer: Viewer) -> int:
-        """How many of the portal's hours wait for the client's decision (0 unless the portal's
-        client may approve)."""
+    def hours_per_week(self, viewer: Viewer, *, weeks: int = 12) -> HoursPerWeek:
+        """The seconds of the portal's hours per ISO week, for the ``weeks`` weeks up to the week
+        of its newest hours (the overview's chart): one entry and the weeks' sums read."""
+        if weeks < 1:
+            raise ValueError(f"weeks must be at least 1, got {weeks}")
         portal = _portal(viewer)
-        statuses = self._reader.awaiting_statuses(portal)
-        if not statuses:
-            return 0
-        return self._reader.totals(portal, EntryQuery(statuses=statuses)).count
+        projects = self._reader.projects(portal)
+        newest = self._reader.page(portal, EntryQuery(limit=1), projects).entries
+        if not newest:
+            return HoursPerWeek(last_date=None, weeks={})
+        last = newest[0].date
+        monday = last - dt.timedelta(days=last.weekday())
+        first = monday - dt.timedelta(weeks=weeks - 1)
+        seconds = self._reader.week_seconds(portal, first, monday, projects)
+        return HoursPerWeek(last_date=last, weeks=seconds)
 
     def week_seconds(self, viewer: Viewer, first: dt.date, last: dt.date) -> dict[dt.date, int]:
         """The seconds of the portal's hours per ISO week, keyed by the week's Monday, for the
@@ -237,6 +256,12 @@ class Pages:
             key=lambda e: (e.name, e.id),
         )
         client = self._data.client(portal.client_id)
+        statuses = self._reader.awaiting_statuses(portal)
+        awaiting = (
+            self._reader.totals(portal, EntryQuery(statuses=statuses), projects).count
+            if statuses and view.can_approve
+            else 0
+        )
         return Overview(
             portal_id=portal.id,
             portal_name=portal.name,
@@ -252,6 +277,7 @@ class Pages:
             shows_hours=scope.entries,
             can_approve=view.can_approve,
             currency=portal.settings.currency,
+            awaiting_count=awaiting,
         )
 
     def _entry_employee_ids(

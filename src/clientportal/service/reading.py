@@ -183,7 +183,9 @@ class PortalReader:
                 return
             query = evolve(query, after=page.next)
 
-    def totals(self, portal: Portal, query: EntryQuery) -> Totals:
+    def totals(
+        self, portal: Portal, query: EntryQuery, projects: Sequence[Project] | None = None
+    ) -> Totals:
         """The totals of every visible entry that matches ``query`` from its cursor on (all
         pages): one call when the source offers :class:`EntryTotals`, else a walk of every page.
         """
@@ -191,7 +193,7 @@ class PortalReader:
         total = Totals.of((), amounts=scope.amounts)
         if not scope.entries:
             return total
-        projects = self.projects(portal)
+        projects = self.projects(portal) if projects is None else projects
         if isinstance(self._data, EntryTotals):
             return self._summed(self._data, scope, projects, query)
         page_query = evolve(query, limit=MAX_PAGE_SIZE)
@@ -226,7 +228,13 @@ class PortalReader:
                 total = total + _checked_totals(project_id, project_totals, amounts=scope.amounts)
         return total
 
-    def week_seconds(self, portal: Portal, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+    def week_seconds(
+        self,
+        portal: Portal,
+        first: dt.date,
+        last: dt.date,
+        projects: Sequence[Project] | None = None,
+    ) -> dict[dt.date, int]:
         """The seconds of the portal's visible entries per ISO week (keyed by Monday), for the
         weeks from Monday ``first`` to Monday ``last``: one call when the source offers
         :class:`EntryWeeks` (asked only about the visible projects, its answer checked), else
@@ -236,7 +244,7 @@ class PortalReader:
         scope = self.scope(portal)
         if not scope.entries:
             return {}
-        projects = self.projects(portal)
+        projects = self.projects(portal) if projects is None else projects
         visible = frozenset(p.id for p in projects)
         if not visible:
             return {}

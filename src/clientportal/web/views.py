@@ -8,7 +8,6 @@ portal shows; nothing here decides visibility.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -19,7 +18,7 @@ from ..model import ApprovalStatus
 from ..ports import MAX_PAGE_SIZE, EntryCursor, EntryQuery
 from ..service import Overview
 from ..visibility import PortalBudget, Scope
-from .chart import WeekChart, monday, week_chart
+from .chart import WeekChart, week_chart
 from .context import Context
 from .downloads import download
 from .http import Response
@@ -84,23 +83,18 @@ def budget_bar(budget: PortalBudget) -> BudgetBar:
 
 
 def _chart(ctx: Context) -> WeekChart | None:
-    """The hours-per-week chart of the portal's latest :data:`CHART_WEEKS` weeks with hours:
-    up to the week of the newest entry (one entry read) and the sums of the weeks before."""
-    visit = ctx.visit
-    newest = ctx.service.pages.hours(visit, EntryQuery(limit=1)).entries
-    if not newest:
+    """The hours-per-week chart of the portal's latest :data:`CHART_WEEKS` weeks with hours."""
+    hours = ctx.service.pages.hours_per_week(ctx.visit, weeks=CHART_WEEKS)
+    if hours.last_date is None:
         return None
-    last = newest[0].date
-    first = monday(last) - dt.timedelta(weeks=CHART_WEEKS - 1)
-    weeks = ctx.service.pages.week_seconds(visit, first, monday(last))
-    return week_chart(weeks, last_week=last, count=CHART_WEEKS)
+    return week_chart(hours.weeks, last_week=hours.last_date, count=CHART_WEEKS)
 
 
 def overview(ctx: Context) -> Response:
     """``GET /portal/{portal_id}``: projects, the hours chart, budgets, latest documents."""
     visit = ctx.visit
     view = ctx.service.pages.overview(visit)
-    awaiting = ctx.service.pages.awaiting_count(visit) if view.can_approve else 0
+    awaiting = view.awaiting_count
     employees = {e.id: e.name for e in view.employees}
     projects = {p.id: p.name for p in view.projects}
     return ctx.render(
