@@ -24,9 +24,11 @@ def in_part(part: Part, day: dt.date, entry_id: str, cursor: tuple[dt.date, str]
         return True
     if part.kind == "weeks":
         week = monday(day)
-        assert part.first is not None and part.first.weekday() == 0
+        assert part.first is not None
+        assert part.first.weekday() == 0
         return week >= part.first and (part.last is None or week <= part.last)
-    assert part.first is not None and part.last is not None
+    assert part.first is not None
+    assert part.last is not None
     if not part.first <= day <= part.last:
         return False
     if part.after:
@@ -69,7 +71,8 @@ def test_the_parts_add_up_to_the_entries_of_the_range(
             if in_part(part, day, entry_id, cursor):
                 counted[(day, entry_id)] += part.sign
     expected = Counter(e for e in found if matches(*e, lo, hi, cursor))
-    assert +counted == expected and -counted == Counter()
+    assert +counted == expected
+    assert -counted == Counter()
 
 
 @given(st.none() | days, st.none() | days, st.none() | days)
@@ -78,7 +81,8 @@ def test_entry_parts_span_less_than_two_weeks(
 ) -> None:
     for part in plan(lo, hi, cursor):
         if part.kind == "entries":
-            assert part.first is not None and part.last is not None
+            assert part.first is not None
+            assert part.last is not None
             assert (part.last - part.first).days < 14
 
 
@@ -86,6 +90,4 @@ def test_the_ends_of_the_calendar_are_read_from_the_entries() -> None:
     near_the_end = dt.date.max - dt.timedelta(days=2)  # its next Monday is past the calendar
     assert plan(near_the_end, None, None) == [Part(1, "entries", near_the_end, None)]
     assert plan(None, dt.date.max, None) == [Part(1, "all")]
-    assert plan(dt.date.min, dt.date.min, None) == [
-        Part(1, "entries", dt.date.min, dt.date.min)
-    ]
+    assert plan(dt.date.min, dt.date.min, None) == [Part(1, "entries", dt.date.min, dt.date.min)]
