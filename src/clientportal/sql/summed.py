@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from attrs import evolve, frozen
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.engine import Row
 
 from ..ports import EntryQuery, Totals
@@ -67,7 +67,7 @@ def _sums_statement(level: int, employees: bool, statuses: bool, last: bool, b: 
     prefix = "b_" if b else ""
     conditions = [
         s.client_id == bindparam("client_id"),
-        s.level == level,
+        s.level == literal_column(str(level)),
         s.project_id.in_(bindparam("projects", expanding=True)),
     ]
     if level == 1:
@@ -176,10 +176,10 @@ def employee_ids(run: Run, scope: Scope) -> frozenset[str]:
             select(s.employee_id)
             .where(
                 s.client_id == bindparam("client_id"),
-                s.level == 0,
+                s.level == literal_column("0"),
                 s.period == ALL_TIME,
                 s.project_id.in_(bindparam("projects", expanding=True)),
-                s.entries > 0,
+                s.entries > literal_column("0"),
             )
             .distinct()
         )
@@ -198,7 +198,7 @@ def week_seconds(run: Run, scope: Scope, first: dt.date, last: dt.date) -> dict[
             select(s.period, func.sum(s.seconds).label("seconds"))
             .where(
                 s.client_id == bindparam("client_id"),
-                s.level == 1,
+                s.level == literal_column("1"),
                 s.period >= bindparam("first", type_=sa.Date),
                 s.period <= bindparam("last", type_=sa.Date),
                 s.project_id.in_(bindparam("projects", expanding=True)),
@@ -217,31 +217,44 @@ def week_seconds(run: Run, scope: Scope, first: dt.date, last: dt.date) -> dict[
 
 def date_bounds(run: Run, scope: Scope, query: EntryQuery) -> tuple[dt.date, dt.date] | None:
     """The first Monday and last Sunday of the weeks that hold entries of the query's statuses
-    (in the scope's projects), or ``None`` when there are none: two index lookups a status."""
-    s = t.entry_sums.c
-    params = {"client_id": scope.client_id, "projects": sorted(scope.project_ids)}
-    firsts: list[dt.date] = []
-    lasts: list[dt.date] = []
-    for status in sorted(st.value for st in query.statuses):
-        for order, found in ((s.period, firsts), (s.period.desc(), lasts)):
-            key = ("bound", str(order))
-            statement = _STATEMENTS.get(key)
-            if statement is None:
-                statement = (
-                    select(s.period)
-                    .where(
-                        s.client_id == bindparam("client_id"),
-                        s.level == 1,
-                        s.status == bindparam("status"),
-                        s.entries > 0,
-                        s.project_id.in_(bindparam("projects", expanding=True)),
-                    )
-                    .order_by(order)
-                    .limit(1)
-                )
-                _STATEMENTS[key] = statement
-            found += [row.period for row in run(statement, {**params, "status": status})]
-    if not firsts:
+    (in the scope's projects), or ``None`` when there are none: one statement of two lookups a
+    status in the partial index of the weeks with entries."""
+    statuses = sorted(status.value for status in query.statuses)
+    statement = _STATEMENTS.get(("bounds", len(statuses)))
+    if statement is None:
+        statement = _STATEMENTS[("bounds", len(statuses))] = _bounds_statement(len(statuses))
+    params: dict[str, Any] = {"client_id": scope.client_id, "projects": sorted(scope.project_ids)}
+    params.update((f"status_{i}", status) for i, status in enumerate(statuses))
+    periods = [row.period for row in run(statement, params)]
+    if not periods:
         return None
-    last = max(lasts)
-    return min(firsts), last + dt.timedelta(days=6) if last < dt.date.max - _WEEK else dt.date.max
+    last = max(periods)
+    return min(periods), last + _SUNDAY if last < dt.date.max - _WEEK else dt.date.max
+
+
+_SUNDAY = dt.timedelta(days=6)
+
+
+def _bounds_statement(count: int) -> Any:
+    """The first and last week with entries of each of ``count`` statuses (``status_<i>``)."""
+    s = t.entry_sums.c
+    # Written into the SQL, so that the partial index (entries > 0) applies.
+    zero: sa.ColumnElement[Any] = literal_column("0")
+    lookups = []
+    for i in range(count):
+        for order in (s.period, s.period.desc()):
+            lookups.append(
+                select(s.period)
+                .where(
+                    s.client_id == bindparam("client_id"),
+                    s.level == literal_column("1"),
+                    s.status == bindparam(f"status_{i}"),
+                    s.entries > zero,
+                    s.project_id.in_(bindparam("projects", expanding=True)),
+                )
+                .order_by(order)
+                .limit(1)
+                .subquery()
+                .select()
+            )
+    return sa.union_all(*lookups)
