@@ -146,10 +146,12 @@ def load_entries(
                     f"entries name projects that are not stored: {', '.join(unknown[:10])}: "
                     "load the projects first (load_dataset)"
                 )
-            conn.execute(insert_entries, [_entry_values(e, client_of[e.project_id]) for e in batch])
+            _insert_rows(
+                conn, insert_entries, [_entry_values(e, client_of[e.project_id]) for e in batch]
+            )
             states = [_approval_values(e) for e in batch if e.approval != OPEN]
             if approvals and states:
-                conn.execute(insert_states, states)
+                _insert_rows(conn, insert_states, states)
             count += len(batch)
     return count
 
@@ -159,10 +161,33 @@ def _approval_values(e: TimeEntry) -> dict[str, Any]:
 
 
 def _insert(conn: Connection, table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert ``rows`` in batches (plain executemany: no RETURNING needed)."""
+    """Insert ``rows`` in batches."""
     insert = table.insert()
     for batch in batches(rows, _BATCH):
-        conn.execute(insert, batch)
+        _insert_rows(conn, insert, batch)
+
+
+def _insert_rows(conn: Connection, insert: sa.Insert, rows: list[dict[str, Any]]) -> None:
+    """One executemany on SQLite; one ``COPY`` on PostgreSQL, where an executemany sends a
+    statement per row (and the entry sums' statement triggers would run once per row). The
+    values go through the columns' types first, as an INSERT would send them."""
+    if conn.dialect.name != "postgresql" or not rows:
+        conn.execute(insert, rows)
+        return
+    table = insert.table
+    assert isinstance(table, sa.Table)
+    names = list(rows[0])
+    processors = [table.c[n].type._cached_bind_processor(conn.dialect) for n in names]
+    columns = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
+    dbapi: Any = conn.connection.dbapi_connection
+    with dbapi.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    v if f is None else f(v)
+                    for f, v in zip(processors, (row[n] for n in names), strict=True)
+                ]
+            )
 
 
 def _entry_values(e: TimeEntry, client_id: str) -> dict[str, Any]:

@@ -5,7 +5,8 @@ Triggers on ``tt_entries`` (an entry added, changed or deleted, by anybody) and 
 share of its sums in the same transaction as the change, so the sums can never lag behind the
 entries. An entry adds to two rows: level 0 (all time) and level 1 (its ISO week), each keyed
 by client, project, employee and approval status (``OPEN`` without a row in ``cp_approvals``).
-A row whose count drops to zero is deleted, so the table holds only what exists.
+A row whose count drops to zero stays (deleting it would cost every change a statement more); the
+partial index of weeks with entries, and every read, skip it.
 
 Each share is computed from the entry's row exactly as :mod:`clientportal.sql.totals` sums a
 page's entries (the same SQL expressions for the cents of a plain rate), so a total read from the
