@@ -11,7 +11,8 @@ from attrs import evolve
 from ..access import AccessMode, Link, OneTimeCode, PortalAccess, SessionRecord
 from ..errors import NotFound
 from ..model import Portal
-from ..ports import link_problem, session_problem
+from ..ports import RateLimiter, link_problem, session_problem
+from ..ports.state import VisitRecords, read_visit
 
 __all__ = ["MemoryPortalStore"]
 
@@ -113,6 +114,19 @@ class MemoryPortalStore:
                 self._links[link_id] = evolve(link, revoked_at=at)
 
     # -- sessions ------------------------------------------------------------------------------
+
+    def read_visit(
+        self,
+        link_id: str,
+        session_hash: str | None = None,
+        *,
+        budgets: Sequence[tuple[RateLimiter, str]] = (),
+        now: dt.datetime | None = None,
+    ) -> VisitRecords:
+        """The link, its portal and access state, and the session (when ``session_hash`` is
+        given), as the per-record methods return them; ``budgets`` are left to their limiters
+        (:class:`~clientportal.ports.state.VisitReader`)."""
+        return read_visit(self, link_id, session_hash)
 
     def add_session(self, session: SessionRecord) -> None:
         """Store a new session; :class:`~clientportal.ValidationError` when its id hash is

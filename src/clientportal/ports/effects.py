@@ -9,7 +9,15 @@ from typing import Protocol, runtime_checkable
 
 from ..errors import ConfigError
 
-__all__ = ["Clock", "Mailer", "RateLimiter", "RateLimits", "SystemClock", "aware_now"]
+__all__ = [
+    "Clock",
+    "JointRateLimiter",
+    "Mailer",
+    "RateLimiter",
+    "RateLimits",
+    "SystemClock",
+    "aware_now",
+]
 
 
 @runtime_checkable
@@ -42,6 +50,19 @@ class RateLimiter(Protocol):
 
     def hit(self, key: str, *, now: dt.datetime) -> bool:
         """Spend one unit of ``key``'s budget; False (and nothing spent) when none was left."""
+        ...
+
+
+@runtime_checkable
+class JointRateLimiter(RateLimiter, Protocol):
+    """A :class:`RateLimiter` that can also check keys of other limiters in the same read
+    (optional: the SQL store's limiters read the buckets of one step in one statement)."""
+
+    def allowed_together(
+        self, checks: Sequence[tuple[RateLimiter, str]], *, now: dt.datetime
+    ) -> Sequence[bool] | None:
+        """``[limiter.allowed(key, now=now) for limiter, key in checks]`` read in one go, or
+        ``None`` when this limiter cannot read some of them (the caller then asks each)."""
         ...
 
 

@@ -17,6 +17,7 @@ from ..access import AccessEvent, AccessMode, Link, OneTimeCode, PortalAccess, S
 from ..errors import ClientPortalError, NotFound, ValidationError
 from ..model import ApprovalState, Portal
 from ..workflow import ApprovalEvent
+from .effects import RateLimiter
 
 __all__ = [
     "AccessLog",
@@ -26,11 +27,15 @@ __all__ = [
     "OutboxStore",
     "PortalStore",
     "Store",
+    "VisitReader",
+    "VisitRecords",
     "check_changes",
     "check_claim",
     "check_new_outbox",
     "link_problem",
+    "read_visit",
     "session_problem",
+    "visit_reader",
 ]
 
 
@@ -150,6 +155,88 @@ class PortalStore(Protocol):
     def use_code(self, code_id: str, at: dt.datetime) -> bool:
         """Set the code's ``used_at`` if it is unused, atomically; True when this call used it."""
         ...
+
+
+@frozen(kw_only=True)
+class VisitRecords:
+    """What a store holds for one visitor step, read together (:meth:`VisitReader.read_visit`):
+    a link, its portal and the portal's access state, and the visitor's session, each ``None``
+    when the store holds none (or, for the session, when none was asked for); and ``budgets``,
+    whether each budget asked for has a unit left, in order (``None`` when the store did not
+    read them: the caller asks each limiter)."""
+
+    link: Link | None = None
+    portal: Portal | None = None
+    access: PortalAccess | None = None
+    session: SessionRecord | None = None
+    budgets: tuple[bool, ...] | None = None
+
+
+@runtime_checkable
+class VisitReader(Protocol):
+    """A :class:`PortalStore` that reads what a visitor step needs in one go (optional: the
+    access gate reads a store without it record by record, see :func:`read_visit`)."""
+
+    def read_visit(
+        self,
+        link_id: str,
+        session_hash: str | None = None,
+        *,
+        budgets: Sequence[tuple[RateLimiter, str]] = (),
+        now: dt.datetime | None = None,
+    ) -> VisitRecords:
+        """The link ``link_id``, the portal and access state of the link's ``portal_id``, and
+        the session whose id hashes to ``session_hash`` (none asked for when ``None``): what
+        :meth:`~PortalStore.get_link`, :meth:`~PortalStore.get_portal`,
+        :meth:`~PortalStore.get_access` and :meth:`~PortalStore.get_session` return, read at
+        once (a SQL store: in one statement). Unknown ids read as ``None``.
+
+        ``budgets`` are ``(limiter, key)`` pairs: a store that can read them in the same go
+        answers :meth:`RateLimiter.allowed` of each at ``now`` in
+        :attr:`VisitRecords.budgets`; any store may leave them unread (``None``)."""
+        ...
+
+
+#: The portal a missing link is looked up with: no stored portal has it (it is not a valid id).
+_NO_PORTAL = " no portal"
+
+
+def read_visit(store: PortalStore, link_id: str, session_hash: str | None = None) -> VisitRecords:
+    """:meth:`VisitReader.read_visit` of ``store`` done with its per-record methods, for a store
+    that does not read them in one go (budgets are left unread). The same methods run whether or
+    not the link exists (a missing link's portal is looked up under an id no portal has), so how
+    long the read takes does not tell whether the link was ever issued."""
+    link = store.get_link(link_id)
+    portal_id = _NO_PORTAL if link is None else link.portal_id
+    portal = store.get_portal(portal_id)
+    access = store.get_access(portal_id)
+    session = None if session_hash is None else store.get_session(session_hash)
+    if link is None:
+        portal = access = None
+    return VisitRecords(link=link, portal=portal, access=access, session=session)
+
+
+class _RecordByRecord:
+    """A :class:`VisitReader` over a store without one: :func:`read_visit`."""
+
+    def __init__(self, store: PortalStore) -> None:
+        self._store = store
+
+    def read_visit(
+        self,
+        link_id: str,
+        session_hash: str | None = None,
+        *,
+        budgets: Sequence[tuple[RateLimiter, str]] = (),
+        now: dt.datetime | None = None,
+    ) -> VisitRecords:
+        return read_visit(self._store, link_id, session_hash)
+
+
+def visit_reader(store: PortalStore) -> VisitReader:
+    """``store`` when it reads a visitor's step in one go (a :class:`VisitReader`), else a
+    reader that asks it record by record (:func:`read_visit`)."""
+    return store if isinstance(store, VisitReader) else _RecordByRecord(store)
 
 
 @frozen

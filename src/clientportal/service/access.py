@@ -45,6 +45,7 @@ from ..access import (
     secret_digest,
 )
 from ..errors import (
+    AccessDenied,
     CodeAttemptsExceeded,
     CodeExpired,
     CodeRequired,
@@ -52,8 +53,6 @@ from ..errors import (
     InvalidCode,
     InvalidToken,
     RateLimited,
-    SessionEnded,
-    SessionExpired,
 )
 from ..model import Contact, Portal
 from ..ports import (
@@ -65,8 +64,10 @@ from ..ports import (
     SystemClock,
     aware_now,
 )
+from ..ports.state import VisitRecords, visit_reader
 from .attempts import Budgets, Step, Steps, limiter
 from .links import LinkRegister
+from .sessions import stored_link, stored_session
 from .visits import CodeDelivery, Opening, SessionGrant, Visit
 
 if TYPE_CHECKING:
@@ -75,10 +76,9 @@ if TYPE_CHECKING:
 __all__ = ["AccessGate"]
 
 _SESSION_ID_BYTES = 16
-# What a failed open looks up when its token names no link: no stored record has these ids (they
-# are not valid ids), so the lookups find nothing, as slowly as for a link that exists.
+# What a failed open looks up when its token names no link: no stored link has this id (it is not
+# a valid id), so the lookup finds nothing, as slowly as for a link that exists.
 _DECOY_LINK_ID = " no link"
-_DECOY_PORTAL_ID = " no portal"
 _DECOY_SECRET_HASH = secret_digest(" no secret")
 # A session's last visit is written at most this often (and at least twice per idle timeout).
 _TOUCH_EVERY = dt.timedelta(minutes=1)
@@ -125,6 +125,8 @@ class AccessGate:
         random_bytes: RandomBytes = secrets.token_bytes,
     ) -> None:
         self._store = store
+        # What a step reads of the store: in one go when the store can (one statement in SQL).
+        self._visits = visit_reader(store)
         self._codec = AccessCodec(secret_keys, policy=policy)
         self._log = log
         self._clock: Clock = SystemClock() if clock is None else clock
@@ -185,10 +187,8 @@ class AccessGate:
                 claim = None
             # The same lookups and checks for every token, whatever is wrong with it.
             link_id = _DECOY_LINK_ID if claim is None else claim.link_id
-            found = self._store.get_link(link_id)
-            portal_id = _DECOY_PORTAL_ID if found is None else found.portal_id
-            found_portal = self._store.get_portal(portal_id)
-            found_access = self._store.get_access(portal_id)
+            records = self._visits.read_visit(link_id)
+            found = records.link
             secret_ok = hmac.compare_digest(
                 secret_digest("" if claim is None else claim.secret),
                 _DECOY_SECRET_HASH if found is None else found.secret_hash,
@@ -211,7 +211,7 @@ class AccessGate:
             if not secret_ok:
                 raise InvalidToken(link_id=link.id)
             portal, access = admit(
-                link, found_portal, found_access, generation=claim.generation, now=now
+                link, records.portal, records.access, generation=claim.generation, now=now
             )
             if access.mode is AccessMode.LINK_AND_CODE:
                 if link.contact_id is None:
@@ -354,16 +354,17 @@ class AccessGate:
             AccessAction.SESSION, client, log_success=False, budget=count_failure
         ) as attempt:
             now = attempt.now
-            self._budgets.check(attempt)
-            claim = self._codec.read_session(value, now=now)
-            id_hash = secret_digest(claim.session_id)
-            record = self._session_record(claim, id_hash, now)
-            link = attempt.link = self._link(claim.link_id)
-            portal, access = self._admitted(link, claim.generation, now)
+            claim, records = self._session_step(value, attempt)
+            timeout = self.policy.session_idle_timeout
+            record = stored_session(claim, records.session, now=now, timeout=timeout)
+            link = attempt.link = stored_link(claim.link_id, records.link)
+            portal, access = admit(
+                link, records.portal, records.access, generation=claim.generation, now=now
+            )
             if access.mode is AccessMode.LINK_AND_CODE and not record.code_verified:
                 raise CodeRequired(link_id=link.id)
             if now - record.last_seen_at >= self._touch_every:
-                self._store.touch_session(id_hash, now)
+                self._store.touch_session(record.id_hash, now)
         return Visit(
             link=link,
             portal=portal,
@@ -423,40 +424,27 @@ class AccessGate:
     # -- helpers -------------------------------------------------------------------------------
 
     def _link(self, link_id: str) -> Link:
-        link = self._store.get_link(link_id)
-        if link is None:
-            # Signed by our keys for a link the store does not hold (deleted, or another store).
-            raise InvalidToken(f"link {link_id!r} does not exist: issue the contact a new link")
-        return link
+        return stored_link(link_id, self._store.get_link(link_id))
 
-    def _session_record(self, claim: SessionClaim, id_hash: str, now: dt.datetime) -> SessionRecord:
-        """The stored session a genuine session value names, or the reason it is no longer good."""
-        record = self._store.get_session(id_hash)
-        link_id = claim.link_id
-        if record is None or record.link_id != link_id:
-            raise InvalidToken(
-                f"a session of link {link_id!r} that the store does not hold (forged, or given "
-                "out before sessions were stored): open the link again",
-                link_id=link_id,
-            )
-        if record.ended_at is not None:
-            raise SessionEnded(link_id=link_id)
-        timeout = self.policy.session_idle_timeout
-        if record.idle(now=now, timeout=timeout):
-            raise SessionExpired(
-                f"the session of link {link_id!r} was not used for {timeout}: open the link again",
-                link_id=link_id,
-            )
-        return record
-
-    def _admitted(
-        self, link: Link, generation: int, now: dt.datetime
-    ) -> tuple[Portal, PortalAccess]:
-        """The link's portal and its access state, read now, or the reason the link may not open
-        it."""
-        portal = self._store.get_portal(link.portal_id)
-        access = self._store.get_access(link.portal_id)
-        return admit(link, portal, access, generation=generation, now=now)
+    def _session_step(self, value: object, attempt: Step) -> tuple[SessionClaim, VisitRecords]:
+        """A session value's claim and what the store holds for it, refused first when the
+        step's budgets are spent (read with the records when the store can)."""
+        refused: AccessDenied | None = None
+        try:
+            claim = self._codec.read_session(value, now=attempt.now)
+        except AccessDenied as denied:
+            refused = denied
+        if refused is not None:
+            self._budgets.check(attempt)  # a spent budget is the refusal, whatever the value
+            raise refused
+        records = self._visits.read_visit(
+            claim.link_id,
+            secret_digest(claim.session_id),
+            budgets=self._budgets.checks(attempt),
+            now=attempt.now,
+        )
+        self._budgets.check(attempt, found=records.budgets)
+        return claim, records
 
     def _grant(
         self, link: Link, portal: Portal, *, code_verified: bool, now: dt.datetime
@@ -490,8 +478,11 @@ class AccessGate:
     def _pending_step(self, pending: object, attempt: Step) -> tuple[Link, Portal, PortalAccess]:
         """The link of a code step (``pending``), admitted to its portal now."""
         claim = self._codec.read_pending(pending, now=attempt.now)
-        link = attempt.link = self._link(claim.link_id)
-        portal, access = self._admitted(link, claim.generation, attempt.now)
+        records = self._visits.read_visit(claim.link_id)
+        link = attempt.link = stored_link(claim.link_id, records.link)
+        portal, access = admit(
+            link, records.portal, records.access, generation=claim.generation, now=attempt.now
+        )
         return link, portal, access
 
 

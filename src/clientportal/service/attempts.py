@@ -13,13 +13,14 @@ import contextlib
 import datetime as dt
 import ipaddress
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from attrs import define
 
 from ..access import OK, AccessAction, AccessCodec, AccessEvent, Link
 from ..errors import AccessDenied, RateLimited
 from ..ports import AccessLog, Clock, RateLimiter, RateLimits, aware_now
+from ..ports.effects import JointRateLimiter
 from ..ratelimit import TokenBucketLimiter
 
 __all__ = ["Budgets", "Step", "Steps", "client_prefix", "limiter"]
@@ -94,13 +95,23 @@ class Budgets:
         self._client = client_limiter
         self._prefix = prefix_limiter
         self._link = link_limiter
+        self._joint = client_limiter if isinstance(client_limiter, JointRateLimiter) else None
 
-    def check(self, step: Step) -> None:
+    def checks(self, step: Step) -> tuple[tuple[RateLimiter, str], ...]:
+        """The budgets :meth:`check` reads: ``(limiter, key)`` of the step's address and prefix."""
+        return ((self._client, step.client_hash), (self._prefix, step.prefix_hash))
+
+    def check(self, step: Step, *, found: Sequence[bool] | None = None) -> None:
         """Raise :class:`~clientportal.RateLimited` once the step's address or prefix has spent
-        its budget."""
-        address_ok = self._client.allowed(step.client_hash, now=step.now)
-        prefix_ok = self._prefix.allowed(step.prefix_hash, now=step.now)
-        if not (address_ok and prefix_ok):
+        its budget. ``found`` is what :meth:`checks` answered when it was read elsewhere (with the
+        visitor's records); else the budgets are read here, together when the limiters can."""
+        if found is None:
+            both = self.checks(step)
+            if self._joint is not None:
+                found = self._joint.allowed_together(both, now=step.now)
+            if found is None:
+                found = [limiter.allowed(key, now=step.now) for limiter, key in both]
+        if not all(found):
             raise RateLimited()
 
     def link_allowed(self, step: Step) -> bool:

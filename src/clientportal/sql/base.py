@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from .engine import WRITE, create_engine, prepare_engine, safe_url, translated_errors
+from .engine import READ, WRITE, create_engine, prepare_engine, safe_url, translated_errors
 
 __all__ = ["SqlBase", "engine_of"]
 
@@ -34,6 +34,9 @@ class SqlBase:
         self.engine = engine_of(engine)
         self._writer = self.engine.execution_options(**{WRITE: True})
         self._postgres = self.engine.dialect.name == "postgresql"
+        # A read of one statement needs no transaction around it (no BEGIN, no ROLLBACK: on
+        # PostgreSQL two round trips fewer); the statement sees its own snapshot either way.
+        self._single_reader = self.engine.execution_options(**{READ: True})
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({safe_url(self.engine)!r})"
@@ -46,7 +49,14 @@ class SqlBase:
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
+        """A connection whose statements share one transaction (one snapshot)."""
         with translated_errors(self.engine), self.engine.connect() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _read_one(self) -> Iterator[Connection]:
+        """A connection for a read of a single statement, run without a transaction of its own."""
+        with translated_errors(self.engine), self._single_reader.connect() as conn:
             yield conn
 
     def _insert(self, table: sa.Table) -> Any:

@@ -2,12 +2,15 @@
 
 SQLite gets foreign keys, a busy timeout, WAL and real transactions: pysqlite's own transaction
 handling is switched off and each transaction starts with ``BEGIN`` (reads) or ``BEGIN IMMEDIATE``
-(writes), so concurrent writers queue up instead of failing half-way.
+(writes), so concurrent writers queue up instead of failing half-way. PostgreSQL runs
+single-statement reads (:data:`READ`) in autocommit, and its pool pings a connection that sat
+unused for a second before handing it out (:func:`create_engine`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,11 +36,16 @@ DEFAULT_URL = "sqlite:///clientportal.sqlite3"
 
 #: The execution option that makes a SQLite transaction take the write lock at ``BEGIN``.
 WRITE = "clientportal_write"
-#: The execution option for single-statement reads: on SQLite they run without a ``BEGIN``.
+#: The execution option for single-statement reads: they run without a transaction of their own
+#: (on SQLite without a ``BEGIN``, on PostgreSQL in autocommit).
 READ = "clientportal_read"
+
+#: Seconds a pooled PostgreSQL connection may sit unused before it is pinged at checkout.
+PING_AFTER_IDLE = 1.0
 
 _SUPPORTED = ("sqlite", "postgresql")
 _BUSY_TIMEOUT_MS = 30_000
+_IDLE_SINCE = "clientportal_idle_since"
 
 
 class StorageError(ClientPortalError):
@@ -64,7 +72,9 @@ def create_engine(url: str | URL = DEFAULT_URL, **options: Any) -> Engine:
 
     ``sqlite://`` (in memory) keeps one connection for the whole process, so every user sees the
     same database; use a file for more than one thread. ``options`` go to
-    :func:`sqlalchemy.create_engine`.
+    :func:`sqlalchemy.create_engine`. A PostgreSQL pool pings a connection before handing it out
+    when it sat unused for :data:`PING_AFTER_IDLE` seconds (a dropped one is replaced, with every
+    older one); ``pool_pre_ping=True`` pings at every checkout instead.
     """
     try:
         parsed = make_url(url)
@@ -82,9 +92,11 @@ def create_engine(url: str | URL = DEFAULT_URL, **options: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
         options.setdefault("poolclass", StaticPool)
         options.setdefault("connect_args", {"check_same_thread": False})
-    elif parsed.get_backend_name() == "postgresql":
-        options.setdefault("pool_pre_ping", True)
-    return prepare_engine(sa.create_engine(parsed, **options))
+    ping_idle = parsed.get_backend_name() == "postgresql" and "pool_pre_ping" not in options
+    engine = sa.create_engine(parsed, **options)
+    if ping_idle:
+        _ping_idle_connections(engine)
+    return prepare_engine(engine)
 
 
 def prepare_engine(engine: Engine) -> Engine:
@@ -103,7 +115,46 @@ def prepare_engine(engine: Engine) -> Engine:
     if name == "sqlite" and not event.contains(engine, "begin", _sqlite_begin):
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+    if name == "postgresql" and not event.contains(engine, "engine_connect", _postgres_read):
+        event.listen(engine, "engine_connect", _postgres_read)
     return engine
+
+
+def _postgres_read(conn: Connection) -> None:
+    # A single-statement read runs in autocommit: no BEGIN and ROLLBACK round trips around it.
+    # The pool sets the connection back to transactions when it is returned.
+    if conn.get_execution_options().get(READ, False):
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Make the pool ping a connection before handing it out when it sat unused for a while
+    (:data:`PING_AFTER_IDLE`), and replace it (and every older one) if the server is gone.
+
+    A connection in steady use is handed out without the ping's round trip; one that idled
+    (long enough for a firewall, a server timeout or a restart to have dropped it) is checked
+    first, as ``pool_pre_ping`` would. Pass ``pool_pre_ping=True`` to ping at every checkout.
+    """
+    dialect = engine.dialect
+
+    def checkin(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if not dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            raise exc.InvalidatePoolError()
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
 
 
 def _sqlite_setup(dbapi_connection: Any, info: dict[Any, Any]) -> None:

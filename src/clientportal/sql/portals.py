@@ -24,15 +24,16 @@ from ..errors import NotFound
 from ..model import Portal, PortalSettings
 from ..ports import link_problem, session_problem
 from . import tables as t
-from .base import SqlBase
 from .rows import record_of
+from .visits import SELECTIONS, SqlVisits
 
 __all__ = ["SqlPortalStore"]
 
 
-class SqlPortalStore(SqlBase):
+class SqlPortalStore(SqlVisits):
     """A :class:`~clientportal.ports.PortalStore` over the ``cp_*`` tables: part of
-    :class:`~clientportal.sql.SqlStore`."""
+    :class:`~clientportal.sql.SqlStore`. It reads a visitor's step in one statement
+    (:meth:`~clientportal.sql.visits.SqlVisits.read_visit`)."""
 
     # -- portals -------------------------------------------------------------------------------
 
@@ -274,11 +275,8 @@ class SqlPortalStore(SqlBase):
             return conn.execute(update).rowcount == 1
 
 
-_SELECTION_TABLES = (
-    (t.portal_projects, "project_id"),
-    (t.portal_contacts, "contact_id"),
-    (t.portal_employees, "employee_id"),
-)
+#: The portal's three selections: each table and its id column.
+_SELECTION_TABLES = SELECTIONS
 
 
 def _unknown_portal(portal_id: str) -> NotFound:

@@ -11,20 +11,23 @@ the bucket in SQL (SQLite ≥ 3.35 or PostgreSQL).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ..ports import RateLimiter
 from ..ratelimit import named_limiter
 from . import tables as t
 from .base import SqlBase
 from .types import UtcDateTime
 
-__all__ = ["SqlRateLimiter", "SqlRateLimits"]
+__all__ = ["SqlRateLimiter", "SqlRateLimits", "sql_buckets"]
 
 _KEY_LENGTH = 200  # cp_rate_limits.key
 
@@ -80,13 +83,34 @@ class SqlRateLimiter(SqlBase):
 
     def allowed(self, key: str, *, now: dt.datetime) -> bool:
         """True while ``key`` has at least one unit left (one SELECT; spends nothing)."""
-        with self._read() as conn:
+        with self._read_one() as conn:
             row = conn.execute(self._bucket, {"key": self.row_key(key)}).one_or_none()
-        if row is None:
+        return self.allows(None, None, now=now) if row is None else self.allows(*row, now=now)
+
+    def allows(self, level: float | None, at: dt.datetime | None, *, now: dt.datetime) -> bool:
+        """Whether a bucket read as ``level`` at ``at`` (both ``None``: no row, a full bucket)
+        has at least one unit left at ``now``: :meth:`allowed` of a row read elsewhere."""
+        if level is None or at is None:
             return True
-        since: dt.datetime = row.at
-        elapsed = max((now - since) / self.refill_every, 0.0)
-        return min(float(self.capacity), float(row.level) + elapsed) >= 1.0
+        elapsed = max((now - at) / self.refill_every, 0.0)
+        return min(float(self.capacity), float(level) + elapsed) >= 1.0
+
+    def allowed_together(
+        self, checks: Sequence[tuple[RateLimiter, str]], *, now: dt.datetime
+    ) -> list[bool] | None:
+        """:meth:`allowed` of each ``(limiter, key)`` in one SELECT, when every limiter is a
+        :class:`SqlRateLimiter` on this limiter's engine (``None`` otherwise)."""
+        buckets = sql_buckets(self.engine, checks)
+        if buckets is None:
+            return None
+        params = {f"key{number}": row_key for number, (_, row_key) in enumerate(buckets)}
+        with self._read_one() as conn:
+            rows = conn.execute(_buckets(len(buckets)), params).all()
+        found = {row.key: (row.level, row.at) for row in rows}
+        return [
+            limiter.allows(*found.get(row_key, (None, None)), now=now)
+            for limiter, row_key in buckets
+        ]
 
     def hit(self, key: str, *, now: dt.datetime) -> bool:
         """Spend one unit of ``key``'s budget; False (and nothing spent) when none was left."""
@@ -153,6 +177,29 @@ class SqlRateLimiter(SqlBase):
 
     def _greatest(self, a: Any, b: Any) -> Any:
         return (sa.func.greatest if self._postgres else sa.func.max)(a, b)
+
+
+@functools.cache
+def _buckets(count: int) -> sa.Select[Any]:
+    """The SELECT of ``count`` buckets by their row keys (``key0``, ``key1``...), built once per
+    count, with a bound parameter per key (no list expanded at every run)."""
+    c = t.rate_limits.c
+    keys = [sa.bindparam(f"key{i}", type_=sa.String) for i in range(count)]
+    return sa.select(c.key, c.level, c.at).where(c.key.in_(keys))
+
+
+def sql_buckets(
+    engine: Engine, checks: Sequence[tuple[RateLimiter, str]]
+) -> list[tuple[SqlRateLimiter, str]] | None:
+    """Each ``(limiter, key)`` of ``checks`` as its limiter and the row key of its bucket, when
+    every limiter is a :class:`SqlRateLimiter` on ``engine`` (``None`` otherwise: some bucket is
+    elsewhere, so the limiters must be asked one by one)."""
+    buckets = []
+    for limiter, key in checks:
+        if not isinstance(limiter, SqlRateLimiter) or limiter.engine is not engine:
+            return None
+        buckets.append((limiter, limiter.row_key(key)))
+    return buckets
 
 
 def _whole_seconds(stamp: Any) -> Any:

@@ -9,6 +9,7 @@ only translate requests and responses.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -66,6 +67,9 @@ View: TypeAlias = Callable[[Context], Response]
 
 #: What ``Retry-After`` says when failed opens from one address are rate limited.
 RETRY_AFTER_SECONDS = 60
+
+#: How many built URL paths an app keeps (a path is a route and its ids: a few per portal).
+_REMEMBERED_PATHS = 4096
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -211,6 +215,9 @@ class PortalApp:
         self.theme_digest = hashlib.sha256(self.theme.stylesheet().encode()).hexdigest()[:12]
         self.router: Router[View] = Router(_routes())
         self._mail_routes()
+        # URL paths are a pure function of a route and its values: built once each.
+        self._paths = functools.lru_cache(maxsize=_REMEMBERED_PATHS)(self._build_path)
+        self._params = functools.lru_cache(maxsize=None)(self._route_params)
 
     def __repr__(self) -> str:
         return f"PortalApp({self.service!r}, prefix={self.prefix!r})"
@@ -237,6 +244,21 @@ class PortalApp:
     def routes(self) -> tuple[Route[View], ...]:
         """Every route, HTML and API, in matching order."""
         return self.router.routes
+
+    def route_params(self, route_name: str) -> tuple[str, ...]:
+        """The placeholder names of route ``route_name`` (``KeyError`` for an unknown route)."""
+        return self._params(route_name)
+
+    def route_path(self, route_name: str, values: tuple[tuple[str, str], ...]) -> str:
+        """The path of route ``route_name`` below the app's base, its placeholders filled with
+        ``values`` (``(name, value)`` pairs; ``KeyError`` for a missing one)."""
+        return self._paths(route_name, values)
+
+    def _route_params(self, route_name: str) -> tuple[str, ...]:
+        return self.router.named(route_name).params
+
+    def _build_path(self, route_name: str, values: tuple[tuple[str, str], ...]) -> str:
+        return self.router.named(route_name).build(**dict(values))
 
     # -- handling ----------------------------------------------------------------------------------
 

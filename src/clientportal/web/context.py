@@ -12,7 +12,7 @@ from ..errors import AccessDenied
 from ..i18n import negotiate_locale
 from ..service import Visit
 from .flash import FLASH_COOKIE, FLASH_MAX_AGE, Flash, dump_flash, load_flash
-from .http import QueryParams, Request, Response, cookie_name
+from .http import Cookies, QueryParams, Request, Response, cookie_name
 from .params import parse_id, query_of
 from .problems import BadRequest, PageNotFound
 from .routing import Route
@@ -121,7 +121,12 @@ class Context:
         wanted = cookie_name(
             name, secure=self.secure, path=self.cookie_path if path is None else path
         )
-        return self.request.cookies.get_all(wanted)
+        return self.cookies.get_all(wanted)
+
+    @functools.cached_property
+    def cookies(self) -> Cookies:
+        """The request's cookies, parsed once."""
+        return self.request.cookies
 
     def cookie(self, name: str, path: str | None = None) -> str | None:
         """The first value of the portal's cookie ``name`` (see :meth:`cookie_values`)."""
@@ -130,10 +135,9 @@ class Context:
 
     def url(self, route_name: str, /, query: Iterable[tuple[str, str]] = (), **params: str) -> str:
         """The absolute path of route ``name``; ``portal_id`` defaults to this request's."""
-        route = self.app.router.named(route_name)
-        if "portal_id" in route.params and "portal_id" not in params:
+        if "portal_id" not in params and "portal_id" in self.app.route_params(route_name):
             params["portal_id"] = self.params["portal_id"]
-        path = self.base + route.build(**params)
+        path = self.base + self.app.route_path(route_name, tuple(sorted(params.items())))
         items = list(query)
         return f"{path}?{urlencode(items)}" if items else path
 

@@ -196,6 +196,15 @@ class ResponseHeaders(Headers):
         _check_header(name, value)
         super().setdefault(name, value)
 
+    def replace(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """:meth:`set` each of ``pairs`` in one pass: all checked, every header of their names
+        dropped, then the pairs appended in order (a name given twice keeps both)."""
+        added = list(pairs)
+        for name, value in added:
+            _check_header(name, value)
+        names = {name.lower() for name, _ in added}
+        self._items = [(k, v) for k, v in self._items if k.lower() not in names] + added
+
 
 def encode_path(path: str) -> str:
     """``path`` (decoded text, as a request's ``path``) percent-encoded for a URL or a

@@ -53,6 +53,9 @@ _ALWAYS: Final = (
 )
 
 
+_NO_STORE: Final = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+
+
 def content_security_policy(theme: Theme) -> str:
     """The strict policy of every response: the portal's own files only (and the logo's origin)."""
     images = "'self' data:"
@@ -77,14 +80,11 @@ def secure_headers(response: Response, csp: str, *, cacheable: bool = False) -> 
 
     Everything is ``Cache-Control: no-store`` unless ``cacheable`` (versioned static files).
     """
-    for name, value in _ALWAYS:
-        response.headers.set(name, value)
-    response.headers.set("Content-Security-Policy", csp)
     if cacheable:
+        response.headers.replace((*_ALWAYS, ("Content-Security-Policy", csp)))
         response.headers.setdefault("Cache-Control", STATIC_CACHE_CONTROL)
     else:
-        response.headers.set("Cache-Control", "no-store")
-        response.headers.set("Pragma", "no-cache")
+        response.headers.replace((*_ALWAYS, ("Content-Security-Policy", csp), *_NO_STORE))
 
 
 def _portal_key(portal_id: str) -> str:

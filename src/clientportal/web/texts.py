@@ -11,8 +11,10 @@ its value with the language's punctuation (``Total\u00a0: 7,5 heures`` in French
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
+from babel import Locale
 from babel import dates as babel_dates
 
 from ..i18n import (
@@ -35,6 +37,10 @@ __all__ = ["PageText"]
 
 #: A date to show the locale's date pattern with (day and month apart, so the order reads).
 _EXAMPLE_DATE = dt.date(2026, 12, 31)
+
+#: How many formatted values each formatter keeps: a page formats the same dates, hours and
+#: amounts as the last one did, and Babel takes tens of microseconds for each.
+_REMEMBERED = 4096
 
 
 class PageText:
@@ -59,7 +65,9 @@ class PageText:
     def __call__(self, key: str, /, **values: object) -> str:
         """The catalog text :data:`~clientportal.i18n.LABELS` names ``key``, with ``values``
         filled in."""
-        return self.translator.label(key, **values)
+        if values:
+            return self.translator.label(key, **values)
+        return _label(self.translator, key)
 
     def plural(self, key: str, n: int, /, **values: object) -> str:
         """The count-dependent catalog text ``key`` for ``n``."""
@@ -85,22 +93,22 @@ class PageText:
 
     def hours(self, seconds: int) -> str:
         """Decimal hours with their unit (``7,5 uur``)."""
-        return format_duration(seconds, self.locale, style="decimal")
+        return _hours(self.locale, seconds)
 
     def date(self, value: dt.date, style: str = "medium") -> str:
         """A date in the locale's style."""
-        return format_date(value, self.locale, style=style)  # type: ignore[arg-type]
+        return _date(self.locale, value, style)
 
     def day_month(self, value: dt.date) -> str:
         """Day and short month in the locale's order (``23 nov``, ``Nov 23``, ``23. Nov.``)."""
-        return babel_dates.format_skeleton("MMMd", value, locale=self.locale)
+        return _day_month(self.locale, value)
 
     def money(self, amount: Decimal, currency: str | None = None) -> str:
         """An amount in ``currency``, by default the portal's (``€ 1.234,50`` in Dutch)."""
         chosen = currency or self.currency
         if chosen is None:
             raise ValueError("this page has no currency: give the amount's currency")
-        return format_money(amount, chosen, self.locale)
+        return _money(self.locale, chosen, amount, str(amount))
 
     def pair(self, label: str, value: str) -> str:
         """``label: value`` with the language's punctuation (a no-break space before the colon
@@ -115,12 +123,59 @@ class PageText:
 
     def number(self, value: int | Decimal) -> str:
         """A number in the locale's digits."""
-        return format_number(value, self.locale)
+        return _number(self.locale, value, str(value))
 
     def percent(self, ratio: Decimal) -> str:
         """A ratio as a whole percentage."""
-        return format_percent(ratio, self.locale)
+        return _percent(self.locale, ratio, str(ratio))
 
     def budget_amount(self, amount: Decimal, budget_type: BudgetType, currency: str | None) -> str:
         """A budget amount: hours with their unit, or money."""
-        return format_budget_amount(amount, budget_type, currency, self.locale)
+        return _budget_amount(self.locale, budget_type, currency, amount, str(amount))
+
+
+# The formatters, remembered per locale and value (``typed``, and a number's text in the key, so
+# ``1``, ``1.0`` and ``Decimal("1.00")`` are never taken for each other). Formatting is a pure
+# function of these, so what is remembered never goes stale; a refusal is never remembered.
+
+
+@functools.lru_cache(maxsize=_REMEMBERED)
+def _label(translator: Translator, key: str) -> str:
+    return translator.label(key)
+
+
+@functools.lru_cache(maxsize=_REMEMBERED, typed=True)
+def _hours(locale: Locale, seconds: int) -> str:
+    return format_duration(seconds, locale, style="decimal")
+
+
+@functools.lru_cache(maxsize=_REMEMBERED, typed=True)
+def _date(locale: Locale, value: dt.date, style: str) -> str:
+    return format_date(value, locale, style=style)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=_REMEMBERED, typed=True)
+def _day_month(locale: Locale, value: dt.date) -> str:
+    return babel_dates.format_skeleton("MMMd", value, locale=locale)
+
+
+@functools.lru_cache(maxsize=_REMEMBERED, typed=True)
+def _money(locale: Locale, currency: str, amount: Decimal, text: str) -> str:
+    return format_money(amount, currency, locale)
+
+
+@functools.lru_cache(maxsize=_REMEMBERED, typed=True)
+def _number(locale: Locale, value: int | Decimal, text: str) -> str:
+    return format_number(value, locale)
+
+
+@functools.lru_cache(maxsize=_REMEMBERED, typed=True)
+def _percent(locale: Locale, ratio: Decimal, text: str) -> str:
+    return format_percent(ratio, locale)
+
+
+@functools.lru_cache(maxsize=_REMEMBERED, typed=True)
+def _budget_amount(
+    locale: Locale, budget_type: BudgetType, currency: str | None, amount: Decimal, text: str
+) -> str:
+    return format_budget_amount(amount, budget_type, currency, locale)

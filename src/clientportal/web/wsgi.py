@@ -8,6 +8,7 @@ a ``prefix`` of its own; links, redirects and cookies use both.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -33,12 +34,19 @@ def _wsgi_str(value: object) -> str:
         return text
 
 
+@functools.lru_cache(maxsize=1024)
+def _header_name(key: str) -> str:
+    """The header an ``HTTP_*`` key of the environ stands for (``HTTP_ACCEPT_LANGUAGE`` is
+    ``Accept-Language``)."""
+    return key[5:].replace("_", "-").title()
+
+
 def request_from_environ(environ: dict[str, Any], *, max_body: int = DEFAULT_MAX_BODY) -> Request:
     """The :class:`Request` a WSGI ``environ`` describes; the body is read up to ``max_body``."""
     headers = Headers()
     for key, value in environ.items():
         if key.startswith("HTTP_"):
-            headers.add(key[5:].replace("_", "-").title(), str(value))
+            headers.add(_header_name(key), str(value))
     if environ.get("CONTENT_TYPE"):
         headers.add("Content-Type", str(environ["CONTENT_TYPE"]))
     if environ.get("CONTENT_LENGTH"):
