@@ -93,6 +93,15 @@ def create_engine(url: str | URL = DEFAULT_URL, **options: Any) -> Engine:
         options.setdefault("poolclass", StaticPool)
         options.setdefault("connect_args", {"check_same_thread": False})
     ping_idle = parsed.get_backend_name() == "postgresql" and "pool_pre_ping" not in options
+    if parsed.get_backend_name() == "postgresql":
+        # psycopg prepares a statement on its fifth run, and PostgreSQL may then plan it once for
+        # any parameters: a page of hours bounded by dates became a scan of every entry of the
+        # portal (160 ms instead of 0.3 ms). Each run is planned for its own parameters instead.
+        connect_args = dict(options.get("connect_args", {}))
+        given = connect_args.get("options", "")
+        if "plan_cache_mode" not in given:
+            connect_args["options"] = f"{given} -c plan_cache_mode=force_custom_plan".strip()
+        options["connect_args"] = connect_args
     engine = sa.create_engine(parsed, **options)
     if ping_idle:
         _ping_idle_connections(engine)
