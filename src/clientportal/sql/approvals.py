@@ -2,16 +2,25 @@
 :class:`~clientportal.ports.ApprovalStore` port) in ``cp_approvals`` and ``cp_approval_events``.
 
 A batch of decisions is one transaction that compares and sets each entry's version, appends the
-audit trail and queues the e-mails, or writes nothing.
+audit trail and queues the e-mails, or writes nothing. On PostgreSQL each step of a batch is one
+statement whatever its size, its rows passed as one array per column and unnested (``UPDATE …
+FROM unnest(…)``, ``INSERT … SELECT … FROM unnest(…)``): one round trip each, and the statement
+triggers that keep the entry sums (:mod:`clientportal.sql.sums`) run once per batch instead of
+once per entry. On SQLite, where triggers run per row anyway and a statement costs no round
+trip, a step is one prepared statement executed per row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, select
+import sqlalchemy as sa
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from ..errors import ChangedMeanwhile
 from ..model import ApprovalState
@@ -73,20 +82,26 @@ class SqlApprovalStore(SqlBase):
                 raise ChangedMeanwhile(list(dict.fromkeys(stale)))
             self._set_states(conn, stored, final)
             if changes:
-                conn.execute(t.approval_events.insert(), [_event_values(c) for c in changes])
+                events = [_event_values(c) for c in changes]
+                if self._postgres:
+                    conn.execute(_INSERT_EVENTS, _arrays(events, "b_"))
+                else:
+                    conn.execute(t.approval_events.insert(), events)
             if outbox:
                 insert_outbox(conn, outbox)
 
     def _lock_versions(self, conn: Connection, ids: list[str]) -> dict[str, int]:
+        """The stored version of each of ``ids`` that has a row, the rows locked."""
+        if not ids:
+            return {}
+        if self._postgres:  # one statement, locking in id order: concurrent batches never deadlock
+            rows = conn.execute(_LOCK_VERSIONS, {"b_ids": ids})
+            return {row.entry_id: row.version for row in rows}
         versions: dict[str, int] = {}
-        for chunk in batches(ids):
-            query = (
-                select(t.approvals.c.entry_id, t.approvals.c.version)
-                .where(t.approvals.c.entry_id.in_(chunk))
-                .order_by(t.approvals.c.entry_id)
+        for chunk in batches(ids):  # the transaction holds SQLite's write lock already
+            query = select(t.approvals.c.entry_id, t.approvals.c.version).where(
+                t.approvals.c.entry_id.in_(chunk)
             )
-            if self._postgres:  # lock in id order, so concurrent batches cannot deadlock
-                query = query.with_for_update()
             versions.update((row.entry_id, row.version) for row in conn.execute(query))
         return versions
 
@@ -107,20 +122,28 @@ class SqlApprovalStore(SqlBase):
             else:
                 inserts.append(values)
         if updates:
-            result = conn.execute(_UPDATE_STATE, updates)
-            if result.rowcount != len(updates):  # the rows are locked: only a bug gets here
-                raise ChangedMeanwhile([u["b_entry_id"] for u in updates])
+            self._update_states(conn, updates)
         if inserts:
-            insert = (
-                self._insert(t.approvals)
-                .values({name: bindparam(f"b_{name}") for name in _STATE_COLUMNS})
-                .on_conflict_do_nothing(index_elements=["entry_id"])
-                .returning(t.approvals.c.entry_id)
-            )
-            added = set(conn.execute(insert, inserts).scalars())
+            if self._postgres:
+                added = set(conn.execute(_INSERT_STATES, _arrays(inserts)).scalars())
+            else:
+                added = set(conn.execute(_INSERT_STATE, inserts).scalars())
             lost = [row["b_entry_id"] for row in inserts if row["b_entry_id"] not in added]
             if lost:  # somebody else stored a first state meanwhile
                 raise ChangedMeanwhile(lost)
+
+    def _update_states(self, conn: Connection, updates: list[dict[str, Any]]) -> None:
+        """Compare and set the stored states of ``updates`` (their rows are locked)."""
+        if self._postgres:
+            changed = set(conn.execute(_UPDATE_STATES, _arrays(updates)).scalars())
+        else:
+            result = conn.execute(_UPDATE_STATE, updates)
+            changed = (
+                {u["b_entry_id"] for u in updates} if result.rowcount == len(updates) else set()
+            )
+        missed = [u["b_entry_id"] for u in updates if u["b_entry_id"] not in changed]
+        if missed:  # the rows are locked: only a bug gets here
+            raise ChangedMeanwhile(missed)
 
     def history(self, entry_id: str) -> Sequence[ApprovalEvent]:
         """The entry's audit trail, oldest first."""
@@ -131,6 +154,8 @@ class SqlApprovalStore(SqlBase):
 
 
 _STATE_COLUMNS = ("entry_id", "status", "workflow", "version", "reason", "updated_at")
+
+# SQLite: one statement executed per row (parameters b_<column>; b_expected: the stored version).
 _UPDATE_STATE = (
     t.approvals.update()
     .where(
@@ -139,6 +164,61 @@ _UPDATE_STATE = (
     )
     .values({name: bindparam(f"b_{name}") for name in _STATE_COLUMNS if name != "entry_id"})
 )
+_INSERT_STATE = (
+    sqlite.insert(t.approvals)
+    .values({name: bindparam(f"b_{name}") for name in _STATE_COLUMNS})
+    .on_conflict_do_nothing(index_elements=["entry_id"])
+    .returning(t.approvals.c.entry_id)
+)
+
+
+# PostgreSQL: one statement per batch, each parameter an array (see _arrays).
+def _unnested(columns: Mapping[str, Any]) -> TableValuedAlias:
+    """The rows ``v`` of one array parameter ``b_<name>`` per column ``name`` of ``columns``
+    (its SQL type), unnested side by side."""
+    arrays = (bindparam(f"b_{name}", type_=ARRAY(kind)) for name, kind in columns.items())
+    names = (sa.column(name, kind) for name, kind in columns.items())
+    return func.unnest(*arrays).table_valued(*names).render_derived(name="v")
+
+
+def _arrays(rows: Sequence[Mapping[str, Any]], prefix: str = "") -> dict[str, list[Any]]:
+    """The parameters of a statement over :func:`_unnested` rows: one list per key of
+    ``rows`` (which all have the same keys), named ``prefix`` + key."""
+    return {prefix + name: [row[name] for row in rows] for name in rows[0]}
+
+
+def _statements() -> tuple[sa.Select[Any], sa.Update, sa.Insert, sa.Insert]:
+    a, e = t.approvals, t.approval_events
+    lock = (
+        select(a.c.entry_id, a.c.version)
+        .where(a.c.entry_id == sa.any_(bindparam("b_ids", type_=ARRAY(a.c.entry_id.type))))
+        .order_by(a.c.entry_id)
+        .with_for_update()
+    )
+    states = {name: a.c[name].type for name in _STATE_COLUMNS}
+    changed = _unnested({**states, "expected": a.c.version.type})
+    update = (
+        a.update()
+        .where(a.c.entry_id == changed.c.entry_id, a.c.version == changed.c.expected)
+        .values({name: changed.c[name] for name in _STATE_COLUMNS if name != "entry_id"})
+        .returning(a.c.entry_id)
+    )
+    added = _unnested(states)
+    insert = (
+        postgresql.insert(a)
+        .from_select(list(_STATE_COLUMNS), select(*(added.c[n] for n in _STATE_COLUMNS)))
+        .on_conflict_do_nothing(index_elements=["entry_id"])
+        .returning(a.c.entry_id)
+    )
+    columns = [c.name for c in e.columns if c.name != "id"]
+    trail = _unnested({name: e.c[name].type for name in columns})
+    events = e.insert().from_select(columns, select(*(trail.c[n] for n in columns)))
+    return lock, update, insert, events
+
+
+#: Lock the rows of ``b_ids`` (an array); compare and set the states of a batch; insert the
+#: first states of a batch (returning the ids inserted); append a batch's audit events.
+_LOCK_VERSIONS, _UPDATE_STATES, _INSERT_STATES, _INSERT_EVENTS = _statements()
 
 
 def _event_values(change: ApprovalChange) -> dict[str, Any]:
