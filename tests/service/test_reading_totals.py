@@ -83,7 +83,9 @@ def test_behind_pages_only_the_service_walks_the_pages_to_the_same_totals_and_em
     portal = acme_portal()
     totals = asks.pages.hours_totals(portal)
     employees = asks.pages.overview(portal).employees
-    assert source.calls == {"entry_totals": 1, "entry_employee_ids": 1}  # no page read
+    # No page read: the totals, and the overview's employees and awaiting count (the portal's
+    # client approves).
+    assert source.calls == {"entry_totals": 2, "entry_employee_ids": 1}
     source.calls.clear()
     assert walks.pages.hours_totals(portal) == totals
     assert walks.pages.overview(portal).employees == employees

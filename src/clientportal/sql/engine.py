@@ -98,7 +98,8 @@ def create_engine(url: str | URL = DEFAULT_URL, **options: Any) -> Engine:
         # any parameters: a page of hours bounded by dates became a scan of every entry of the
         # portal (160 ms instead of 0.3 ms). Each run is planned for its own parameters instead.
         connect_args = dict(options.get("connect_args", {}))
-        given = connect_args.get("options", "")
+        in_url = parsed.query.get("options", "")  # e.g. ?options=-csearch_path%3Dschema
+        given = connect_args.get("options", in_url if isinstance(in_url, str) else " ".join(in_url))
         if "plan_cache_mode" not in given:
             connect_args["options"] = f"{given} -c plan_cache_mode=force_custom_plan".strip()
         options["connect_args"] = connect_args
