@@ -42,19 +42,10 @@ __all__ = [
 
 #: The ``period`` of the all-time rows (level 0).
 ALL_TIME = dt.date(1, 1, 1)
-#: The summed columns of ``tt_entry_sums``.
-MEASURES = (
-    "entries",
-    "seconds",
-    "billable_seconds",
-    "cents",
-    "priced",
-    "rated",
-    "b_cents",
-    "b_priced",
-    "b_rated",
-)
-_KEYS = ("client_id", "level", "period", "project_id", "employee_id", "status")
+#: The key columns of ``tt_entry_sums`` (its primary key, in order).
+_KEYS = tuple(c.name for c in t.entry_sums.primary_key.columns)
+#: The summed columns of ``tt_entry_sums``: all the others.
+MEASURES = tuple(c.name for c in t.entry_sums.columns if c.name not in _KEYS)
 _OPEN = ApprovalStatus.OPEN.value
 _PREFIX = "tt_entry_sums"
 
