@@ -26,6 +26,7 @@ from .data import Totals as Totals
 from .data import unique_by_id as unique_by_id
 from .effects import Clock as Clock
 from .effects import Mailer as Mailer
+from .effects import OneConnection as OneConnection
 from .effects import RateLimiter as RateLimiter
 from .effects import RateLimits as RateLimits
 from .effects import SystemClock as SystemClock
@@ -37,8 +38,11 @@ from .state import OutboxMessage as OutboxMessage
 from .state import OutboxStore as OutboxStore
 from .state import PortalStore as PortalStore
 from .state import Store as Store
+from .state import VisitReader as VisitReader
+from .state import VisitRecords as VisitRecords
 from .state import check_changes as check_changes
 from .state import check_claim as check_claim
 from .state import check_new_outbox as check_new_outbox
 from .state import link_problem as link_problem
+from .state import read_visit as read_visit
 from .state import session_problem as session_problem

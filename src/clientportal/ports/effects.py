@@ -1,10 +1,11 @@
 """The ports to the world outside storage: where time comes from, how attempts are budgeted,
-how an e-mail leaves."""
+how an e-mail leaves, and (optionally) how a database's reads share a connection."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
 from ..errors import ConfigError
@@ -13,6 +14,7 @@ __all__ = [
     "Clock",
     "JointRateLimiter",
     "Mailer",
+    "OneConnection",
     "RateLimiter",
     "RateLimits",
     "SystemClock",
@@ -86,6 +88,19 @@ class Mailer(Protocol):
 
     def send(self, message: bytes, *, sender: str | None, recipients: Sequence[str]) -> None:
         """Deliver ``message`` (RFC 5322 bytes) to ``recipients``."""
+        ...
+
+
+@runtime_checkable
+class OneConnection(Protocol):
+    """Optional, for a store or data source over a database (:class:`~clientportal.sql.SqlStore`
+    and :class:`~clientportal.sql.SqlDataSource` have it): its reads within the block share one
+    connection instead of taking one from the pool each. The service enters it around each
+    request of the web app (:meth:`PortalService.one_connection
+    <clientportal.service.PortalService.one_connection>`)."""
+
+    def one_connection(self) -> AbstractContextManager[None]:
+        """A block whose reads share one connection."""
         ...
 
 

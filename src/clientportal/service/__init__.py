@@ -20,10 +20,21 @@ Who is told what (:mod:`clientportal.service.notify`) serves the rooms that chan
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from ..access import AccessPolicy, SecretKeys
 from ..errors import ConfigError
 from ..model import ApprovalPolicy
-from ..ports import Clock, DataSource, RateLimiter, RateLimits, Store, SystemClock
+from ..ports import (
+    Clock,
+    DataSource,
+    OneConnection,
+    RateLimiter,
+    RateLimits,
+    Store,
+    SystemClock,
+)
 from ..workflow import approval_machine
 from .access import AccessGate
 from .admin import Admin
@@ -139,6 +150,18 @@ class PortalService:
         )
         #: Portals.
         self.admin = Admin(data, store, policy=self.policy, clock=self.clock)
+        self._sharing = tuple(part for part in (store, data) if isinstance(part, OneConnection))
+
+    @contextlib.contextmanager
+    def one_connection(self) -> Iterator[None]:
+        """Within the block, the reads of the store and of the data source share one
+        connection each, where they can (:class:`~clientportal.ports.OneConnection`), instead of
+        one from the pool per statement. The web app wraps every request in it; wrap a script's
+        reads in it the same way."""
+        with contextlib.ExitStack() as stack:
+            for part in self._sharing:
+                stack.enter_context(part.one_connection())
+            yield
 
     def __repr__(self) -> str:
         return f"PortalService(policy={self.policy!r}, mail={self.mail!r})"

@@ -40,6 +40,7 @@ from .migrate import head_revision as head_revision
 from .migrate import upgrade as upgrade
 from .ratelimit import SqlRateLimiter as SqlRateLimiter
 from .settings import SqlSettingsStore as SqlSettingsStore
+from .shared import one_connection as one_connection
 from .source import SqlDataSource as SqlDataSource
 from .store import SqlStore as SqlStore
 from .tables import metadata as metadata
@@ -60,6 +61,7 @@ __all__ = [
     "load_dataset",
     "load_entries",
     "metadata",
+    "one_connection",
     "prepare_engine",
     "reference_metadata",
     "safe_url",

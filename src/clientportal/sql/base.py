@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from .engine import READ, WRITE, create_engine, prepare_engine, safe_url, translated_errors
+from .shared import one_connection, read_connection, release_shared
 
 __all__ = ["SqlBase", "engine_of"]
 
@@ -44,20 +45,27 @@ class SqlBase:
     @contextlib.contextmanager
     def _write(self) -> Iterator[Connection]:
         """A transaction that takes the write lock at once (on SQLite: ``BEGIN IMMEDIATE``)."""
+        release_shared(self.engine)
         with translated_errors(self.engine), self._writer.begin() as conn:
             yield conn
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Connection]:
         """A connection whose statements share one transaction (one snapshot)."""
+        release_shared(self.engine)
         with translated_errors(self.engine), self.engine.connect() as conn:
             yield conn
 
     @contextlib.contextmanager
     def _read_one(self) -> Iterator[Connection]:
-        """A connection for a read of a single statement, run without a transaction of its own."""
-        with translated_errors(self.engine), self._single_reader.connect() as conn:
+        """A connection for a read of a single statement, run without a transaction of its own
+        (the one its thread shares within :func:`~clientportal.sql.one_connection`)."""
+        with read_connection(self.engine, self._single_reader) as conn:
             yield conn
+
+    def one_connection(self) -> contextlib.AbstractContextManager[None]:
+        """Within the block, single reads share one connection: :func:`~.shared.one_connection`."""
+        return one_connection()
 
     def _insert(self, table: sa.Table) -> Any:
         """An INSERT that knows ``ON CONFLICT`` on this database."""

@@ -7,6 +7,7 @@ The entry queries are built in :mod:`clientportal.sql.entries`, the totals in
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -35,6 +36,7 @@ from .base import engine_of
 from .engine import READ, safe_url, translated_errors
 from .entries import ENTRY_COLUMNS, entries_from, entry, filter_params, page_statement, shape
 from .rows import batches, record_of
+from .shared import one_connection, read_connection
 from .summed import date_bounds, employee_ids, summed_totals, week_seconds
 from .sums import week_of
 from .totals import project_totals
@@ -72,8 +74,12 @@ class SqlDataSource:
     def __repr__(self) -> str:
         return f"SqlDataSource({safe_url(self.engine)!r})"
 
+    def one_connection(self) -> contextlib.AbstractContextManager[None]:
+        """Within the block, the reads share one connection: :func:`~.shared.one_connection`."""
+        return one_connection()
+
     def _rows(self, query: sa.Select[Any], params: dict[str, Any] | None = None) -> list[Row[Any]]:
-        with translated_errors(self.engine), self._reader.connect() as conn:
+        with read_connection(self.engine, self._reader) as conn:
             return list(conn.execute(query, params))
 
     # -- clients, contacts, employees, projects ------------------------------------------------

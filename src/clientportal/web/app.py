@@ -270,7 +270,8 @@ class PortalApp:
         ctx: Context | None = None
         request = self.trusted_proxies.resolve(request)
         try:
-            ctx, response = self._dispatch(request)
+            with self.service.one_connection():  # a page's reads share one connection
+                ctx, response = self._dispatch(request)
         except Exception:
             logger.exception("the portal failed on %s %s", request.method, _logged(request))
             response = self._failure(request, ctx)
