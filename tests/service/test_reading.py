@@ -9,11 +9,12 @@ on those sums, are tested in ``test_reading_totals.py``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
 
-from clientportal import ApprovalStatus, MemoryDataSource, PortalSettings, portal_view
+from clientportal import ApprovalStatus, MemoryDataSource, PortalSettings, Project, portal_view
 from clientportal.errors import DataSourceError
 from clientportal.ports import EntryCursor, EntryPage, EntryQuery, Totals
 from clientportal.visibility import Scope
@@ -119,3 +120,38 @@ def test_a_cursor_behind_the_page_never_repeats_entries() -> None:
     assert [e.id for e in entries] == [
         e.id for e in portal_view(acme_portal(), w.dataset, EXTERNAL).entries
     ]
+
+
+# --------------------------------------------------------------------------------------------------
+# A request's projects, read once
+
+
+class CountingProjects(PagesOnly):
+    """The source of the service world, counting its ``projects()`` calls."""
+
+    calls = 0
+
+    def projects(self, scope: Scope) -> Sequence[Project]:
+        self.calls += 1
+        return self.source.projects(scope)
+
+
+def test_within_a_request_scope_a_portals_projects_are_read_once() -> None:
+    ds = service_dataset()
+    source = CountingProjects(MemoryDataSource(ds))
+    w = service_world(source=source)
+    portal = acme_portal()
+    pages = w.service.pages
+    outside = (pages.overview(portal), pages.hours(portal), pages.hours_totals(portal))
+    assert source.calls == 3
+    source.calls = 0
+    with w.service.request_scope():
+        inside = (pages.overview(portal), pages.hours(portal), pages.hours_totals(portal))
+        assert source.calls == 1
+        renamed = w.service.admin.update_portal(portal.id, project_ids=["web"])
+        assert {p.id for p in pages.overview(renamed).projects} == {"web"}
+        assert source.calls == 2  # another portal (its projects changed): read again
+    assert inside == outside
+    with w.service.request_scope():
+        pages.overview(renamed)
+    assert source.calls == 3  # a new scope reads again

@@ -96,8 +96,8 @@ class OneConnection(Protocol):
     """Optional, for a store or data source over a database (:class:`~clientportal.sql.SqlStore`
     and :class:`~clientportal.sql.SqlDataSource` have it): its reads within the block share one
     connection instead of taking one from the pool each. The service enters it around each
-    request of the web app (:meth:`PortalService.one_connection
-    <clientportal.service.PortalService.one_connection>`)."""
+    request of the web app (:meth:`PortalService.request_scope
+    <clientportal.service.PortalService.request_scope>`)."""
 
     def one_connection(self) -> AbstractContextManager[None]:
         """A block whose reads share one connection."""

@@ -43,7 +43,7 @@ from .links import IssuedLink, LinkRegister
 from .notify import MailSettings, Notifier
 from .outcomes import DecisionResult, EntryOutcome, Outcome
 from .pages import HoursPerWeek, Overview, Pages, Viewer
-from .reading import HoursPage, PortalReader
+from .reading import HoursPage, PortalReader, remembered_projects
 from .visits import CodeDelivery, Opening, SessionGrant, Visit
 
 __all__ = [
@@ -153,14 +153,16 @@ class PortalService:
         self._sharing = tuple(part for part in (store, data) if isinstance(part, OneConnection))
 
     @contextlib.contextmanager
-    def one_connection(self) -> Iterator[None]:
-        """Within the block, the reads of the store and of the data source share one
-        connection each, where they can (:class:`~clientportal.ports.OneConnection`), instead of
-        one from the pool per statement. The web app wraps every request in it; wrap a script's
-        reads in it the same way."""
+    def request_scope(self) -> Iterator[None]:
+        """What one request shares. Within the block, the reads of the store and of the data
+        source share one connection each where they can
+        (:class:`~clientportal.ports.OneConnection`) instead of one from the pool per statement,
+        and a portal's projects are read once (:func:`~.reading.remembered_projects`). The web
+        app wraps every request in it; wrap a script's batch of reads in it the same way."""
         with contextlib.ExitStack() as stack:
             for part in self._sharing:
                 stack.enter_context(part.one_connection())
+            stack.enter_context(remembered_projects())
             yield
 
     def __repr__(self) -> str:

@@ -88,6 +88,7 @@ class Pages:
     def __init__(self, data: DataSource, reader: PortalReader) -> None:
         self._data = data
         self._reader = reader
+        self._employees_source = data if isinstance(data, EntryEmployees) else None
 
     def __repr__(self) -> str:
         return f"Pages(data={self._data!r})"
@@ -283,8 +284,8 @@ class Pages:
     def _entry_employee_ids(
         self, portal: Portal, scope: Scope, projects: Sequence[Project]
     ) -> frozenset[str]:
-        if isinstance(self._data, EntryEmployees):
-            return frozenset(self._data.entry_employee_ids(scope))
+        if self._employees_source is not None:
+            return frozenset(self._employees_source.entry_employee_ids(scope))
         query = EntryQuery(limit=MAX_PAGE_SIZE)
         return frozenset(e.employee_id for e in self._reader.iter_entries(portal, query, projects))
 

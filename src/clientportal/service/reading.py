@@ -13,8 +13,10 @@ sum checked); otherwise the reader walks every page and sums it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from decimal import Decimal
 
 from attrs import evolve, frozen
@@ -34,7 +36,30 @@ from ..ports import (
 from ..visibility import PortalEntry, Scope, visible_entries
 from ..workflow import AWAITING_CLIENT
 
-__all__ = ["HoursPage", "PortalReader"]
+__all__ = ["HoursPage", "PortalReader", "remembered_projects"]
+
+#: The projects read in this context (:func:`remembered_projects`), by portal.
+_REMEMBERED: ContextVar[dict[Portal, tuple[Project, ...]] | None] = ContextVar(
+    "clientportal_remembered_projects", default=None
+)
+
+
+@contextlib.contextmanager
+def remembered_projects() -> Iterator[None]:
+    """Within the block, :meth:`PortalReader.projects` asks the source about a portal's projects
+    once: a page that needs them for its overview, its filters and its totals reads them once.
+
+    The web app enters it for each request (the projects of a portal do not change within one).
+    A portal changed within the block is another key: its projects are read again.
+    """
+    if _REMEMBERED.get() is not None:
+        yield
+        return
+    token = _REMEMBERED.set({})
+    try:
+        yield
+    finally:
+        _REMEMBERED.reset(token)
 
 
 @frozen
@@ -72,6 +97,9 @@ class PortalReader:
     def __init__(self, data: DataSource, policy: ApprovalPolicy | None) -> None:
         self._data = data
         self._policy = policy
+        # The optional parts the source offers, looked up once (a Protocol's isinstance is slow).
+        self._totals_source = data if isinstance(data, EntryTotals) else None
+        self._weeks_source = data if isinstance(data, EntryWeeks) else None
 
     @property
     def policy(self) -> ApprovalPolicy | None:
@@ -83,10 +111,17 @@ class PortalReader:
         return Scope.of(portal, self._policy)
 
     def projects(self, portal: Portal) -> tuple[Project, ...]:
-        """The portal's visible projects (V2), whatever the source returned, by id."""
+        """The portal's visible projects (V2), whatever the source returned, by id (read once
+        within :func:`remembered_projects`)."""
+        remembered = _REMEMBERED.get()
+        if remembered is not None and portal in remembered:
+            return remembered[portal]
         scope = self.scope(portal)
         shown = unique_by_id(p for p in self._data.projects(scope) if scope.shows_project(p))
-        return tuple(sorted(shown, key=lambda p: p.id))
+        projects = tuple(sorted(shown, key=lambda p: p.id))
+        if remembered is not None:
+            remembered[portal] = projects
+        return projects
 
     # -- hours -----------------------------------------------------------------------------------
 
@@ -194,8 +229,8 @@ class PortalReader:
         if not scope.entries:
             return total
         projects = self.projects(portal) if projects is None else projects
-        if isinstance(self._data, EntryTotals):
-            return self._summed(self._data, scope, projects, query)
+        if self._totals_source is not None:
+            return self._summed(self._totals_source, scope, projects, query)
         page_query = evolve(query, limit=MAX_PAGE_SIZE)
         while True:
             page = self.page(portal, page_query, projects)
@@ -248,8 +283,10 @@ class PortalReader:
         visible = frozenset(p.id for p in projects)
         if not visible:
             return {}
-        if isinstance(self._data, EntryWeeks):
-            found = self._data.entry_week_seconds(evolve(scope, project_ids=visible), first, last)
+        if self._weeks_source is not None:
+            found = self._weeks_source.entry_week_seconds(
+                evolve(scope, project_ids=visible), first, last
+            )
             return _checked_weeks(found, first, last)
         weeks: dict[dt.date, int] = {}
         query = EntryQuery(

@@ -270,7 +270,7 @@ class PortalApp:
         ctx: Context | None = None
         request = self.trusted_proxies.resolve(request)
         try:
-            with self.service.one_connection():  # a page's reads share one connection
+            with self.service.request_scope():  # one connection, projects read once
                 ctx, response = self._dispatch(request)
         except Exception:
             logger.exception("the portal failed on %s %s", request.method, _logged(request))
