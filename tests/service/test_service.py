@@ -105,6 +105,7 @@ def test_the_service_is_a_composition_root_with_a_few_attributes() -> None:
         "mail",
         "pages",
         "policy",
+        "request_scope",  # what one request shares (a connection, the projects read)
     ]
     for room, cls in ROOMS.items():
         assert isinstance(getattr(service, room), cls)
