@@ -36,7 +36,8 @@ def load_dataset(
     the library's ``cp_approvals`` table (which must exist: :func:`~clientportal.sql.upgrade`),
     without audit events, so the source shows each entry as the dataset has it. ``documents`` maps
     ``(kind, document_id)`` to its file. Rows go in batches of 5,000 in one transaction; an entry
-    whose project is not in the dataset (or not stored already) raises ``ValueError``.
+    whose project is not in the dataset (or not stored already) raises ``ValueError``. On
+    PostgreSQL the tables are then analyzed, so that the planner knows their new sizes at once.
     """
     engine = engine_of(engine)
     client_of = {p.id: p.client_id for p in dataset.projects}
@@ -122,6 +123,7 @@ def load_dataset(
                 t.approvals,
                 (_approval_values(e) for e in dataset.entries if e.approval != OPEN),
             )
+    _analyze(engine)
 
 
 def load_entries(
@@ -153,7 +155,23 @@ def load_entries(
             if approvals and states:
                 _insert_rows(conn, insert_states, states)
             count += len(batch)
+    _analyze(engine)
     return count
+
+
+def _analyze(engine: Engine) -> None:
+    """On PostgreSQL, have the planner learn the tables' new sizes now (``ANALYZE``), not when
+    autovacuum gets to them: with the statistics of empty tables, the newest entry of a portal
+    of 10,000 was found by sorting all of them (6 ms instead of 0.1 ms)."""
+    if engine.dialect.name != "postgresql":
+        return
+    names = ", ".join(
+        engine.dialect.identifier_preparer.format_table(table)
+        for table in (t.entries, t.approvals, t.entry_sums, t.projects, t.clients)
+    )
+    with translated_errors(engine), engine.connect() as conn:
+        conn.execute(sa.text(f"ANALYZE {names}"))
+        conn.commit()
 
 
 def _approval_values(e: TimeEntry) -> dict[str, Any]:
