@@ -74,6 +74,13 @@ def assert_overview_is_the_view(service: PortalService, portal: Portal, data: Da
     assert overview.quotes == view.quotes
     assert overview.employees == view.employees
     assert overview.can_approve == view.can_approve
+    # The parts of the overview alone (the hours, approvals and documents pages) are the same.
+    choices = service.pages.choices(portal)
+    assert (choices.projects, choices.employees) == (view.projects, view.employees)
+    assert (choices.can_approve, choices.shows_hours) == (view.can_approve, overview.shows_hours)
+    assert service.pages.projects(portal) == view.projects
+    assert service.pages.invoices(portal) == view.invoices
+    assert service.pages.quotes(portal) == view.quotes
     assert all_pages(service, portal, EntryQuery(limit=3)) == list(view.entries)
     assert list(service.pages.awaiting_approval(portal, EntryQuery(limit=1000)).entries) == list(
         view.awaiting_approval

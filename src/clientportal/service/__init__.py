@@ -42,7 +42,7 @@ from .approvals import Approvals
 from .links import IssuedLink, LinkRegister
 from .notify import MailSettings, Notifier
 from .outcomes import DecisionResult, EntryOutcome, Outcome
-from .pages import HoursPerWeek, Overview, Pages, Viewer
+from .pages import HoursChoices, HoursPerWeek, Overview, Pages, Viewer
 from .reading import HoursPage, PortalReader, remembered_projects
 from .visits import CodeDelivery, Opening, SessionGrant, Visit
 
@@ -53,6 +53,7 @@ __all__ = [
     "CodeDelivery",
     "DecisionResult",
     "EntryOutcome",
+    "HoursChoices",
     "HoursPage",
     "HoursPerWeek",
     "IssuedLink",

@@ -80,7 +80,7 @@ def approvals(ctx: Context) -> Response:
     """``GET /portal/{portal_id}/approvals``: the hours awaiting the client, with their actions,
     the latest decided hours with their status, and what the last decision left to say."""
     visit = ctx.visit
-    view = ctx.service.pages.overview(visit)
+    view = ctx.service.pages.choices(visit)
     if not view.can_approve:
         raise PageNotFound()
     query = _page_query(ctx)

@@ -16,7 +16,7 @@ from attrs import evolve, frozen
 
 from ..model import ApprovalStatus
 from ..ports import MAX_PAGE_SIZE, EntryCursor, EntryQuery
-from ..service import Overview
+from ..service import HoursChoices, Overview
 from ..visibility import PortalBudget, Scope
 from .chart import WeekChart, week_chart
 from .context import Context
@@ -113,7 +113,7 @@ def overview(ctx: Context) -> Response:
 # Hours
 
 
-def _names(view: Overview) -> tuple[dict[str, str], dict[str, str]]:
+def _names(view: Overview | HoursChoices) -> tuple[dict[str, str], dict[str, str]]:
     return {p.id: p.name for p in view.projects}, {e.id: e.name for e in view.employees}
 
 
@@ -125,7 +125,7 @@ def hours(ctx: Context) -> Response:
     in the portal's language, and no hours (a list that ignored them would mislead).
     """
     visit = ctx.visit
-    view = ctx.service.pages.overview(visit)
+    view = ctx.service.pages.choices(visit)
     if not view.shows_hours:
         raise PageNotFound()
     scope = ctx.service.pages.scope(visit)
@@ -184,7 +184,7 @@ def hours(ctx: Context) -> Response:
     )
 
 
-def _choices(view: Overview, scope: Scope) -> FilterChoices:
+def _choices(view: HoursChoices, scope: Scope) -> FilterChoices:
     """What the hours page's filters offer: the portal's projects and employees, and the
     approval statuses only where the client approves."""
     return FilterChoices(
@@ -194,7 +194,9 @@ def _choices(view: Overview, scope: Scope) -> FilterChoices:
     )
 
 
-def _hours_form_again(ctx: Context, view: Overview, problems: Sequence[InputProblem]) -> Response:
+def _hours_form_again(
+    ctx: Context, view: HoursChoices, problems: Sequence[InputProblem]
+) -> Response:
     """The hours page with the filters as the visitor sent them and what is wrong with each
     (status 400): a field's problem next to it, any other (a page link's, a filter the page
     does not offer) above the form."""
@@ -284,13 +286,12 @@ def documents(ctx: Context) -> Response:
     scope = ctx.service.pages.scope(visit)
     if not (scope.invoices if kind == "invoice" else scope.quotes):
         raise PageNotFound()
-    view = ctx.service.pages.overview(visit)
-    projects, _ = _names(view)
+    pages = ctx.service.pages
     return ctx.render(
         "documents.html",
         kind=kind,
-        documents=view.invoices if kind == "invoice" else view.quotes,
-        projects=projects,
+        documents=pages.invoices(visit) if kind == "invoice" else pages.quotes(visit),
+        projects={p.id: p.name for p in pages.projects(visit)},
     )
 
 
