@@ -25,6 +25,8 @@ from jinja2 import (
     StrictUndefined,
 )
 
+from ..model import ApprovalStatus
+
 __all__ = ["STATIC_DIR", "TEMPLATE_DIR", "Renderer", "StaticFile", "StaticFiles"]
 
 #: The built-in templates.
@@ -58,6 +60,10 @@ class Renderer:
             lstrip_blocks=True,
             auto_reload=False,
         )
+        # An approval status's CSS class (``status-pending-external``), looked up in a row.
+        self.environment.globals["STATUS_CLASS"] = {
+            status: status.name.lower().replace("_", "-") for status in ApprovalStatus
+        }
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         """The template ``name`` rendered with ``context``."""

@@ -6,12 +6,15 @@ of the pages is in the library's Babel catalog, translated for every supported l
 portal's language refined by its currency (:func:`~clientportal.i18n.locales.portal_locale`, so
 an English portal in pounds writes British dates). ``t.pair(label, value)`` puts a label before
 its value with the language's punctuation (``Total\u00a0: 7,5 heures`` in French).
+``t.label["key"]`` is ``t("key")`` for a text without values, looked up as an item rather than
+called: what a table row repeated fifty times uses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from decimal import Decimal
 
 from babel import Locale
@@ -61,6 +64,11 @@ class PageText:
     def of(cls, portal: Portal) -> PageText:
         """The texts of ``portal``'s pages: its language and currency."""
         return cls(portal.language, currency=portal.settings.currency)
+
+    @property
+    def label(self) -> Mapping[str, str]:
+        """The catalog texts without values by key (``t.label["date"]`` is ``t("date")``)."""
+        return _labels(self.translator)
 
     def __call__(self, key: str, /, **values: object) -> str:
         """The catalog text :data:`~clientportal.i18n.LABELS` names ``key``, with ``values``
@@ -137,6 +145,23 @@ class PageText:
 # The formatters, remembered per locale and value (``typed``, and a number's text in the key, so
 # ``1``, ``1.0`` and ``Decimal("1.00")`` are never taken for each other). Formatting is a pure
 # function of these, so what is remembered never goes stale; a refusal is never remembered.
+
+
+class _Labels(dict[str, str]):
+    """The texts of one translator, each looked up when first asked for."""
+
+    def __init__(self, translator: Translator) -> None:
+        super().__init__()
+        self._translator = translator
+
+    def __missing__(self, key: str) -> str:
+        text = self[key] = self._translator.label(key)
+        return text
+
+
+@functools.lru_cache(maxsize=64)
+def _labels(translator: Translator) -> _Labels:
+    return _Labels(translator)
 
 
 @functools.lru_cache(maxsize=_REMEMBERED)
