@@ -162,35 +162,17 @@ def _of_entry(dialect: str, sign: int, entry_id: str, status: str) -> sa.Select[
     return _shares(sign, values.where(e.c.id == literal_column(entry_id)))
 
 
-def _of_rows(dialect: str, sign: int, name: str) -> sa.Select[Any]:
-    """The shares of the entries of a statement trigger's transition table ``name``."""
-    rows, a = _transition(name), t.approvals
-    values = select(*_values(dialect, _relation(rows), _status_of_entry()))
-    return _shares(sign, values.select_from(rows.outerjoin(a, a.c.entry_id == rows.c.id)))
-
-
-def _of_states(dialect: str, sign: int, name: str, status: str | None) -> sa.Select[Any]:
-    """The shares of the entries of the states in transition table ``name``, under their own
-    status there (``None``) or ``status``."""
-    states, e = _transition_states(name), t.entries
-    state = states.c.status if status is None else literal(status)
-    values = select(*_values(dialect, _relation(e), state))
-    return _shares(sign, values.select_from(e.join(states, states.c.entry_id == e.c.id)))
-
-
 def _apply(dialect: str, *parts: sa.Select[Any]) -> str:
-    """One ``INSERT … SELECT … ON CONFLICT DO UPDATE`` adding ``parts`` (shares) to the sums,
-    each key once (PostgreSQL updates a row at most once per statement) and only where
-    something changed."""
+    """SQLite's: one ``INSERT … SELECT … ON CONFLICT DO UPDATE`` adding ``parts`` (shares of a
+    row trigger's entry) to the sums row by row (a key met twice is updated twice; ``WHERE``:
+    SQLite's upsert grammar)."""
     shares = sa.union_all(*parts).subquery("share")
-    keys = [shares.c[k] for k in _KEYS]
-    if dialect == "postgresql":
-        sums = [func.sum(shares.c[m]).label(m) for m in MEASURES]
-        changed = sa.or_(*(func.sum(shares.c[m]) != 0 for m in MEASURES))
-        # In key order: concurrent statements lock the rows they share in the same order.
-        summed = select(*keys, *sums).group_by(*keys).having(changed).order_by(*keys)
-    else:  # row by row: a key met twice is updated twice (WHERE: SQLite's upsert grammar)
-        summed = select(*keys, *(shares.c[m] for m in MEASURES)).where(sa.true())
+    summed = select(*(shares.c[k] for k in _KEYS), *(shares.c[m] for m in MEASURES))
+    return _upsert(dialect, summed.where(sa.true()))
+
+
+def _upsert(dialect: str, summed: sa.Select[Any]) -> str:
+    """``summed`` (keys, then measures) added to the sums."""
     insert: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t.entry_sums)
     statement = insert.from_select(list(_KEYS) + list(MEASURES), summed)
     statement = statement.on_conflict_do_update(
@@ -198,6 +180,86 @@ def _apply(dialect: str, *parts: sa.Select[Any]) -> str:
         set_={m: t.entry_sums.c[m] + statement.excluded[m] for m in MEASURES},
     )
     return _sql(statement, dialect)
+
+
+# -- PostgreSQL: a statement's rows at once -----------------------------------------------------
+
+
+def _signed_entries(*parts: tuple[str, int]) -> str:
+    """The statement of a trigger on ``tt_entries``: the rows of each ``(transition table,
+    sign)`` part, their statuses read from ``cp_approvals`` once."""
+    d, a = "postgresql", t.approvals
+    signed = sa.union_all(
+        *(
+            select(*(rows.c[c] for c in _ENTRY_COLUMNS), _sign(sign))
+            for name, sign in parts
+            for rows in (_transition(name),)
+        )
+    ).subquery("rows")
+    values = select(*_values(d, _relation(signed), _status_of_entry()), signed.c.sign)
+    values = values.select_from(signed.outerjoin(a, a.c.entry_id == signed.c.id))
+    return _batch(values)
+
+
+def _signed_states(*parts: tuple[str, int, str | None]) -> str:
+    """The statement of a trigger on ``cp_approvals``: the entries of the states in each
+    ``(transition table, sign, status)`` part under that status (``None``: the state's own),
+    every entry read once."""
+    d, e = "postgresql", t.entries
+    signed = sa.union_all(
+        *(
+            select(
+                states.c.entry_id,
+                (states.c.status if status is None else literal(status)).label("status"),
+                _sign(sign),
+            )
+            for name, sign, status in parts
+            for states in (_transition_states(name),)
+        )
+    ).subquery("states")
+    values = select(*_values(d, _relation(e), signed.c.status), signed.c.sign)
+    return _batch(values.select_from(e.join(signed, signed.c.entry_id == e.c.id)))
+
+
+def _sign(sign: int) -> sa.ColumnElement[Any]:
+    return literal_column(str(sign), sa.BigInteger).label("sign")
+
+
+def _batch(values: sa.Select[Any]) -> str:
+    """The upsert of a batch's ``values`` (:func:`_values` and a ``sign``): summed per entry
+    key first (a batch of 10,000 entries has a few hundred), then spread over the two levels
+    and summed again, each sum row once (PostgreSQL updates a row at most once per statement),
+    in key order (concurrent statements lock the rows they share in the same order), and only
+    where something changed."""
+    v = values.subquery("v")
+    sign, billable = v.c.sign, v.c.billable
+    by_entry = select(
+        v.c.client_id, v.c.week, v.c.project_id, v.c.employee_id, v.c.status,
+        func.sum(sign).label("entries"),
+        func.sum(sign * v.c.seconds).label("seconds"),
+        func.sum(sign * v.c.billable_seconds).label("billable_seconds"),
+        func.sum(sign * v.c.cents).label("cents"),
+        func.sum(sign * v.c.priced).label("priced"),
+        func.sum(sign * v.c.rated).label("rated"),
+        func.sum(sign * v.c.cents * billable).label("b_cents"),
+        func.sum(sign * v.c.priced * billable).label("b_priced"),
+        func.sum(sign * v.c.rated * billable).label("b_rated"),
+    ).group_by(v.c.client_id, v.c.week, v.c.project_id, v.c.employee_id, v.c.status)  # fmt: skip
+    b, lv = by_entry.subquery("b"), _levels()
+    period = case((lv.c.level == 0, literal(ALL_TIME, sa.Date)), else_=b.c.week)
+    key_columns = [b.c.client_id, lv.c.level, period, b.c.project_id, b.c.employee_id, b.c.status]
+    keys = [c.label(k) for c, k in zip(key_columns, _KEYS, strict=True)]
+    sums = [func.sum(b.c[m]).label(m) for m in MEASURES]
+    changed = sa.or_(*(func.sum(b.c[m]) != 0 for m in MEASURES))
+    grouped = list(range(1, len(_KEYS) + 1))  # GROUP BY and ORDER BY the keys, by position
+    summed = (
+        select(*keys, *sums)
+        .select_from(b.join(lv, sa.true()))
+        .group_by(*(literal_column(str(i)) for i in grouped))
+        .having(changed)
+        .order_by(*(literal_column(str(i)) for i in grouped))
+    )
+    return _upsert("postgresql", summed)
 
 
 def _sql(statement: Any, dialect: str) -> str:
@@ -250,23 +312,22 @@ def _row_triggers() -> dict[str, _Trigger]:
 def _statement_triggers() -> dict[str, _Trigger]:
     """PostgreSQL's: one per statement, over its transition tables (a batch of decisions, or a
     host's bulk insert, costs one set-based statement)."""
-    d = "postgresql"
-    entries, states = t.entries.name, t.approvals.name
+    entries, states, opened = t.entries.name, t.approvals.name, _OPEN
     new, old = "REFERENCING NEW TABLE AS new_rows", "REFERENCING OLD TABLE AS old_rows"
     both = "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
     return {
         "entry_added": _Trigger(f"INSERT ON {entries}", None, new,
-                                _apply(d, _of_rows(d, 1, "new_rows"))),
+                                _signed_entries(("new_rows", 1))),
         "entry_removed": _Trigger(f"DELETE ON {entries}", None, old,
-                                  _apply(d, _of_rows(d, -1, "old_rows"))),
-        "entry_changed": _Trigger(f"UPDATE ON {entries}", None, both, _apply(
-            d, _of_rows(d, -1, "old_rows"), _of_rows(d, 1, "new_rows"))),
-        "state_added": _Trigger(f"INSERT ON {states}", None, new, _apply(
-            d, _of_states(d, -1, "new_rows", _OPEN), _of_states(d, 1, "new_rows", None))),
-        "state_changed": _Trigger(f"UPDATE ON {states}", None, both, _apply(
-            d, _of_states(d, -1, "old_rows", None), _of_states(d, 1, "new_rows", None))),
-        "state_removed": _Trigger(f"DELETE ON {states}", None, old, _apply(
-            d, _of_states(d, -1, "old_rows", None), _of_states(d, 1, "old_rows", _OPEN))),
+                                  _signed_entries(("old_rows", -1))),
+        "entry_changed": _Trigger(f"UPDATE ON {entries}", None, both,
+                                  _signed_entries(("old_rows", -1), ("new_rows", 1))),
+        "state_added": _Trigger(f"INSERT ON {states}", None, new, _signed_states(
+            ("new_rows", -1, opened), ("new_rows", 1, None))),
+        "state_changed": _Trigger(f"UPDATE ON {states}", None, both, _signed_states(
+            ("old_rows", -1, None), ("new_rows", 1, None))),
+        "state_removed": _Trigger(f"DELETE ON {states}", None, old, _signed_states(
+            ("old_rows", -1, None), ("old_rows", 1, opened))),
     }  # fmt: skip
 
 
