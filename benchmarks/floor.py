@@ -34,7 +34,7 @@ from typing import Any
 from attrs import frozen
 from sqlalchemy import Engine, event
 
-THREADS = 8  # the portal's waitress threads (clientportal.cli.serving.WAITRESS_OPTIONS)
+THREADS = 4  # the portal's waitress threads (clientportal.cli.serving.DEFAULT_THREADS)
 WARM_UP_CALLS = 2
 
 PAGE = Template(

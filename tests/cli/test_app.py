@@ -98,6 +98,7 @@ def test_bad_arguments_are_usage_errors(empty_db: str) -> None:
         ("approvals", "history", "e1"): "no secret key: give --secret-key-file PATH",
         ("outbox", "deliver", "--smtp", "nohost"): "is not HOST:PORT",
         ("serve", "--port", "70000"): "70000 is not in the range 0<=x<=65535",
+        ("serve", "--threads", "0"): "0 is not in the range 1<=x<=64",
         ("nonsense",): "No such command 'nonsense'",
     }.items():
         code, _, err = run(empty_db, *args)

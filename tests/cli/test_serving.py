@@ -6,16 +6,18 @@ from __future__ import annotations
 import re
 import socket
 
+import pytest
 from smtp_sink import Inbox, SmtpServer
 
 from .running import Visitor, run, start, wait_until
 
 
-def test_serve_serves_an_existing_database(demo_db: str) -> None:
+@pytest.mark.parametrize("threads", [[], ["--threads", "1"]])
+def test_serve_serves_an_existing_database(demo_db: str, threads: list[str]) -> None:
     code, out, _ = run(demo_db, "link", "issue", "northwind", "--contact", "olivia")
     assert code == 0
     token_path = out.strip().split("/open/")[1]
-    with start("--db", demo_db, "serve", "--port", "0") as process:
+    with start("--db", demo_db, "serve", "--port", "0", *threads) as process:
         try:
             assert process.stdout is not None
             line = process.stdout.readline()
