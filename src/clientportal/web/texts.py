@@ -59,6 +59,10 @@ class PageText:
         self.locale = self.translator.locale
         self.language = self.translator.language
         self.currency = currency
+        # The formatters remember their answers by the locale's name: hashing a Locale takes a
+        # microsecond, a string next to nothing, and a page formats hundreds of values.
+        self._name = name = str(self.locale)
+        _TRANSLATORS.setdefault(name, self.translator)
 
     @classmethod
     def of(cls, portal: Portal) -> PageText:
@@ -68,14 +72,14 @@ class PageText:
     @property
     def label(self) -> Mapping[str, str]:
         """The catalog texts without values by key (``t.label["date"]`` is ``t("date")``)."""
-        return _labels(self.translator)
+        return _labels(self._name)
 
     def __call__(self, key: str, /, **values: object) -> str:
         """The catalog text :data:`~clientportal.i18n.LABELS` names ``key``, with ``values``
         filled in."""
         if values:
             return self.translator.label(key, **values)
-        return _label(self.translator, key)
+        return _label(self._name, key)
 
     def plural(self, key: str, n: int, /, **values: object) -> str:
         """The count-dependent catalog text ``key`` for ``n``."""
@@ -85,7 +89,7 @@ class PageText:
 
     def approval_status(self, status: ApprovalStatus) -> str:
         """The name of an approval status."""
-        return self.translator.approval_status(status)
+        return _approval_status(self._name, status)
 
     def document_status(self, status: DocumentStatus, kind: str) -> str:
         """The name of an invoice's or quote's status."""
@@ -97,26 +101,26 @@ class PageText:
 
     def duration(self, seconds: int) -> str:
         """Hours and minutes (``7:30``)."""
-        return format_duration(seconds, self.locale)
+        return _duration(self._name, seconds)
 
     def hours(self, seconds: int) -> str:
         """Decimal hours with their unit (``7,5 uur``)."""
-        return _hours(self.locale, seconds)
+        return _hours(self._name, seconds)
 
     def date(self, value: dt.date, style: str = "medium") -> str:
         """A date in the locale's style."""
-        return _date(self.locale, value, style)
+        return _date(self._name, value, style)
 
     def day_month(self, value: dt.date) -> str:
         """Day and short month in the locale's order (``23 nov``, ``Nov 23``, ``23. Nov.``)."""
-        return _day_month(self.locale, value)
+        return _day_month(self._name, value)
 
     def money(self, amount: Decimal, currency: str | None = None) -> str:
         """An amount in ``currency``, by default the portal's (``€ 1.234,50`` in Dutch)."""
         chosen = currency or self.currency
         if chosen is None:
             raise ValueError("this page has no currency: give the amount's currency")
-        return _money(self.locale, chosen, amount, str(amount))
+        return _money(self._name, chosen, amount, str(amount))
 
     def pair(self, label: str, value: str) -> str:
         """``label: value`` with the language's punctuation (a no-break space before the colon
@@ -131,20 +135,29 @@ class PageText:
 
     def number(self, value: int | Decimal) -> str:
         """A number in the locale's digits."""
-        return _number(self.locale, value, str(value))
+        return _number(self._name, value, str(value))
 
     def percent(self, ratio: Decimal) -> str:
         """A ratio as a whole percentage."""
-        return _percent(self.locale, ratio, str(ratio))
+        return _percent(self._name, ratio, str(ratio))
 
     def budget_amount(self, amount: Decimal, budget_type: BudgetType, currency: str | None) -> str:
         """A budget amount: hours with their unit, or money."""
-        return _budget_amount(self.locale, budget_type, currency, amount, str(amount))
+        return _budget_amount(self._name, budget_type, currency, amount, str(amount))
 
 
 # The formatters, remembered per locale and value (``typed``, and a number's text in the key, so
 # ``1``, ``1.0`` and ``Decimal("1.00")`` are never taken for each other). Formatting is a pure
 # function of these, so what is remembered never goes stale; a refusal is never remembered.
+
+
+#: The translators of the pages by their locale's name (a handful: one per language and
+#: currency region the portals use).
+_TRANSLATORS: dict[str, Translator] = {}
+
+
+def _locale(name: str) -> Locale:
+    return _TRANSLATORS[name].locale
 
 
 class _Labels(dict[str, str]):
@@ -160,47 +173,57 @@ class _Labels(dict[str, str]):
 
 
 @functools.lru_cache(maxsize=64)
-def _labels(translator: Translator) -> _Labels:
-    return _Labels(translator)
+def _labels(name: str) -> _Labels:
+    return _Labels(_TRANSLATORS[name])
 
 
 @functools.lru_cache(maxsize=_REMEMBERED)
-def _label(translator: Translator, key: str) -> str:
-    return translator.label(key)
+def _label(name: str, key: str) -> str:
+    return _TRANSLATORS[name].label(key)
+
+
+@functools.lru_cache(maxsize=_REMEMBERED)
+def _approval_status(name: str, status: ApprovalStatus) -> str:
+    return _TRANSLATORS[name].approval_status(status)
 
 
 @functools.lru_cache(maxsize=_REMEMBERED, typed=True)
-def _hours(locale: Locale, seconds: int) -> str:
-    return format_duration(seconds, locale, style="decimal")
+def _duration(name: str, seconds: int) -> str:
+    return format_duration(seconds, _locale(name))
 
 
 @functools.lru_cache(maxsize=_REMEMBERED, typed=True)
-def _date(locale: Locale, value: dt.date, style: str) -> str:
-    return format_date(value, locale, style=style)  # type: ignore[arg-type]
+def _hours(name: str, seconds: int) -> str:
+    return format_duration(seconds, _locale(name), style="decimal")
 
 
 @functools.lru_cache(maxsize=_REMEMBERED, typed=True)
-def _day_month(locale: Locale, value: dt.date) -> str:
-    return babel_dates.format_skeleton("MMMd", value, locale=locale)
+def _date(name: str, value: dt.date, style: str) -> str:
+    return format_date(value, _locale(name), style=style)  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=_REMEMBERED, typed=True)
-def _money(locale: Locale, currency: str, amount: Decimal, text: str) -> str:
-    return format_money(amount, currency, locale)
+def _day_month(name: str, value: dt.date) -> str:
+    return babel_dates.format_skeleton("MMMd", value, locale=_locale(name))
 
 
 @functools.lru_cache(maxsize=_REMEMBERED, typed=True)
-def _number(locale: Locale, value: int | Decimal, text: str) -> str:
-    return format_number(value, locale)
+def _money(name: str, currency: str, amount: Decimal, text: str) -> str:
+    return format_money(amount, currency, _locale(name))
 
 
 @functools.lru_cache(maxsize=_REMEMBERED, typed=True)
-def _percent(locale: Locale, ratio: Decimal, text: str) -> str:
-    return format_percent(ratio, locale)
+def _number(name: str, value: int | Decimal, text: str) -> str:
+    return format_number(value, _locale(name))
+
+
+@functools.lru_cache(maxsize=_REMEMBERED, typed=True)
+def _percent(name: str, ratio: Decimal, text: str) -> str:
+    return format_percent(ratio, _locale(name))
 
 
 @functools.lru_cache(maxsize=_REMEMBERED, typed=True)
 def _budget_amount(
-    locale: Locale, budget_type: BudgetType, currency: str | None, amount: Decimal, text: str
+    name: str, budget_type: BudgetType, currency: str | None, amount: Decimal, text: str
 ) -> str:
-    return format_budget_amount(amount, budget_type, currency, locale)
+    return format_budget_amount(amount, budget_type, currency, _locale(name))
