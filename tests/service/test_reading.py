@@ -16,9 +16,22 @@ import pytest
 
 from clientportal import ApprovalStatus, MemoryDataSource, PortalSettings, Project, portal_view
 from clientportal.errors import DataSourceError
+from clientportal.memory import MemoryStore
 from clientportal.ports import EntryCursor, EntryPage, EntryQuery, Totals
+from clientportal.service import Outcome
 from clientportal.visibility import Scope
-from worlds import DAY0, EXTERNAL, PagesOnly, acme_portal, all_pages, service_dataset, service_world
+from worlds import (
+    DAY0,
+    EXTERNAL,
+    MAX,
+    OPEN_ON_WEB,
+    PagesOnly,
+    acme_portal,
+    all_pages,
+    service_dataset,
+    service_world,
+    visit_as,
+)
 
 # --------------------------------------------------------------------------------------------------
 # Hours: filters, keyset pages, totals
@@ -155,3 +168,15 @@ def test_within_a_request_scope_a_portals_projects_are_read_once() -> None:
     with w.service.request_scope():
         pages.overview(renamed)
     assert source.calls == 3  # a new scope reads again
+
+
+def test_a_decision_reads_the_portals_projects_once() -> None:
+    store = MemoryStore()
+    source = CountingProjects(MemoryDataSource(service_dataset(), store))
+    w = service_world(source=source, store=store)
+    w.service.approvals.submit(OPEN_ON_WEB, by=MAX)
+    anna = visit_as(w.service, "anna")
+    source.calls = 0
+    result = w.service.approvals.client_approve(anna, ["w1", "w2", "w3"])
+    assert {o.outcome for o in result.outcomes} == {Outcome.APPLIED}
+    assert source.calls == 1  # the entries' check and the company's notice share one read

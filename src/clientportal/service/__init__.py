@@ -148,6 +148,7 @@ class PortalService:
             notifier=notifier,
             links=self.links,
             clock=self.clock,
+            scope=self.request_scope,
         )
         #: Portals.
         self.admin = Admin(data, store, policy=self.policy, clock=self.clock)

@@ -13,8 +13,10 @@ when its e-mail is not stored in the end (:mod:`clientportal.service.mail_links`
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 
 from attrs import evolve, frozen
 
@@ -109,7 +111,9 @@ class Approvals:
     Reads entries from ``data`` (through ``reader`` for a client, so only what their portal shows
     can be decided), plans each step with ``machine``, tells people through ``notifier`` (their
     e-mails' personal links issued by ``links``) and stores everything in ``store``. SUBMIT is
-    refused while the company's ``policy`` is off.
+    refused while the company's ``policy`` is off. Each decision's reads share what ``scope``
+    gives (:meth:`PortalService.request_scope
+    <clientportal.service.PortalService.request_scope>`: one connection, the projects read once).
     """
 
     def __init__(
@@ -123,7 +127,9 @@ class Approvals:
         notifier: Notifier,
         links: LinkRegister,
         clock: Clock,
+        scope: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
     ) -> None:
+        self._scope = scope
         self._data = data
         self._store = store
         self._reader = reader
@@ -282,6 +288,23 @@ class Approvals:
     ) -> DecisionResult:
         """Take ``action`` as ``actor`` on each of ``entry_ids``; with ``portal``, only on the
         entries it shows (a client's decision, and ``contact``'s company is told)."""
+        with self._scope():
+            return self._decide_in_scope(
+                action, entry_ids, actor, reason=reason, versions=versions, portal=portal,
+                contact=contact,
+            )  # fmt: skip
+
+    def _decide_in_scope(
+        self,
+        action: Action,
+        entry_ids: Iterable[str],
+        actor: Actor,
+        *,
+        reason: str | None,
+        versions: Mapping[str, int] | None,
+        portal: Portal | None,
+        contact: Contact | None,
+    ) -> DecisionResult:
         ids = _unique_ids(entry_ids)
         reason = check_reason(action, reason)
         now = aware_now(self._clock)
