@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from attrs import evolve
 from sqlalchemy import bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine, Row
 
 from ..model import (
@@ -211,16 +212,12 @@ class SqlDataSource:
 
     def entries_by_id(self, entry_ids: frozenset[str]) -> Sequence[TimeEntry]:
         """The entries with these ids, whatever their project, by id."""
-        e = t.entries
+        if self.engine.dialect.name == "postgresql":  # one statement, the ids as one array
+            rows = self._rows(_BY_ID_ARRAY, {"ids": sorted(entry_ids)})
+            return [entry(row) for row in rows]
         found: list[TimeEntry] = []
         for ids in batches(sorted(entry_ids)):
-            query = (
-                select(*ENTRY_COLUMNS)
-                .select_from(entries_from(True))
-                .where(e.c.id.in_(ids))
-                .order_by(e.c.id)
-            )
-            found.extend(entry(row) for row in self._rows(query))
+            found.extend(entry(row) for row in self._rows(_BY_ID, {"ids": ids}))
         return found
 
     # -- budgets and documents -----------------------------------------------------------------
@@ -303,6 +300,13 @@ def _document_fields(row: Row[Any], linked: frozenset[str]) -> dict[str, Any]:
 # -- the statements, built once (only their parameters change) -----------------------------------
 
 _CLIENT = select(t.clients).where(t.clients.c.id == bindparam("id"))
+_ENTRIES_WITH_STATES = select(*ENTRY_COLUMNS).select_from(entries_from(True))
+_BY_ID = _ENTRIES_WITH_STATES.where(t.entries.c.id.in_(bindparam("ids", expanding=True))).order_by(
+    t.entries.c.id
+)
+_BY_ID_ARRAY = _ENTRIES_WITH_STATES.where(
+    t.entries.c.id == sa.any_(bindparam("ids", type_=ARRAY(t.entries.c.id.type)))
+).order_by(t.entries.c.id)
 _CONTACTS = (
     select(t.contacts)
     .where(t.contacts.c.client_id == bindparam("client_id"))
