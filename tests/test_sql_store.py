@@ -226,6 +226,21 @@ def test_load_dataset_refuses_entries_of_unknown_projects(engine: Engine) -> Non
         cs.load_dataset(engine, broken)
 
 
+def test_a_load_on_postgresql_leaves_the_planner_the_tables_statistics(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("ANALYZE after a load is PostgreSQL's (SQLite plans from its indexes)")
+    cs.load_dataset(engine, sample_dataset())
+    with engine.connect() as conn:
+        analyzed = conn.execute(
+            sa.text(
+                "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+                "AND relname IN ('tt_entries', 'cp_approvals', 'tt_entry_sums') "
+                "AND last_analyze IS NOT NULL"
+            )
+        ).scalars()
+        assert sorted(analyzed) == ["cp_approvals", "tt_entries", "tt_entry_sums"]
+
+
 # --------------------------------------------------------------------------------------------------
 # The page of hours uses the index
 
