@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from typing import Concatenate, ParamSpec, TypeVar
 
 from attrs import evolve, frozen
 
@@ -103,6 +105,23 @@ def _commit(
         else:
             return remaining, tuple(changed)
     return (), tuple(changed)
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _in_scope(
+    method: Callable[Concatenate[Approvals, _P], _R],
+) -> Callable[Concatenate[Approvals, _P], _R]:
+    """``method`` run within its room's scope (its reads share one connection)."""
+
+    @functools.wraps(method)
+    def scoped(self: Approvals, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self._scope():
+            return method(self, *args, **kwargs)
+
+    return scoped
 
 
 class Approvals:
@@ -275,6 +294,7 @@ class Approvals:
 
     # -- one decision ----------------------------------------------------------------------------
 
+    @_in_scope
     def _decide(
         self,
         action: Action,
@@ -288,23 +308,6 @@ class Approvals:
     ) -> DecisionResult:
         """Take ``action`` as ``actor`` on each of ``entry_ids``; with ``portal``, only on the
         entries it shows (a client's decision, and ``contact``'s company is told)."""
-        with self._scope():
-            return self._decide_in_scope(
-                action, entry_ids, actor, reason=reason, versions=versions, portal=portal,
-                contact=contact,
-            )  # fmt: skip
-
-    def _decide_in_scope(
-        self,
-        action: Action,
-        entry_ids: Iterable[str],
-        actor: Actor,
-        *,
-        reason: str | None,
-        versions: Mapping[str, int] | None,
-        portal: Portal | None,
-        contact: Contact | None,
-    ) -> DecisionResult:
         ids = _unique_ids(entry_ids)
         reason = check_reason(action, reason)
         now = aware_now(self._clock)

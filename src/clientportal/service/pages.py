@@ -32,6 +32,7 @@ from ..visibility import (
     PortalInvoice,
     PortalProject,
     PortalQuote,
+    PortalView,
     Scope,
     portal_view,
 )
@@ -230,27 +231,25 @@ class Pages:
     def invoices(self, viewer: Viewer) -> tuple[PortalInvoice, ...]:
         """The invoices the portal shows, as on the :meth:`overview` (newest first), without
         reading anything else of it."""
-        portal = _portal(viewer)
-        scope = self._reader.scope(portal)
-        if not scope.invoices:
-            return ()
-        data = Dataset(
-            projects=self._reader.projects(portal),
-            invoices=unique_by_id(self._data.invoices(scope)),
-        )
-        return portal_view(portal, data, self._reader.policy).invoices
+        return self._documents_view(_portal(viewer), "invoice").invoices
 
     def quotes(self, viewer: Viewer) -> tuple[PortalQuote, ...]:
         """The quotes the portal shows, as on the :meth:`overview` (newest first), without
         reading anything else of it."""
-        portal = _portal(viewer)
+        return self._documents_view(_portal(viewer), "quote").quotes
+
+    def _documents_view(self, portal: Portal, kind: str) -> PortalView:
+        """The view of the portal's projects and of its invoices or quotes (``kind``), only
+        those read."""
         scope = self._reader.scope(portal)
-        if not scope.quotes:
-            return ()
-        data = Dataset(
-            projects=self._reader.projects(portal), quotes=unique_by_id(self._data.quotes(scope))
-        )
-        return portal_view(portal, data, self._reader.policy).quotes
+        projects = self._reader.projects(portal)
+        if kind == "invoice":
+            invoices = self._data.invoices(scope) if scope.invoices else ()
+            data = Dataset(projects=projects, invoices=unique_by_id(invoices))
+        else:
+            quotes = self._data.quotes(scope) if scope.quotes else ()
+            data = Dataset(projects=projects, quotes=unique_by_id(quotes))
+        return portal_view(portal, data, self._reader.policy)
 
     def document(self, viewer: Viewer, kind: str, document_id: str) -> DocumentFile:
         """The file of an invoice or quote (``kind`` "invoice" or "quote") the portal shows.
@@ -261,14 +260,7 @@ class Pages:
             raise ValidationError(
                 [f"kind: must be 'invoice' or 'quote', got {kind!r}"], summary="cannot download"
             )
-        portal = _portal(viewer)
-        scope = self._reader.scope(portal)
-        projects = self._reader.projects(portal)
-        if kind == "invoice":
-            data = Dataset(projects=projects, invoices=unique_by_id(self._data.invoices(scope)))
-        else:
-            data = Dataset(projects=projects, quotes=unique_by_id(self._data.quotes(scope)))
-        view = portal_view(portal, data, self._reader.policy)
+        view = self._documents_view(_portal(viewer), kind)
         shown = {d.id for d in (view.invoices if kind == "invoice" else view.quotes)}
         document = self._data.document_file(kind, document_id) if document_id in shown else None
         if document is None:
