@@ -7,6 +7,7 @@ import re
 import socket
 
 import pytest
+
 from smtp_sink import Inbox, SmtpServer
 
 from .running import Visitor, run, start, wait_until
