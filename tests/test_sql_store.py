@@ -19,6 +19,7 @@ from clientportal.errors import NotFound, ValidationError
 from clientportal.model import ApprovalState, ApprovalStatus, Dataset, Portal, Workflow
 from clientportal.ports import ApprovalChange, ChangedMeanwhile, EntryQuery
 from clientportal.sql import tables
+from clientportal.sql.sums import install_entry_sums
 from clientportal.sql.testing import clear_tables, postgres_url, ready_for_tests, temporary_schema
 from clientportal.testing.contract import _link, _mail, _sample_portal, _submitted, sample_dataset
 from clientportal.visibility import Scope
@@ -239,6 +240,29 @@ def test_a_load_on_postgresql_leaves_the_planner_the_tables_statistics(engine: E
             )
         ).scalars()
         assert sorted(analyzed) == ["cp_approvals", "tt_entries", "tt_entry_sums"]
+
+
+def test_entries_by_id_never_takes_a_longer_id_for_a_shorter_one(engine: Engine) -> None:
+    base = sample_dataset()
+    stored = "e" * 191
+    cs.load_dataset(engine, evolve(base, entries=(evolve(base.entries[0], id=stored),)))
+    source = cs.SqlDataSource(engine)
+    assert [e.id for e in source.entries_by_id(frozenset({stored}))] == [stored]
+    assert list(source.entries_by_id(frozenset({stored + "x"}))) == []
+
+
+def test_a_load_into_a_schema_without_the_entry_sums_still_loads(engine: Engine) -> None:
+    base = sample_dataset()
+    cs.load_dataset(engine, evolve(base, entries=()))
+    with engine.begin() as conn:
+        tables.entry_sums.drop(conn)  # a schema made before the sums
+    try:
+        assert cs.load_entries(engine, base.entries) == len(base.entries)
+        assert not cs.SqlDataSource(engine).has_sums
+    finally:  # the PostgreSQL schema is shared by this module's tests: the sums come back
+        with engine.begin() as conn:
+            install_entry_sums(conn)
+    assert cs.SqlDataSource(engine).has_sums
 
 
 # --------------------------------------------------------------------------------------------------

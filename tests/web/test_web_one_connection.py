@@ -4,6 +4,7 @@ returns the shared one first); each read still sees what is committed when it ru
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -70,7 +71,9 @@ PAGES = ("", "/hours", "/hours?project=web", "/approvals", "/invoices", "/quotes
 
 def test_a_page_takes_one_connection_from_the_pool(world: WebWorld, checkouts: Checkouts) -> None:
     client = WsgiClient(make_wsgi_app(world.service))
+    checkouts.reset()
     assert open_portal(client, world).status == 200
+    assert checkouts.most == 1  # the first request, which looks up the schema, too
     for page in PAGES:
         checkouts.reset()
         result = client.get(f"/portal/acme-en{page}")
@@ -130,3 +133,24 @@ def test_nested_blocks_share_and_a_broken_connection_is_replaced(engine: Engine)
             assert second.execute(sa.text("SELECT 1")).scalar() == 1
     assert first.closed
     assert second.closed
+
+
+def test_another_thread_in_a_copied_context_reads_on_its_own_connection(engine: Engine) -> None:
+    load_dataset(engine, web_dataset())
+    data = SqlDataSource(engine)
+    seen: dict[str, object] = {}
+
+    def read_there() -> None:
+        with SqlStore(engine)._read_one() as conn:
+            seen["connection"] = conn
+        seen["client"] = data.client("acme")
+
+    with one_connection(), SqlStore(engine)._read_one() as mine:
+        context = contextvars.copy_context()  # as asyncio.to_thread and anyio copy it
+        thread = threading.Thread(target=context.run, args=(read_there,))
+        thread.start()
+        thread.join(30)
+        assert seen["connection"] is not mine
+        assert seen["connection"].closed  # type: ignore[attr-defined]  # returned after its read
+        assert seen["client"] is not None
+    assert mine.closed

@@ -38,8 +38,8 @@ from ..workflow import AWAITING_CLIENT
 
 __all__ = ["HoursPage", "PortalReader", "remembered_projects"]
 
-#: The projects read in this context (:func:`remembered_projects`), by portal.
-_REMEMBERED: ContextVar[dict[Portal, tuple[Project, ...]] | None] = ContextVar(
+#: The projects read in this context (:func:`remembered_projects`), by source and portal.
+_REMEMBERED: ContextVar[dict[tuple[int, Portal], tuple[Project, ...]] | None] = ContextVar(
     "clientportal_remembered_projects", default=None
 )
 
@@ -114,13 +114,14 @@ class PortalReader:
         """The portal's visible projects (V2), whatever the source returned, by id (read once
         within :func:`remembered_projects`)."""
         remembered = _REMEMBERED.get()
-        if remembered is not None and portal in remembered:
-            return remembered[portal]
+        key = (id(self._data), portal)
+        if remembered is not None and key in remembered:
+            return remembered[key]
         scope = self.scope(portal)
         shown = unique_by_id(p for p in self._data.projects(scope) if scope.shows_project(p))
         projects = tuple(sorted(shown, key=lambda p: p.id))
         if remembered is not None:
-            remembered[portal] = projects
+            remembered[key] = projects
         return projects
 
     # -- hours -----------------------------------------------------------------------------------

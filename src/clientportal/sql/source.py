@@ -34,7 +34,7 @@ from ..ports import DocumentFile, EntryCursor, EntryPage, EntryQuery, Totals
 from ..visibility import Scope
 from . import tables as t
 from .base import engine_of
-from .engine import READ, safe_url, translated_errors
+from .engine import READ, safe_url
 from .entries import ENTRY_COLUMNS, entries_from, entry, filter_params, page_statement, shape
 from .rows import batches, record_of
 from .shared import one_connection, read_connection
@@ -68,7 +68,7 @@ class SqlDataSource:
     def has_sums(self) -> bool:
         """Whether the schema has the entry sums (looked up once)."""
         if self._has_sums is None:
-            with translated_errors(self.engine), self._reader.connect() as conn:
+            with read_connection(self.engine, self._reader) as conn:
                 self._has_sums = sa.inspect(conn).has_table(t.entry_sums.name)
         return self._has_sums
 
@@ -305,7 +305,7 @@ _BY_ID = _ENTRIES_WITH_STATES.where(t.entries.c.id.in_(bindparam("ids", expandin
     t.entries.c.id
 )
 _BY_ID_ARRAY = _ENTRIES_WITH_STATES.where(
-    t.entries.c.id == sa.any_(bindparam("ids", type_=ARRAY(t.entries.c.id.type)))
+    t.entries.c.id == sa.any_(bindparam("ids", type_=ARRAY(sa.String())))
 ).order_by(t.entries.c.id)
 _CONTACTS = (
     select(t.contacts)
