@@ -67,3 +67,16 @@ def test_a_taken_port_is_told_not_raised(empty_db: str) -> None:
     assert f"cannot listen on 127.0.0.1:{port}" in err
     assert "--port 0 for a free one" in err
     assert "Traceback" not in err
+
+
+def test_the_pool_holds_a_connection_for_each_serving_thread(demo_db: str) -> None:
+    from clientportal.cli.context import Context
+    from clientportal.cli.serving import pool_size_for
+
+    assert (pool_size_for(4), pool_size_for(20)) == (5, 22)  # the default 4 threads fit in 5
+    context = Context(demo_db)
+    context.pool_size = pool_size_for(20)  # what `serve --threads 20` sets
+    try:
+        assert context.store.engine.pool.size() == 22  # type: ignore[attr-defined]
+    finally:
+        context.store.engine.dispose()

@@ -233,6 +233,9 @@ class Context:
     ):
         self.db, self.keys, self.key_file = db, tuple(keys), key_file
         self.overrides = Overrides() if overrides is None else overrides
+        #: Connections the store's pool keeps (``serve`` sets it from its threads: each request
+        #: holds one); ``None``: SQLAlchemy's default.
+        self.pool_size: int | None = None
 
     def on(self, db: str) -> Context:
         """The same options on another database (the demo's)."""
@@ -257,7 +260,9 @@ class Context:
                 f"there is no database file {str(file)!r}: check --db, or create the database "
                 "with `clientportal db upgrade` (or `clientportal demo`)"
             )
-        engine = create_engine(self.db)
+        in_memory = self.db.startswith("sqlite") and file is None  # one static connection
+        sized = self.pool_size is not None and not in_memory
+        engine = create_engine(self.db, **({"pool_size": self.pool_size} if sized else {}))
         revision = current_revision(engine)
         if revision is None:
             raise SchemaMissing(

@@ -46,6 +46,7 @@ WAITRESS_OPTIONS: dict[str, Any] = {
 #: with a p99 of 70–86 ms; 2 threads 140–170 req/s, 37–49 ms).
 DEFAULT_THREADS = 4
 MAX_THREADS = 64
+_POOL_SIZE = 5  # SQLAlchemy's default, kept when the threads need no more
 #: Seconds between the outbox worker's rounds when the outbox is empty.
 OUTBOX_INTERVAL = 2.0
 
@@ -144,6 +145,13 @@ class Server:
         finally:
             stop.set()
             self.server.close()
+
+
+def pool_size_for(threads: int) -> int:
+    """The connections a serving process's pool keeps: each of its ``threads`` holds one while
+    it answers a request (a page's reads share it), the outbox worker one more; at least
+    SQLAlchemy's default."""
+    return max(_POOL_SIZE, threads + 2)
 
 
 def cannot_listen(host: str, port: int, error: OSError) -> click.ClickException:
@@ -316,6 +324,7 @@ def serve(
     """Serve the portals of the database (WSGI on waitress), and deliver its e-mails to the
     stored SMTP server (or --smtp). --workers N serves from N processes. Behind a reverse proxy
     that terminates TLS, give --trusted-proxy ADDR, --secure-cookies and --hsts."""
+    obj.pool_size = pool_size_for(threads)
     store = obj.store  # fail early, before binding, when the schema is missing
     mailer = smtp_mailer(smtp.apply(obj.company))
     proxy = ProxyChoice(trusted_proxies, secure_cookies, hsts)
