@@ -73,7 +73,7 @@ def test_the_pool_holds_a_connection_for_each_serving_thread(demo_db: str) -> No
     from clientportal.cli.context import Context
     from clientportal.cli.serving import pool_size_for
 
-    assert (pool_size_for(4), pool_size_for(20)) == (5, 22)  # the default 4 threads fit in 5
+    assert (pool_size_for(1), pool_size_for(4), pool_size_for(20)) == (5, 6, 22)
     context = Context(demo_db)
     context.pool_size = pool_size_for(20)  # what `serve --threads 20` sets
     try:
