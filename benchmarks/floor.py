@@ -34,7 +34,8 @@ from typing import Any
 from attrs import frozen
 from sqlalchemy import Engine, event
 
-THREADS = 4  # the portal's waitress threads (clientportal.cli.serving.DEFAULT_THREADS)
+from clientportal.cli.serving import DEFAULT_THREADS as THREADS  # the portal's waitress threads
+
 WARM_UP_CALLS = 2
 
 PAGE = Template(

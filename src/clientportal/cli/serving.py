@@ -44,7 +44,7 @@ WAITRESS_OPTIONS: dict[str, Any] = {
 #: thread at a time: more threads overlap the database's waits, but make every page wait longer
 #: for its turn (the approvals page on 2 cores, SQLite, 4 connections: 8 threads 108–123 req/s
 #: with a p99 of 70–86 ms; 2 threads 140–170 req/s, 37–49 ms).
-DEFAULT_THREADS = 4
+DEFAULT_THREADS = 2
 MAX_THREADS = 64
 _POOL_SIZE = 5  # SQLAlchemy's default, kept when the threads need no more
 #: Seconds between the outbox worker's rounds when the outbox is empty.

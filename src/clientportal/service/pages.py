@@ -146,8 +146,11 @@ class Pages:
         query = EntryQuery(statuses=CLIENT_DECIDED, limit=limit)
         if not scope.approval:
             return HoursPage(entries=(), next=None, totals=Totals(), query=query)
+        # Read three times as many as shown a page: most are the client's decisions, and each
+        # page more costs two statements.
+        reading = evolve(query, limit=min(MAX_PAGE_SIZE, limit * 3))
         decided = self._reader.iter_entries(
-            portal, query, where=lambda entry: client_has_decided(entry.approval)
+            portal, reading, where=lambda entry: client_has_decided(entry.approval)
         )
         entries = tuple(itertools.islice(decided, limit))
         return HoursPage(
