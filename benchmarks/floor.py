@@ -34,7 +34,7 @@ from typing import Any
 from attrs import frozen
 from sqlalchemy import Engine, event
 
-from clientportal.cli.serving import DEFAULT_THREADS as THREADS  # the portal's waitress threads
+from clientportal.cli.serving import default_threads  # the portal's waitress threads
 
 WARM_UP_CALLS = 2
 
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="the portal's database URL")
     parser.add_argument("--cookie", help="a session cookie of that database, name=value")
     parser.add_argument("--path", action="append", default=[], help="a page (repeatable)")
-    parser.add_argument("--threads", type=int, default=THREADS)
+    parser.add_argument("--threads", type=int, help="default: the portal's for the database")
     args = parser.parse_args(argv)
     if not args.db:  # `make bench` runs every script: this one only serves pages.py
         print("floor.py is run by benchmarks/pages.py (see its docstring); nothing to do alone")
@@ -260,8 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = sum(len(rows) for rows in replay.run(steps))  # and a check that they replay
         statements = sum(step.sql is not None for step in steps)
         print(f"floor replays {statements} statements for {path} ({rows} rows)", flush=True)
+    threads = args.threads or default_threads(args.db)
     server = waitress.create_server(
-        floor_app(replay, pages), host="127.0.0.1", port=0, threads=args.threads, ident="floor"
+        floor_app(replay, pages), host="127.0.0.1", port=0, threads=threads, ident="floor"
     )
     print(f"floor serving on http://127.0.0.1:{server.effective_port}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):

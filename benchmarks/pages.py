@@ -4,7 +4,7 @@ For each backend (SQLite; PostgreSQL when a URL is given) and size, the demo dat
 ``clientportal demo --entries N --no-serve`` or reused when complete (``--dir`` keeps the SQLite
 files; the PostgreSQL databases ``cp_bench_<size>`` stay on their server:
 ``benchmarks/demo_databases.py``). Each database is served by ``clientportal serve --port 0``
-(waitress, 4 threads: its default, one process) and a session is opened with a printed link of the
+(waitress with its default threads, one process) and a session is opened with a printed link of the
 Lumen portal (it has the client approval workflow). Every page of that portal is loaded with wrk
 (``-t2 -c4``, after a warm-up run): the overview, the hours, the second page of hours (the hours
 page's "Next" link), approvals, invoices and quotes. A response other than 200 (counted by a wrk Lua

@@ -71,7 +71,11 @@ def test_a_taken_port_is_told_not_raised(empty_db: str) -> None:
 
 def test_the_pool_holds_a_connection_for_each_serving_thread(demo_db: str) -> None:
     from clientportal.cli.context import Context
-    from clientportal.cli.serving import pool_size_for
+    from clientportal.cli.serving import default_threads, pool_size_for
+
+    # SQLite answers in the process (fewer threads, steadier pages); PostgreSQL's waits overlap.
+    assert default_threads(demo_db) == 2
+    assert default_threads("postgresql+psycopg://portal@db.example/portal") == 4
 
     assert (pool_size_for(1), pool_size_for(4), pool_size_for(20)) == (5, 6, 22)
     context = Context(demo_db)

@@ -40,11 +40,13 @@ WAITRESS_OPTIONS: dict[str, Any] = {
     "ident": "clientportal",
     "clear_untrusted_proxy_headers": False,
 }
-#: Threads of each serving process (``--threads``). A page is Python's work, and Python runs one
-#: thread at a time: more threads overlap the database's waits, but make every page wait longer
-#: for its turn (the approvals page on 2 cores, SQLite, 4 connections: 8 threads 108–123 req/s
-#: with a p99 of 70–86 ms; 2 threads 140–170 req/s, 37–49 ms).
-DEFAULT_THREADS = 2
+#: Threads of each serving process (``--threads``), by database. A page is Python's work, and
+#: Python runs one thread at a time: on SQLite (in the process) more threads only make every page
+#: wait longer for its turn (the approvals page on 2 cores, 4 connections: 8 threads 108–123
+#: req/s with a p99 of 70–86 ms, 2 threads 140–170 req/s and 37–49 ms); on PostgreSQL a thread
+#: waiting for the server's answer leaves the CPU to another (the overview at 1M entries: 4
+#: threads 117–163 req/s, 2 threads 99).
+DEFAULT_THREADS = {"sqlite": 2, "postgresql": 4}
 MAX_THREADS = 64
 _POOL_SIZE = 5  # SQLAlchemy's default, kept when the threads need no more
 #: Seconds between the outbox worker's rounds when the outbox is empty.
@@ -112,7 +114,7 @@ def proxy_options(fn: F) -> F:
 class Server:
     """waitress bound first (``--port 0`` picks a free port), so links name the real address."""
 
-    def __init__(self, host: str, port: int, threads: int = DEFAULT_THREADS) -> None:
+    def __init__(self, host: str, port: int, threads: int = DEFAULT_THREADS["sqlite"]) -> None:
         import waitress  # type: ignore[import-untyped]
 
         self._app: Any = None
@@ -145,6 +147,11 @@ class Server:
         finally:
             stop.set()
             self.server.close()
+
+
+def default_threads(db: str) -> int:
+    """The ``--threads`` of a database URL when none is given (:data:`DEFAULT_THREADS`)."""
+    return DEFAULT_THREADS["sqlite" if db.startswith("sqlite") else "postgresql"]
 
 
 def pool_size_for(threads: int) -> int:
@@ -300,12 +307,11 @@ def _deliver(store: SqlStore, mailer: SmtpMailer, service: PortalService) -> Run
 )
 @click.option(
     "--threads",
-    default=DEFAULT_THREADS,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, MAX_THREADS),
     metavar="N",
-    help="Requests each process answers at once. Fewer give pages a steadier time on a busy "
-    "CPU; more overlap slow downloads and database waits.",
+    help="Requests each process answers at once (default: 2 on SQLite, 4 on PostgreSQL). Fewer "
+    "give pages a steadier time on a busy CPU; more overlap slow downloads and database waits.",
 )
 @proxy_options
 @smtp_options
@@ -315,7 +321,7 @@ def serve(
     host: str,
     port: int,
     workers: int,
-    threads: int,
+    threads: int | None,
     trusted_proxies: tuple[str, ...],
     secure_cookies: bool,
     hsts: bool,
@@ -324,6 +330,7 @@ def serve(
     """Serve the portals of the database (WSGI on waitress), and deliver its e-mails to the
     stored SMTP server (or --smtp). --workers N serves from N processes. Behind a reverse proxy
     that terminates TLS, give --trusted-proxy ADDR, --secure-cookies and --hsts."""
+    threads = default_threads(obj.db) if threads is None else threads
     obj.pool_size = pool_size_for(threads)
     store = obj.store  # fail early, before binding, when the schema is missing
     mailer = smtp_mailer(smtp.apply(obj.company))
