@@ -23,6 +23,7 @@ LAYER_OF = {
     "model": "core",
     "convert": "core",
     "visibility": "core",
+    "public": "core",
     "workflow": "core",
     "access": "core",
     "i18n": "core",

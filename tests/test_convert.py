@@ -32,6 +32,8 @@ RECORD_KINDS = {
     model.Budget: "budgets",
     model.Invoice: "invoices",
     model.Quote: "quotes",
+    model.Expense: "expenses",
+    model.Trip: "trips",
 }
 
 

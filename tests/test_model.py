@@ -51,6 +51,7 @@ PINNED_FIELDS = {
     "PortalSettings": [
         "show_hours", "show_descriptions", "show_budget", "show_invoices", "show_quotes",
         "approval", "show_amounts", "documents_scope", "currency", "show_non_billable_amounts",
+        "show_expenses", "show_trips",
     ],
     "Portal": [
         "id", "client_id", "name", "language", "settings", "project_ids", "contact_ids",
@@ -58,6 +59,15 @@ PINNED_FIELDS = {
     ],
     "Dataset": [
         "clients", "contacts", "employees", "projects", "entries", "budgets", "invoices", "quotes",
+        "expenses", "trips",
+    ],
+    "Expense": [
+        "id", "project_id", "employee_id", "date", "amount", "currency", "description",
+        "category", "billable", "internal_note", "receipt", "approval",
+    ],
+    "Trip": [
+        "id", "project_id", "employee_id", "date", "distance", "description", "origin",
+        "destination", "billable", "rate", "currency", "internal_note", "approval",
     ],
     "ApprovalPolicy": ["enabled", "workflow", "auto_forward"],
     "ApprovalState": ["status", "workflow", "version", "reason"],
@@ -81,6 +91,9 @@ def test_pinned_enums_have_exactly_the_contract_members() -> None:
     assert [m.name for m in Workflow] == [
         "INTERNAL", "EXTERNAL", "INTERNAL_EXTERNAL", "EXTERNAL_INTERNAL",
     ]  # fmt: skip
+    assert [(m.name, m.value) for m in model.ItemKind] == [
+        ("ENTRY", "entry"), ("EXPENSE", "expense"), ("TRIP", "trip"),
+    ]  # fmt: skip
     assert [m.name for m in ApprovalStatus] == [
         "OPEN", "PENDING_INTERNAL", "INTERNALLY_APPROVED", "PENDING_EXTERNAL", "APPROVED",
         "REJECTED",
@@ -92,6 +105,7 @@ def test_defaults_are_the_source_products() -> None:
     assert (s.show_hours, s.show_descriptions, s.show_budget) == (True, True, False)
     assert (s.show_invoices, s.show_quotes, s.approval, s.show_amounts) == (False,) * 4
     assert s.documents_scope == "client"
+    assert (s.show_expenses, s.show_trips) == (False, False)
     assert ApprovalState() == ApprovalState(ApprovalStatus.OPEN, None, 0, None)
 
 
@@ -235,3 +249,21 @@ def test_an_id_is_what_every_url_cursor_form_and_csv_can_carry(bad_id: str, prob
     with pytest.raises(ValueError, match=re.escape(problem)):
         Project(bad_id, "acme", "Website")
     assert Project("p" * 200, "acme", "Website").id == "p" * 200
+
+
+def test_an_expense_and_a_trip_refuse_what_cannot_be_money_or_distance() -> None:
+    day = dt.date(2026, 3, 2)
+    ok = model.Expense("x1", "p1", "e1", day, Decimal("12.50"), "EUR")
+    assert (ok.billable, ok.receipt, ok.approval) == (True, False, ApprovalState())
+    trip = model.Trip("t1", "p1", "e1", day, Decimal("42.5"))
+    assert (trip.rate, trip.currency, trip.billable) == (None, None, True)
+    with pytest.raises(ValueError, match="amount must be >= 0"):
+        model.Expense("x1", "p1", "e1", day, Decimal("-1"), "EUR")
+    with pytest.raises(ValueError, match="'EUX' is not an ISO 4217 currency code"):
+        model.Expense("x1", "p1", "e1", day, Decimal("1"), "EUX")
+    with pytest.raises(TypeError, match=r"distance must be a decimal\.Decimal"):
+        model.Trip("t1", "p1", "e1", day, 42.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="currency must be an ISO 4217 code"):
+        model.Trip("t1", "p1", "e1", day, Decimal("3"), rate=Decimal("0.23"), currency="euro")
+    with pytest.raises(ValueError, match="expenses\\[1\\] repeats id 'x1'"):
+        model.Dataset(expenses=[ok, ok])

@@ -45,6 +45,9 @@ CONTRACT = [
     "ApprovalPolicy",
     "ApprovalStatus",
     "ApprovalState",
+    "ItemKind",
+    "Expense",
+    "Trip",
 ]
 
 
@@ -97,6 +100,7 @@ EXPORTED = [
     "EntryRejected",
     "EntryReopened",
     "EntryTotals",
+    "Expense",
     "GenerationMismatch",
     "HoursPage",
     "InvalidCode",
@@ -105,6 +109,7 @@ EXPORTED = [
     "InvalidToken",
     "Invoice",
     "IssuedLink",
+    "ItemKind",
     "Link",
     "LinkExpired",
     "LinkRegister",
@@ -123,6 +128,7 @@ EXPORTED = [
     "PortalBudget",
     "PortalEmployee",
     "PortalEntry",
+    "PortalExpense",
     "PortalInactive",
     "PortalInvoice",
     "PortalProject",
@@ -130,6 +136,7 @@ EXPORTED = [
     "PortalService",
     "PortalSettings",
     "PortalStore",
+    "PortalTrip",
     "PortalView",
     "Project",
     "Quote",
@@ -148,6 +155,7 @@ EXPORTED = [
     "Totals",
     "Transition",
     "TransitionNotAllowed",
+    "Trip",
     "ValidationError",
     "Visit",
     "Workflow",
@@ -161,7 +169,10 @@ EXPORTED = [
     "redact_tokens",
     "run_outbox_worker",
     "to_mermaid",
+    "trip_amount",
     "visible_entries",
+    "visible_expenses",
+    "visible_trips",
 ]
 
 

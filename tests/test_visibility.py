@@ -1,4 +1,6 @@
-"""Property tests: one per visibility rule V1–V12 (DESIGN.md §4), over adversarial worlds."""
+"""Property tests: one per visibility rule V1–V12 (DESIGN.md §4), over adversarial worlds.
+
+V13 and V14 (expenses and trips) are in ``test_visibility_costs.py``."""
 
 from __future__ import annotations
 
@@ -50,6 +52,8 @@ SHOW_FLAGS = (
     "approval",
     "show_amounts",
     "show_non_billable_amounts",
+    "show_expenses",
+    "show_trips",
 )
 
 
@@ -383,13 +387,14 @@ def test_v7_quotes_all_of_the_client_or_of_visible_projects_never_drafts(scenari
 def test_v8_employee_filter_is_snapshot_plus_members_plus_loggers(scenario) -> None:
     portal, data, policy = scenario
     view = portal_view(portal, data, policy)
-    if not portal.settings.show_hours:
+    s = portal.settings
+    if not (s.show_hours or s.show_expenses or s.show_trips):
         assert view.employees == ()
         return
     visible = own_project_ids(portal, data)
     wanted = set(portal.employee_ids)
     wanted |= {m for p in data.projects if p.id in visible for m in p.member_ids}
-    wanted |= {e.employee_id for e in view.entries}
+    wanted |= {e.employee_id for e in (*view.entries, *view.expenses, *view.trips)}
     known = {e.id for e in data.employees}
     assert {e.id for e in view.employees} == wanted & known
     # The snapshot survives removal from the project: every snapshot employee is still there.
@@ -452,19 +457,24 @@ def test_v9_a_non_billable_entry_shows_no_amount_unless_the_portal_shows_them(
 def test_v10_approval_queue_only_with_a_client_step_and_then_pending_external(scenario) -> None:
     portal, data, policy = scenario
     view = portal_view(portal, data, policy)
+    s = portal.settings
     client_step = (
-        portal.settings.approval
-        and portal.settings.show_hours
+        s.approval
+        and (s.show_hours or s.show_expenses or s.show_trips)
         and policy is not None
         and policy.enabled
         and policy.workflow.includes_client
     )
     assert view.can_approve == client_step
     if client_step:
-        expected = [e for e in view.entries if e.status is ApprovalStatus.PENDING_EXTERNAL]
-        assert list(view.awaiting_approval) == expected
+        for shown, queued in (
+            (view.entries, view.awaiting_approval),
+            (view.expenses, view.awaiting_expenses),
+            (view.trips, view.awaiting_trips),
+        ):
+            assert list(queued) == [i for i in shown if i.status is ApprovalStatus.PENDING_EXTERNAL]
     else:
-        assert view.awaiting_approval == ()
+        assert view.awaiting_approval == view.awaiting_expenses == view.awaiting_trips == ()
 
 
 @given(scenarios(), st.sampled_from(SHOW_FLAGS))
@@ -473,16 +483,18 @@ def test_v11_switching_a_setting_on_never_hides_anything(scenario, flag: str) ->
     off = attrs.evolve(portal, settings=attrs.evolve(portal.settings, **{flag: False}))
     on = attrs.evolve(portal, settings=attrs.evolve(portal.settings, **{flag: True}))
     before, after = portal_view(off, data, policy), portal_view(on, data, policy)
-    for kind in ("projects", "entries", "budgets", "invoices", "quotes", "employees"):
+    kinds = ("projects", "entries", "budgets", "invoices", "quotes", "employees")
+    for kind in (*kinds, "expenses", "trips", "awaiting_expenses", "awaiting_trips"):
         assert {r.id for r in getattr(before, kind)} <= {r.id for r in getattr(after, kind)}
     assert {e.id for e in before.awaiting_approval} <= {e.id for e in after.awaiting_approval}
     assert not before.can_approve or after.can_approve
     # What a record showed stays shown: a field may only go from None to a value.
-    later = {e.id: e for e in after.entries}
-    for shown in before.entries:
-        for name, value in attrs.asdict(shown, recurse=False).items():
-            if value is not None:
-                assert getattr(later[shown.id], name) == value
+    for kind in ("entries", "expenses", "trips"):
+        later = {r.id: r for r in getattr(after, kind)}
+        for shown in getattr(before, kind):
+            for name, value in attrs.asdict(shown, recurse=False).items():
+                if value is not None:
+                    assert getattr(later[shown.id], name) == value
 
 
 @given(scenarios(), st.randoms(use_true_random=False))
@@ -503,8 +515,9 @@ def test_v12_pure_deterministic_and_ordered_whatever_the_input_order(
     )
     assert portal_view(portal, shuffled, policy) == view
 
-    keys = [(-e.date.toordinal(), e.id) for e in view.entries]
-    assert keys == sorted(keys)
+    for items in (view.entries, view.expenses, view.trips):
+        keys = [(-i.date.toordinal(), i.id) for i in items]
+        assert keys == sorted(keys)
     assert [(p.name, p.id) for p in view.projects] == sorted((p.name, p.id) for p in view.projects)
     assert [(e.name, e.id) for e in view.employees] == sorted(
         (e.name, e.id) for e in view.employees

@@ -1,18 +1,17 @@
-"""What a client sees: the pure visibility filter (rules V1–V12 of DESIGN.md §4).
+"""What a client sees: the pure visibility filter (rules V1–V14 of DESIGN.md §4).
 
 :func:`portal_view` turns a portal and a :class:`~clientportal.model.Dataset` into a
-:class:`PortalView` of *public* records. Those records have no field for internal data
-(``cost_rate``, ``internal_note``, total-costs budgets), so nothing internal can leak through them,
-whatever a template or serializer does later. :class:`Scope` states the same rules as data, for a
-backend that pushes them into its query; this module stays the oracle and the last gate.
+:class:`PortalView` of *public* records (:mod:`clientportal.public`). Those records have no field
+for internal data (``cost_rate``, ``internal_note``, total-costs budgets), so nothing internal can
+leak through them, whatever a template or serializer does later. :class:`Scope` states the same
+rules as data, for a backend that pushes them into its query; this module stays the oracle and the
+last gate.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from decimal import ROUND_HALF_UP, Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 from attrs import frozen
@@ -21,16 +20,30 @@ from .errors import ConfigError, ValidationError
 from .model import (
     SUPPORTED_LANGUAGES,
     ApprovalPolicy,
-    ApprovalStatus,
     Budget,
     BudgetType,
     Dataset,
     DocumentStatus,
+    Expense,
     Invoice,
     Portal,
     Project,
     Quote,
     TimeEntry,
+    Trip,
+)
+from .public import (
+    PortalBudget,
+    PortalEmployee,
+    PortalEntry,
+    PortalExpense,
+    PortalInvoice,
+    PortalProject,
+    PortalQuote,
+    PortalTrip,
+    PortalView,
+    entry_amount,
+    trip_amount,
 )
 from .workflow import AWAITING_CLIENT
 
@@ -38,135 +51,21 @@ __all__ = [
     "PortalBudget",
     "PortalEmployee",
     "PortalEntry",
+    "PortalExpense",
     "PortalInvoice",
     "PortalProject",
     "PortalQuote",
+    "PortalTrip",
     "PortalView",
     "Scope",
     "check_portal",
     "entry_amount",
     "portal_view",
+    "trip_amount",
     "visible_entries",
+    "visible_expenses",
+    "visible_trips",
 ]
-
-_CENT = Decimal("0.01")
-_HOUR = Decimal(3600)
-
-
-def entry_amount(rate: Decimal, seconds: int) -> Decimal:
-    """What ``seconds`` at ``rate`` per hour come to, rounded half-up to cents: the one money
-    formula of the library (:attr:`PortalEntry.amount`, the totals, a SQL source's sums)."""
-    return (rate * seconds / _HOUR).quantize(_CENT, ROUND_HALF_UP)
-
-
-# --------------------------------------------------------------------------------------------------
-# Public records: what may leave the library towards a client. No internal field exists here.
-
-
-@frozen
-class PortalProject:
-    """A project as the client sees it."""
-
-    id: str
-    name: str
-
-
-@frozen
-class PortalEntry:
-    """A time entry as the client sees it.
-
-    ``description`` is ``None`` unless the portal shows descriptions; ``rate`` and ``amount``
-    (``seconds / 3600 × rate``, rounded half-up to cents, in the portal's currency) are ``None``
-    unless it shows amounts, and on a non-billable entry unless it also shows non-billable amounts.
-    ``version`` is the approval state's version, to send back with a decision.
-    """
-
-    id: str
-    project_id: str
-    employee_id: str
-    date: dt.date
-    seconds: int
-    description: str | None
-    task: str | None
-    billable: bool
-    status: ApprovalStatus
-    version: int
-    rate: Decimal | None
-    amount: Decimal | None
-
-
-@frozen
-class PortalBudget:
-    """A project budget as the client sees it (never a TOTAL_COSTS budget)."""
-
-    id: str
-    project_id: str
-    type: BudgetType
-    amount: Decimal
-    used: Decimal
-    currency: str | None
-    task: str | None
-    employee_id: str | None
-
-
-@frozen
-class PortalInvoice:
-    """An invoice as the client sees it; ``project_ids`` lists only visible projects.
-    ``has_file``: the source has its file, so it can be downloaded."""
-
-    id: str
-    number: str
-    date: dt.date
-    amount: Decimal
-    currency: str
-    status: DocumentStatus
-    project_ids: frozenset[str]
-    due_date: dt.date | None
-    has_file: bool
-
-
-@frozen
-class PortalQuote:
-    """A quote as the client sees it; ``project_ids`` names only projects visible in the portal.
-    ``has_file``: the source has its file, so it can be downloaded."""
-
-    id: str
-    number: str
-    date: dt.date
-    amount: Decimal
-    currency: str
-    status: DocumentStatus
-    project_ids: frozenset[str]
-    valid_until: dt.date | None
-    has_file: bool
-
-
-@frozen
-class PortalEmployee:
-    """An entry of the portal's employee filter."""
-
-    id: str
-    name: str
-
-
-@frozen
-class PortalView:
-    """Everything one portal shows, ordered deterministically.
-
-    Projects and employees by name then id; entries by date (newest first) then id; budgets by
-    project then id; invoices and quotes by date (newest first) then id. ``awaiting_approval``
-    holds the visible entries the client may decide on now, and is empty unless ``can_approve``.
-    """
-
-    projects: tuple[PortalProject, ...]
-    entries: tuple[PortalEntry, ...]
-    budgets: tuple[PortalBudget, ...]
-    invoices: tuple[PortalInvoice, ...]
-    quotes: tuple[PortalQuote, ...]
-    employees: tuple[PortalEmployee, ...]
-    awaiting_approval: tuple[PortalEntry, ...]
-    can_approve: bool
-
 
 # --------------------------------------------------------------------------------------------------
 # The rules as data
@@ -191,6 +90,11 @@ class Scope:
     non-billable entries do too (:meth:`shows_amount`): a backend that sums amounts leaves the
     others out. ``approval`` says whether the client approves here: the pages show approval
     statuses, filters and links only then.
+
+    ``expenses`` and ``trips`` say whether those are shown (V13, V14); ``cost_descriptions``
+    whether they show their descriptions (and a trip its origin and destination);
+    ``trip_amounts`` whether trips show their money; ``non_billable_costs`` whether non-billable
+    expenses and trips are shown at all (:meth:`shows_cost`).
     """
 
     client_id: str
@@ -205,11 +109,17 @@ class Scope:
     documents_scope: str
     document_statuses: frozenset[DocumentStatus]
     approval: bool
+    expenses: bool = False
+    trips: bool = False
+    cost_descriptions: bool = False
+    trip_amounts: bool = False
+    non_billable_costs: bool = False
 
     @classmethod
     def of(cls, portal: Portal, policy: ApprovalPolicy | None = None) -> Scope:
         """The scope of ``portal`` under the company's approval ``policy`` (``None``: none)."""
         s = portal.settings
+        costs = s.show_expenses or s.show_trips
         return cls(
             client_id=portal.client_id,
             project_ids=portal.project_ids,
@@ -222,7 +132,12 @@ class Scope:
             quotes=s.show_quotes,
             documents_scope=s.documents_scope,
             document_statuses=_CLIENT_DOCUMENT_STATUSES,
-            approval=s.show_hours and s.approval and _has_client_step(policy),
+            approval=(s.show_hours or costs) and s.approval and _has_client_step(policy),
+            expenses=s.show_expenses,
+            trips=s.show_trips,
+            cost_descriptions=costs and s.show_descriptions,
+            trip_amounts=s.show_trips and s.show_amounts,
+            non_billable_costs=costs and s.show_non_billable_amounts,
         )
 
     @property
@@ -241,6 +156,16 @@ class Scope:
         """V9: whether an entry (``billable`` or not) shows its rate and amount: amounts are
         shown, and the entry is billable or non-billable amounts are shown too."""
         return self.amounts and (billable or self.non_billable_amounts)
+
+    def shows_cost(self, cost: Expense | Trip, visible_project_ids: frozenset[str]) -> bool:
+        """V13/V14: expenses (trips) shown, of a visible project, and billable unless the portal
+        shows non-billable amounts."""
+        shown = self.expenses if isinstance(cost, Expense) else self.trips
+        return (
+            shown
+            and cost.project_id in visible_project_ids
+            and (cost.billable or self.non_billable_costs)
+        )
 
     def shows_project(self, project: Project) -> bool:
         """V2: selected in the portal and the client's own."""
@@ -288,6 +213,28 @@ def visible_entries(
     return (public(e) for e in entries if e.project_id in visible)
 
 
+def visible_expenses(
+    portal: Portal, projects: Iterable[Project], expenses: Iterable[Expense]
+) -> Iterator[PortalExpense]:
+    """Stream the portal's visible expenses (V13) in input order: the same records as
+    ``portal_view(...).expenses``, unordered. ``projects`` as for :func:`visible_entries`."""
+    scope = Scope.of(portal)
+    visible = _visible_project_ids(scope, projects) if scope.expenses else frozenset()
+    public = _expense_projection(scope)
+    return (public(x) for x in expenses if scope.shows_cost(x, visible))
+
+
+def visible_trips(
+    portal: Portal, projects: Iterable[Project], trips: Iterable[Trip]
+) -> Iterator[PortalTrip]:
+    """Stream the portal's visible trips (V14) in input order: the same records as
+    ``portal_view(...).trips``, unordered. ``projects`` as for :func:`visible_entries`."""
+    scope = Scope.of(portal)
+    visible = _visible_project_ids(scope, projects) if scope.trips else frozenset()
+    public = _trip_projection(scope, portal.settings.currency)
+    return (public(t) for t in trips if scope.shows_cost(t, visible))
+
+
 def portal_view(portal: Portal, data: Dataset, policy: ApprovalPolicy | None = None) -> PortalView:
     """Everything ``portal`` shows of ``data`` under the approval ``policy`` (rules V1–V12).
 
@@ -308,6 +255,12 @@ def portal_view(portal: Portal, data: Dataset, policy: ApprovalPolicy | None = N
         entries.sort(key=lambda e: e.id)
         entries.sort(key=lambda e: e.date, reverse=True)
 
+    expenses = _newest_first(
+        _expense_projection(scope)(x) for x in data.expenses if scope.shows_cost(x, visible_ids)
+    )
+    public_trip = _trip_projection(scope, portal.settings.currency)
+    trips = _newest_first(public_trip(t) for t in data.trips if scope.shows_cost(t, visible_ids))
+
     budgets = sorted(
         (_public(b, PortalBudget) for b in data.budgets if scope.shows_budget(b, visible_ids)),
         key=lambda b: (b.project_id, b.id),
@@ -324,11 +277,13 @@ def portal_view(portal: Portal, data: Dataset, policy: ApprovalPolicy | None = N
     )
 
     employees: list[PortalEmployee] = []
-    if scope.entries:
+    if scope.entries or scope.expenses or scope.trips:
         wanted = set(portal.employee_ids)
         for p in projects:
             wanted |= p.member_ids
         wanted.update(e.employee_id for e in entries)
+        wanted.update(x.employee_id for x in expenses)
+        wanted.update(t.employee_id for t in trips)
         employees = sorted(
             (PortalEmployee(id=e.id, name=e.name) for e in data.employees if e.id in wanted),
             key=lambda e: (e.name, e.id),
@@ -344,6 +299,8 @@ def portal_view(portal: Portal, data: Dataset, policy: ApprovalPolicy | None = N
         employees=tuple(employees),
         awaiting_approval=awaiting,
         can_approve=scope.approval,
+        expenses=expenses,
+        trips=trips,
     )
 
 
@@ -416,8 +373,8 @@ def _visible_project_ids(scope: Scope, projects: Iterable[Project]) -> frozenset
     return frozenset(visible)
 
 
-_Document = TypeVar("_Document", PortalInvoice, PortalQuote)
-_P = TypeVar("_P", PortalBudget, PortalInvoice, PortalQuote)
+_Dated = TypeVar("_Dated", PortalInvoice, PortalQuote, PortalExpense, PortalTrip)
+_P = TypeVar("_P", PortalBudget, PortalInvoice, PortalQuote, PortalExpense)
 
 
 def _entry_projection(scope: Scope) -> Callable[[TimeEntry], PortalEntry]:
@@ -444,15 +401,58 @@ def _entry_projection(scope: Scope) -> Callable[[TimeEntry], PortalEntry]:
     return public
 
 
+def _expense_projection(scope: Scope) -> Callable[[Expense], PortalExpense]:
+    descriptions = scope.cost_descriptions
+
+    def public(x: Expense) -> PortalExpense:
+        return _public(
+            x,
+            PortalExpense,
+            description=x.description if descriptions else None,
+            status=x.approval.status,
+            version=x.approval.version,
+        )
+
+    return public
+
+
+def _trip_projection(scope: Scope, portal_currency: str) -> Callable[[Trip], PortalTrip]:
+    descriptions = scope.cost_descriptions
+    amounts = scope.trip_amounts
+
+    def public(t: Trip) -> PortalTrip:
+        rate = t.rate if amounts else None
+        return PortalTrip(
+            id=t.id,
+            project_id=t.project_id,
+            employee_id=t.employee_id,
+            date=t.date,
+            distance=t.distance,
+            description=t.description if descriptions else None,
+            origin=t.origin if descriptions else None,
+            destination=t.destination if descriptions else None,
+            billable=t.billable,
+            status=t.approval.status,
+            version=t.approval.version,
+            rate=rate,
+            amount=None if rate is None else trip_amount(rate, t.distance),
+            currency=None if rate is None else (t.currency or portal_currency),
+        )
+
+    return public
+
+
 def _public(record: object, public: type[_P], **changes: object) -> _P:
     """``record`` as the public record ``public``: only the fields ``public`` declares, taken
     from ``record`` (those in ``changes`` replaced). A field the public type lacks cannot leak."""
-    values = {f.name: getattr(record, f.name) for f in attrs.fields(public)}
-    values.update(changes)
+    values: dict[str, Any] = {
+        f.name: changes[f.name] if f.name in changes else getattr(record, f.name)
+        for f in attrs.fields(public)
+    }
     return public(**values)
 
 
-def _newest_first(docs: Iterable[_Document]) -> tuple[_Document, ...]:
+def _newest_first(docs: Iterable[_Dated]) -> tuple[_Dated, ...]:
     ordered = sorted(docs, key=lambda d: d.id)
     ordered.sort(key=lambda d: d.date, reverse=True)
     return tuple(ordered)

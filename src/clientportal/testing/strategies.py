@@ -29,8 +29,6 @@ from hypothesis import strategies as st
 
 from .._validators import MAX_ID_LENGTH, id_problem
 from ..model import (
-    INVOICE_STATUSES,
-    QUOTE_STATUSES,
     SUPPORTED_LANGUAGES,
     ApprovalPolicy,
     ApprovalState,
@@ -41,14 +39,17 @@ from ..model import (
     Contact,
     Dataset,
     Employee,
+    Expense,
     Invoice,
     Portal,
     PortalSettings,
     Project,
     Quote,
     TimeEntry,
+    Trip,
     Workflow,
 )
+from ..model.records import INVOICE_STATUSES, QUOTE_STATUSES
 
 __all__ = [
     "INTERNAL_MARKER",
@@ -117,6 +118,8 @@ def portal_settings() -> st.SearchStrategy[PortalSettings]:
         documents_scope=st.sampled_from(("client", "projects")),
         currency=st.sampled_from(_CURRENCIES),
         show_non_billable_amounts=st.booleans(),
+        show_expenses=st.booleans(),
+        show_trips=st.booleans(),
     )
 
 
@@ -167,6 +170,9 @@ _WORDS = st.sampled_from(
 _NOTE = st.none() | _WORDS.map(INTERNAL_MARKER.__add__)
 _DESCRIPTION = st.none() | _WORDS
 _TASK = st.none() | st.sampled_from(("dev", "design", "Design", "support & ops"))
+_CATEGORY = st.none() | st.sampled_from(("travel", "Travel", "software & licences", "<meals>"))
+_PLACE = st.none() | st.sampled_from(("Amsterdam", "Kraków", "Zürich <HQ>", "client's office"))
+_DISTANCE = st.decimals(min_value=0, max_value=2000, places=1)
 _LANGUAGE = st.none() | st.sampled_from(SUPPORTED_LANGUAGES)
 _CURRENCY = st.sampled_from(_CURRENCIES)
 _BUDGET_TYPE = st.sampled_from(BudgetType)
@@ -221,14 +227,59 @@ def _document(
 
 
 @st.composite
+def _expense(
+    draw: st.DrawFn, *, id: str, project_ids: list[str], employee_ids: list[str]
+) -> Expense:
+    return Expense(
+        id=id,
+        project_id=_pick(draw, project_ids),
+        employee_id=_pick(draw, employee_ids),
+        date=_EPOCH + dt.timedelta(days=draw(st.integers(0, 14))),
+        amount=draw(money(max_value=5000)),
+        currency=draw(_CURRENCY),
+        description=draw(_DESCRIPTION),
+        category=draw(_CATEGORY),
+        billable=draw(st.booleans()),
+        internal_note=draw(_NOTE),
+        receipt=draw(st.booleans()),
+        approval=draw(_APPROVAL),
+    )
+
+
+@st.composite
+def _trip(draw: st.DrawFn, *, id: str, project_ids: list[str], employee_ids: list[str]) -> Trip:
+    return Trip(
+        id=id,
+        project_id=_pick(draw, project_ids),
+        employee_id=_pick(draw, employee_ids),
+        date=_EPOCH + dt.timedelta(days=draw(st.integers(0, 14))),
+        distance=draw(_DISTANCE),
+        description=draw(_DESCRIPTION),
+        origin=draw(_PLACE),
+        destination=draw(_PLACE),
+        billable=draw(st.booleans()),
+        rate=draw(st.none() | money(max_value=2)),
+        currency=draw(st.none() | _CURRENCY),
+        internal_note=draw(_NOTE),
+        approval=draw(_APPROVAL),
+    )
+
+
+@st.composite
 def worlds(
-    draw: st.DrawFn, *, max_clients: int = 4, max_projects: int = 8, max_entries: int = 20
+    draw: st.DrawFn,
+    *,
+    max_clients: int = 4,
+    max_projects: int = 8,
+    max_entries: int = 20,
+    max_costs: int = 6,
 ) -> Dataset:
     """A dataset of 2..``max_clients`` clients with adversarial relations between them.
 
-    Entries, budgets and documents are spread over *all* clients' projects, entries are logged by
-    employees who are not (or no longer) members, dates collide so ordering ties happen, and
-    every internal note starts with :data:`INTERNAL_MARKER`.
+    Entries, expenses, trips, budgets and documents are spread over *all* clients' projects,
+    entries are logged by employees who are not (or no longer) members, dates collide so ordering
+    ties happen, and every internal note starts with :data:`INTERNAL_MARKER`. Up to ``max_costs``
+    expenses and as many trips.
     """
     clients = [
         Client(id=f"c{i}", name=draw(_NAME)) for i in range(draw(st.integers(2, max_clients)))
@@ -311,6 +362,17 @@ def worlds(
         )
         for i in range(draw(st.integers(0, 6)))
     ]
+    costs = {"project_ids": project_ids, "employee_ids": employee_ids}
+    expenses = (
+        [draw(_expense(id=f"x{i}", **costs)) for i in range(draw(st.integers(0, max_costs)))]
+        if project_ids
+        else []
+    )
+    trips = (
+        [draw(_trip(id=f"t{i}", **costs)) for i in range(draw(st.integers(0, max_costs)))]
+        if project_ids
+        else []
+    )
     return Dataset(
         clients=clients,
         contacts=contacts,
@@ -320,6 +382,8 @@ def worlds(
         budgets=budgets,
         invoices=invoices,
         quotes=quotes,
+        expenses=expenses,
+        trips=trips,
     )
 
 
