@@ -46,6 +46,7 @@ CONTRACT = [
     "ApprovalStatus",
     "ApprovalState",
     "ItemKind",
+    "ItemRef",
     "Expense",
     "Trip",
 ]
@@ -110,6 +111,7 @@ EXPORTED = [
     "Invoice",
     "IssuedLink",
     "ItemKind",
+    "ItemRef",
     "Link",
     "LinkExpired",
     "LinkRegister",

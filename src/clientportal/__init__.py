@@ -51,6 +51,7 @@ from .model import Employee as Employee
 from .model import Expense as Expense
 from .model import Invoice as Invoice
 from .model import ItemKind as ItemKind
+from .model import ItemRef as ItemRef
 from .model import Portal as Portal
 from .model import PortalSettings as PortalSettings
 from .model import Project as Project

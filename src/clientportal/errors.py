@@ -239,17 +239,31 @@ class ChangedMeanwhile(WorkflowError):
 
     Raised by :meth:`ApprovalStore.apply_changes <clientportal.ports.ApprovalStore.apply_changes>`
     (the service then reports those entries as changed meanwhile and stores the rest);
-    ``entry_ids`` names them.
+    ``entry_ids`` names them, and ``kinds`` the kind of each (an
+    :class:`~clientportal.ItemKind` value: ``"entry"``, ``"expense"`` or ``"trip"``; all
+    ``"entry"`` when not given). ``items`` pairs them: ``(kind, id)``.
     """
 
     entry_ids: tuple[str, ...]
+    kinds: tuple[str, ...]
 
-    def __init__(self, entry_ids: Sequence[str]) -> None:
+    def __init__(self, entry_ids: Sequence[str], kinds: Sequence[str] | None = None) -> None:
         self.entry_ids = tuple(entry_ids)
+        self.kinds = ("entry",) * len(self.entry_ids) if kinds is None else tuple(kinds)
+        if len(self.kinds) != len(self.entry_ids):
+            raise ValueError(
+                f"ChangedMeanwhile: {len(self.kinds)} kinds for {len(self.entry_ids)} ids: "
+                "give one kind per id"
+            )
         super().__init__(
-            f"{len(self.entry_ids)} entries changed meanwhile (look at them again): "
-            + ", ".join(self.entry_ids[:10])
+            f"{len(self.entry_ids)} items changed meanwhile (look at them again): "
+            + ", ".join(i if k == "entry" else f"{k} {i}" for k, i in list(self.items)[:10])
         )
+
+    @property
+    def items(self) -> tuple[tuple[str, str], ...]:
+        """``(kind, id)`` of every item that moved on."""
+        return tuple(zip(self.kinds, self.entry_ids, strict=True))
 
 
 class TransitionNotAllowed(WorkflowError):

@@ -11,7 +11,7 @@ from attrs import evolve
 
 from ..access import AccessEvent
 from ..errors import ChangedMeanwhile, NotFound
-from ..model import ApprovalState, Portal
+from ..model import ApprovalState, ItemKind, Portal
 from ..ports import ApprovalChange, OutboxMessage, check_changes, check_claim, check_new_outbox
 from ..ratelimit import TokenBucketLimiter, named_limiter
 from ..workflow import ApprovalEvent
@@ -31,8 +31,8 @@ class MemoryStore(MemoryPortalStore):
 
     def __init__(self, portals: Iterable[Portal] = ()) -> None:
         super().__init__(portals)
-        self._approvals: dict[str, ApprovalState] = {}
-        self._history: dict[str, list[ApprovalEvent]] = {}
+        self._approvals: dict[tuple[ItemKind, str], ApprovalState] = {}
+        self._history: dict[tuple[ItemKind, str], list[ApprovalEvent]] = {}
         self._outbox: dict[str, OutboxMessage] = {}
         self._leases: dict[str, dt.datetime] = {}  # outbox id -> claimed until
         self._limiters: dict[str, TokenBucketLimiter] = {}
@@ -85,10 +85,12 @@ class MemoryStore(MemoryPortalStore):
 
     # -- approvals -----------------------------------------------------------------------------
 
-    def approval_states(self, entry_ids: frozenset[str]) -> dict[str, ApprovalState]:
-        """The stored state of each of ``entry_ids`` that has one."""
+    def approval_states(
+        self, entry_ids: frozenset[str], kind: ItemKind = ItemKind.ENTRY
+    ) -> dict[str, ApprovalState]:
+        """The stored state of each of ``entry_ids`` (items of ``kind``) that has one."""
         with self._lock:
-            return {i: self._approvals[i] for i in entry_ids if i in self._approvals}
+            return {i: self._approvals[kind, i] for i in entry_ids if (kind, i) in self._approvals}
 
     def apply_changes(
         self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
@@ -104,27 +106,29 @@ class MemoryStore(MemoryPortalStore):
         """
         check_changes(changes)
         with self._lock:
-            working: dict[str, ApprovalState] = {}
-            stale: list[str] = []
+            working: dict[tuple[ItemKind, str], ApprovalState] = {}
+            stale: list[tuple[ItemKind, str]] = []
             for change in changes:
-                current = working.get(change.entry_id) or self._approvals.get(change.entry_id)
+                key = (change.kind, change.entry_id)
+                current = working.get(key) or self._approvals.get(key)
                 if current is not None and current.version != change.expected_version:
-                    stale.append(change.entry_id)
+                    stale.append(key)
                     continue
-                working[change.entry_id] = change.state
+                working[key] = change.state
             if stale:
-                raise ChangedMeanwhile(list(dict.fromkeys(stale)))
+                unique = list(dict.fromkeys(stale))
+                raise ChangedMeanwhile([i for _, i in unique], [k.value for k, _ in unique])
             self._check_new_outbox(outbox)
             self._approvals.update(working)
             for change in changes:
-                self._history.setdefault(change.entry_id, []).append(change.event)
+                self._history.setdefault((change.kind, change.entry_id), []).append(change.event)
             for message in outbox:
                 self._outbox[message.id] = message
 
-    def history(self, entry_id: str) -> Sequence[ApprovalEvent]:
-        """The entry's audit trail, oldest first."""
+    def history(self, entry_id: str, kind: ItemKind = ItemKind.ENTRY) -> Sequence[ApprovalEvent]:
+        """The item's audit trail, oldest first."""
         with self._lock:
-            return tuple(self._history.get(entry_id, ()))
+            return tuple(self._history.get((kind, entry_id), ()))
 
     # -- outbox --------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ timezone-aware. Change a value with ``attrs.evolve``. Field names are the JSON w
 from __future__ import annotations
 
 from .approval import ApprovalPolicy, ApprovalState, ApprovalStatus, Workflow
-from .costs import Expense, ItemKind, Trip
+from .costs import Expense, ItemKind, ItemRef, Trip
 from .dataset import Dataset
 from .portal import SUPPORTED_LANGUAGES, Portal, PortalSettings
 from .records import (
@@ -39,6 +39,7 @@ __all__ = [
     "Expense",
     "Invoice",
     "ItemKind",
+    "ItemRef",
     "Portal",
     "PortalSettings",
     "Project",

@@ -67,3 +67,32 @@ class Trip:
     currency: str | None = field(default=None, validator=cv.optional_currency)
     internal_note: str | None = field(default=None, validator=cv.optional_text)
     approval: ApprovalState = field(factory=ApprovalState, validator=v.instance_of(ApprovalState))
+
+
+@frozen
+class ItemRef:
+    """Names one item to decide on: its kind and id (``ItemRef.expense("x1")``). Where a
+    decision takes items, a plain ``str`` names a time entry."""
+
+    kind: ItemKind = field(validator=v.instance_of(ItemKind))
+    id: str = field(validator=cv.identifier)
+
+    @classmethod
+    def entry(cls, id: str) -> ItemRef:
+        """The time entry ``id``."""
+        return cls(ItemKind.ENTRY, id)
+
+    @classmethod
+    def expense(cls, id: str) -> ItemRef:
+        """The expense ``id``."""
+        return cls(ItemKind.EXPENSE, id)
+
+    @classmethod
+    def trip(cls, id: str) -> ItemRef:
+        """The trip ``id``."""
+        return cls(ItemKind.TRIP, id)
+
+    @classmethod
+    def of(cls, item: str | ItemRef) -> ItemRef:
+        """``item`` as a reference: a plain ``str`` is a time entry's id."""
+        return item if isinstance(item, ItemRef) else cls.entry(item)

@@ -13,6 +13,11 @@ single statement. Times are always passed in, taken from a :class:`Clock`.
 """
 
 from ..errors import ChangedMeanwhile as ChangedMeanwhile
+from .costs import CostPage as CostPage
+from .costs import CostTotals as CostTotals
+from .costs import CostTotalsSource as CostTotalsSource
+from .costs import ExpenseSource as ExpenseSource
+from .costs import TripSource as TripSource
 from .data import MAX_PAGE_SIZE as MAX_PAGE_SIZE
 from .data import DataSource as DataSource
 from .data import DocumentFile as DocumentFile

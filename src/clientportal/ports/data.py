@@ -18,10 +18,12 @@ from ..model import (
     Client,
     Contact,
     Employee,
+    Expense,
     Invoice,
     Project,
     Quote,
     TimeEntry,
+    Trip,
 )
 from ..visibility import PortalEntry, Scope
 
@@ -105,8 +107,9 @@ class EntryQuery:
                 f"date_from {self.date_from} is after date_to {self.date_to}: swap them"
             )
 
-    def matches(self, entry: TimeEntry) -> bool:
-        """True when ``entry`` passes the filters (the cursor and limit aside)."""
+    def matches(self, entry: TimeEntry | Expense | Trip) -> bool:
+        """True when ``entry`` (or an expense or trip) passes the filters (the cursor and limit
+        aside)."""
         return (
             (not self.employee_ids or entry.employee_id in self.employee_ids)
             and (not self.project_ids or entry.project_id in self.project_ids)
@@ -115,7 +118,7 @@ class EntryQuery:
             and (not self.statuses or entry.approval.status in self.statuses)
         )
 
-    def is_after_cursor(self, entry: TimeEntry) -> bool:
+    def is_after_cursor(self, entry: TimeEntry | Expense | Trip) -> bool:
         """True when ``entry`` comes after the cursor in (date desc, id asc) order."""
         c = self.after
         return c is None or entry.date < c.date or (entry.date == c.date and entry.id > c.id)

@@ -15,7 +15,7 @@ from attrs import validators as v
 from .. import _validators as cv
 from ..access import AccessEvent, AccessMode, Link, OneTimeCode, PortalAccess, SessionRecord
 from ..errors import ClientPortalError, NotFound, ValidationError
-from ..model import ApprovalState, Portal
+from ..model import ApprovalState, ItemKind, Portal
 from ..workflow import ApprovalEvent
 from .effects import RateLimiter
 
@@ -241,12 +241,17 @@ def visit_reader(store: PortalStore) -> VisitReader:
 
 @frozen
 class ApprovalChange:
-    """One entry's transition, to be stored only if the entry is still at ``expected_version``."""
+    """One item's transition, to be stored only if the item is still at ``expected_version``.
+
+    ``kind`` says what ``entry_id`` names: a time entry (the default), an expense or a trip.
+    Items of different kinds may share an id: a store keys its states by ``(kind, id)``.
+    """
 
     entry_id: str = field(validator=cv.identifier)
     expected_version: int = field(validator=cv.seconds)
     state: ApprovalState = field(validator=v.instance_of(ApprovalState))
     event: ApprovalEvent = field(validator=v.instance_of(ApprovalEvent))
+    kind: ItemKind = field(default=ItemKind.ENTRY, validator=v.instance_of(ItemKind))
 
 
 @frozen(kw_only=True)
@@ -307,10 +312,14 @@ class OutboxMessage:
 
 @runtime_checkable
 class ApprovalStore(Protocol):
-    """Approval state per entry, its audit trail, and the e-mails decisions cause."""
+    """Approval state per item (time entries, expenses, trips), its audit trail, and the
+    e-mails decisions cause. Every item is keyed by its kind and id."""
 
-    def approval_states(self, entry_ids: frozenset[str]) -> dict[str, ApprovalState]:
-        """The stored state of each entry that has one (entries without one are OPEN, v0)."""
+    def approval_states(
+        self, entry_ids: frozenset[str], kind: ItemKind = ItemKind.ENTRY
+    ) -> dict[str, ApprovalState]:
+        """The stored state of each item of ``kind`` that has one (items without one are at their
+        source's own state)."""
         ...
 
     def apply_changes(
@@ -318,7 +327,8 @@ class ApprovalStore(Protocol):
     ) -> None:
         """In one transaction: store every change (compare-and-set on its version), append its
         event to the audit trail, and queue ``outbox``. If any entry is no longer at its
-        ``expected_version``, write nothing and raise :class:`ChangedMeanwhile` naming them.
+        ``expected_version``, write nothing and raise :class:`ChangedMeanwhile` naming them (with
+        their kinds). A batch may mix kinds.
 
         Changes apply in order (one batch may move an entry twice), and each stores version
         ``expected_version + 1``. An entry with no stored state is still at its source's own
@@ -326,8 +336,8 @@ class ApprovalStore(Protocol):
         first changes one wins and the other raises :class:`ChangedMeanwhile`."""
         ...
 
-    def history(self, entry_id: str) -> Sequence[ApprovalEvent]:
-        """The entry's audit trail, oldest first."""
+    def history(self, entry_id: str, kind: ItemKind = ItemKind.ENTRY) -> Sequence[ApprovalEvent]:
+        """The item's audit trail, oldest first."""
         ...
 
 

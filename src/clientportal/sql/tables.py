@@ -226,6 +226,21 @@ approvals = Table(
 )
 
 
+item_approvals = Table(
+    "cp_item_approvals",
+    metadata,
+    # Expenses' and trips' states ("expense", "trip": ItemKind values); entries keep cp_approvals,
+    # which hosts join by entry id. An item without a row is at its source's own state.
+    Column("kind", String(_ENUM), primary_key=True),
+    Column("item_id", String(_ID), primary_key=True),
+    Column("status", String(_ENUM), nullable=False),
+    Column("workflow", String(_ENUM)),
+    Column("version", Integer, nullable=False),
+    Column("reason", Text),
+    Column("updated_at", UtcDateTime),
+)
+
+
 def _state_columns(prefix: str) -> list[Column[object]]:
     return [
         Column(f"{prefix}_status", String(_ENUM), nullable=False),
