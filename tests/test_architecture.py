@@ -39,6 +39,7 @@ LAYER_OF = {
     "contrib": "contrib",
     "cli": "app",
     "demo": "app",
+    "demo_costs": "app",
     "testing": "testing",
     "": "package",  # clientportal/__init__.py: the public API, re-exports only
 }

@@ -1,5 +1,6 @@
-"""Realistic demo data: three clients, their projects and people, a year of hours, budgets of every
-type, invoices and quotes in several states, and hours waiting for approval.
+"""Realistic demo data: three clients, their projects and people, a year of hours, expenses and
+trips (:mod:`clientportal.demo_costs`), budgets of every type, invoices and quotes in several
+states, and hours, expenses and trips waiting for approval.
 
 :func:`demo_dataset` is pure and deterministic (a seeded generator, an explicit ``today``), so the
 demo, the docs and the benchmarks all see the same world. :func:`demo_portals` configures the
@@ -13,10 +14,10 @@ import random
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
+from .demo_costs import demo_costs, staged_approval
 from .model import (
     ApprovalPolicy,
     ApprovalState,
-    ApprovalStatus,
     Budget,
     BudgetType,
     Client,
@@ -192,21 +193,7 @@ def demo_entries(
 
 
 def _approval(age_days: int, rnd: random.Random, language: str) -> ApprovalState:
-    wf = DEMO_POLICY.workflow
-    if age_days > 21:
-        return ApprovalState(ApprovalStatus.APPROVED, wf, version=3)
-    if age_days < 3:
-        return ApprovalState()
-    pick = rnd.random()
-    if pick < 0.35:
-        return ApprovalState(ApprovalStatus.PENDING_EXTERNAL, wf, version=2)
-    if pick < 0.55:
-        return ApprovalState(ApprovalStatus.PENDING_INTERNAL, wf, version=1)
-    if pick < 0.6:
-        return ApprovalState(
-            ApprovalStatus.REJECTED, wf, version=3, reason=_REJECTED_BECAUSE[language]
-        )
-    return ApprovalState(ApprovalStatus.APPROVED, wf, version=3)
+    return staged_approval(age_days, rnd, DEMO_POLICY.workflow, _REJECTED_BECAUSE[language])
 
 
 def _budgets() -> tuple[Budget, ...]:
@@ -360,9 +347,13 @@ def _documents(today: dt.date) -> tuple[tuple[Invoice, ...], tuple[Quote, ...]]:
 
 
 def demo_dataset(*, today: dt.date, entries: int | None = None, seed: int = 2026) -> Dataset:
-    """The whole demo world as of ``today`` (see :func:`demo_entries` for ``entries``)."""
+    """The whole demo world as of ``today`` (see :func:`demo_entries` for ``entries``; the
+    expenses and trips always cover the year up to ``today``)."""
     rows = tuple(demo_entries(today=today, count=entries, seed=seed))
     invoices, quotes = _documents(today)
+    expenses, trips = demo_costs(
+        _PROJECTS, languages=_LANGUAGE, today=today, workflow=DEMO_POLICY.workflow, seed=seed
+    )
     return Dataset(
         clients=_CLIENTS,
         contacts=_CONTACTS,
@@ -372,13 +363,16 @@ def demo_dataset(*, today: dt.date, entries: int | None = None, seed: int = 2026
         budgets=_with_usage(_budgets(), rows),
         invoices=invoices,
         quotes=quotes,
+        expenses=expenses,
+        trips=trips,
     )
 
 
 def demo_portals(*, created_at: dt.datetime) -> tuple[Portal, ...]:
-    """The demo's portals: Dutch (approval, budgets, all documents), English (hours only, no
-    descriptions, in pounds: British dates), German (amounts and budgets, documents of the
-    visible projects only)."""
+    """The demo's portals: Dutch (approval of hours, expenses and trips; budgets, all documents),
+    English (hours only, no descriptions, in pounds: British dates; no expenses or trips), German
+    (amounts and budgets, expenses and trips with their money, documents of the visible projects
+    only)."""
     by_id = {p.id: p for p in _PROJECTS}
     return (
         Portal.create(
@@ -389,7 +383,12 @@ def demo_portals(*, created_at: dt.datetime) -> tuple[Portal, ...]:
             created_at=created_at,
             language="nl",
             settings=PortalSettings(
-                show_budget=True, show_invoices=True, show_quotes=True, approval=True
+                show_budget=True,
+                show_invoices=True,
+                show_quotes=True,
+                approval=True,
+                show_expenses=True,
+                show_trips=True,
             ),
             contact_ids={"ruud", "sanne"},
         ),
@@ -417,6 +416,8 @@ def demo_portals(*, created_at: dt.datetime) -> tuple[Portal, ...]:
                 show_quotes=True,
                 approval=True,
                 documents_scope="projects",
+                show_expenses=True,
+                show_trips=True,
             ),
             contact_ids={"klaus"},
         ),

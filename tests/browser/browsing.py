@@ -25,6 +25,7 @@ from clientportal import (
     Dataset,
     DocumentStatus,
     Employee,
+    Expense,
     Invoice,
     MailSettings,
     MemoryDataSource,
@@ -34,6 +35,7 @@ from clientportal import (
     Project,
     Quote,
     TimeEntry,
+    Trip,
     Workflow,
 )
 
@@ -57,10 +59,66 @@ WAITING = {
 WAITING_TASKS = {"p1": "Design", "p2": "Front-end build", "p3": "Project management"}
 
 
+def browser_expenses(waiting: ApprovalState, approved: ApprovalState) -> list[Expense]:
+    """Acme's and Lumen's expenses (most with a receipt, two of Acme's and one of Lumen's
+    waiting for the client), and one of Globex's that nobody may see."""
+
+    def ago(days: int) -> dt.date:
+        return TODAY - dt.timedelta(days=days)
+
+    return [
+        Expense("x01", "web", "eva", ago(2), Decimal("86.40"), "EUR",
+                "Train Amsterdam – Rotterdam, return", "Travel", receipt=True),
+        Expense("x02", "web", "tom", ago(4), Decimal("49.00"), "EUR",
+                "Stock photos for the homepage", "Licences", receipt=True),
+        Expense("x03", "app", "lisa", ago(6), Decimal("99.00"), "USD",
+                "Apple developer membership", "Licences", receipt=True, approval=waiting),
+        Expense("x04", "web", "eva", ago(1), Decimal("23.50"), "EUR",
+                "Lunch at the workshop with the bakery team", "Meals", receipt=True,
+                approval=waiting),
+        Expense("x05", "app", "lisa", ago(9), Decimal("12.99"), "EUR",
+                "USB-C cable for the test devices", "Hardware"),
+        Expense("x06", "web", "tom", ago(15), Decimal("145.00"), "EUR",
+                "Hotel in Rotterdam, one night", "Hotel", receipt=True, approval=approved),
+        Expense("x07", "web", "eva", ago(3), Decimal("7.80"), "EUR", "Coffee", "Meals",
+                billable=False, internal_note="not for the client"),
+        Expense("lx1", "bim", "eva", ago(3), Decimal("34.20"), "EUR",
+                "Treinreis Utrecht – Zwolle", "Reiskosten", receipt=True, approval=waiting),
+        Expense("gx1", "erp", "tom", ago(2), Decimal("999.00"), "EUR",
+                "Globex confidential dinner", "Meals"),
+    ]  # fmt: skip
+
+
+def browser_trips(waiting: ApprovalState, approved: ApprovalState) -> list[Trip]:
+    """Acme's and Lumen's trips at 0.23 EUR/km (one without a rate), some waiting."""
+
+    def ago(days: int) -> dt.date:
+        return TODAY - dt.timedelta(days=days)
+
+    km = Decimal("0.23")
+    return [
+        Trip("t01", "web", "eva", ago(2), Decimal("78.4"), "Workshop at the bakery",
+             "Utrecht", "Rotterdam", rate=km),
+        Trip("t02", "web", "tom", ago(5), Decimal("36"), "Photo shoot in the shop",
+             "Amsterdam", "Haarlem", rate=km, approval=waiting),
+        Trip("t03", "app", "lisa", ago(8), Decimal("12.5"), "Testing on the shop's tablets",
+             "Delft", "The Hague", rate=km, approval=waiting),
+        Trip("t04", "web", "eva", ago(12), Decimal("151"), "Kick-off meeting, return",
+             "Utrecht", "Rotterdam", rate=km, approval=approved),
+        Trip("t05", "app", "lisa", ago(20), Decimal("8"), "Visit to the print shop",
+             "Delft", "Rijswijk"),
+        Trip("lt1", "bim", "lisa", ago(4), Decimal("64"), "Bouwvergadering", "Amersfoort",
+             "Zwolle", rate=km, approval=waiting),
+        Trip("gt1", "erp", "tom", ago(2), Decimal("480"), "Globex confidential visit"),
+    ]  # fmt: skip
+
+
 def browser_world() -> Dataset:
     """Acme (English portal, 30 entries in ten weeks, three waiting for approval, one project
-    over budget) and Lumen (Dutch portal), with a third client nobody may see."""
+    over budget) and Lumen (Dutch portal), with a third client nobody may see; expenses and
+    trips of each, shown only by the portals ``acme-all`` and ``lumen-all``."""
     waiting = ApprovalState(ApprovalStatus.PENDING_EXTERNAL, Workflow.EXTERNAL, version=1)
+    approved = ApprovalState(ApprovalStatus.APPROVED, Workflow.EXTERNAL, version=2)
     tasks = ["Wireframes", "Copywriting", "Front-end build", "Testing", "Client meeting"]
     people = list(EMPLOYEES)
     entries = [
@@ -103,6 +161,8 @@ def browser_world() -> Dataset:
             Project("erp", "globex", "ERP migration", member_ids={"tom"}),
         ],
         entries=entries,
+        expenses=browser_expenses(waiting, approved),
+        trips=browser_trips(waiting, approved),
         budgets=[
             Budget("b1", "web", BudgetType.TOTAL_HOURS, Decimal("120"), Decimal("46")),
             Budget("b2", "app", BudgetType.TOTAL_HOURS, Decimal("20"), Decimal("26.5")),
@@ -182,6 +242,25 @@ def start_server() -> PortalServer:
         contact_ids={"ruud"},
         language="nl",
         settings=PortalSettings(show_budget=True, approval=True),
+    )
+    # The same clients' portals with every kind: hours, expenses and trips (issue 14).
+    service.admin.create_portal(
+        id="acme-all",
+        client_id="acme",
+        name="Acme Bakery",
+        project_ids={"web", "app"},
+        contact_ids={"ann"},
+        settings=PortalSettings(approval=True, show_amounts=True, show_expenses=True,
+                                show_trips=True),
+    )  # fmt: skip
+    service.admin.create_portal(
+        id="lumen-all",
+        client_id="lumen",
+        name="Lumen — nieuwbouw",
+        project_ids={"bim"},
+        contact_ids={"ruud"},
+        language="nl",
+        settings=PortalSettings(approval=True, show_expenses=True, show_trips=True),
     )
     app = make_wsgi_app(service, prefix="/portal", page_size=PAGE_SIZE)
     # poll(), not select(): closing the server from the test thread then ends its loop quietly

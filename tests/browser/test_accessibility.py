@@ -147,6 +147,54 @@ def dutch_approvals(page: Any, server: PortalServer) -> None:
     assert page.locator("html").get_attribute("lang") == "nl"
 
 
+def overview_all_kinds(page: Any, server: PortalServer) -> None:
+    """A portal of hours, expenses and trips: what awaits of each, and each kind's totals."""
+    sign_in(page, server, "acme-all")
+    assert page.locator(".kind-totals li").count() == 3
+
+
+def expenses(page: Any, server: PortalServer) -> None:
+    goto(page, sign_in(page, server, "acme-all") + "/expenses")
+    assert page.locator("table.expenses tbody tr").count() == PAGE_SIZE
+    assert page.locator(".receipt-mark").count() == PAGE_SIZE
+
+
+def expenses_bad_filter(page: Any, server: PortalServer) -> None:
+    goto(page, sign_in(page, server, "acme-all") + "/expenses?from=31-31-2026", status=400)
+    assert page.locator("[aria-invalid=true]").count() == 1
+
+
+def trips(page: Any, server: PortalServer) -> None:
+    goto(page, sign_in(page, server, "acme-all") + "/trips")
+    assert page.locator("table.trips tbody tr").count() == PAGE_SIZE
+
+
+def approvals_all_kinds(page: Any, server: PortalServer) -> None:
+    goto(page, sign_in(page, server, "acme-all") + "/approvals")
+    assert page.locator("section[aria-labelledby=awaiting-h] h3").count() == 3
+    assert page.locator("section[aria-labelledby=awaiting-h] tbody tr").count() == 3 + 2 + 2
+
+
+def approvals_all_kinds_refused(page: Any, server: PortalServer) -> None:
+    """A trip's reject without a reason: the page again, the error at that row's reason."""
+    approvals_all_kinds(page, server)
+    row = page.locator("section[aria-labelledby=awaiting-h] tr", has_text="Photo shoot")
+    row.locator("details.reject-row summary").click()
+    row.locator("details.reject-row button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("textarea[aria-invalid=true]").count() == 1
+
+
+def dutch_expenses(page: Any, server: PortalServer) -> None:
+    goto(page, sign_in(page, server, "lumen-all", "ruud") + "/expenses")
+    assert page.locator("html").get_attribute("lang") == "nl"
+
+
+def dutch_approvals_all_kinds(page: Any, server: PortalServer) -> None:
+    goto(page, sign_in(page, server, "lumen-all", "ruud") + "/approvals")
+    assert page.locator("section[aria-labelledby=awaiting-h] tbody tr").count() == 3
+
+
 #: Every page a client can reach, by name: how to get there (and check it is that page).
 PAGES: dict[str, Callable[[Any, PortalServer], None]] = {
     "overview": overview,
@@ -164,6 +212,14 @@ PAGES: dict[str, Callable[[Any, PortalServer], None]] = {
     "not-found": not_found,
     "nl-overview": dutch_overview,
     "nl-approvals": dutch_approvals,
+    "overview-all-kinds": overview_all_kinds,
+    "expenses": expenses,
+    "expenses-bad-filter": expenses_bad_filter,
+    "trips": trips,
+    "approvals-all-kinds": approvals_all_kinds,
+    "approvals-all-kinds-refused": approvals_all_kinds_refused,
+    "nl-expenses": dutch_expenses,
+    "nl-approvals-all-kinds": dutch_approvals_all_kinds,
 }
 
 

@@ -19,6 +19,14 @@ def entries(
     return found if count is None else found[:count]
 
 
+def history(db: str, item_id: str, *options: str) -> tuple[str, list[list[str]]]:
+    """`approvals history ITEM_ID OPTIONS...`: the line naming the item, and the table's rows."""
+    code, out, err = run(db, "approvals", "history", item_id, *options, key=True)
+    assert code == 0, err
+    title, _, trail = out.partition("\n")
+    return title, rows(trail)
+
+
 def step(db: str, *args: str) -> tuple[int, list[str], str]:
     code, out, err = run(db, "approvals", *args)
     return code, out.strip().splitlines(), err
@@ -50,11 +58,12 @@ def test_internal_external_by_hand_approve_reject_forward_withdraw_submit(demo_d
         [f"{b}\tAPPLIED → PENDING_INTERNAL", f"{c}\tAPPLIED → PENDING_INTERNAL"],
     )
 
-    _, history, _ = run(demo_db, "approvals", "history", b)
-    steps = [r[1] for r in rows(history)]
+    title, trail = history(demo_db, b)
+    assert title == f"Approval history of entry {b!r}, oldest first:"
+    steps = [r[1] for r in trail]
     assert steps == ["APPROVE", "SUBMIT_TO_CLIENT", "WITHDRAW", "SUBMIT"]
-    assert rows(history)[0][2:4] == ["MANAGER lisa", "PENDING_INTERNAL → INTERNALLY_APPROVED"]
-    assert [r[2] for r in rows(history)[2:]] == [f"EMPLOYEE {employee}", "MANAGER lisa"]
+    assert trail[0][2:4] == ["MANAGER lisa", "PENDING_INTERNAL → INTERNALLY_APPROVED"]
+    assert [r[2] for r in trail[2:]] == [f"EMPLOYEE {employee}", "MANAGER lisa"]
 
 
 def test_internal_workflow_approve_and_reopen(demo_db: str) -> None:
@@ -102,7 +111,7 @@ def test_bad_arguments_of_the_staff_steps_are_usage_errors(demo_db: str) -> None
         ("approve", entry, "--by", "nobody"): "'nobody' is not an employee in the database",
         ("submit", entry, "--by", "nobody"): "`clientportal approvals staff` lists them",
         ("withdraw", entry, "--by", "nobody", "--on-behalf"): "'nobody' is not an employee",
-        ("approve", "--by", "lisa"): "Missing argument 'ENTRY...'",
+        ("approve", "--by", "lisa"): "Missing argument 'ID...'",
         ("forward", entry): "Missing option '--by'",
     }.items():
         code, _, err = step(demo_db, *args)
@@ -178,8 +187,82 @@ def test_finding_14_an_employee_submits_and_withdraws_only_their_own_hours(demo_
         0,
         [f"{entry}\tAPPLIED → OPEN"],
     )
-    _, history, _ = run(demo_db, "approvals", "history", entry)
-    assert [r[1:3] for r in rows(history)] == [
+    assert [r[1:3] for r in history(demo_db, entry)[1]] == [
         ["SUBMIT", f"EMPLOYEE {owner}"],
         ["WITHDRAW", f"MANAGER {other}"],
     ]
+
+
+def test_history_names_the_kind_and_keeps_each_kinds_trail_apart(empty_db: str) -> None:
+    """Issue 14: `approvals history --kind` reads the trail of an expense or a trip, which may
+    share its id with an entry; the output names the kind."""
+    from attrs import evolve
+
+    from clientportal.model import ItemKind
+    from clientportal.sql import SqlStore
+    from clientportal.testing.contract.samples import _decided, _submitted
+    from clientportal.workflow import Action
+
+    store = SqlStore(f"sqlite:///{empty_db}")
+    expense = evolve(_submitted("x1"), kind=ItemKind.EXPENSE)
+    trip = evolve(_submitted("x1"), kind=ItemKind.TRIP)
+    rejected = evolve(_decided(trip, Action.REJECT), kind=ItemKind.TRIP)
+    store.apply_changes([expense, trip, rejected])
+
+    title, trail = history(empty_db, "x1", "--kind", "trip")
+    assert title == "Approval history of trip 'x1', oldest first:"
+    assert [r[1:4] for r in trail] == [
+        ["SUBMIT", "EMPLOYEE u1", "OPEN → PENDING_EXTERNAL"],
+        ["REJECT", "CLIENT k1", "PENDING_EXTERNAL → REJECTED"],
+    ]
+    assert trail[1][4] == "why"
+    title, trail = history(empty_db, "x1", "--kind", "expense")
+    assert title == "Approval history of expense 'x1', oldest first:"
+    assert [r[1] for r in trail] == ["SUBMIT"]
+    title, trail = history(empty_db, "x1")  # an entry by default: it has none
+    assert title == (
+        "entry 'x1' has no approval history: nobody has taken a step on it (for an expense or "
+        "a trip, give --kind)"
+    )
+    assert trail == []
+    assert history(empty_db, "x2", "--kind", "trip")[0] == (
+        "trip 'x2' has no approval history: nobody has taken a step on it"
+    )
+    code, _, err = run(empty_db, "approvals", "history", "x1", "--kind", "invoice", key=True)
+    assert code == 2
+    assert "'invoice' is not one of 'entry', 'expense', 'trip'" in err
+
+
+def test_the_staff_steps_and_the_list_take_expenses_and_trips_by_kind(demo_db: str) -> None:
+    """Issue 14: `--kind expense|trip` on `approvals list` and on every staff step; an expense's
+    id given without it is looked for among the entries and not found."""
+    code, out, _ = run(demo_db, "approvals", "list", "lumen", "--kind", "trip", "--limit", "5")
+    assert code == 0
+    trips = [line.split("\t") for line in out.splitlines()]
+    assert len(trips) == 5
+    assert all(t[3].endswith(" km") for t in trips)
+    _, out, _ = run(
+        demo_db, "approvals", "list", "lumen", "--kind", "expense",
+        "--status", "PENDING_INTERNAL", "--limit", "200",
+    )  # fmt: skip
+    waiting = [r for r in (line.split("\t") for line in out.splitlines()) if r[2] != "lisa"]
+    assert waiting, out
+    expense_id, _, _, amount, status, _ = waiting[0]
+    assert status == "PENDING_INTERNAL"
+    assert amount.split(" ")[1] in {"EUR", "GBP"}
+
+    code, out, err = step(demo_db, "approve", expense_id, "--by", "lisa")
+    assert code == 1
+    assert f"there is no entry {expense_id!r}" in out[0]
+    assert "1 of 1 entries were not changed" in err
+    code, out, _ = step(demo_db, "approve", expense_id, "--by", "lisa", "--kind", "expense")
+    assert code == 0, out
+    assert out[0].startswith(f"{expense_id}\tAPPLIED → ")
+    title, trail = history(demo_db, expense_id, "--kind", "expense")
+    assert title == f"Approval history of expense {expense_id!r}, oldest first:"
+    assert trail[-1][1:3] == ["APPROVE", "MANAGER lisa"]
+
+    code, _, err = run(demo_db, "approvals", "list", "northwind", "--kind", "expense")
+    assert code != 0
+    assert "does not show expenses" in err
+    assert "--show-expenses" in err

@@ -205,3 +205,42 @@ def test_the_whole_mail_flow_of_the_demo_with_a_real_smtp_server(tmp_path: Path)
                 _, err = process.communicate(timeout=20)
         assert f"e-mails go to 127.0.0.1:{smtp.port} (no TLS)" in err
         assert "Traceback" not in err
+
+
+def test_the_demo_sends_the_expenses_and_trips_awaiting_the_clients_on_to_them(
+    tmp_path: Path,
+) -> None:
+    """The demo's manager sends the expenses and trips awaiting a client on with the hours: their
+    audit trail says so, and the Dutch contact's request lists them (amounts, kilometres)."""
+    import datetime as dt
+    from email import message_from_bytes, policy
+
+    from clientportal.demo import demo_dataset, demo_portals
+    from clientportal.model import ApprovalStatus
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    demo(url)
+    world = demo_dataset(today=dt.date.today(), entries=0)  # what the demo loaded today
+    (lumen,) = [p for p in demo_portals(created_at=dt.datetime.now(dt.UTC)) if p.id == "lumen"]
+    for kind, items in (("expense", world.expenses), ("trip", world.trips)):
+        waiting = [
+            i
+            for i in items
+            if i.project_id in lumen.project_ids
+            and i.approval.status is ApprovalStatus.PENDING_EXTERNAL
+        ]
+        assert waiting, kind
+        code, history, _ = run(url, "approvals", "history", waiting[0].id, "--kind", kind)
+        assert code == 0, history
+        assert f"{kind} {waiting[0].id!r}" in history
+        assert rows(history)[-1][1:4] == [
+            "SUBMIT_TO_CLIENT",
+            "MANAGER lisa",
+            "INTERNALLY_APPROVED → PENDING_EXTERNAL",
+        ]
+    store = SqlStore(create_engine(url))
+    (to_ruud,) = [m for m in store.pending() if m.recipients == ("ruud.visser@lumen.example",)]
+    mail = message_from_bytes(to_ruud.message, policy=policy.default)
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "€" in text
+    assert " km" in text

@@ -40,8 +40,9 @@ def test_the_outbox_lists_what_waits_and_an_empty_one_says_so(demo_db: str, empt
     assert {r[5] for r in listed} == {"now"}  # due, no error (the last column stays empty)
     assert {len(r) for r in listed} == {6}
     subjects = {r[2]: r[3] for r in listed}
+    # The demo asks for hours, expenses and trips: the subject names hours and costs.
     assert subjects["k.bergmann@bergmann.example"] == (
-        "Stunden warten auf Ihre Freigabe: Bergmann Kundenportal"
+        "Stunden und Kosten warten auf Ihre Freigabe: Bergmann Kundenportal"
     )
 
 

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from sec_api_worlds import CSRF, PORTAL, ApiWorld, api_world
@@ -60,6 +61,12 @@ SETTINGS = settings(
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def world(request: pytest.FixtureRequest) -> Iterator[ApiWorld]:
     with api_world(request.param) as opened:
+        # Expenses and trips shown too, so their lists and CSV exports answer 200.
+        admin = opened.service.admin
+        settings = admin.portal(PORTAL).settings
+        admin.update_portal(
+            PORTAL, settings=attrs.evolve(settings, show_expenses=True, show_trips=True)
+        )
         yield opened
 
 

@@ -28,7 +28,9 @@ from clientportal import (
     Dataset,
     DocumentStatus,
     Employee,
+    Expense,
     Invoice,
+    ItemKind,
     MemoryDataSource,
     MemoryStore,
     NotFound,
@@ -36,13 +38,15 @@ from clientportal import (
     Project,
     Quote,
     TimeEntry,
+    Trip,
     ValidationError,
     Workflow,
     portal_view,
 )
 from clientportal.memory import ManualClock
-from clientportal.ports import DocumentFile, EntryPage, EntryQuery
+from clientportal.ports import CostPage, CostTotals, DocumentFile, EntryPage, EntryQuery
 from clientportal.service import PortalService
+from clientportal.service.costs_reading import CostItem
 from clientportal.testing.contract import filed_dataset
 from clientportal.testing.strategies import policies, portals, worlds
 from clientportal.visibility import PortalEntry, Scope
@@ -85,6 +89,35 @@ def assert_overview_is_the_view(service: PortalService, portal: Portal, data: Da
     assert list(service.pages.awaiting_approval(portal, EntryQuery(limit=1000)).entries) == list(
         view.awaiting_approval
     )
+    # V13, V14: expenses and trips, a page at a time, their totals and their queues.
+    assert all_cost_pages(service, portal, ItemKind.EXPENSE) == list(view.expenses)
+    assert all_cost_pages(service, portal, ItemKind.TRIP) == list(view.trips)
+    assert overview.expense_totals == CostTotals.of(view.expenses)
+    assert overview.trip_totals == CostTotals.of(view.trips)
+    assert overview.awaiting_expenses == len(view.awaiting_expenses)
+    assert overview.awaiting_trips == len(view.awaiting_trips)
+    waiting = EntryQuery(limit=1000)
+    awaiting = service.pages.awaiting_costs(portal, ItemKind.EXPENSE, waiting)
+    assert awaiting.items == view.awaiting_expenses
+    assert service.pages.awaiting_costs(portal, ItemKind.TRIP, waiting).items == view.awaiting_trips
+
+
+def all_cost_pages(service: PortalService, portal: Portal, kind: ItemKind) -> list[CostItem]:
+    """Every expense (or trip) of the portal, three a page, following each page's next query;
+    each page's totals are those of every item."""
+    query: EntryQuery | None = EntryQuery(limit=3)
+    found: list[CostItem] = []
+    totals = None
+    while query is not None:
+        page = service.pages.costs(portal, kind, query)
+        assert page.kind is kind
+        assert len(page.items) <= 3
+        assert totals is None or page.totals == totals
+        totals = page.totals
+        found += page.items
+        query = page.next_query
+    assert totals == CostTotals.of(found)
+    return found
 
 
 class LeakySource:
@@ -116,6 +149,21 @@ class LeakySource:
 
     def entries_by_id(self, entry_ids: frozenset[str]) -> Sequence[TimeEntry]:
         return self.data.entries
+
+    def expenses(self, scope: Scope, query: EntryQuery) -> CostPage[Expense]:
+        # Every expense of every client around an honest page, out of order.
+        honest = self.inner.expenses(scope, query)
+        return CostPage((*self.data.expenses, *honest.items), honest.next)
+
+    def expenses_by_id(self, expense_ids: frozenset[str]) -> Sequence[Expense]:
+        return self.data.expenses
+
+    def trips(self, scope: Scope, query: EntryQuery) -> CostPage[Trip]:
+        honest = self.inner.trips(scope, query)
+        return CostPage((*self.data.trips, *honest.items), honest.next)
+
+    def trips_by_id(self, trip_ids: frozenset[str]) -> Sequence[Trip]:
+        return self.data.trips
 
     def budgets(self, scope: Scope) -> Sequence[Budget]:
         return self.data.budgets

@@ -236,7 +236,7 @@ def test_the_previous_trail_carries_any_ids(cursors: list[EntryCursor]) -> None:
 @with_awkward_ids("entry_id", version=3)
 def test_the_json_api_carries_any_id_both_ways(entry_id: str, version: int) -> None:
     wire = json.loads(json.dumps(unstructure(EntryRef(entry_id, version))))
-    assert wire == {"id": entry_id, "version": version}
+    assert wire == {"id": entry_id, "version": version, "kind": "ENTRY"}
     assert structure(wire, EntryRef) == EntryRef(entry_id, version)
 
 

@@ -3,7 +3,6 @@ there, and the OpenAPI 3.1 document kept in sync with the routes (and with real 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -11,6 +10,7 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from schema_check import check, problem_schema, response_schema
 from webtools import WsgiClient, open_portal
 
 from clientportal._validators import id_problem
@@ -18,74 +18,6 @@ from clientportal.web import PortalApp, make_wsgi_app
 from clientportal.web.openapi import ENDPOINTS
 from clientportal.web.params import ID_SCHEMA
 from worlds import WebWorld, web_world
-
-# --------------------------------------------------------------------------------------------------
-# A small JSON Schema checker: enough of 2020-12 for the document's own schemas.
-
-
-def check(value: Any, schema: dict[str, Any], doc: dict[str, Any], path: str = "$") -> None:
-    if "$ref" in schema:
-        name = schema["$ref"].removeprefix("#/components/schemas/")
-        check(value, doc["components"]["schemas"][name], doc, path)
-        return
-    if "anyOf" in schema:
-        problems = []
-        for option in schema["anyOf"]:
-            try:
-                check(value, option, doc, path)
-                return
-            except AssertionError as problem:
-                problems.append(str(problem))
-        raise AssertionError(f"{path}: matches no option: {problems}")
-    kind = schema.get("type")
-    types = {
-        "object": dict,
-        "array": list,
-        "string": str,
-        "integer": int,
-        "boolean": bool,
-        "null": type(None),
-    }
-    if kind is not None:
-        assert isinstance(value, types[kind]), f"{path}: {value!r} is not {kind}"
-        if kind == "integer":
-            assert not isinstance(value, bool), path
-    if "enum" in schema:
-        assert value in schema["enum"], f"{path}: {value!r} not in {schema['enum']}"
-    if schema.get("format") == "date":
-        dt.date.fromisoformat(value)
-    if schema.get("format") == "date-time":
-        assert dt.datetime.fromisoformat(value).tzinfo is not None, path
-    if "pattern" in schema:
-        assert re.search(schema["pattern"], value), f"{path}: {value!r} !~ {schema['pattern']}"
-    if "maxLength" in schema:
-        assert schema.get("minLength", 0) <= len(value) <= schema["maxLength"], path
-    if "maximum" in schema:
-        assert schema["minimum"] <= value <= schema["maximum"], path
-    if kind == "object" and "properties" in schema:
-        for name in schema.get("required", ()):
-            assert name in value, f"{path}: {name} missing"
-        if schema.get("additionalProperties") is False:
-            extra = set(value) - set(schema["properties"])
-            assert not extra, f"{path}: unexpected {extra}"
-        for name, sub in schema["properties"].items():
-            if name in value:
-                check(value[name], sub, doc, f"{path}.{name}")
-    if kind == "array":
-        for index, item in enumerate(value):
-            check(item, schema["items"], doc, f"{path}[{index}]")
-
-
-def response_schema(doc: dict[str, Any], pattern: str, method: str, status: str) -> Any:
-    content = doc["paths"][pattern][method]["responses"][status]["content"]
-    return content["application/json"]["schema"]
-
-
-def problem_schema(doc: dict[str, Any], pattern: str, status: str, method: str = "post") -> Any:
-    ref = doc["paths"][pattern][method]["responses"][status]["$ref"]
-    response = doc["components"]["responses"][ref.rsplit("/", 1)[1]]
-    return response["content"]["application/problem+json"]["schema"]
-
 
 # --------------------------------------------------------------------------------------------------
 # The document

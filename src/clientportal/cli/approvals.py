@@ -1,5 +1,5 @@
 """``clientportal approvals``: the staff's steps (submit, approve, reject, withdraw, forward,
-reopen), and where the hours stand."""
+reopen) on hours, expenses and trips, and where they stand."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 import click
 
 from ..errors import ConfigError, ValidationError
-from ..model import ApprovalStatus
+from ..model import ApprovalStatus, ItemKind, ItemRef
+from ..public import PortalTrip
 from ..workflow import Action, Party
 from .context import Context, with_context
 from .table import minutes, table
@@ -18,13 +19,25 @@ from .table import minutes, table
 
 @click.group()
 def approvals() -> None:
-    """Move hours through the company's approval workflow, and see where they stand."""
+    """Move hours, expenses and trips through the company's approval workflow, and see where
+    they stand."""
+
+
+_KIND_OPTION = click.option(
+    "--kind",
+    type=click.Choice([k.value for k in ItemKind]),
+    default=ItemKind.ENTRY.value,
+    show_default=True,
+    help="What the ids name: time entries, expenses or trips (their ids may be equal).",
+)
 
 
 def _step(obj: Context, action: Action, entry_ids: tuple[str, ...], employee_id: str,
-          party: Party, reason: str | None = None) -> None:  # fmt: skip
-    """Take ``action`` on the entries as the employee ``employee_id`` (in the role ``party``);
-    one line per entry says what happened, and the exit status is 1 when any was refused."""
+          party: Party, reason: str | None = None,
+          kind: ItemKind = ItemKind.ENTRY) -> None:  # fmt: skip
+    """Take ``action`` on the items of ``kind`` as the employee ``employee_id`` (in the role
+    ``party``); one line per item says what happened, and the exit status is 1 when any was
+    refused."""
     from ..service.approvals import check_actor
     from ..workflow import Actor
 
@@ -44,14 +57,18 @@ def _step(obj: Context, action: Action, entry_ids: tuple[str, ...], employee_id:
             "external-internal) before submitting hours"
         )
     service = obj.service()
-    result = service.approvals.act(action, entry_ids, by=by, reason=reason)
+    items = [ItemRef(kind, i) for i in entry_ids]
+    result = service.approvals.act(action, items, by=by, reason=reason)
     for outcome in result.outcomes:
         state = f" → {outcome.state.status.name}" if outcome.state else ""
         why = f": {outcome.why}" if outcome.why else ""
         click.echo(f"{outcome.entry_id}\t{outcome.outcome.name}{state}{why}")
     refused = len(result.outcomes) - len(result.applied)
     if refused:
-        click.echo(f"Error: {refused} of {len(result.outcomes)} entries were not changed", err=True)
+        plural = {ItemKind.ENTRY: "entries", ItemKind.EXPENSE: "expenses", ItemKind.TRIP: "trips"}
+        click.echo(
+            f"Error: {refused} of {len(result.outcomes)} {plural[kind]} were not changed", err=True
+        )
         if party is Party.EMPLOYEE and any(
             "their own hours" in (o.why or "") for o in result.outcomes
         ):
@@ -77,7 +94,8 @@ def _staff_command(
 
     def command(obj: Context, /, entry_ids: tuple[str, ...], employee_id: str, **rest: Any) -> None:
         role = Party.MANAGER if rest.get("on_behalf") else party
-        _step(obj, action, entry_ids, employee_id, role, rest.get("reason"))
+        kind = ItemKind(rest.get("kind", ItemKind.ENTRY.value))
+        _step(obj, action, entry_ids, employee_id, role, rest.get("reason"), kind)
 
     command.__doc__ = summary
     decorated = with_context(command)
@@ -92,10 +110,11 @@ def _staff_command(
             help="Act as a manager on other employees' hours (without it, --by must be the "
             "employee whose hours they are).",
         )(decorated)
+    decorated = _KIND_OPTION(decorated)
     decorated = click.option(
         "--by", "employee_id", required=True, help="The employee taking the step."
     )(decorated)
-    decorated = click.argument("entry_ids", nargs=-1, required=True, metavar="ENTRY...")(decorated)
+    decorated = click.argument("entry_ids", nargs=-1, required=True, metavar="ID...")(decorated)
     return approvals.command(name)(decorated)
 
 
@@ -174,22 +193,39 @@ def approvals_staff(obj: Context) -> None:
     help="Only entries in this status (repeat).",
 )
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
+@_KIND_OPTION
 @with_context
-def approvals_list(obj: Context, portal_id: str, statuses: tuple[str, ...], limit: int) -> None:
-    """The portal's entries with their approval status, newest first (tab-separated: id, date,
-    employee, hours, status, version)."""
+def approvals_list(
+    obj: Context, portal_id: str, statuses: tuple[str, ...], limit: int, kind: str
+) -> None:
+    """The portal's entries (expenses, trips: --kind) with their approval status, newest first
+    (tab-separated: id, date, employee, hours / amount and currency / distance, status,
+    version)."""
     from ..ports import EntryQuery
 
     portal = obj.portal(portal_id)
     service = obj.service()
-    if not service.pages.scope(portal).entries:
+    item = ItemKind(kind)
+    scope = service.pages.scope(portal)
+    shown = {
+        ItemKind.ENTRY: scope.entries,
+        ItemKind.EXPENSE: scope.expenses,
+        ItemKind.TRIP: scope.trips,
+    }
+    if not shown[item]:
+        flag = {ItemKind.ENTRY: "hours", ItemKind.EXPENSE: "expenses", ItemKind.TRIP: "trips"}[item]
         raise ConfigError(
             [
-                f"portal {portal_id!r} does not show hours: switch them on with "
-                f"`clientportal portal update {portal_id} --show-hours`"
+                f"portal {portal_id!r} does not show {flag}: switch them on with "
+                f"`clientportal portal update {portal_id} --show-{flag}`"
             ]
         )
     query = EntryQuery(statuses=frozenset(ApprovalStatus[s] for s in statuses), limit=limit)
+    if item is not ItemKind.ENTRY:
+        for c in service.pages.costs(portal, item, query).items:
+            what = f"{c.distance} km" if isinstance(c, PortalTrip) else f"{c.amount} {c.currency}"
+            click.echo(f"{c.id}\t{c.date}\t{c.employee_id}\t{what}\t{c.status.name}\tv{c.version}")
+        return
     for e in service.pages.hours(portal, query).entries:
         hours = e.seconds / 3600
         click.echo(
@@ -198,14 +234,21 @@ def approvals_list(obj: Context, portal_id: str, statuses: tuple[str, ...], limi
 
 
 @approvals.command("history")
-@click.argument("entry_id")
+@click.argument("item_id", metavar="ID")
+@_KIND_OPTION
 @with_context
-def approvals_history(obj: Context, entry_id: str) -> None:
-    """The entry's approval history (its audit trail), oldest first."""
-    events = obj.service().approvals.history(entry_id)
+def approvals_history(obj: Context, item_id: str, kind: str) -> None:
+    """The approval history (audit trail) of the entry, expense or trip ID, oldest first: a line
+    naming the item and its kind, then a table (when, step, by, status, reason)."""
+    item = ItemKind(kind)
+    events = obj.service().approvals.history(item_id, item)
     if not events:
-        click.echo(f"entry {entry_id!r} has no approval history: nobody has taken a step on it")
+        click.echo(
+            f"{item.value} {item_id!r} has no approval history: nobody has taken a step on it"
+            + (" (for an expense or a trip, give --kind)" if item is ItemKind.ENTRY else "")
+        )
         return
+    click.echo(f"Approval history of {item.value} {item_id!r}, oldest first:")
     rows = [
         (
             minutes(e.at),

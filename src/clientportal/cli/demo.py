@@ -1,5 +1,6 @@
 """``clientportal demo``: a SQLite database with realistic data and a company that hears of its
-clients' decisions, one link per contact, the clients asked to approve their hours, served."""
+clients' decisions, one link per contact, the clients asked to approve their hours, expenses and
+trips, served."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import itertools
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -20,7 +21,7 @@ from .serving import Server, mail_note, server_options
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from ..model import TimeEntry
+    from ..model import Expense, ItemRef, TimeEntry, Trip
     from ..ports import OutboxMessage
     from ..service import PortalService
     from ..smtp import SmtpMailer
@@ -28,8 +29,10 @@ if TYPE_CHECKING:
 DEMO_DB = "sqlite:///clientportal-demo.sqlite3"
 #: The settings group where the demo keeps the ids of the links it issued (and so may revoke).
 DEMO_STATE = "demo"
-#: The demo's manager: sends the hours awaiting the clients on to them.
+#: The demo's manager: sends the hours, expenses and trips awaiting the clients on to them.
 DEMO_MANAGER = "lisa"
+
+_Item = TypeVar("_Item", "TimeEntry", "Expense", "Trip")
 
 
 def demo_company() -> dict[str, object]:
@@ -162,11 +165,12 @@ def _delete(db: str) -> None:
         file.unlink(missing_ok=True)
 
 
-def _fill_demo(engine: Engine, entries: int | None) -> tuple[str, ...]:
+def _fill_demo(engine: Engine, entries: int | None) -> tuple[ItemRef, ...]:
     """Load the demo world into an empty reference schema (a second run reuses what is there).
 
-    Returns the ids of the entries that await the client: loaded as approved internally, the
-    demo's manager sends them on to the client (nothing on a second run)."""
+    Returns the hours, expenses and trips that await the client: loaded as approved internally,
+    the demo's manager sends them on to the client (nothing on a second run). With ``entries``,
+    that many entries follow in batches, under a progress bar."""
     import attrs
     import sqlalchemy as sa
 
@@ -178,12 +182,17 @@ def _fill_demo(engine: Engine, entries: int | None) -> tuple[str, ...]:
         if conn.execute(sa.select(sa.func.count()).select_from(t.clients)).scalar_one():
             return ()
     today = dt.date.today()
-    awaiting: list[str] = []
+    awaiting: list[ItemRef] = []
+    world = demo_dataset(today=today, entries=None if entries is None else 0)
+    forwarded = attrs.evolve(
+        world,
+        entries=_forwarded(world.entries, awaiting),
+        expenses=_forwarded(world.expenses, awaiting),
+        trips=_forwarded(world.trips, awaiting),
+    )
+    load_dataset(engine, forwarded)
     if entries is None:
-        world = demo_dataset(today=today)
-        load_dataset(engine, attrs.evolve(world, entries=_forwarded(world.entries, awaiting)))
         return tuple(awaiting)
-    load_dataset(engine, demo_dataset(today=today, entries=0))  # everything but the entries
     chunk = 50_000
     with click.progressbar(length=entries, label="demo entries", file=sys.stderr) as bar:
         stream = demo_entries(today=today, count=entries)
@@ -193,13 +202,13 @@ def _fill_demo(engine: Engine, entries: int | None) -> tuple[str, ...]:
     return tuple(awaiting)
 
 
-def _forwarded(entries: Iterable[TimeEntry], awaiting: list[str]) -> tuple[TimeEntry, ...]:
-    """``entries``, those awaiting a client that approves in a demo portal one step back
-    (approved internally), their ids added to ``awaiting``."""
+def _forwarded(items: Iterable[_Item], awaiting: list[ItemRef]) -> tuple[_Item, ...]:
+    """``items`` (entries, expenses or trips), those awaiting a client that approves in a demo
+    portal one step back (approved internally), their references added to ``awaiting``."""
     import attrs
 
     from ..demo import demo_portals
-    from ..model import ApprovalState, ApprovalStatus
+    from ..model import ApprovalState, ApprovalStatus, Expense, ItemRef, Trip
 
     approving = {
         project_id
@@ -208,13 +217,20 @@ def _forwarded(entries: Iterable[TimeEntry], awaiting: list[str]) -> tuple[TimeE
         for project_id in portal.project_ids
     }
     result = []
-    for entry in entries:
-        state = entry.approval
-        if state.status is ApprovalStatus.PENDING_EXTERNAL and entry.project_id in approving:
+    for item in items:
+        state = item.approval
+        if state.status is ApprovalStatus.PENDING_EXTERNAL and item.project_id in approving:
             back = ApprovalState(ApprovalStatus.INTERNALLY_APPROVED, state.workflow, version=2)
-            entry = attrs.evolve(entry, approval=back)
-            awaiting.append(entry.id)
-        result.append(entry)
+            item = attrs.evolve(item, approval=back)
+            kind = (
+                ItemRef.expense
+                if isinstance(item, Expense)
+                else ItemRef.trip
+                if isinstance(item, Trip)
+                else ItemRef.entry
+            )
+            awaiting.append(kind(item.id))
+        result.append(item)
     return tuple(result)
 
 
@@ -262,18 +278,19 @@ def _demo_links(service: PortalService, obj: Context) -> Iterator[str]:
 
 
 def _ask_the_clients(
-    service: PortalService, obj: Context, entry_ids: tuple[str, ...]
+    service: PortalService, obj: Context, items: tuple[ItemRef, ...]
 ) -> list[OutboxMessage]:
-    """The demo's manager sends the hours awaiting the clients on to them, as if just approved:
-    the e-mails that asks the clients' contacts to approve them (queued in the outbox)."""
-    if not entry_ids:
+    """The demo's manager sends the hours, expenses and trips awaiting the clients on to them, as
+    if just approved: the e-mails that ask the clients' contacts to approve them (queued in the
+    outbox, one per contact)."""
+    if not items:
         return []
     from ..workflow import Actor, Party
 
     before = {m.id for m in obj.store.pending()}
-    result = service.approvals.submit_to_client(entry_ids, by=Actor(Party.MANAGER, DEMO_MANAGER))
+    result = service.approvals.submit_to_client(items, by=Actor(Party.MANAGER, DEMO_MANAGER))
     if not result.all_applied:
         refused = [o for o in result.outcomes if o.state is None]
         why = refused[0].why
-        click.echo(f"{len(refused)} demo entries were not sent to the client: {why}", err=True)
+        click.echo(f"{len(refused)} demo items were not sent to the client: {why}", err=True)
     return [m for m in obj.store.pending() if m.id not in before]

@@ -23,9 +23,15 @@ _SETTING_FLAGS = (
     ("show_budget", "Show project budgets (never the internal total-costs budget)."),
     ("show_invoices", "Show invoices."),
     ("show_quotes", "Show quotes."),
-    ("approval", "Let the client approve hours."),
+    ("approval", "Let the client approve hours, expenses and trips."),
     ("show_amounts", "Show rates and amounts."),
-    ("show_non_billable_amounts", "With --show-amounts: amounts of non-billable hours too."),
+    (
+        "show_non_billable_amounts",
+        "With --show-amounts: amounts of non-billable hours too; non-billable expenses and "
+        "trips are shown only with it.",
+    ),
+    ("show_expenses", "Show the projects' expenses (always with their amounts)."),
+    ("show_trips", "Show the projects' trips (distances; money with --show-amounts)."),
 )
 
 

@@ -205,6 +205,52 @@ LABELS: Mapping[str, str] = {
     # space before the colon.
     "label_value": N_("%(label)s: %(value)s"),
     "currency": N_("Currency"),
+    # Expenses and trips (issue 14)
+    "expenses": N_("Expenses"),
+    "expense": N_("Expense"),
+    # TRANSLATORS: journeys made for a project, claimed as mileage ("Trips" in the menu).
+    "trips": N_("Trips"),
+    "trip": N_("Trip"),
+    "category": N_("Category"),
+    # TRANSLATORS: the column that says whether a receipt is kept for an expense.
+    "receipt": N_("Receipt"),
+    # TRANSLATORS: what a screen reader says for the receipt marker of an expense.
+    "receipt_kept": N_("Receipt kept"),
+    "no_receipt": N_("No receipt"),
+    "distance": N_("Distance"),
+    # TRANSLATORS: where a trip started (a column of the CSV export).
+    "origin": N_("Origin"),
+    # TRANSLATORS: where a trip ended (a column of the CSV export).
+    "destination": N_("Destination"),
+    "route": N_("Route"),
+    # TRANSLATORS: a trip's route, e.g. "Amsterdam → Utrecht".
+    "route_from_to": N_("%(origin)s → %(destination)s"),
+    "rate_per_km": N_("Rate per km"),
+    "total_distance": N_("Total distance"),
+    "total_amount": N_("Total amount"),
+    "no_expenses": N_("No expenses in this period."),
+    "no_trips": N_("No trips in this period."),
+    "no_pending_items": N_("There is nothing awaiting your approval."),
+    "no_decided_items": N_("Nothing has been decided recently."),
+    # TRANSLATORS: the label of an expense's checkbox, read out by screen readers.
+    "select_expense": N_("Select the expense of %(date)s, %(employee)s, %(amount)s"),
+    # TRANSLATORS: the label of a trip's checkbox, read out by screen readers.
+    "select_trip": N_("Select the trip of %(date)s, %(employee)s, %(distance)s"),
+    "shared_link_items": N_(
+        "This link is shared. Open the portal from your personal link to approve or reject "
+        "hours, expenses and trips."
+    ),
+    "not_decided_items": N_("Some items were not changed: they no longer await your approval."),
+    "reason_required_items": N_("Please give a reason for rejecting these items."),
+    "nothing_selected_items": N_("Select at least one item first."),
+    "decision_conflict_items": N_(
+        "Some of these items were changed in the meantime. Please review them and decide again."
+    ),
+    "reason_help_kept_items": N_(
+        "Tell us what needs to change. Your reason is kept with these items for %(company)s."
+    ),
+    "reason_selected_items": N_("Reason for rejecting the selected items"),
+    "reject_selected_with_reason_items": N_("Reject the selected items with this reason"),
 }
 
 #: Texts that depend on a count, by key: ``(singular, plural)`` in English. Translate one with
@@ -219,6 +265,13 @@ PLURAL_LABELS: Mapping[str, tuple[str, str]] = {
     "approved_count": Np_("%(count)s time entry approved.", "%(count)s time entries approved."),
     "rejected_count": Np_("%(count)s time entry rejected.", "%(count)s time entries rejected."),
     "selected_count": Np_("%(count)s time entry selected", "%(count)s time entries selected"),
+    # Expenses and trips (issue 14)
+    "expenses_count": Np_("%(count)s expense", "%(count)s expenses"),
+    "trips_count": Np_("%(count)s trip", "%(count)s trips"),
+    "expenses_approved_count": Np_("%(count)s expense approved.", "%(count)s expenses approved."),
+    "expenses_rejected_count": Np_("%(count)s expense rejected.", "%(count)s expenses rejected."),
+    "trips_approved_count": Np_("%(count)s trip approved.", "%(count)s trips approved."),
+    "trips_rejected_count": Np_("%(count)s trip rejected.", "%(count)s trips rejected."),
     "code_sent": Np_(
         "A new code is on its way. It is valid for %(count)s minute.",
         "A new code is on its way. It is valid for %(count)s minutes.",

@@ -3,19 +3,21 @@ company's template can use instead.
 
 The builders of :mod:`clientportal.mail.messages` check their inputs and choose the language;
 the functions here write the e-mail's content with that :class:`~clientportal.i18n.Translator`
-(hours, dates and numbers the way the language writes them) as a :class:`Content`.
+(hours, money, distances, dates and numbers the way the language writes them) as a
+:class:`Content`. An e-mail about hours alone reads as it always did; one that is also (or only)
+about expenses and trips names every kind and gives each its own section
+(:mod:`clientportal.mail.items`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from attrs import frozen
-from babel import Locale
 
-from ..i18n import Translator, format_date, format_date_range, format_duration, format_number
+from ..i18n import Translator, format_date, format_date_range
 from ..model import Contact, Portal
 from .blocks import (
     Block,
@@ -27,10 +29,26 @@ from .blocks import (
     Quote,
     Table,
     html_link,
-    html_table,
-    text_table,
 )
 from .envelope import Sender
+from .items import (
+    NOTHING,
+    ExpenseLike,
+    TripLike,
+    cost_sections,
+    count_phrases,
+    hours,
+    item_values,
+    listed,
+    names,
+    request_subject,
+    rich,
+    showing,
+    summary_phrases,
+)
+from .items import EntryLike as EntryLike
+from .items import Named as Named
+from .items import period as items_period
 from .templates import EntryRow, ProjectHours, RichValue, TemplateValue, WeekHours
 
 __all__ = [
@@ -43,32 +61,6 @@ __all__ = [
 ]
 
 _K = TypeVar("_K", bound=Hashable)
-
-
-class EntryLike(Protocol):
-    """What the e-mails read of a time entry (a ``TimeEntry`` or a ``PortalEntry``)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def project_id(self) -> str: ...
-    @property
-    def employee_id(self) -> str: ...
-    @property
-    def date(self) -> dt.date: ...
-    @property
-    def seconds(self) -> int: ...
-    @property
-    def description(self) -> str | None: ...
-
-
-class Named(Protocol):
-    """Anything with an id and a name: a project or an employee (model or portal record)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
 
 
 @frozen
@@ -91,63 +83,90 @@ def approval_request_content(
     url: str,
     link_valid_for: dt.timedelta | None,
     sender: Sender,
+    expenses: Sequence[ExpenseLike] = (),
+    trips: Sequence[TripLike] = (),
+    employees: Iterable[Named] = (),
+    max_rows: int | None = None,
 ) -> Content:
-    """The request to ``contact`` to approve ``entries``: hours per project and per ISO week.
+    """The request to ``contact`` to approve ``entries`` (hours per project and per ISO week),
+    ``expenses`` and ``trips`` (each listed, the first ``max_rows`` of a kind; ``None``: all).
 
     With ``link_valid_for``, ``url`` is the contact's personal link and the e-mail says how long
     it works."""
-    names = _names(projects)
+    project_names = names(projects)
+    employee_names = names(employees)
     total = sum(e.seconds for e in entries)
-    hours = _hours(t)
-    period = _period(entries, t.locale)
+    in_hours = hours(t)
+    when = items_period([*entries, *expenses, *trips], t)
+    costs = bool(expenses or trips)
 
     per_project = _seconds_by(entries, lambda e: e.project_id)
     project_rows = tuple(
-        ProjectHours(names.get(pid, pid), hours(s))
+        ProjectHours(project_names.get(pid, pid), in_hours(s))
         for pid, s in sorted(
-            per_project.items(), key=lambda item: (names.get(item[0], ""), item[0])
+            per_project.items(), key=lambda item: (project_names.get(item[0], ""), item[0])
         )
     )
     week_rows = tuple(
-        WeekHours(_week_label(t, year, week), hours(s))
+        WeekHours(_week_label(t, year, week), in_hours(s))
         for (year, week), s in sorted(_seconds_by(entries, _iso_week).items())
     )
     project_table = Table(
         columns=(t.label("project"), t.label("hours")),
         rows=tuple((r.name, r.hours) for r in project_rows),
-        total=(t.label("total"), hours(total)),
+        total=(t.label("total"), in_hours(total)),
         numeric=frozenset({1}),
     )
     week_table = Table(
         columns=(t.gettext("Period"), t.label("hours")),
         rows=tuple((r.label, r.hours) for r in week_rows),
-        total=(t.label("total"), hours(total)),
+        total=(t.label("total"), in_hours(total)),
         numeric=frozenset({1}),
     )
+    tables = cost_sections(
+        t, expenses, trips, projects=project_names, employees=employee_names, max_rows=max_rows
+    )
+    hour_blocks: tuple[Block, ...] = ()
+    if entries:
+        hour_blocks = (
+            Heading(t.gettext("Hours per project")),
+            project_table,
+            Heading(t.gettext("Hours per week")),
+            week_table,
+        )
+    if costs:
+        awaiting = t.ngettext(
+            "%(items)s in the portal %(portal)s is awaiting your approval.",
+            "%(items)s in the portal %(portal)s are awaiting your approval.",
+            len(entries) + len(expenses) + len(trips),
+            items=listed(t, summary_phrases(t, entries, expenses, trips)),
+            portal=portal.name,
+        )
+        review = t.gettext("Please review them in the portal and approve or reject them:")
+        button = t.gettext("Review in the portal")
+    else:
+        awaiting = t.ngettext(
+            "%(count)s time entry (%(hours)s) in the portal %(portal)s is awaiting your approval.",
+            "%(count)s time entries (%(hours)s) in the portal %(portal)s are awaiting your "
+            "approval.",
+            len(entries),
+            hours=in_hours(total),
+            portal=portal.name,
+        )
+        review = t.gettext("Please review the hours and approve or reject them in the portal:")
+        button = t.gettext("Review the hours")
     blocks = (
         _greeting(t, contact),
-        Paragraph(
-            t.ngettext(
-                "%(count)s time entry (%(hours)s) in the portal %(portal)s is awaiting your "
-                "approval.",
-                "%(count)s time entries (%(hours)s) in the portal %(portal)s are awaiting your "
-                "approval.",
-                len(entries),
-                hours=hours(total),
-                portal=portal.name,
-            )
-        ),
+        Paragraph(awaiting),
         Paragraph(
             t.gettext("Submitted by: %(name)s", name=submitted_by)
             + "\n"
-            + t.gettext("Period: %(period)s", period=period)
+            + t.gettext("Period: %(period)s", period=when)
         ),
-        Heading(t.gettext("Hours per project")),
-        project_table,
-        Heading(t.gettext("Hours per week")),
-        week_table,
-        Paragraph(t.gettext("Please review the hours and approve or reject them in the portal:")),
-        Button(t.gettext("Review the hours"), url),
+        *hour_blocks,
+        *tables.blocks,
+        Paragraph(review),
+        Button(button, url),
         *(() if link_valid_for is None else (Paragraph(_personal_link_note(t, link_valid_for)),)),
         _signature(t, sender),
         Note(
@@ -165,14 +184,15 @@ def approval_request_content(
         "portal_url": RichValue(text=url, html=html_link(url)),
         "link_valid_for": "" if link_valid_for is None else _duration_words(t, link_valid_for),
         "entry_count": len(entries),
-        "total_hours": hours(total),
-        "period": period,
-        "hours_by_project": _rich(project_table),
-        "hours_by_week": _rich(week_table),
+        "total_hours": in_hours(total),
+        "period": when,
+        "hours_by_project": rich(project_table),
+        "hours_by_week": rich(week_table),
         "projects": project_rows,
         "weeks": week_rows,
+        **item_values(t, entries, expenses, trips, tables),
     }
-    subject = t.gettext("Hours awaiting your approval: %(portal)s", portal=portal.name)
+    subject = request_subject(t, portal.name, entries, expenses, trips)
     return Content(subject=subject, blocks=blocks, values=values)
 
 
@@ -187,19 +207,22 @@ def decision_content(
     reason: str | None,
     sender: Sender,
     max_rows: int | None,
+    expenses: Sequence[ExpenseLike] = (),
+    trips: Sequence[TripLike] = (),
 ) -> Content:
-    """The company's notice that ``contact`` rejected ``entries`` (with a ``reason``) or approved
-    them (``reason`` ``None``); the table lists the first ``max_rows`` (``None``: all)."""
-    hours = _hours(t)
-    project_names = _names(projects)
-    employee_names = _names(employees)
+    """The company's notice that ``contact`` rejected ``entries``, ``expenses`` and ``trips``
+    (with a ``reason``) or approved them (``reason`` ``None``): a section per kind, each table
+    listing the first ``max_rows`` of its kind (``None``: all)."""
+    in_hours = hours(t)
+    project_names = names(projects)
+    employee_names = names(employees)
     ordered = sorted(entries, key=lambda e: (e.date, e.id))[:max_rows]
     rows = tuple(
         EntryRow(
             date=format_date(e.date, t.locale),
             employee=employee_names.get(e.employee_id, e.employee_id),
             project=project_names.get(e.project_id, e.project_id),
-            hours=hours(e.seconds),
+            hours=in_hours(e.seconds),
             description=e.description or "",
         )
         for e in ordered
@@ -214,80 +237,96 @@ def decision_content(
             t.label("description"),
         ),
         rows=tuple((r.date, r.employee, r.project, r.hours, r.description or "–") for r in rows),
-        total=(t.label("total"), "", "", hours(total), ""),
+        total=(t.label("total"), "", "", in_hours(total), ""),
         numeric=frozenset({3}),
     )
+    costs = bool(expenses or trips)
+    tables = cost_sections(
+        t, expenses, trips, projects=project_names, employees=employee_names, max_rows=max_rows
+    )
+    sections: list[Block] = []
+    if entries:
+        sections += [Heading(t.label("hours"))] if costs else []
+        sections += [table, *showing(t, len(rows), len(entries))]
+    sections += tables.blocks
     n = len(entries)
     fill = {"contact": contact.name, "portal": portal.name}
+    items = listed(t, count_phrases(t, entries, expenses, trips))
     blocks: list[Block]
     if reason is not None:
-        subject = t.ngettext(
-            "%(contact)s rejected %(count)s time entry: %(portal)s",
-            "%(contact)s rejected %(count)s time entries: %(portal)s",
-            n,
-            **fill,
-        )
+        if costs:
+            subject = t.gettext("%(contact)s rejected %(items)s: %(portal)s", items=items, **fill)
+            said = t.gettext(
+                "%(contact)s (%(email)s) rejected %(items)s in the portal %(portal)s.",
+                email=contact.email,
+                items=items,
+                **fill,
+            )
+            next_step = t.gettext(
+                "The items are marked as rejected. Correct them and submit them again, or "
+                "reply to this e-mail to reach %(contact)s.",
+                contact=contact.name,
+            )
+        else:
+            subject = t.ngettext(
+                "%(contact)s rejected %(count)s time entry: %(portal)s",
+                "%(contact)s rejected %(count)s time entries: %(portal)s",
+                n,
+                **fill,
+            )
+            said = t.ngettext(
+                "%(contact)s (%(email)s) rejected %(count)s time entry in the portal %(portal)s.",
+                "%(contact)s (%(email)s) rejected %(count)s time entries in the portal %(portal)s.",
+                n,
+                email=contact.email,
+                **fill,
+            )
+            next_step = t.gettext(
+                "The entries are marked as rejected. Correct them and submit them again, or "
+                "reply to this e-mail to reach %(contact)s.",
+                contact=contact.name,
+            )
         blocks = [
-            Paragraph(
-                t.ngettext(
-                    "%(contact)s (%(email)s) rejected %(count)s time entry in the portal "
-                    "%(portal)s.",
-                    "%(contact)s (%(email)s) rejected %(count)s time entries in the portal "
-                    "%(portal)s.",
-                    n,
-                    email=contact.email,
-                    **fill,
-                )
-            ),
+            Paragraph(said),
             Heading(t.gettext("Reason given by %(contact)s:", contact=contact.name)),
             Quote(reason),
-            table,
-            Paragraph(
-                t.gettext(
-                    "The entries are marked as rejected. Correct them and submit them again, or "
-                    "reply to this e-mail to reach %(contact)s.",
-                    contact=contact.name,
-                )
-            ),
+            *sections,
+            Paragraph(next_step),
         ]
     else:
-        subject = t.ngettext(
-            "%(contact)s approved %(count)s time entry: %(portal)s",
-            "%(contact)s approved %(count)s time entries: %(portal)s",
-            n,
-            **fill,
-        )
-        blocks = [
-            Paragraph(
-                t.ngettext(
-                    "%(contact)s (%(email)s) approved %(count)s time entry in the portal "
-                    "%(portal)s.",
-                    "%(contact)s (%(email)s) approved %(count)s time entries in the portal "
-                    "%(portal)s.",
-                    n,
-                    email=contact.email,
-                    **fill,
-                )
-            ),
-            table,
-        ]
-    if len(rows) < n:
-        shown = t.label(
-            "showing",
-            first=format_number(1, t.locale),
-            last=format_number(len(rows), t.locale),
-            total=format_number(n, t.locale),
-        )
-        blocks.insert(blocks.index(table) + 1, Note(shown))
+        if costs:
+            subject = t.gettext("%(contact)s approved %(items)s: %(portal)s", items=items, **fill)
+            said = t.gettext(
+                "%(contact)s (%(email)s) approved %(items)s in the portal %(portal)s.",
+                email=contact.email,
+                items=items,
+                **fill,
+            )
+        else:
+            subject = t.ngettext(
+                "%(contact)s approved %(count)s time entry: %(portal)s",
+                "%(contact)s approved %(count)s time entries: %(portal)s",
+                n,
+                **fill,
+            )
+            said = t.ngettext(
+                "%(contact)s (%(email)s) approved %(count)s time entry in the portal %(portal)s.",
+                "%(contact)s (%(email)s) approved %(count)s time entries in the portal %(portal)s.",
+                n,
+                email=contact.email,
+                **fill,
+            )
+        blocks = [Paragraph(said), *sections]
     blocks.append(Note(t.gettext("This message was sent automatically by the client portal.")))
     values: dict[str, TemplateValue] = {
         **_common_values(t, sender, portal, contact),
         "contact_email": contact.email,
         "entry_count": n,
-        "total_hours": hours(total),
-        "period": _period(entries, t.locale),
-        "entries_table": _rich(table),
+        "total_hours": in_hours(total),
+        "period": items_period([*entries, *expenses, *trips], t),
+        "entries_table": rich(table) if entries else NOTHING,
         "entries": rows,
+        **item_values(t, entries, expenses, trips, tables),
     }
     if reason is not None:
         values["reason"] = reason
@@ -391,17 +430,6 @@ def _common_values(
     }
 
 
-def _rich(table: Table) -> RichValue:
-    return RichValue(text=text_table(table), html=html_table(table))
-
-
-def _hours(t: Translator) -> Callable[[int], str]:
-    def hours(seconds: int) -> str:
-        return format_duration(seconds, t.locale, style="decimal")
-
-    return hours
-
-
 def _seconds_by(entries: Iterable[EntryLike], key: Callable[[EntryLike], _K]) -> dict[_K, int]:
     totals: dict[_K, int] = {}
     for e in entries:
@@ -412,14 +440,6 @@ def _seconds_by(entries: Iterable[EntryLike], key: Callable[[EntryLike], _K]) ->
 def _iso_week(entry: EntryLike) -> tuple[int, int]:
     year, week, _ = entry.date.isocalendar()
     return year, week
-
-
-def _names(records: Iterable[Named]) -> dict[str, str]:
-    return {r.id: r.name for r in records}
-
-
-def _period(entries: Sequence[EntryLike], locale: Locale) -> str:
-    return format_date_range(min(e.date for e in entries), max(e.date for e in entries), locale)
 
 
 def _week_label(t: Translator, year: int, week: int) -> str:

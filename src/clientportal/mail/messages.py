@@ -2,10 +2,12 @@
 
 Four builders, one per :class:`~clientportal.mail.templates.MailKind`:
 
-* :func:`approval_requested` — to a client contact: hours wait for their approval (their personal
-  link and how long it works, hours per project and per ISO week, the total, who submitted them);
-* :func:`entries_rejected` — to the company: which entries a contact rejected, and why;
-* :func:`entries_approved` — to the company: which entries a contact approved;
+* :func:`approval_requested` — to a client contact: hours, expenses and trips wait for their
+  approval (their personal link and how long it works, hours per project and per ISO week, the
+  expenses and trips listed, the totals, who submitted them);
+* :func:`entries_rejected` — to the company: which items (entries, expenses, trips) a contact
+  rejected, and why;
+* :func:`entries_approved` — to the company: which items a contact approved;
 * :func:`access_code` — to a client contact: the one-time code that opens the portal.
 
 Each message has a plain-text part and an HTML alternative, ``From``, ``To``, ``Subject``,
@@ -41,6 +43,7 @@ from .envelope import Mail as Mail
 from .envelope import Recipient as Recipient
 from .envelope import Sender as Sender
 from .envelope import check_date_and_id, envelope, mailbox
+from .items import ExpenseLike, TripLike
 from .templates import MailKind as MailKind
 from .templates import MailTemplate, RenderedTemplate, TemplateValue, render_template
 
@@ -73,16 +76,24 @@ def approval_requested(
     link_valid_for: dt.timedelta | None = None,
     template: MailTemplate | None = None,
     message_id: str | None = None,
+    expenses: Sequence[ExpenseLike] = (),
+    trips: Sequence[TripLike] = (),
+    employees: Iterable[Named] = (),
+    max_rows: int | None = None,
 ) -> Mail:
-    """Ask ``contact`` to approve ``entries`` in the portal at ``portal_url``.
+    """Ask ``contact`` to approve ``entries``, ``expenses`` and ``trips`` (any of them may be
+    empty, not all) in the portal at ``portal_url``.
 
     Written in the portal's language (else the contact's, else English). Shows the hours per
-    project and per ISO week, the total, the period and who submitted them (``submitted_by``).
-    ``portal_url`` should be a URL that opens the portal without a session: the contact's
-    personal link, working for ``link_valid_for`` (the e-mail says so, and not to forward it).
+    project and per ISO week, the expenses and trips as the portal shows them (``PortalExpense``,
+    ``PortalTrip``; the first ``max_rows`` of each, their ``employees`` named), the totals, the
+    period and who submitted them (``submitted_by``). ``portal_url`` should be a URL that opens
+    the portal without a session: the contact's personal link, working for ``link_valid_for``
+    (the e-mail says so, and not to forward it).
     """
-    if not entries:
-        raise ValueError("an approval request needs at least one entry to approve")
+    if not entries and not expenses and not trips:
+        raise ValueError("an approval request needs at least one entry, expense or trip to approve")
+    _check_max_rows(max_rows)
     if link_valid_for is not None and link_valid_for <= dt.timedelta(0):
         raise ValueError(f"link_valid_for must be positive, got {link_valid_for}")
     url = _checked_url(portal_url)
@@ -97,6 +108,10 @@ def approval_requested(
         url=url,
         link_valid_for=link_valid_for,
         sender=sender,
+        expenses=expenses,
+        trips=trips,
+        employees=employees,
+        max_rows=max_rows,
     )
     return _build(
         MailKind.APPROVAL_REQUESTED,
@@ -108,7 +123,7 @@ def approval_requested(
         reply_to=None,
         now=now,
         message_id=message_id,
-        identity=(portal.id, contact.id, *sorted(e.id for e in entries)),
+        identity=(portal.id, contact.id, *_item_ids(entries, expenses, trips)),
     )
 
 
@@ -127,12 +142,15 @@ def entries_rejected(
     template: MailTemplate | None = None,
     message_id: str | None = None,
     max_rows: int | None = None,
+    expenses: Sequence[ExpenseLike] = (),
+    trips: Sequence[TripLike] = (),
 ) -> Mail:
-    """Tell the company that ``contact`` rejected ``entries``, and the ``reason`` they gave.
+    """Tell the company that ``contact`` rejected ``entries``, ``expenses`` and ``trips`` (any
+    may be empty, not all), and the ``reason`` they gave.
 
-    Written in the company's ``locale``; replies go to the contact. ``max_rows`` lists only the
-    first (oldest) entries in the table, with a note how many there are (count and total cover
-    all); ``None`` lists every entry.
+    Written in the company's ``locale``; replies go to the contact. A section per kind lists its
+    items as the portal showed them; ``max_rows`` lists only the first (oldest) of each kind,
+    with a note how many there are (counts and totals cover all); ``None`` lists every item.
     """
     if not reason.strip():
         raise ValueError("a rejection needs the reason the contact gave")
@@ -151,6 +169,8 @@ def entries_rejected(
         template=template,
         message_id=message_id,
         max_rows=max_rows,
+        expenses=expenses,
+        trips=trips,
     )
 
 
@@ -168,9 +188,11 @@ def entries_approved(
     template: MailTemplate | None = None,
     message_id: str | None = None,
     max_rows: int | None = None,
+    expenses: Sequence[ExpenseLike] = (),
+    trips: Sequence[TripLike] = (),
 ) -> Mail:
-    """Tell the company that ``contact`` approved ``entries``, in the company's ``locale``
-    (``max_rows`` as for :func:`entries_rejected`)."""
+    """Tell the company that ``contact`` approved ``entries``, ``expenses`` and ``trips``, in the
+    company's ``locale`` (the sections and ``max_rows`` as for :func:`entries_rejected`)."""
     return _decision(
         MailKind.ENTRIES_APPROVED,
         portal=portal,
@@ -186,6 +208,8 @@ def entries_approved(
         template=template,
         message_id=message_id,
         max_rows=max_rows,
+        expenses=expenses,
+        trips=trips,
     )
 
 
@@ -242,11 +266,12 @@ def _decision(
     template: MailTemplate | None,
     message_id: str | None,
     max_rows: int | None = None,
+    expenses: Sequence[ExpenseLike] = (),
+    trips: Sequence[TripLike] = (),
 ) -> Mail:
-    if not entries:
-        raise ValueError(f"a {kind.value} e-mail needs at least one entry")
-    if max_rows is not None and max_rows < 1:
-        raise ValueError(f"max_rows must be at least 1 (or None for every entry), got {max_rows}")
+    if not entries and not expenses and not trips:
+        raise ValueError(f"a {kind.value} e-mail needs at least one entry, expense or trip")
+    _check_max_rows(max_rows)
     if not recipients:
         raise ValueError(f"a {kind.value} e-mail needs at least one recipient at the company")
     t = translator(locale)
@@ -260,6 +285,8 @@ def _decision(
         reason=reason,
         sender=sender,
         max_rows=max_rows,
+        expenses=expenses,
+        trips=trips,
     )
     return _build(
         kind,
@@ -275,7 +302,7 @@ def _decision(
             portal.id,
             contact.id,
             *sorted(r.address for r in recipients),
-            *sorted(e.id for e in entries),
+            *_item_ids(entries, expenses, trips),
         ),
     )
 
@@ -347,6 +374,23 @@ def _custom(
         reason,
     )
     return None, reason
+
+
+def _check_max_rows(max_rows: int | None) -> None:
+    if max_rows is not None and max_rows < 1:
+        raise ValueError(f"max_rows must be at least 1 (or None for every item), got {max_rows}")
+
+
+def _item_ids(
+    entries: Sequence[EntryLike], expenses: Sequence[ExpenseLike], trips: Sequence[TripLike]
+) -> tuple[str, ...]:
+    """What tells the items of an e-mail apart in its Message-ID: the entries' ids (alone, as
+    before expenses and trips existed), then the expenses' and the trips' by kind."""
+    return (
+        *sorted(e.id for e in entries),
+        *sorted(f"expense:{x.id}" for x in expenses),
+        *sorted(f"trip:{x.id}" for x in trips),
+    )
 
 
 def _contact_translator(portal: Portal, contact: Contact) -> Translator:

@@ -57,11 +57,11 @@ __all__ = [
 class MailKind(enum.Enum):
     """The e-mails the library writes."""
 
-    #: To a client contact: hours wait for their approval.
+    #: To a client contact: hours, expenses and trips wait for their approval.
     APPROVAL_REQUESTED = "approval_requested"
-    #: To the company: a client contact rejected hours, with their reason.
+    #: To the company: a client contact rejected hours, expenses or trips, with their reason.
     ENTRIES_REJECTED = "entries_rejected"
-    #: To the company: a client contact approved hours.
+    #: To the company: a client contact approved hours, expenses or trips.
     ENTRIES_APPROVED = "entries_approved"
     #: To a client contact: the one-time code that opens the portal.
     ACCESS_CODE = "access_code"
@@ -74,6 +74,8 @@ class MailKind(enum.Enum):
 
 
 _COMMON = ("company_name", "portal_name", "language", "contact_name")
+#: About the expenses and trips beside the hours (empty tables and zero counts without them).
+_ITEMS = ("expense_count", "trip_count", "expenses_table", "trips_table", "item_summary")
 _DECISION = (
     "contact_email",
     "entry_count",
@@ -81,6 +83,7 @@ _DECISION = (
     "period",
     "entries_table",
     "entries",
+    *_ITEMS,
 )
 
 #: The variables each kind of template can use (the values are described in docs/languages.md).
@@ -98,6 +101,7 @@ TEMPLATE_VARIABLES: Mapping[MailKind, frozenset[str]] = {
             "hours_by_week",
             "projects",
             "weeks",
+            *_ITEMS,
         )
     ),
     MailKind.ENTRIES_REJECTED: frozenset((*_COMMON, *_DECISION, "reason")),

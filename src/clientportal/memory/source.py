@@ -20,6 +20,7 @@ from ..ports import (
     Totals,
 )
 from ..visibility import Scope, entry_amount
+from .costs import MemoryCostSource
 
 __all__ = ["MemoryDataSource"]
 
@@ -31,7 +32,7 @@ def _order_key(entry: TimeEntry) -> tuple[int, str]:
     return (-entry.date.toordinal(), entry.id)
 
 
-class MemoryDataSource:
+class MemoryDataSource(MemoryCostSource):
     """A :class:`~clientportal.ports.DataSource` over a :class:`~clientportal.model.Dataset`.
 
     Entries carry the approval state ``store`` holds for them; an entry without a stored state
@@ -39,6 +40,9 @@ class MemoryDataSource:
     would: only the client's projects among the portal's selection, only what the portal shows.
     ``documents`` maps ``(kind, document_id)`` (kind "invoice" or "quote") to its file; an
     invoice or quote says it ``has_file`` exactly when it has one there.
+
+    Expenses and trips, with their states from ``store`` under their kind, come from
+    :class:`~clientportal.memory.costs.MemoryCostSource`.
     """
 
     def __init__(

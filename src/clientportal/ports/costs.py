@@ -21,6 +21,7 @@ from ..visibility import Scope
 from .data import EntryCursor, EntryQuery
 
 __all__ = [
+    "PORTAL_CURRENCY",
     "CostPage",
     "CostTotals",
     "CostTotalsSource",
@@ -29,6 +30,11 @@ __all__ = [
 ]
 
 _Cost = TypeVar("_Cost", Expense, Trip)
+
+#: The currency under which a source's :class:`CostTotals` hold the money of trips without a
+#: currency of their own: they are in the portal's, which a :class:`~clientportal.Scope` does
+#: not carry (:meth:`CostTotals.in_portal_currency` puts it in).
+PORTAL_CURRENCY = ""
 
 
 @frozen
@@ -63,6 +69,14 @@ class CostTotals:
             if item.amount is not None and item.currency is not None:
                 amounts[item.currency] = amounts.get(item.currency, Decimal(0)) + item.amount
         return cls(count, distance, tuple(sorted(amounts.items())))
+
+    def in_portal_currency(self, currency: str) -> CostTotals:
+        """These totals with the amounts a source summed under :data:`PORTAL_CURRENCY` added to
+        those in ``currency``, the portal's."""
+        if not any(code == PORTAL_CURRENCY for code, _ in self.amounts):
+            return self
+        moved = CostTotals(amounts=tuple((code or currency, a) for code, a in self.amounts))
+        return CostTotals(self.count, self.distance) + moved
 
     def __add__(self, other: CostTotals) -> CostTotals:
         amounts = dict(self.amounts)
@@ -114,6 +128,10 @@ class TripSource(Protocol):
 class CostTotalsSource(Protocol):
     """Optional: the totals of the scope's expenses or trips that match a query, per project,
     summed by the source (a SQL source: one aggregate query).
+
+    A trip without a currency of its own is in the portal's: its money is summed under
+    :data:`PORTAL_CURRENCY` (the reader puts the portal's in with
+    :meth:`CostTotals.in_portal_currency`).
 
     Without it the service sums them by reading every visible item a page at a time. As with
     :class:`~clientportal.ports.EntryTotals`, only the projects the pure rules show are kept,

@@ -39,6 +39,7 @@ from ..workflow import approval_machine
 from .access import AccessGate
 from .admin import Admin
 from .approvals import Approvals
+from .costs_reading import CostsView
 from .links import IssuedLink, LinkRegister
 from .notify import MailSettings, Notifier
 from .outcomes import DecisionResult, EntryOutcome, Outcome
@@ -51,6 +52,7 @@ __all__ = [
     "Admin",
     "Approvals",
     "CodeDelivery",
+    "CostsView",
     "DecisionResult",
     "EntryOutcome",
     "HoursChoices",

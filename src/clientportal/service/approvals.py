@@ -1,14 +1,16 @@
-"""Every approval decision: the client's from their portal, the staff's, one entry or many.
+"""Every approval decision: the client's from their portal, the staff's, one item or many.
 
 :class:`Approvals` checks who acts and the reason (once, for every caller: the pages, the JSON API,
-the host's own code), works out each entry's step with the
-:class:`~clientportal.workflow.ApprovalMachine`, and stores the steps, their audit events and the
-e-mails they cause (approval requests to the client's contacts, the company's notice of a client's
-decision) in one :meth:`~clientportal.ports.ApprovalStore.apply_changes` call, each change guarded
-by the version that was read. Entries somebody else moved on in between are reported as changed
-meanwhile (never overwritten) and the rest is stored, its e-mails built again for what is left.
-The personal link each approval request carries is issued just before that call and revoked
-when its e-mail is not stored in the end (:mod:`clientportal.service.mail_links`).
+the host's own code), works out each item's step (a time entry's, an expense's or a trip's: one
+decision may mix them) with the :class:`~clientportal.workflow.ApprovalMachine`, and stores the
+steps, their audit events (filed under each item's kind) and the e-mails they cause (approval
+requests to the client's contacts, the company's notice of a client's decision) in one
+:meth:`~clientportal.ports.ApprovalStore.apply_changes` call, each change guarded by the version
+that was read. Items somebody else moved on in between are reported as changed meanwhile (never
+overwritten) and the rest is stored, its e-mails built again for what is left. The personal link
+each approval request carries is issued just before that call and revoked when its e-mail is not
+stored in the end (:mod:`clientportal.service.mail_links`). Reading the items and checking what a
+portal shows is :mod:`clientportal.service.decision_items`.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeAlias, TypeVar
 
-from attrs import evolve, frozen
+from attrs import evolve
 
 from ..errors import (
     ChangedMeanwhile,
@@ -29,7 +31,7 @@ from ..errors import (
     ValidationError,
     WorkflowError,
 )
-from ..model import ApprovalPolicy, Contact, Portal, TimeEntry
+from ..model import ApprovalPolicy, Contact, Expense, ItemKind, ItemRef, Portal, TimeEntry, Trip
 from ..ports import (
     ApprovalChange,
     ApprovalStore,
@@ -37,7 +39,6 @@ from ..ports import (
     DataSource,
     OutboxMessage,
     aware_now,
-    unique_by_id,
 )
 from ..workflow import (
     Action,
@@ -49,6 +50,7 @@ from ..workflow import (
     Transition,
     check_reason,
 )
+from .decision_items import ItemKey, ItemReader, Planned, item_keys, seen_versions
 from .links import LinkRegister
 from .mail_links import MailLinks
 from .notify import Notifier
@@ -58,50 +60,53 @@ from .visits import Visit
 
 __all__ = ["Approvals", "check_actor"]
 
-
-@frozen
-class _Planned:
-    """A transition worked out for ``entry`` (as it was read), not stored yet."""
-
-    entry: TimeEntry
-    transition: Transition
+#: What a decision takes: items as references, or plain strings for time entries.
+_Items: TypeAlias = Iterable[str | ItemRef]
+#: The versions a decider saw, by item (a plain string: a time entry). A mapping's keys are
+#: invariant, so a ``dict[str, int]`` (entries only, as before) is named apart.
+_Versions: TypeAlias = (
+    Mapping[str | ItemRef, int] | Mapping[str, int] | Mapping[ItemRef, int] | None
+)
 
 
 def _commit(
     store: ApprovalStore,
-    planned: Sequence[_Planned],
-    outbox_for: Callable[[Sequence[_Planned]], Sequence[OutboxMessage]],
-) -> tuple[tuple[_Planned, ...], tuple[str, ...]]:
+    planned: Sequence[Planned],
+    outbox_for: Callable[[Sequence[Planned]], Sequence[OutboxMessage]],
+) -> tuple[tuple[Planned, ...], tuple[ItemKey, ...]]:
     """Store ``planned`` with the e-mails ``outbox_for`` builds for them, in one transaction.
 
-    Each change expects the version its entry was read at. Entries the store reports as changed
-    meanwhile are dropped and the rest is tried again (with its e-mails rebuilt), until it is
-    stored or nothing is left. Returns what was stored and the ids that changed meanwhile.
+    Each change expects the version its item was read at, and names the item's kind (one call
+    may mix kinds). Items the store reports as changed meanwhile, matched by kind *and* id, are
+    dropped and the rest is tried again (with its e-mails rebuilt), until it is stored or nothing
+    is left. Returns what was stored and the ``(kind, id)`` of the items that changed meanwhile.
     """
     remaining = tuple(planned)
-    changed: list[str] = []
+    changed: list[ItemKey] = []
     while remaining:
         changes = [
             ApprovalChange(
-                entry_id=p.entry.id,
-                expected_version=p.entry.approval.version,
+                entry_id=p.item.id,
+                expected_version=p.item.approval.version,
                 state=p.transition.state,
                 event=p.transition.event,
+                kind=p.kind,
             )
             for p in remaining
         ]
         try:
             store.apply_changes(changes, tuple(outbox_for(remaining)))
         except ChangedMeanwhile as conflict:
-            stale = set(conflict.entry_ids) & {p.entry.id for p in remaining}
+            named = set(conflict.items)
+            stale = {p.key for p in remaining if (p.kind.value, p.item.id) in named}
             if not stale:
                 raise ClientPortalError(
-                    "the approval store raised ChangedMeanwhile for entries "
-                    f"{list(conflict.entry_ids)[:10]} that were not in the batch: it must name "
-                    "the entries of the batch that moved on"
+                    "the approval store raised ChangedMeanwhile for items "
+                    f"{list(conflict.items)[:10]} that were not in the batch: it must name "
+                    "(by kind and id) the items of the batch that moved on"
                 ) from conflict
-            changed.extend(p.entry.id for p in remaining if p.entry.id in stale)
-            remaining = tuple(p for p in remaining if p.entry.id not in stale)
+            changed.extend(p.key for p in remaining if p.key in stale)
+            remaining = tuple(p for p in remaining if p.key not in stale)
         else:
             return remaining, tuple(changed)
     return (), tuple(changed)
@@ -125,13 +130,15 @@ def _in_scope(
 
 
 class Approvals:
-    """Takes approval steps on entries: the client's through their visit, the staff's by actor.
+    """Takes approval steps on time entries, expenses and trips: the client's through their
+    visit, the staff's by actor.
 
-    Reads entries from ``data`` (through ``reader`` for a client, so only what their portal shows
-    can be decided), plans each step with ``machine``, tells people through ``notifier`` (their
-    e-mails' personal links issued by ``links``) and stores everything in ``store``. SUBMIT is
-    refused while the company's ``policy`` is off. Each decision's reads share what ``scope``
-    gives (:meth:`PortalService.request_scope
+    Every method takes its items as :class:`~clientportal.ItemRef` values or plain strings (a
+    time entry's id), and ``versions`` keyed the same way. Reads the items from ``data`` (for a
+    client, only what their portal shows, through ``reader``), plans each step with ``machine``,
+    tells people through ``notifier`` (their e-mails' personal links issued by ``links``) and
+    stores everything in ``store``. SUBMIT is refused while the company's ``policy`` is off.
+    Each decision's reads share what ``scope`` gives (:meth:`PortalService.request_scope
     <clientportal.service.PortalService.request_scope>`: one connection, the projects read once).
     """
 
@@ -152,6 +159,7 @@ class Approvals:
         self._data = data
         self._store = store
         self._reader = reader
+        self._items = ItemReader(data, reader)
         self._machine = machine
         self._policy = policy
         self._notifier = notifier
@@ -164,51 +172,53 @@ class Approvals:
     # -- the client's decisions ------------------------------------------------------------------
 
     def client_approve(
-        self, visit: Visit, entry_ids: Iterable[str], *, versions: Mapping[str, int] | None = None
+        self, visit: Visit, entry_ids: _Items, *, versions: _Versions = None
     ) -> DecisionResult:
-        """The visit's contact approves entries of their portal; the company is told."""
+        """The visit's contact approves items of their portal; the company is told."""
         return self.client_decide(visit, Action.APPROVE, entry_ids, versions=versions)
 
     def client_reject(
         self,
         visit: Visit,
-        entry_ids: Iterable[str],
+        entry_ids: _Items,
         *,
         reason: str,
-        versions: Mapping[str, int] | None = None,
+        versions: _Versions = None,
     ) -> DecisionResult:
-        """The visit's contact rejects entries for ``reason``; the company is told why."""
+        """The visit's contact rejects items for ``reason``; the company is told why."""
         return self.client_decide(visit, Action.REJECT, entry_ids, reason=reason, versions=versions)
 
     def client_decide(
         self,
         visit: Visit,
         action: Action,
-        entry_ids: Iterable[str],
+        entry_ids: _Items,
         *,
         reason: str | None = None,
-        versions: Mapping[str, int] | None = None,
+        versions: _Versions = None,
     ) -> DecisionResult:
-        """Approve or reject (``action``) entries as the visit's contact.
+        """Approve or reject (``action``) items as the visit's contact: time entries (plain ids
+        or :class:`~clientportal.ItemRef`), expenses and trips, mixed as they come.
 
-        Only entries the visit's portal shows can be decided on, only when its client may
-        approve, and only through a personal link (the audit trail names who decided).
-        ``versions`` maps entry ids to the :attr:`PortalEntry.version
-        <clientportal.PortalEntry.version>` the contact saw; entries that moved on since are
-        reported as changed meanwhile. A step the workflow does not give the client (anything but
-        APPROVE and REJECT) is refused per entry as not allowed.
+        Only items the visit's portal shows can be decided on (others are not found), only when
+        its client may approve, and only through a personal link (the audit trail names who
+        decided). ``versions`` maps items to the version the contact saw
+        (:attr:`PortalEntry.version <clientportal.PortalEntry.version>`, and likewise on
+        expenses and trips); items that moved on since are reported as changed meanwhile. A step
+        the workflow does not give the client (anything but APPROVE and REJECT) is refused per
+        item as not allowed.
         """
         portal = visit.portal
         if not self._reader.scope(portal).approval:
             raise WorkflowError(
-                f"portal {portal.id!r} does not let its client approve hours: switch on its "
-                "settings.approval (and the hours), with an approval policy whose workflow has a "
-                "client step"
+                f"portal {portal.id!r} does not let its client approve: switch on its "
+                "settings.approval (and the hours, expenses or trips it shows), with an approval "
+                "policy whose workflow has a client step"
             )
         if visit.contact_id is None:
             raise WorkflowError(
                 f"link {visit.link.id!r} is shared: only a contact's own link can approve or "
-                "reject hours, so the audit trail names who decided; issue the contact a link"
+                "reject, so the audit trail names who decided; issue the contact a link"
             )
         contact = self._notifier.require_contact(portal, visit.contact_id)
         return self._decide(
@@ -226,17 +236,18 @@ class Approvals:
     def act(
         self,
         action: Action,
-        entry_ids: Iterable[str],
+        entry_ids: _Items,
         *,
         by: Actor,
         reason: str | None = None,
-        versions: Mapping[str, int] | None = None,
+        versions: _Versions = None,
     ) -> DecisionResult:
-        """Take ``action`` on entries as a member of the host's staff (``by``: an employee,
-        manager or admin). Entries that now await the client are e-mailed to the contacts of
-        every portal that lets its client approve them, one e-mail per contact and portal.
+        """Take ``action`` on items (time entries, expenses, trips) as a member of the host's
+        staff (``by``: an employee, manager or admin; an item's owner is its employee). Items
+        that now await the client are e-mailed to the contacts of every portal that lets its
+        client approve them, one e-mail per contact and portal.
 
-        SUBMIT is refused while the company's approval policy is off; entries already in a
+        SUBMIT is refused while the company's approval policy is off; items already in a
         workflow can still be finished.
         """
         if not by.party.is_staff:
@@ -251,46 +262,48 @@ class Approvals:
         if action is Action.SUBMIT and not self._policy.enabled:
             raise WorkflowError(
                 "approval is switched off in the company's approval policy: enable it "
-                "(ApprovalPolicy(enabled=True, workflow=...)) before submitting hours"
+                "(ApprovalPolicy(enabled=True, workflow=...)) before submitting hours, expenses "
+                "or trips"
             )
         return self._decide(action, entry_ids, by, reason=reason, versions=versions)
 
-    def submit(self, entry_ids: Iterable[str], *, by: Actor) -> DecisionResult:
-        """Submit hours for approval (from OPEN or REJECTED)."""
+    def submit(self, entry_ids: _Items, *, by: Actor) -> DecisionResult:
+        """Submit items for approval (from OPEN or REJECTED)."""
         return self.act(Action.SUBMIT, entry_ids, by=by)
 
     def approve(
-        self, entry_ids: Iterable[str], *, by: Actor, versions: Mapping[str, int] | None = None
+        self, entry_ids: _Items, *, by: Actor, versions: _Versions = None
     ) -> DecisionResult:
-        """Approve hours internally (a manager or admin; never their own hours by default)."""
+        """Approve items internally (a manager or admin; never their own by default)."""
         return self.act(Action.APPROVE, entry_ids, by=by, versions=versions)
 
     def reject(
         self,
-        entry_ids: Iterable[str],
+        entry_ids: _Items,
         *,
         by: Actor,
         reason: str,
-        versions: Mapping[str, int] | None = None,
+        versions: _Versions = None,
     ) -> DecisionResult:
-        """Reject hours internally, for ``reason``."""
+        """Reject items internally, for ``reason``."""
         return self.act(Action.REJECT, entry_ids, by=by, reason=reason, versions=versions)
 
-    def withdraw(self, entry_ids: Iterable[str], *, by: Actor) -> DecisionResult:
-        """Take submitted hours back to OPEN (the employee or a manager)."""
+    def withdraw(self, entry_ids: _Items, *, by: Actor) -> DecisionResult:
+        """Take submitted items back to OPEN (their employee or a manager)."""
         return self.act(Action.WITHDRAW, entry_ids, by=by)
 
-    def reopen(self, entry_ids: Iterable[str], *, by: Actor, reason: str) -> DecisionResult:
-        """Reopen approved hours for ``reason`` (a manager or admin)."""
+    def reopen(self, entry_ids: _Items, *, by: Actor, reason: str) -> DecisionResult:
+        """Reopen approved items for ``reason`` (a manager or admin)."""
         return self.act(Action.REOPEN, entry_ids, by=by, reason=reason)
 
-    def submit_to_client(self, entry_ids: Iterable[str], *, by: Actor) -> DecisionResult:
-        """Send internally approved hours on to the client (without automatic forwarding)."""
+    def submit_to_client(self, entry_ids: _Items, *, by: Actor) -> DecisionResult:
+        """Send internally approved items on to the client (without automatic forwarding)."""
         return self.act(Action.SUBMIT_TO_CLIENT, entry_ids, by=by)
 
-    def history(self, entry_id: str) -> tuple[ApprovalEvent, ...]:
-        """The entry's approval history (its audit trail), oldest first."""
-        return tuple(self._store.history(entry_id))
+    def history(self, entry_id: str, kind: ItemKind = ItemKind.ENTRY) -> tuple[ApprovalEvent, ...]:
+        """The approval history (the audit trail) of the item ``entry_id`` of ``kind`` (a time
+        entry by default), oldest first."""
+        return tuple(self._store.history(entry_id, kind))
 
     # -- one decision ----------------------------------------------------------------------------
 
@@ -298,51 +311,48 @@ class Approvals:
     def _decide(
         self,
         action: Action,
-        entry_ids: Iterable[str],
+        entry_ids: _Items,
         actor: Actor,
         *,
         reason: str | None,
-        versions: Mapping[str, int] | None,
+        versions: _Versions,
         portal: Portal | None = None,
         contact: Contact | None = None,
     ) -> DecisionResult:
-        """Take ``action`` as ``actor`` on each of ``entry_ids``; with ``portal``, only on the
-        entries it shows (a client's decision, and ``contact``'s company is told)."""
-        ids = _unique_ids(entry_ids)
+        """Take ``action`` as ``actor`` on each of the items; with ``portal``, only on the items
+        it shows (a client's decision, and ``contact``'s company is told)."""
+        keys = item_keys(entry_ids)
         reason = check_reason(action, reason)
         now = aware_now(self._clock)
-        seen = versions or {}
-        where = f"in portal {portal.id!r}" if portal is not None else "in the DataSource"
-        outcomes: dict[str, EntryOutcome] = {}
-        planned: list[_Planned] = []
-        entries = self._read(ids, portal)
-        for entry_id in ids:
-            entry = entries.get(entry_id)
-            if entry is None:
-                why = f"there is no entry {entry_id!r} {where}"
-                outcomes[entry_id] = EntryOutcome(entry_id, Outcome.NOT_FOUND, why=why)
-            elif seen.get(entry_id, entry.approval.version) != entry.approval.version:
+        seen = seen_versions(versions)
+        outcomes: dict[ItemKey, EntryOutcome] = {}
+        planned: list[Planned] = []
+        items = self._items.read(keys, portal)
+        for key in keys:
+            kind, item_id = key
+            item = items.get(key)
+            if item is None:
+                why = self._items.not_found_why(key, portal)
+                outcomes[key] = EntryOutcome(item_id, Outcome.NOT_FOUND, why=why, kind=kind)
+                continue
+            version = item.approval.version
+            if seen.get(key, version) != version:
                 why = (
-                    f"the entry is at version {entry.approval.version}, the decision was made on "
-                    f"version {seen[entry_id]}: look at it again"
+                    f"the {kind.value} is at version {version}, the decision was made on "
+                    f"version {seen[key]}: look at it again"
                 )
-                outcomes[entry_id] = EntryOutcome(entry_id, Outcome.CHANGED_MEANWHILE, why=why)
+                outcomes[key] = EntryOutcome(item_id, Outcome.CHANGED_MEANWHILE, why=why, kind=kind)
+                continue
+            try:
+                transition = self._machine.apply(
+                    item.approval, action, actor, at=now, reason=reason, owner=item.employee_id
+                )
+            except TransitionNotAllowed as refused:
+                outcomes[key] = EntryOutcome(
+                    item_id, Outcome.NOT_ALLOWED, why=str(refused), kind=kind
+                )
             else:
-                try:
-                    transition = self._machine.apply(
-                        entry.approval,
-                        action,
-                        actor,
-                        at=now,
-                        reason=reason,
-                        owner=entry.employee_id,
-                    )
-                except TransitionNotAllowed as refused:
-                    outcomes[entry_id] = EntryOutcome(
-                        entry_id, Outcome.NOT_ALLOWED, why=str(refused)
-                    )
-                else:
-                    planned.append(_Planned(entry, transition))
+                planned.append(Planned(item, transition))
         told = contact if action in (Action.APPROVE, Action.REJECT) else None
         notice_reason = reason if action is Action.REJECT else None
         links = self._notifier.mail_links(self._links, now=now)
@@ -354,68 +364,63 @@ class Approvals:
             raise
         links.settle(stored=bool(stored))
         for p in stored:
-            outcomes[p.entry.id] = EntryOutcome(p.entry.id, Outcome.APPLIED, p.transition.state)
-        for entry_id in changed:
-            outcomes[entry_id] = EntryOutcome(
-                entry_id,
+            outcomes[p.key] = EntryOutcome(
+                p.item.id, Outcome.APPLIED, p.transition.state, kind=p.kind
+            )
+        for kind, item_id in changed:
+            outcomes[kind, item_id] = EntryOutcome(
+                item_id,
                 Outcome.CHANGED_MEANWHILE,
-                why="somebody else changed the entry at the same moment: look at it again",
+                why=f"somebody else changed the {kind.value} at the same moment: look at it again",
+                kind=kind,
             )
-        return DecisionResult(tuple(outcomes[i] for i in ids))
-
-    def _read(self, ids: Sequence[str], portal: Portal | None) -> dict[str, TimeEntry]:
-        """The entries among ``ids`` that exist (and that ``portal`` shows, when given)."""
-        wanted = frozenset(ids)
-        found = {
-            e.id: e
-            for e in unique_by_id(
-                e for e in self._data.entries_by_id(wanted) if isinstance(e, TimeEntry)
-            )
-            if e.id in wanted
-        }
-        if portal is None:
-            return found
-        if not self._reader.scope(portal).entries:
-            return {}
-        visible = {p.id for p in self._reader.projects(portal)}
-        return {i: e for i, e in found.items() if e.project_id in visible}
+        return DecisionResult(tuple(outcomes[key] for key in keys))
 
     def _outbox_for(
         self,
-        planned: Sequence[_Planned],
+        planned: Sequence[Planned],
         actor: Actor,
         portal: Portal | None,
         contact: Contact | None,
         reason: str | None,
         links: MailLinks,
         now: dt.datetime,
-    ) -> Callable[[Sequence[_Planned]], list[OutboxMessage]]:
+    ) -> Callable[[Sequence[Planned]], list[OutboxMessage]]:
         """What to e-mail for a batch of the planned steps (rebuilt if some of them are dropped):
-        approval requests for the entries that now await the client (each with its contact's
+        approval requests for the items that now await the client (each with its contact's
         personal link from ``links``), and the company's notice of ``contact``'s decision (a
         rejection's ``reason`` with it) when a client decided."""
         notifier = self._notifier
         audiences = notifier.audiences(
-            frozenset(p.entry.project_id for p in planned if _asks_client(p.transition))
+            frozenset(p.item.project_id for p in planned if _asks_client(p.transition))
         )
         submitted_by = notifier.name_of_staff(actor.id) if actor.party.is_staff else actor.id
 
-        def outbox_for(batch: Sequence[_Planned]) -> list[OutboxMessage]:
+        def outbox_for(batch: Sequence[Planned]) -> list[OutboxMessage]:
             links.start()
             waiting = [
-                evolve(p.entry, approval=p.transition.state)
+                evolve(p.item, approval=p.transition.state)
                 for p in batch
                 if _asks_client(p.transition)
             ]
             messages = notifier.approval_requests(
-                audiences, waiting, submitted_by=submitted_by, links=links, now=now
+                audiences,
+                _of(waiting, TimeEntry),
+                expenses=_of(waiting, Expense),
+                trips=_of(waiting, Trip),
+                submitted_by=submitted_by,
+                links=links,
+                now=now,
             )
             if portal is not None and contact is not None:
+                decided = [p.item for p in batch]
                 notice = notifier.decision_notice(
                     portal,
                     contact,
-                    [p.entry for p in batch],
+                    _of(decided, TimeEntry),
                     self._reader.projects(portal),
+                    expenses=_of(decided, Expense),
+                    trips=_of(decided, Trip),
                     reason=reason,
                     now=now,
                 )
@@ -428,7 +433,7 @@ class Approvals:
 
 def check_actor(data: DataSource, by: Actor, action: Action) -> None:
     """Refuse a staff ``by`` whose id ``data`` does not know as an employee: the audit trail must
-    name somebody real, and the machine's owner rules compare ids with the entries' employees.
+    name somebody real, and the machine's owner rules compare ids with the items' employees.
 
     Raises :class:`~clientportal.ValidationError` naming the id (the one rule for every caller:
     :meth:`Approvals.act` and the CLI's ``--by``)."""
@@ -442,21 +447,13 @@ def check_actor(data: DataSource, by: Actor, action: Action) -> None:
         )
 
 
+_T = TypeVar("_T", TimeEntry, Expense, Trip)
+
+
+def _of(items: Iterable[TimeEntry | Expense | Trip], kind: type[_T]) -> list[_T]:
+    """The items of one kind, in order."""
+    return [i for i in items if isinstance(i, kind)]
+
+
 def _asks_client(transition: Transition) -> bool:
     return any(isinstance(e, ClientApprovalRequested) for e in transition.effects)
-
-
-def _unique_ids(entry_ids: Iterable[str]) -> tuple[str, ...]:
-    """The entry ids, each once, in the order given; a lone string or nothing is refused."""
-    if isinstance(entry_ids, str):
-        raise ValidationError(
-            [f"entry_ids: expected a list of entry ids, got the single string {entry_ids!r}"],
-            summary="cannot decide",
-        )
-    ids = tuple(dict.fromkeys(entry_ids))
-    if not ids:
-        raise ValidationError(
-            ["entry_ids: no entries given: select at least one time entry"],
-            summary="cannot decide",
-        )
-    return ids

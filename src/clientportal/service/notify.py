@@ -4,9 +4,10 @@
 people told about client decisions, the portal's base URL, custom templates). :class:`Notifier`
 turns what happened into :class:`~clientportal.ports.OutboxMessage` values with the builders of
 :mod:`clientportal.mail.messages`: approval requests (one per contact of each portal that lets
-its client approve the entries), the company's notice about a client's decision, and one-time
-access codes. The builders (and so Babel) are imported only when an e-mail is built, so importing
-the service stays light.
+its client approve the items, listing the hours, expenses and trips that await them as the portal
+shows them), the company's notice about a client's decision (a section per kind of item), and
+one-time access codes. The builders (and so Babel) are imported only when an e-mail is built, so
+importing the service stays light.
 
 An approval request carries the contact's personal link of its own (see
 :mod:`clientportal.service.mail_links`), which lands on the approvals page. The code e-mail
@@ -32,9 +33,9 @@ from .._segments import encode_segment
 from ..access import random_id
 from ..errors import NotFound
 from ..mail.templates import MailKind, MailTemplate, select_template
-from ..model import Contact, Portal, Project, TimeEntry
+from ..model import Contact, Expense, Portal, Project, TimeEntry, Trip
 from ..ports import DataSource, OutboxMessage, OutboxStore, unique_by_id
-from ..visibility import visible_entries
+from ..visibility import visible_entries, visible_expenses, visible_trips
 from .mail_links import MailLinks
 from .reading import PortalReader
 
@@ -113,15 +114,16 @@ def _recipients(value: object) -> tuple[tuple[str, str], ...]:
 class MailSettings:
     """The company's side of the e-mails, and where the portal lives.
 
-    ``company_recipients`` are told when a client approves or rejects hours (no notice is sent
+    ``company_recipients`` are told when a client approves or rejects items (no notice is sent
     when there are none); give addresses as ``"office@example.com"`` or
     ``"Office <office@example.com>"``. Their notices are written in ``company_language``.
     ``base_url`` is where the web layer is mounted: a link's URL is ``base_url + link_path`` and
     the portal's own page ``base_url + portal_path``. Every e-mail to a contact carries a
     personal link of its own that works for ``email_link_days`` (30 by default).
     ``templates`` are the company's own wordings
-    (:class:`~clientportal.mail.templates.MailTemplate`). A notice about a decision on many entries
-    lists the first ``listed_entries`` of them (its counts and totals cover all).
+    (:class:`~clientportal.mail.templates.MailTemplate`). A notice about a decision on many items
+    lists the first ``listed_entries`` of each kind (its counts and totals cover all), and so
+    does an approval request its expenses and trips.
     ``company_name`` is the company the texts name ("a contact of Pixel & Co", the sign-off);
     by default the ``sender_name``.
     """
@@ -187,7 +189,7 @@ class MailSettings:
 
 @frozen
 class _Audience:
-    """A portal that asks its ``contacts`` to approve entries of its visible ``projects``."""
+    """A portal that asks its ``contacts`` to approve items of its visible ``projects``."""
 
     portal: Portal
     contacts: tuple[Contact, ...]
@@ -278,7 +280,7 @@ class Notifier:
     # -- approvals -------------------------------------------------------------------------------
 
     def audiences(self, project_ids: frozenset[str]) -> tuple[_Audience, ...]:
-        """The active portals that let their contacts approve hours of some of ``project_ids``,
+        """The active portals that let their contacts approve items of some of ``project_ids``,
         with those contacts and the portal's visible projects."""
         if not project_ids:
             return ()
@@ -308,7 +310,7 @@ class Notifier:
         orphans = sorted(project_ids - covered)
         if orphans:
             logger.warning(
-                "hours of projects %s now await the client's approval, but no active portal "
+                "items of projects %s now await the client's approval, but no active portal "
                 "with client approval and contacts shows them: nobody was asked",
                 ", ".join(orphans),
             )
@@ -324,25 +326,33 @@ class Notifier:
         audiences: Sequence[_Audience],
         waiting: Sequence[TimeEntry],
         *,
+        expenses: Sequence[Expense] = (),
+        trips: Sequence[Trip] = (),
         submitted_by: str,
         links: MailLinks,
         now: dt.datetime,
     ) -> list[OutboxMessage]:
         """One e-mail per contact of each audience, asking them to approve the ``waiting``
-        entries their portal shows (as it shows them). Each carries the contact's personal link
-        from ``links``, landing on the approvals page."""
+        entries, ``expenses`` and ``trips`` their portal shows (as it shows them: V3, V13, V14).
+        Each carries the contact's personal link from ``links``, landing on the approvals page."""
         from ..i18n import negotiate_locale
         from ..mail.messages import approval_requested
 
         messages: list[OutboxMessage] = []
-        if not waiting:
+        if not waiting and not expenses and not trips:
             return messages
         sender = self._mail.sender()
         for audience in audiences:
             portal = audience.portal
             shown = tuple(visible_entries(portal, audience.projects, waiting, self._reader.policy))
-            if not shown:
+            shown_expenses = tuple(visible_expenses(portal, audience.projects, expenses))
+            shown_trips = tuple(visible_trips(portal, audience.projects, trips))
+            if not shown and not shown_expenses and not shown_trips:
                 continue
+            spenders = frozenset(x.employee_id for x in shown_expenses) | frozenset(
+                x.employee_id for x in shown_trips
+            )
+            employees = tuple(self._data.employees(spenders)) if spenders else ()
             for contact in audience.contacts:
                 locale = negotiate_locale(
                     portal_language=portal.language, contact_language=contact.language
@@ -351,13 +361,17 @@ class Notifier:
                     portal=portal,
                     contact=contact,
                     entries=shown,
+                    expenses=shown_expenses,
+                    trips=shown_trips,
                     projects=audience.projects,
+                    employees=employees,
                     submitted_by=submitted_by,
                     portal_url=links.url(portal.id, contact.id, page="approvals"),
                     link_valid_for=links.valid_for,
                     sender=sender,
                     now=now,
                     template=self._mail.template(MailKind.APPROVAL_REQUESTED, portal, str(locale)),
+                    max_rows=self._mail.listed_entries,
                 )
                 messages.append(_queued(mail, now))
         return messages
@@ -369,24 +383,40 @@ class Notifier:
         entries: Sequence[TimeEntry],
         projects: Iterable[Project],
         *,
+        expenses: Sequence[Expense] = (),
+        trips: Sequence[Trip] = (),
         reason: str | None,
         now: dt.datetime,
     ) -> OutboxMessage | None:
         """The company's notice that ``contact`` approved (``reason`` ``None``) or rejected
-        ``entries``; ``None`` when there is nobody to tell or nothing decided."""
+        ``entries``, ``expenses`` and ``trips``, each as ``portal`` shows it (its visible
+        ``projects``); ``None`` when there is nobody to tell or nothing decided."""
         recipients = self._mail.recipients()
-        if not entries or not recipients:
+        if not recipients:
+            return None
+        projects = tuple(projects)
+        shown = tuple(visible_entries(portal, projects, entries, self._reader.policy))
+        shown_expenses = tuple(visible_expenses(portal, projects, expenses))
+        shown_trips = tuple(visible_trips(portal, projects, trips))
+        if not shown and not shown_expenses and not shown_trips:
             return None
         from ..mail.messages import entries_approved, entries_rejected
 
         language = self._mail.company_language
         kind = MailKind.ENTRIES_APPROVED if reason is None else MailKind.ENTRIES_REJECTED
+        people = frozenset(
+            [e.employee_id for e in shown]
+            + [x.employee_id for x in shown_expenses]
+            + [x.employee_id for x in shown_trips]
+        )
         common: dict[str, Any] = {
             "portal": portal,
             "contact": contact,
-            "entries": entries,
-            "projects": tuple(projects),
-            "employees": tuple(self._data.employees(frozenset(e.employee_id for e in entries))),
+            "entries": shown,
+            "expenses": shown_expenses,
+            "trips": shown_trips,
+            "projects": projects,
+            "employees": tuple(self._data.employees(people)),
             "recipients": recipients,
             "sender": self._mail.sender(),
             "now": now,

@@ -1,4 +1,5 @@
-"""What became of each entry of a decision: applied, not found, not allowed, changed meanwhile."""
+"""What became of each item of a decision (a time entry, an expense, a trip): applied, not found,
+not allowed, changed meanwhile."""
 
 from __future__ import annotations
 
@@ -6,32 +7,34 @@ import enum
 
 from attrs import frozen
 
-from ..model import ApprovalState
+from ..model import ApprovalState, ItemKind
 
 __all__ = ["DecisionResult", "EntryOutcome", "Outcome"]
 
 
 class Outcome(enum.Enum):
-    """What became of one entry of a decision."""
+    """What became of one item of a decision."""
 
     #: The step was taken and stored.
     APPLIED = "applied"
-    #: No such entry, or not one the deciding portal shows (the two look the same on purpose).
+    #: No such item, or not one the deciding portal shows (the two look the same on purpose).
     NOT_FOUND = "not_found"
     #: The workflow does not allow this step now (``why`` says what would be allowed).
     NOT_ALLOWED = "not_allowed"
-    #: Somebody else changed the entry since it was read; nothing was overwritten. Look again.
+    #: Somebody else changed the item since it was read; nothing was overwritten. Look again.
     CHANGED_MEANWHILE = "changed_meanwhile"
 
 
 @frozen
 class EntryOutcome:
-    """The outcome for one entry; ``state`` is its new approval state when applied."""
+    """The outcome for one item: the time entry, expense or trip (``kind``) ``entry_id``;
+    ``state`` is its new approval state when applied, ``why`` says why not otherwise."""
 
     entry_id: str
     outcome: Outcome
     state: ApprovalState | None = None
     why: str | None = None
+    kind: ItemKind = ItemKind.ENTRY
 
     @property
     def applied(self) -> bool:
@@ -41,33 +44,33 @@ class EntryOutcome:
 
 @frozen
 class DecisionResult:
-    """Per entry, in the order asked: what became of it."""
+    """Per item, in the order asked: what became of it."""
 
     outcomes: tuple[EntryOutcome, ...]
 
     @property
     def applied(self) -> tuple[EntryOutcome, ...]:
-        """The entries the step was taken on."""
+        """The items the step was taken on."""
         return self._with(Outcome.APPLIED)
 
     @property
     def not_found(self) -> tuple[EntryOutcome, ...]:
-        """The entries that do not exist (or are not in the deciding portal)."""
+        """The items that do not exist (or are not in the deciding portal)."""
         return self._with(Outcome.NOT_FOUND)
 
     @property
     def not_allowed(self) -> tuple[EntryOutcome, ...]:
-        """The entries the workflow refused the step for, each with ``why``."""
+        """The items the workflow refused the step for, each with ``why``."""
         return self._with(Outcome.NOT_ALLOWED)
 
     @property
     def changed_meanwhile(self) -> tuple[EntryOutcome, ...]:
-        """The entries somebody else changed first; they were left as that person left them."""
+        """The items somebody else changed first; they were left as that person left them."""
         return self._with(Outcome.CHANGED_MEANWHILE)
 
     @property
     def all_applied(self) -> bool:
-        """True when every entry asked for was decided."""
+        """True when every item asked for was decided."""
         return all(o.applied for o in self.outcomes)
 
     def _with(self, outcome: Outcome) -> tuple[EntryOutcome, ...]:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TypeAlias
 
-from attrs import evolve, frozen
+from attrs import evolve, field, frozen
 
 from ..errors import NotFound, ValidationError
-from ..model import Dataset, Portal, Project
+from ..model import Dataset, ItemKind, Portal, Project
 from ..ports import (
     MAX_PAGE_SIZE,
+    CostTotals,
     DataSource,
     DocumentFile,
     EntryEmployees,
@@ -37,14 +37,11 @@ from ..visibility import (
     portal_view,
 )
 from ..workflow import CLIENT_DECIDED, client_has_decided
-from .reading import HoursPage, PortalReader
-from .visits import Visit
+from .cost_pages import CostPages, Viewer, portal_of
+from .costs_reading import COST_KINDS, CostReader, CostsView
+from .reading import HoursPage, PortalReader, remember
 
-__all__ = ["HoursChoices", "HoursPerWeek", "Overview", "Pages", "Viewer"]
-
-#: Whose eyes a page is built for: a checked :class:`~clientportal.Visit`, or a portal itself (for
-#: the staff's preview of what the client sees).
-Viewer: TypeAlias = Visit | Portal
+__all__ = ["CostsView", "HoursChoices", "HoursPerWeek", "Overview", "Pages", "Viewer"]
 
 
 @frozen
@@ -56,6 +53,13 @@ class Overview:
     ``currency`` is the portal's, that of its entries' rates and amounts. ``can_approve`` says
     whether the client approves here: approval statuses, filters and links appear only then, and
     ``awaiting_count`` says how many hours wait for the client's decision (0 otherwise).
+
+    Each kind of item has its part: ``shows_hours``, ``shows_expenses`` and ``shows_trips`` say
+    which the portal shows; ``expense_totals`` and ``trip_totals`` sum all of each kind it
+    shows (empty otherwise), and ``hours_totals`` all its hours where it shows expenses or trips
+    besides them (``None`` otherwise: an overview of hours alone sums none, as before);
+    ``awaiting_expenses`` and ``awaiting_trips`` count those waiting for the client's decision,
+    as ``awaiting_count`` counts the hours.
     """
 
     portal_id: str
@@ -71,19 +75,51 @@ class Overview:
     can_approve: bool
     currency: str
     awaiting_count: int = 0
+    shows_expenses: bool = False
+    shows_trips: bool = False
+    hours_totals: Totals | None = None
+    expense_totals: CostTotals = field(factory=CostTotals)
+    trip_totals: CostTotals = field(factory=CostTotals)
+    awaiting_expenses: int = 0
+    awaiting_trips: int = 0
+
+    def awaiting(self, kind: ItemKind) -> int:
+        """How many items of ``kind`` wait for the client's decision."""
+        counts = {
+            ItemKind.ENTRY: self.awaiting_count,
+            ItemKind.EXPENSE: self.awaiting_expenses,
+            ItemKind.TRIP: self.awaiting_trips,
+        }
+        return counts[kind]
+
+    @property
+    def awaiting_total(self) -> int:
+        """How many items of every kind wait for the client's decision."""
+        return self.awaiting_count + self.awaiting_expenses + self.awaiting_trips
 
 
 @frozen
 class HoursChoices:
-    """What the hours and approvals pages need besides the hours: the portal's projects and the
-    employees of its hours (its filters, as on the :class:`Overview`), whether it shows hours at
-    all and whether its client approves here. Cheaper than the overview: no budgets, documents or
-    counts are read."""
+    """What the hours, expenses, trips and approvals pages need besides their items: the
+    portal's projects and employees (its filters, as on the :class:`Overview`), which kinds it
+    shows and whether its client approves here. Cheaper than the overview: no budgets,
+    documents or counts are read."""
 
     projects: tuple[PortalProject, ...]
     employees: tuple[PortalEmployee, ...]
     shows_hours: bool
     can_approve: bool
+    shows_expenses: bool = False
+    shows_trips: bool = False
+
+    def shows(self, kind: ItemKind) -> bool:
+        """Whether the portal shows items of ``kind``."""
+        shown = {
+            ItemKind.ENTRY: self.shows_hours,
+            ItemKind.EXPENSE: self.shows_expenses,
+            ItemKind.TRIP: self.shows_trips,
+        }
+        return shown[kind]
 
 
 @frozen
@@ -96,12 +132,14 @@ class HoursPerWeek:
     weeks: Mapping[dt.date, int]
 
 
-class Pages:
-    """The pages of a portal over the host's ``data``, read through ``reader``."""
+class Pages(CostPages):
+    """The pages of a portal over the host's ``data``, read through ``reader``: the overview,
+    hours, documents and CSV here; expenses and trips in :class:`~.cost_pages.CostPages`."""
 
     def __init__(self, data: DataSource, reader: PortalReader) -> None:
         self._data = data
         self._reader = reader
+        self._costs = CostReader(data, reader)
         self._employees_source = data if isinstance(data, EntryEmployees) else None
 
     def __repr__(self) -> str:
@@ -282,20 +320,34 @@ class Pages:
             employees=self._employees(portal, scope, projects),
             shows_hours=scope.entries,
             can_approve=view.can_approve,
+            shows_expenses=scope.expenses,
+            shows_trips=scope.trips,
         )
 
     def _employees(
         self, portal: Portal, scope: Scope, projects: Sequence[Project]
     ) -> tuple[PortalEmployee, ...]:
         """The employee filter: the portal's employees, its projects' members and who logged
-        its visible entries, by name (as :func:`portal_view` adds the employees of the entries
-        it sees; the entries are not read here)."""
-        if not scope.entries:
+        its visible entries, expenses and trips, by name (as :func:`portal_view` adds the
+        employees of the items it sees; entries are not read where the source can say who
+        logged them). Read once a request (:func:`~.reading.remembered_projects`)."""
+        if not (scope.entries or scope.expenses or scope.trips):
             return ()
+        return remember(
+            self._data, portal, "employees", lambda: self._read_employees(portal, scope, projects)
+        )
+
+    def _read_employees(
+        self, portal: Portal, scope: Scope, projects: Sequence[Project]
+    ) -> tuple[PortalEmployee, ...]:
         ids: set[str] = set(portal.employee_ids)
         for project in projects:
             ids |= project.member_ids
-        ids |= self._entry_employee_ids(portal, scope, projects)
+        if scope.entries:
+            ids |= self._entry_employee_ids(portal, scope, projects)
+        every = EntryQuery(limit=MAX_PAGE_SIZE)
+        for kind in COST_KINDS:
+            ids.update(i.employee_id for i in self._costs.iter_items(portal, kind, every, projects))
         found = unique_by_id(self._data.employees(frozenset(ids)))
         return tuple(
             sorted(
@@ -318,11 +370,21 @@ class Pages:
         view = portal_view(portal, data, self._reader.policy)
         client = self._data.client(portal.client_id)
         statuses = self._reader.awaiting_statuses(portal)
+        waiting = EntryQuery(statuses=statuses)
         awaiting = (
-            self._reader.totals(portal, EntryQuery(statuses=statuses), projects).count
+            self._reader.totals(portal, waiting, projects).count
             if statuses and view.can_approve
             else 0
         )
+        costs = {
+            kind: self._costs.totals(portal, kind, EntryQuery(), projects) for kind in COST_KINDS
+        }
+        costs_awaiting = {
+            kind: self._costs.totals(portal, kind, waiting, projects).count
+            if statuses and view.can_approve
+            else 0
+            for kind in COST_KINDS
+        }
         return Overview(
             portal_id=portal.id,
             portal_name=portal.name,
@@ -339,6 +401,15 @@ class Pages:
             can_approve=view.can_approve,
             currency=portal.settings.currency,
             awaiting_count=awaiting,
+            shows_expenses=scope.expenses,
+            shows_trips=scope.trips,
+            hours_totals=self._reader.totals(portal, EntryQuery(), projects)
+            if scope.entries and (scope.expenses or scope.trips)
+            else None,
+            expense_totals=costs[ItemKind.EXPENSE],
+            trip_totals=costs[ItemKind.TRIP],
+            awaiting_expenses=costs_awaiting[ItemKind.EXPENSE],
+            awaiting_trips=costs_awaiting[ItemKind.TRIP],
         )
 
     def _entry_employee_ids(
@@ -350,5 +421,4 @@ class Pages:
         return frozenset(e.employee_id for e in self._reader.iter_entries(portal, query, projects))
 
 
-def _portal(viewer: Viewer) -> Portal:
-    return viewer.portal if isinstance(viewer, Visit) else viewer
+_portal = portal_of

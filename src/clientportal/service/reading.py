@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from attrs import evolve, frozen
 
@@ -36,12 +37,13 @@ from ..ports import (
 from ..visibility import PortalEntry, Scope, visible_entries
 from ..workflow import AWAITING_CLIENT
 
-__all__ = ["HoursPage", "PortalReader", "remembered_projects"]
+__all__ = ["HoursPage", "PortalReader", "remember", "remembered_projects"]
 
-#: The projects read in this context (:func:`remembered_projects`), by source and portal.
-_REMEMBERED: ContextVar[dict[tuple[int, Portal], tuple[Project, ...]] | None] = ContextVar(
+#: What was read in this context (:func:`remembered_projects`), by source, portal and what.
+_REMEMBERED: ContextVar[dict[tuple[int, Portal, str], Any] | None] = ContextVar(
     "clientportal_remembered_projects", default=None
 )
+_T = TypeVar("_T")
 
 
 @contextlib.contextmanager
@@ -60,6 +62,21 @@ def remembered_projects() -> Iterator[None]:
         yield
     finally:
         _REMEMBERED.reset(token)
+
+
+def remember(source: object, portal: Portal, what: str, read: Callable[[], _T]) -> _T:
+    """``read()``, once per ``source``, ``portal`` and ``what`` within
+    :func:`remembered_projects` (every time outside it): for what a page needs several times and
+    does not change within a request (a portal's projects, its employee filter)."""
+    remembered = _REMEMBERED.get()
+    if remembered is None:
+        return read()
+    key = (id(source), portal, what)
+    if key in remembered:
+        found: _T = remembered[key]
+        return found
+    value = remembered[key] = read()
+    return value
 
 
 @frozen
@@ -113,16 +130,12 @@ class PortalReader:
     def projects(self, portal: Portal) -> tuple[Project, ...]:
         """The portal's visible projects (V2), whatever the source returned, by id (read once
         within :func:`remembered_projects`)."""
-        remembered = _REMEMBERED.get()
-        key = (id(self._data), portal)
-        if remembered is not None and key in remembered:
-            return remembered[key]
+        return remember(self._data, portal, "projects", lambda: self._read_projects(portal))
+
+    def _read_projects(self, portal: Portal) -> tuple[Project, ...]:
         scope = self.scope(portal)
         shown = unique_by_id(p for p in self._data.projects(scope) if scope.shows_project(p))
-        projects = tuple(sorted(shown, key=lambda p: p.id))
-        if remembered is not None:
-            remembered[key] = projects
-        return projects
+        return tuple(sorted(shown, key=lambda p: p.id))
 
     # -- hours -----------------------------------------------------------------------------------
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from ..model import Budget, Dataset, Invoice, Quote, TimeEntry
+from ..model import Budget, Dataset, Expense, Invoice, ItemKind, Quote, TimeEntry, Trip
 from ..ports import DocumentFile
+from . import cost_tables as ct
 from . import tables as t
 from .base import engine_of
 from .engine import WRITE, translated_errors
@@ -33,27 +35,35 @@ def load_dataset(
     """Insert ``dataset`` into the reference schema (creating its tables when missing).
 
     With ``approvals`` (the default), the entries' approval states other than a fresh OPEN go into
-    the library's ``cp_approvals`` table (which must exist: :func:`~clientportal.sql.upgrade`),
-    without audit events, so the source shows each entry as the dataset has it. ``documents`` maps
-    ``(kind, document_id)`` to its file. Rows go in batches of 5,000 in one transaction; an entry
-    whose project is not in the dataset (or not stored already) raises ``ValueError``. On
+    the library's ``cp_approvals`` table, and the expenses' and trips' into ``cp_item_approvals``
+    (which must exist: :func:`~clientportal.sql.upgrade`), without audit events, so the source
+    shows each item as the dataset has it. ``documents`` maps
+    ``(kind, document_id)`` to its file. Rows go in batches of 5,000 in one transaction; an entry,
+    expense or trip whose project is not in the dataset (or not stored already) raises
+    ``ValueError``. On
     PostgreSQL the tables are then analyzed, so that the planner knows their new sizes at once.
     """
     engine = engine_of(engine)
     client_of = {p.id: p.client_id for p in dataset.projects}
     with translated_errors(engine), engine.execution_options(**{WRITE: True}).begin() as conn:
         t.reference_metadata.create_all(conn, checkfirst=True)
-        missing = sorted({e.project_id for e in dataset.entries} - client_of.keys())
+        items: tuple[TimeEntry | Expense | Trip, ...] = (
+            *dataset.entries,
+            *dataset.expenses,
+            *dataset.trips,
+        )
+        named = {i.project_id for i in items}
+        missing = sorted(named - client_of.keys())
         if missing:
             query = select(t.projects.c.id, t.projects.c.client_id).where(
                 t.projects.c.id.in_(missing)
             )
             client_of.update((row.id, row.client_id) for row in conn.execute(query))
-        unknown = sorted({e.project_id for e in dataset.entries} - client_of.keys())
+        unknown = sorted(named - client_of.keys())
         if unknown:
             raise ValueError(
-                f"entries name projects that do not exist: {', '.join(unknown[:10])}: "
-                "add the projects to the dataset"
+                "entries, expenses or trips name projects that do not exist: "
+                f"{', '.join(unknown[:10])}: add the projects to the dataset"
             )
         _insert(conn, t.clients, ({"id": c.id, "name": c.name} for c in dataset.clients))
         _insert(conn, t.employees, ({"id": e.id, "name": e.name} for e in dataset.employees))
@@ -88,6 +98,8 @@ def load_dataset(
         _insert(
             conn, t.entries, (_entry_values(e, client_of[e.project_id]) for e in dataset.entries)
         )
+        for table, items in ((ct.expenses, dataset.expenses), (ct.trips, dataset.trips)):
+            _insert(conn, table, (_cost_values(i, client_of[i.project_id]) for i in items))
         _insert(conn, t.budgets, (_budget_values(b) for b in dataset.budgets))
         for table, links, docs, until in (
             (t.invoices, t.invoice_projects, dataset.invoices, "due_date"),
@@ -122,6 +134,19 @@ def load_dataset(
                 conn,
                 t.approvals,
                 (_approval_values(e) for e in dataset.entries if e.approval != OPEN),
+            )
+            _insert(
+                conn,
+                t.item_approvals,
+                (
+                    _item_approval_values(kind, i)
+                    for kind, items in (
+                        (ItemKind.EXPENSE, dataset.expenses),
+                        (ItemKind.TRIP, dataset.trips),
+                    )
+                    for i in items
+                    if i.approval != OPEN
+                ),
             )
     _analyze(engine)
 
@@ -169,7 +194,16 @@ def _analyze(engine: Engine) -> None:
         present = set(sa.inspect(conn).get_table_names())  # an older schema: no sums, say
         names = ", ".join(
             engine.dialect.identifier_preparer.format_table(table)
-            for table in (t.entries, t.approvals, t.entry_sums, t.projects, t.clients)
+            for table in (
+                t.entries,
+                t.approvals,
+                t.entry_sums,
+                ct.expenses,
+                ct.trips,
+                t.item_approvals,
+                t.projects,
+                t.clients,
+            )
             if table.name in present
         )
         conn.execute(sa.text(f"ANALYZE {names}"))
@@ -178,6 +212,15 @@ def _analyze(engine: Engine) -> None:
 
 def _approval_values(e: TimeEntry) -> dict[str, Any]:
     return {"entry_id": e.id, **state_values(e.approval), "updated_at": None}
+
+
+def _item_approval_values(kind: ItemKind, item: Expense | Trip) -> dict[str, Any]:
+    return {
+        "kind": kind.value,
+        "item_id": item.id,
+        **state_values(item.approval),
+        "updated_at": None,
+    }
 
 
 def _insert(conn: Connection, table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
@@ -225,6 +268,14 @@ def _entry_values(e: TimeEntry, client_id: str) -> dict[str, Any]:
         "cost_rate": e.cost_rate,
         "internal_note": e.internal_note,
     }
+
+
+def _cost_values(item: Expense | Trip, client_id: str) -> dict[str, Any]:
+    """The row of an expense or trip: its fields but the approval (``cp_item_approvals``
+    holds that), and its project's client."""
+    fields = attrs.fields(type(item))
+    values = {f.name: getattr(item, f.name) for f in fields if f.name != "approval"}
+    return {**values, "client_id": client_id}
 
 
 def _budget_values(b: Budget) -> dict[str, Any]:

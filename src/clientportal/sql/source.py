@@ -34,6 +34,7 @@ from ..ports import DocumentFile, EntryCursor, EntryPage, EntryQuery, Totals
 from ..visibility import Scope
 from . import tables as t
 from .base import engine_of
+from .costs import SqlCostSource
 from .engine import READ, safe_url
 from .entries import ENTRY_COLUMNS, entries_from, entry, filter_params, page_statement, shape
 from .rows import batches, record_of
@@ -45,7 +46,7 @@ from .totals import project_totals
 __all__ = ["SqlDataSource"]
 
 
-class SqlDataSource:
+class SqlDataSource(SqlCostSource):
     """A :class:`~clientportal.ports.DataSource` over the reference schema (``tt_*`` tables) and
     the library's approval state, in SQLite or PostgreSQL.
 
@@ -56,6 +57,8 @@ class SqlDataSource:
     keeps (``tt_entry_sums``, :mod:`clientportal.sql.sums`) when the schema has them, so they
     cost a few rows whatever the number of entries; without them (a schema created before
     them: ``clientportal db upgrade`` adds them), from aggregates over the entries.
+
+    Expenses and trips (``tt_expenses``, ``tt_trips``) come from :mod:`clientportal.sql.costs`.
     """
 
     def __init__(self, engine: Engine | str) -> None:

@@ -54,6 +54,7 @@ __all__ = [
     "entry_sums",
     "invoice_projects",
     "invoices",
+    "item_approvals",
     "links",
     "metadata",
     "outbox",
@@ -101,6 +102,8 @@ portals = Table(
     Column("documents_scope", String(_ENUM), nullable=False),
     Column("currency", String(3), nullable=False, server_default="EUR"),
     Column("show_non_billable_amounts", Boolean, nullable=False, server_default=false()),
+    Column("show_expenses", Boolean, nullable=False, server_default=false()),
+    Column("show_trips", Boolean, nullable=False, server_default=false()),
     Column("created_at", UtcDateTime, nullable=False),
     Column("active", Boolean, nullable=False),
     # The access state: links issued at an older generation no longer open the portal.
@@ -254,6 +257,9 @@ approval_events = Table(
     "cp_approval_events",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    # What entry_id names: "entry", "expense" or "trip" (an ItemKind value); ids of different
+    # kinds may be equal. Rows written before there were kinds are the entries'.
+    Column("kind", String(_ENUM), nullable=False, server_default="entry"),
     Column("entry_id", String(_ID), nullable=False),
     Column("action", String(_ENUM), nullable=False),
     Column("actor_party", String(_ENUM), nullable=False),
@@ -262,8 +268,9 @@ approval_events = Table(
     Column("reason", Text),
     *_state_columns("before"),
     *_state_columns("after"),
-    # Each version of an entry is reached once: a second writer of the same version is a bug.
-    UniqueConstraint("entry_id", "after_version"),
+    # Each version of an item is reached once: a second writer of the same version is a bug.
+    # It is also the index history() reads an item's trail by.
+    UniqueConstraint("kind", "entry_id", "after_version"),
 )
 
 outbox = Table(

@@ -26,6 +26,7 @@ from attrs import validators as v
 from .. import _validators as cv
 from ..convert import structure, unstructure
 from ..errors import ValidationError, WorkflowError
+from ..model import ItemKind, ItemRef
 from ..ports import MAX_PAGE_SIZE, Totals
 from ..service import DecisionResult, HoursPage, Overview
 from ..visibility import PortalEntry, PortalInvoice, PortalQuote
@@ -140,21 +141,36 @@ class DecisionAction(enum.Enum):
 
 @frozen
 class EntryRef:
-    """An entry and the approval ``version`` the client saw (from :class:`PortalEntry`)."""
+    """An item to decide on and the approval ``version`` the client saw (the ``version`` of its
+    :class:`PortalEntry`, :class:`~clientportal.PortalExpense` or
+    :class:`~clientportal.PortalTrip`): a time entry unless ``kind`` names another kind."""
 
     id: str = field(validator=cv.identifier, metadata={"schema": ID_SCHEMA})
     version: int = field(
         validator=[v.instance_of(int), v.ge(0), v.le(MAX_VERSION)],
         metadata={"schema": {"minimum": 0, "maximum": MAX_VERSION}},
     )
+    kind: ItemKind = field(
+        default=ItemKind.ENTRY,
+        validator=v.instance_of(ItemKind),
+        metadata={"schema": {"default": ItemKind.ENTRY.name}},
+    )
+
+    @property
+    def item(self) -> str | ItemRef:
+        """The item as a decision names it: a time entry by its id, any other as an
+        :class:`~clientportal.ItemRef`."""
+        return self.id if self.kind is ItemKind.ENTRY else ItemRef(self.kind, self.id)
 
 
 def _entry_count(_: object, attribute: Any, value: tuple[EntryRef, ...]) -> None:
     if not value:
-        raise ValueError(f"{attribute.name} must name at least one entry to decide on")
+        raise ValueError(
+            f"{attribute.name} must name at least one entry, expense or trip to decide on"
+        )
     if len(value) > MAX_DECISION_ENTRIES:
         raise ValueError(
-            f"{attribute.name} must name at most {MAX_DECISION_ENTRIES} entries, got "
+            f"{attribute.name} must name at most {MAX_DECISION_ENTRIES} items, got "
             f"{len(value)}: decide on them page by page"
         )
 
@@ -170,8 +186,9 @@ def _reason_text(_: object, attribute: Any, value: str | None) -> None:
 
 @frozen
 class DecisionRequest:
-    """Approve or reject entries, at least one and at most 1000 (a page of hours); a rejection
-    needs a ``reason``."""
+    """Approve or reject items, at least one and at most 1000 (a page of hours): time entries
+    (``{"id": "w1", "version": 1}``), expenses and trips (``{"kind": "EXPENSE", "id": "x1",
+    "version": 2}``), mixed as they come; a rejection needs a ``reason``."""
 
     action: DecisionAction
     entries: tuple[EntryRef, ...] = field(
@@ -345,16 +362,17 @@ def api_decide(ctx: Context) -> Response:
     if visit.contact_id is None:
         raise Forbidden(
             "this session was opened with a shared link: only a contact's own link can approve "
-            "or reject hours"
+            "or reject hours, expenses or trips"
         )
-    refs = {ref.id: ref.version for ref in request.entries}
+    # An item named twice is decided once, at the version it was last named with.
+    versions: dict[str | ItemRef, int] = {ref.item: ref.version for ref in request.entries}
     try:
         result: DecisionResult = ctx.service.approvals.client_decide(
             visit,
             Action[request.action.name],
-            list(refs),
+            list(versions),
             reason=request.reason,
-            versions=refs,
+            versions=versions,
         )
     except WorkflowError:
         raise PageNotFound() from None

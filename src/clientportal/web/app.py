@@ -25,7 +25,7 @@ from ..errors import (
 )
 from ..redaction import RedactTokens, redact_tokens
 from ..service import Visit
-from . import access_views, api, approval_views, views
+from . import access_views, api, api_costs, approval_views, cost_csv, cost_views, views
 from .context import Context
 from .error_pages import failure_page, page_context, problem_page
 from .http import DEFAULT_MAX_BODY, Request, Response, encode_path, encode_query
@@ -113,6 +113,10 @@ def _routes() -> list[Route[View]]:
         ("GET", p, views.overview, "overview"),
         ("GET", p + "/hours", views.hours, "hours"),
         ("GET", p + "/hours.csv", views.hours_csv, "hours_csv"),
+        ("GET", p + "/expenses", cost_views.expenses, "expenses"),
+        ("GET", p + "/expenses.csv", cost_csv.expenses_csv, "expenses_csv"),
+        ("GET", p + "/trips", cost_views.trips, "trips"),
+        ("GET", p + "/trips.csv", cost_csv.trips_csv, "trips_csv"),
         ("GET", p + "/invoices", views.documents, "invoices"),
         ("GET", p + "/invoices/{document_id}", views.document_file, "invoice_file"),
         ("GET", p + "/quotes", views.documents, "quotes"),
@@ -134,6 +138,10 @@ def _routes() -> list[Route[View]]:
         ("GET", a + "/hours", api.api_hours, "api_hours"),
         ("GET", a + "/hours/totals", api.api_totals, "api_totals"),
         ("GET", a + "/hours.csv", api.api_hours_csv, "api_hours_csv"),
+        ("GET", a + "/expenses", api_costs.api_expenses, "api_expenses"),
+        ("GET", a + "/expenses.csv", api_costs.api_expenses_csv, "api_expenses_csv"),
+        ("GET", a + "/trips", api_costs.api_trips, "api_trips"),
+        ("GET", a + "/trips.csv", api_costs.api_trips_csv, "api_trips_csv"),
         ("GET", a + "/invoices", api.api_documents, "api_invoices"),
         ("GET", a + "/invoices/{document_id}/file", api.api_document_file, "api_invoice_file"),
         ("GET", a + "/quotes", api.api_documents, "api_quotes"),
@@ -382,6 +390,10 @@ class PortalApp:
         items = [("overview", t("overview"), ctx.url("overview"))]
         if scope.entries:
             items.append(("hours", t("hours"), ctx.url("hours")))
+        if scope.expenses:
+            items.append(("expenses", t("expenses"), ctx.url("expenses")))
+        if scope.trips:
+            items.append(("trips", t("trips"), ctx.url("trips")))
         if scope.approval:
             items.append(("approvals", t("approvals"), ctx.url("approvals")))
         if settings.show_invoices:

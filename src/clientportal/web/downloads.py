@@ -1,4 +1,4 @@
-"""Files the portal hands out (invoices, quotes, the CSV export): their ``Content-Type`` and
+"""Files the portal hands out (invoices, quotes, the CSV exports): their ``Content-Type`` and
 ``Content-Disposition``, made safe from whatever the host's DataSource says.
 
 A content type that is not an ASCII ``type/subtype`` (with optional ``; name=value`` parameters)
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from typing import Final
 from urllib.parse import quote
 
@@ -19,9 +20,11 @@ from ..ports import DocumentFile
 from .http import Response
 
 __all__ = [
+    "CSV_CHUNK",
     "FALLBACK_CONTENT_TYPE",
     "ascii_filename",
     "content_disposition",
+    "csv_download",
     "download",
     "safe_content_type",
     "safe_filename",
@@ -39,6 +42,8 @@ _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cn", "Co", "Cs"})
 _ASCII_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_NAME = 150
 _DEFAULT_NAME = "download"
+#: How many characters of CSV a streamed export sends at a time.
+CSV_CHUNK: Final = 16 * 1024
 
 
 def safe_content_type(value: str) -> str:
@@ -97,4 +102,32 @@ def download(file: DocumentFile) -> Response:
             ("Content-Length", str(len(file.data))),
         ],
         body=bytes(file.data),
+    )
+
+
+def _chunks(lines: Iterable[str]) -> Iterator[bytes]:
+    """``lines`` in UTF-8 chunks of about :data:`CSV_CHUNK` characters, a byte order mark first
+    (spreadsheets read the file as UTF-8 then)."""
+    buffer: list[str] = ["\ufeff"]
+    size = 0
+    for line in lines:
+        buffer.append(line)
+        size += len(line)
+        if size >= CSV_CHUNK:
+            yield "".join(buffer).encode("utf-8")
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer).encode("utf-8")
+
+
+def csv_download(lines: Iterable[str], filename: str) -> Response:
+    """The response that streams the CSV ``lines`` as the attachment ``filename``: a chunk at a
+    time, so an export of any length takes the memory of one chunk (and of the page of records
+    it is written from)."""
+    return Response(
+        headers=[
+            ("Content-Type", "text/csv; charset=utf-8"),
+            ("Content-Disposition", content_disposition(filename)),
+        ],
+        body=_chunks(lines),
     )

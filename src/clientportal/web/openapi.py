@@ -8,16 +8,9 @@ described operation is routed.
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
-import functools
-import types
-import typing
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import Any
 
-import attrs
 from attrs import frozen
 
 from .. import __version__
@@ -37,7 +30,9 @@ from .api import (
     QuoteList,
     SessionInfo,
 )
+from .api_costs import ExpenseList, TripList
 from .context import CSRF_HEADER
+from .json_schemas import request_schema, request_types, schema_of, type_schema
 from .params import CURSOR_PATTERN, ID_SCHEMA
 from .routing import Route
 from .security import session_cookie_name
@@ -54,25 +49,34 @@ __all__ = [
 #: of the portal id's SHA-256), with a ``__Host-`` or ``__Secure-`` prefix when cookies are secure.
 SESSION_COOKIE_PATTERN = r"^(?:__Host-|__Secure-)?cp_session_[0-9a-f]{20}$"
 
-_FILTERS: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    (
-        "project",
-        "Only hours of these projects (repeat the parameter for several).",
-        {"type": "array", "items": dict(ID_SCHEMA)},
-    ),
-    (
-        "employee",
-        "Only hours of these employees (repeat for several).",
-        {"type": "array", "items": dict(ID_SCHEMA)},
-    ),
-    ("from", "Only hours on or after this date (not after `to`).", {"format": "date"}),
-    ("to", "Only hours on or before this date.", {"format": "date"}),
-    (
-        "status",
-        "Only hours in these approval statuses (repeat for several).",
-        {"type": "array", "items": {"type": "string", "enum": [s.name for s in ApprovalStatus]}},
-    ),
-)
+
+def _filters(noun: str) -> tuple[tuple[str, str, dict[str, Any]], ...]:
+    """The filters of a list of ``noun`` (hours, expenses, trips): the same for every kind."""
+    return (
+        (
+            "project",
+            f"Only {noun} of these projects (repeat the parameter for several).",
+            {"type": "array", "items": dict(ID_SCHEMA)},
+        ),
+        (
+            "employee",
+            f"Only {noun} of these employees (repeat for several).",
+            {"type": "array", "items": dict(ID_SCHEMA)},
+        ),
+        ("from", f"Only {noun} on or after this date (not after `to`).", {"format": "date"}),
+        ("to", f"Only {noun} on or before this date.", {"format": "date"}),
+        (
+            "status",
+            f"Only {noun} in these approval statuses (repeat for several).",
+            {
+                "type": "array",
+                "items": {"type": "string", "enum": [s.name for s in ApprovalStatus]},
+            },
+        ),
+    )
+
+
+_FILTERS = _filters("hours")
 _PAGING: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("after", "The `next` cursor of the previous page.", {"pattern": CURSOR_PATTERN}),
     (
@@ -143,8 +147,33 @@ ENDPOINTS: Mapping[str, Endpoint] = {
         response=HoursList,
         query=_FILTERS[:4] + _PAGING,
     ),
+    "api_expenses": Endpoint(
+        "One page of expenses, newest first, with the totals of every expense that matches "
+        "the filters (an empty list where the portal does not show expenses).",
+        response=ExpenseList,
+        query=_filters("expenses") + _PAGING,
+    ),
+    "api_expenses_csv": Endpoint(
+        "The expenses that match the filters as CSV (streamed), each amount with its currency, "
+        "as the hours' CSV writes cells and decimals.",
+        media_type="text/csv",
+        query=_filters("expenses"),
+    ),
+    "api_trips": Endpoint(
+        "One page of trips, newest first, with the totals of every trip that matches the "
+        "filters (an empty list where the portal does not show trips).",
+        response=TripList,
+        query=_filters("trips") + _PAGING,
+    ),
+    "api_trips_csv": Endpoint(
+        "The trips that match the filters as CSV (streamed): distances in km, and rates and "
+        "amounts with their currency where the portal shows them.",
+        media_type="text/csv",
+        query=_filters("trips"),
+    ),
     "api_decide": Endpoint(
-        "Approve or reject hours (send the CSRF token in X-CSRF-Token).",
+        "Approve or reject hours, expenses and trips, mixed as they come (send the CSRF token "
+        "in X-CSRF-Token).",
         response=DecisionResult,
         request=DecisionRequest,
         csrf=True,
@@ -153,80 +182,7 @@ ENDPOINTS: Mapping[str, Endpoint] = {
 
 
 # --------------------------------------------------------------------------------------------------
-# Schemas from attrs classes
-
-
-def _is_optional(tp: Any) -> bool:
-    return typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in (
-        typing.get_args(tp)
-    )
-
-
-def _type_schema(tp: Any, refs: dict[str, type]) -> dict[str, Any]:
-    if _is_optional(tp):
-        (inner,) = (a for a in typing.get_args(tp) if a is not type(None))
-        return {"anyOf": [_type_schema(inner, refs), {"type": "null"}]}
-    origin = typing.get_origin(tp)
-    if origin in (tuple, frozenset):
-        args = [a for a in typing.get_args(tp) if a is not Ellipsis]
-        items = _type_schema(args[0], refs) if args else {}
-        schema: dict[str, Any] = {"type": "array", "items": items}
-        if origin is frozenset:
-            schema["uniqueItems"] = True
-        return schema
-    if tp is str:
-        return {"type": "string"}
-    if tp is bool:
-        return {"type": "boolean"}
-    if tp is int:
-        return {"type": "integer"}
-    if tp is Decimal:
-        return {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "a decimal"}
-    if tp is dt.datetime:
-        return {"type": "string", "format": "date-time"}
-    if tp is dt.date:
-        return {"type": "string", "format": "date"}
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        refs[tp.__name__] = tp
-        return {"$ref": f"#/components/schemas/{tp.__name__}"}
-    if isinstance(tp, type) and attrs.has(tp):
-        refs[tp.__name__] = tp
-        return {"$ref": f"#/components/schemas/{tp.__name__}"}
-    raise TypeError(f"no JSON schema for {tp!r}")
-
-
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def schema_of(cls: Any, refs: dict[str, type]) -> dict[str, Any]:
-    """The JSON schema of an attrs class or enum of the wire format (nested types go to
-    ``refs``)."""
-    doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
-    if issubclass(cls, enum.Enum):
-        return {"type": "string", "enum": list(cls.__members__), "description": doc}
-    hints = _hints(cls)
-    properties = {}
-    required = []
-    for a in attrs.fields(cls):
-        properties[a.alias] = _type_schema(hints[a.name], refs) | a.metadata.get("schema", {})
-        required.append(a.alias)
-    return {
-        "type": "object",
-        "description": doc,
-        "properties": properties,
-        "required": required,
-        "additionalProperties": False,
-    }
-
-
-def _request_schema(cls: Any, refs: dict[str, type]) -> dict[str, Any]:
-    """A request body's schema: fields with defaults are optional."""
-    schema = schema_of(cls, refs)
-    schema["required"] = [a.alias for a in attrs.fields(cls) if a.default is attrs.NOTHING]
-    return {**schema, **_REQUEST_RULES.get(cls, {})}
-
+# Requests
 
 #: What a request's fields cannot say alone: the actions that need a reason (the workflow's
 #: NEEDS_REASON) need one with something besides whitespace in it.
@@ -288,7 +244,7 @@ def _operation(route: Route[Any], endpoint: Endpoint, refs: dict[str, type]) -> 
             | {"required": True}
         )
     if endpoint.response is not None:
-        content: dict[str, Any] = {"schema": _type_schema(endpoint.response, refs)}
+        content: dict[str, Any] = {"schema": type_schema(endpoint.response, refs)}
     elif endpoint.media_type == "application/json":
         content = {"schema": {"type": "object"}}
     else:
@@ -359,12 +315,14 @@ def openapi_document(routes: Iterable[Route[Any]], *, server_url: str = "") -> d
             route, endpoint, refs
         )
     schemas: dict[str, Any] = {}
-    requests = {e.request for e in ENDPOINTS.values() if e.request is not None}
+    requests = request_types(e.request for e in ENDPOINTS.values() if e.request is not None)
     while len(schemas) < len(refs):
         for name, cls in sorted(refs.items()):
             if name not in schemas:
                 schemas[name] = (
-                    _request_schema(cls, refs) if cls in requests else schema_of(cls, refs)
+                    {**request_schema(cls, refs), **_REQUEST_RULES.get(cls, {})}
+                    if cls in requests
+                    else schema_of(cls, refs)
                 )
     return {
         "openapi": "3.1.0",

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from babel import Locale
 from babel import dates as babel_dates
+from babel import units as babel_units
 
 from ..i18n import (
     PLURAL_LABELS,
@@ -122,6 +123,18 @@ class PageText:
             raise ValueError("this page has no currency: give the amount's currency")
         return _money(self._name, chosen, amount, str(amount))
 
+    def distance(self, kilometres: Decimal) -> str:
+        """A distance in kilometres with its unit (``12,5 km`` in Dutch)."""
+        return _distance(self._name, kilometres, str(kilometres))
+
+    def amounts(self, amounts: tuple[tuple[str, Decimal], ...]) -> str:
+        """Amounts in several currencies (``(currency, amount)`` pairs, as
+        :class:`~clientportal.ports.CostTotals` holds them), each with its currency, joined
+        with " + "; ``–`` when there are none."""
+        if not amounts:
+            return "–"
+        return " + ".join(self.money(amount, currency) for currency, amount in amounts)
+
     def pair(self, label: str, value: str) -> str:
         """``label: value`` with the language's punctuation (a no-break space before the colon
         in French)."""
@@ -210,6 +223,13 @@ def _day_month(name: str, value: dt.date) -> str:
 @functools.lru_cache(maxsize=_REMEMBERED, typed=True)
 def _money(name: str, currency: str, amount: Decimal, text: str) -> str:
     return format_money(amount, currency, _locale(name))
+
+
+@functools.lru_cache(maxsize=_REMEMBERED, typed=True)
+def _distance(name: str, kilometres: Decimal, text: str) -> str:
+    return babel_units.format_unit(
+        kilometres, "length-kilometer", length="short", locale=_locale(name)
+    )
 
 
 @functools.lru_cache(maxsize=_REMEMBERED, typed=True)

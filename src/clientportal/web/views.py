@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from typing import Any
 
 from attrs import evolve, frozen
 
@@ -36,12 +37,15 @@ from .problems import BadRequest, InputProblem, PageNotFound
 
 __all__ = [
     "BudgetBar",
+    "FilterInput",
     "budget_bar",
     "document_file",
     "documents",
+    "filters_again",
     "hours",
     "hours_csv",
     "overview",
+    "read_filters",
 ]
 
 #: How many weeks the overview's chart shows.
@@ -117,18 +121,19 @@ def _names(view: Overview | HoursChoices) -> tuple[dict[str, str], dict[str, str
     return {p.id: p.name for p in view.projects}, {e.id: e.name for e in view.employees}
 
 
-def hours(ctx: Context) -> Response:
-    """``GET /portal/{portal_id}/hours``: the hours with filters, a page at a time, with
-    First, Previous and Next links and "page n of m" (:mod:`.paging`).
+@frozen
+class FilterInput:
+    """What a list's filters asked for: the ``query`` (``None`` when it cannot be used), the
+    cursors of the pages before this one (``trail``) and every ``problems`` of the input."""
 
-    Filters that cannot be used answer 400 with the form again, each problem next to its field
-    in the portal's language, and no hours (a list that ignored them would mislead).
-    """
-    visit = ctx.visit
-    view = ctx.service.pages.choices(visit)
-    if not view.shows_hours:
-        raise PageNotFound()
-    scope = ctx.service.pages.scope(visit)
+    query: EntryQuery | None
+    trail: tuple[EntryCursor, ...]
+    problems: tuple[InputProblem, ...]
+
+
+def read_filters(ctx: Context, view: HoursChoices, scope: Scope) -> FilterInput:
+    """The filters of a list page (hours, expenses, trips): project, employee, dates, status
+    where the client approves, the page's cursor and its trail, every problem at once."""
     problems: list[InputProblem] = []
     query: EntryQuery | None = None
     trail: tuple[EntryCursor, ...] = ()
@@ -146,8 +151,25 @@ def hours(ctx: Context) -> Response:
         trail = decode_trail(back) if back else ()
     except BadRequest as bad:
         problems += bad.problems
-    if query is None or problems:
-        return _hours_form_again(ctx, view, problems)
+    return FilterInput(query, trail, tuple(problems))
+
+
+def hours(ctx: Context) -> Response:
+    """``GET /portal/{portal_id}/hours``: the hours with filters, a page at a time, with
+    First, Previous and Next links and "page n of m" (:mod:`.paging`).
+
+    Filters that cannot be used answer 400 with the form again, each problem next to its field
+    in the portal's language, and no hours (a list that ignored them would mislead).
+    """
+    visit = ctx.visit
+    view = ctx.service.pages.choices(visit)
+    if not view.shows_hours:
+        raise PageNotFound()
+    scope = ctx.service.pages.scope(visit)
+    given = read_filters(ctx, view, scope)
+    query, trail = given.query, given.trail
+    if query is None or given.problems:
+        return _hours_form_again(ctx, view, given.problems)
     page = ctx.service.pages.hours(visit, query)
     totals = ctx.service.pages.hours_totals(visit, evolve(query, after=None))
     size = ctx.app.page_size
@@ -200,8 +222,32 @@ def _hours_form_again(
     """The hours page with the filters as the visitor sent them and what is wrong with each
     (status 400): a field's problem next to it, any other (a page link's, a filter the page
     does not offer) above the form."""
-    t = ctx.text
     scope = ctx.service.pages.scope(ctx.visit)
+    again = filters_again(ctx, problems, scope, "hours")
+    projects, employees = _names(view)
+    return ctx.render(
+        "hours.html",
+        status=400,
+        overview=view,
+        page=None,
+        totals=None,
+        query=None,
+        projects=projects,
+        employees=employees,
+        settings=ctx.visit.portal.settings,
+        statuses=list(ApprovalStatus) if scope.approval else None,
+        csv_url=None,
+        **again,
+    )
+
+
+def filters_again(
+    ctx: Context, problems: Sequence[InputProblem], scope: Scope, route: str
+) -> dict[str, Any]:
+    """What a list page (route ``route``) shows of filters it could not use: the ``values`` as
+    the visitor sent them, each field's problem (``errors``) and the others (``notices``), the
+    ``filters`` that were fine and the ``paging`` back to the first page with them."""
+    t = ctx.text
     shown = set(FIELD_LABELS) - (set() if scope.approval else {"status"})
     errors: dict[str, str] = {}
     notices: list[str] = []
@@ -216,25 +262,13 @@ def _hours_form_again(
     values = {name: ctx.query.get_all(name) for name in FILTER_PARAMS}
     bad = {p.field for p in problems}
     kept = [(name, v) for name in FILTER_PARAMS if name not in bad for v in values[name] if v]
-    projects, employees = _names(view)
-    return ctx.render(
-        "hours.html",
-        status=400,
-        overview=view,
-        page=None,
-        totals=None,
-        query=None,
-        values=values,
-        errors=errors,
-        notices=notices,
-        projects=projects,
-        employees=employees,
-        settings=ctx.visit.portal.settings,
-        statuses=list(ApprovalStatus) if scope.approval else None,
-        filters=kept,
-        paging=Paging(first_url=ctx.url("hours", query=kept)),
-        csv_url=None,
-    )
+    return {
+        "values": values,
+        "errors": errors,
+        "notices": notices,
+        "filters": kept,
+        "paging": Paging(first_url=ctx.url(route, query=kept)),
+    }
 
 
 def _chunks(lines: Iterator[str]) -> Iterator[bytes]:

@@ -33,6 +33,7 @@ from ...ports import (
 from ...visibility import PortalInvoice, PortalQuote, Scope, portal_view
 from ...workflow import Action, Actor, Party
 from ..strategies import policies, portals, worlds
+from .costs import CostSourceContract
 from .draws import _busy_portal, _busy_worlds, _examples, _queries, _showing_hours
 from .reading import (
     _by_id,
@@ -99,8 +100,9 @@ def _query_id(query: EntryQuery) -> str:
     return ",".join(parts)
 
 
-class DataSourceContract:
+class DataSourceContract(CostSourceContract):
     """Tests every :class:`~clientportal.ports.DataSource` must pass. Subclass it as ``Test...``.
+    Those of expenses and trips (:class:`.costs.CostSourceContract`) skip for a source without.
 
     Implement :meth:`make_source`; override :meth:`make_store` when your source reads approval
     states from somewhere other than a :class:`~clientportal.memory.MemoryStore`.

@@ -22,7 +22,7 @@ from ...access import (
     secret_digest,
 )
 from ...errors import ChangedMeanwhile, NotFound, ValidationError
-from ...model import ApprovalState, ApprovalStatus, Workflow
+from ...model import ApprovalState, ApprovalStatus, ItemKind, Workflow
 from ...ports import (
     AccessLog,
     ApprovalChange,
@@ -280,7 +280,8 @@ class ApprovalStoreWithOutbox(ApprovalStore, OutboxStore, Protocol):
 
 class ApprovalStoreContract(StorePortContract[ApprovalStoreWithOutbox]):
     """Tests every :class:`~clientportal.ports.ApprovalStore` must pass: compare-and-set, the
-    audit trail, races, and mail queued in the same transaction as the decisions."""
+    audit trail, races, and mail queued in the same transaction as the decisions; items of every
+    kind (entries, expenses, trips) keyed by kind and id, and batches that mix kinds."""
 
     ports: ClassVar[tuple[type[Any], ...]] = (ApprovalStore, OutboxStore)
 
@@ -325,6 +326,7 @@ class ApprovalStoreContract(StorePortContract[ApprovalStoreWithOutbox]):
         with pytest.raises(ChangedMeanwhile) as caught:
             store.apply_changes([fresh, stale, _submitted("e3")], [_mail("m1")])
         assert caught.value.entry_ids == ("e1",)
+        assert caught.value.kinds == ("entry",)
         assert store.approval_states(frozenset({"e1", "e2", "e3"})) == {
             "e1": _decided(first).state,
             "e2": _submitted("e2").state,
@@ -350,6 +352,98 @@ class ApprovalStoreContract(StorePortContract[ApprovalStoreWithOutbox]):
         store.apply_changes([_submitted("e1")], [_mail("m1"), _mail("m2")])
         assert [m.id for m in store.pending()] == ["m1", "m2"]
 
+    # -- kinds of item -------------------------------------------------------------------------
+
+    def test_contract_one_id_under_different_kinds_names_different_items(self) -> None:
+        store = self.make_store()
+        entry = _submitted("a1")
+        rejected = _decided(entry, Action.REJECT)
+        store.apply_changes([entry, rejected])
+        # The expense "a1" has no state yet: its first change is stored although the entry
+        # "a1" is at version 2 (a store keyed by id alone would call it stale).
+        expense = _of(ItemKind.EXPENSE, _submitted("a1", ApprovalState(version=4)))
+        approved = _of(ItemKind.EXPENSE, _decided(expense))
+        store.apply_changes([expense])
+        store.apply_changes([approved])
+        a1 = frozenset({"a1"})
+        assert store.approval_states(a1) == {"a1": rejected.state}
+        assert store.approval_states(a1, ItemKind.ENTRY) == {"a1": rejected.state}
+        assert store.approval_states(a1, ItemKind.EXPENSE) == {"a1": approved.state}
+        assert store.approval_states(a1, ItemKind.TRIP) == {}
+        assert store.approval_states(a1, ItemKind.EXPENSE)["a1"].version == 6
+        assert list(store.history("a1")) == [entry.event, rejected.event]
+        assert list(store.history("a1", ItemKind.EXPENSE)) == [expense.event, approved.event]
+        assert list(store.history("a1", ItemKind.TRIP)) == []
+
+    def test_contract_a_batch_may_mix_kinds_and_is_stored_whole(self) -> None:
+        store = self.make_store()
+        changes = [
+            _submitted("e1"),
+            _of(ItemKind.EXPENSE, _submitted("x1")),
+            _of(ItemKind.TRIP, _submitted("x1")),
+            _of(ItemKind.TRIP, _decided(_submitted("x1"))),
+        ]
+        store.apply_changes(changes, [_mail("m1")])
+        assert store.approval_states(frozenset({"e1", "x1"})) == {"e1": changes[0].state}
+        assert store.approval_states(frozenset({"e1", "x1"}), ItemKind.EXPENSE) == {
+            "x1": changes[1].state
+        }
+        assert store.approval_states(frozenset({"x1"}), ItemKind.TRIP) == {"x1": changes[3].state}
+        assert list(store.history("x1", ItemKind.TRIP)) == [changes[2].event, changes[3].event]
+        assert list(store.history("x1")) == []
+        assert [m.id for m in store.pending()] == ["m1"]
+
+    def test_contract_a_stale_item_of_any_kind_stops_the_whole_mixed_batch(self) -> None:
+        store = self.make_store()
+        expense = _of(ItemKind.EXPENSE, _submitted("x1"))
+        trip = _of(ItemKind.TRIP, _submitted("t1"))
+        store.apply_changes([expense, trip, _of(ItemKind.TRIP, _decided(trip))])
+        before = {
+            kind: store.approval_states(frozenset({"e1", "x1", "t1"}), kind) for kind in ItemKind
+        }
+        stale_trip = _of(ItemKind.TRIP, _decided(trip, Action.REJECT))  # expects version 1, not 2
+        with pytest.raises(ChangedMeanwhile) as caught:
+            store.apply_changes(
+                [_submitted("e1"), _of(ItemKind.EXPENSE, _decided(expense)), stale_trip],
+                [_mail("m1")],
+            )
+        assert caught.value.items == (("trip", "t1"),)
+        assert "trip t1" in str(caught.value)
+        after = {
+            kind: store.approval_states(frozenset({"e1", "x1", "t1"}), kind) for kind in ItemKind
+        }
+        assert after == before
+        assert list(store.history("e1")) == []
+        assert len(store.history("x1", ItemKind.EXPENSE)) == 1
+        assert len(store.history("t1", ItemKind.TRIP)) == 2
+        assert list(store.pending()) == []
+
+    def test_contract_changed_meanwhile_names_the_kind_of_each_stale_item(self) -> None:
+        store = self.make_store()
+        entry, expense = _submitted("a1"), _of(ItemKind.EXPENSE, _submitted("a1"))
+        store.apply_changes([entry, expense, _of(ItemKind.EXPENSE, _decided(expense))])
+        with pytest.raises(ChangedMeanwhile) as caught:  # the entry is fresh, the expense stale
+            store.apply_changes([_decided(entry), _of(ItemKind.EXPENSE, _decided(expense))])
+        assert caught.value.items == (("expense", "a1"),)
+        assert caught.value.entry_ids == ("a1",)
+        assert caught.value.kinds == ("expense",)
+        assert store.approval_states(frozenset({"a1"})) == {"a1": entry.state}
+
+    def test_contract_racing_mixed_batches_let_exactly_one_win(self) -> None:
+        store = self.make_store()
+        trip = _of(ItemKind.TRIP, _submitted("t1"))
+        store.apply_changes([trip])
+        batch = [
+            _of(ItemKind.TRIP, _decided(trip)),
+            _of(ItemKind.EXPENSE, _submitted("x9")),
+            _submitted("x9"),
+        ]
+        outcomes = self._race(lambda: _applied(store, batch))
+        assert outcomes.count(True) == 1
+        assert len(store.history("t1", ItemKind.TRIP)) == 2
+        assert len(store.history("x9", ItemKind.EXPENSE)) == 1
+        assert len(store.history("x9")) == 1
+
 
 def _session(session_id: str, *, code_verified: bool = False) -> SessionRecord:
     """A session of ``link-1`` opened at :data:`T0`, stored under the hash of ``session_id``."""
@@ -360,6 +454,11 @@ def _session(session_id: str, *, code_verified: bool = False) -> SessionRecord:
         created_at=T0,
         last_seen_at=T0,
     )
+
+
+def _of(kind: ItemKind, change: ApprovalChange) -> ApprovalChange:
+    """``change`` made to the item of ``kind`` with its id."""
+    return evolve(change, kind=kind)
 
 
 def _applied(store: ApprovalStore, changes: Sequence[ApprovalChange]) -> bool:
