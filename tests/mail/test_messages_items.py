@@ -134,14 +134,14 @@ def test_a_request_lists_the_hours_the_expenses_and_the_trips() -> None:
     assert subject(mail) == "Hours and costs awaiting your approval: Zephyr"
     text = text_of(mail)
     assert (
-        "1 time entry (1.5 hours), 2 expenses (€120.00, $30.50), and 1 trip (45.5 km) in the "
+        "1 time entry (1.5 hours), 2 expenses (€120.00 + $30.50), and 1 trip (45.5 km) in the "
         "portal Zephyr are awaiting your approval." in text
     )
     assert "Period: Jan 27\u2009–\u200930, 2025" in text
     assert "Zephyr Web  1.5 hours" in text  # the hours per project, as before
-    assert "Jan 28, 2025  Jan Jansen  Zephyr Web  Train                €120.00\n" in text
-    assert "Jan 29, 2025  Eva Novak   Zephyr Web  –                     $30.50\n" in text
-    assert "Total                                              €120.00, $30.50\n" in text
+    assert "Jan 28, 2025  Jan Jansen  Zephyr Web  Train                 €120.00\n" in text
+    assert "Jan 29, 2025  Eva Novak   Zephyr Web  –                      $30.50\n" in text
+    assert "Total                                              €120.00 + $30.50\n" in text
     assert "Site visit (Utrecht → Delft)   45.5 km  €10.47\n" in text
     assert text.index("Hours per project") < text.index("Expenses") < text.index("Trips")
     assert "Review in the portal\n" + URL in text
@@ -205,7 +205,7 @@ def test_a_rejection_notice_has_a_section_per_kind_and_the_reason() -> None:
     )
     assert "Jan 27, 2025  Eva Novak  Zephyr Web  1.5 hours  Design\n" in text
     assert "\n\nExpenses\n\n" in text
-    assert "Jan 28, 2025  Jan Jansen  Zephyr Web  Train                €120.00\n" in text
+    assert "Jan 28, 2025  Jan Jansen  Zephyr Web  Train                 €120.00\n" in text
     assert "\n\nTrips\n\n" in text
     assert "Jan 30, 2025  Jan Jansen  Zephyr Web  Site visit (Utrecht → Delft)   45.5 km" in text
     assert "The items are marked as rejected. Correct them and submit them again" in text
@@ -226,7 +226,7 @@ def test_a_notice_lists_the_first_rows_of_each_kind() -> None:
     text = text_of(notice(max_rows=1))
     assert "Showing 1–1 of 2" in text  # the expenses
     assert text.count("Showing") == 1  # one entry, one trip: all listed
-    assert "€120.00, $30.50" in text  # the total covers both expenses
+    assert "€120.00 + $30.50" in text  # the total covers both expenses
 
 
 def test_an_expense_and_an_entry_with_the_same_id_are_different_emails() -> None:
@@ -253,7 +253,7 @@ def test_a_custom_template_can_place_the_expenses_and_trips() -> None:
     mail = notice(None, template=template)
     assert mail.custom_template
     assert subject(mail) == (
-        "Ruud Visser: 1 time entry (1.5 hours), 2 expenses (€120.00, $30.50), and 1 trip (45.5 km)"
+        "Ruud Visser: 1 time entry (1.5 hours), 2 expenses (€120.00 + $30.50), and 1 trip (45.5 km)"
     )
     text = text_of(mail)
     assert text.startswith("2 expenses, 1 trips, 1 entries\n\n")

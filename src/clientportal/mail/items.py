@@ -158,13 +158,14 @@ def distance(t: Translator, km: Decimal) -> str:
 
 
 def money_total(t: Translator, amounts: Iterable[tuple[Decimal | None, str | None]]) -> str:
-    """The sum of ``(amount, currency)`` pairs per currency, ordered by currency (``€120.00,
-    US$30.00``); pairs without an amount or currency count for nothing."""
+    """The sum of ``(amount, currency)`` pairs per currency, ordered by currency and joined with
+    " + " as the pages do (``€120.00 + US$30.00``); pairs without an amount or currency count for
+    nothing."""
     sums: dict[str, Decimal] = {}
     for amount, currency in amounts:
         if amount is not None and currency is not None:
             sums[currency] = sums.get(currency, Decimal(0)) + amount
-    return ", ".join(
+    return " + ".join(
         format_money(total, currency, t.locale) for currency, total in sorted(sums.items())
     )
 
