@@ -13,19 +13,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+import sqlalchemy as sa
 from attrs import evolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from clientportal.model import ApprovalPolicy, Dataset, Expense, ItemKind, Portal, Trip
-from clientportal.ports import ApprovalChange, CostTotals, EntryQuery
+from clientportal.model import (
+    ApprovalPolicy,
+    ApprovalStatus,
+    Dataset,
+    Expense,
+    ItemKind,
+    Portal,
+    Trip,
+)
+from clientportal.ports import ApprovalChange, CostTotals, EntryCursor, EntryQuery
 from clientportal.public import PortalExpense, PortalTrip
 from clientportal.sql import SqlDataSource, SqlStore, load_dataset
 from clientportal.sql.testing import clear_tables
-from clientportal.testing.contract.cost_draws import Cost, _cost_portal, _cost_queries, _steps
+from clientportal.testing.contract.cost_draws import (
+    Cost,
+    _cost_portal,
+    _cost_queries,
+    _steps,
+    cost_sample,
+)
 from clientportal.testing.contract.costs import all_costs
-from clientportal.testing.contract.samples import _sample_portal
+from clientportal.testing.contract.samples import _DAY, _sample_portal
 from clientportal.testing.strategies import policies, worlds
 from clientportal.visibility import Scope, portal_view, visible_expenses, visible_trips
 
@@ -170,3 +185,58 @@ def test_cost_totals_are_of_expenses_or_trips_and_say_what_to_ask_for_hours(
         assert source.cost_totals(scope, EntryQuery(), kind) == {}
     with pytest.raises(ValueError, match=r"not of <ItemKind.ENTRY.*ask entry_totals"):
         source.cost_totals(scope, EntryQuery(), ItemKind.ENTRY)
+
+
+# --------------------------------------------------------------------------------------------------
+# A portal's page of expenses or trips is one range scan of the (client_id, date desc, id) index
+
+
+def page_plan(engine: Engine, kind: ItemKind, query: EntryQuery) -> str:
+    """The plan of the page statement the source runs for ``query`` over the kit's sample (its
+    EXPLAIN, in one line)."""
+    load_dataset(engine, cost_sample())
+    source = SqlDataSource(engine)
+    scope = Scope.of(_sample_portal(show_expenses=True, show_trips=True))
+    statements: list[tuple[str, object]] = []
+
+    def capture(
+        conn: object, cursor: object, statement: str, parameters: object, *args: object
+    ) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        (source.expenses if kind is ItemKind.EXPENSE else source.trips)(scope, query)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)
+    ((statement, parameters),) = statements
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)  # type: ignore[arg-type]
+            return " | ".join(str(row[-1]) for row in rows)
+        # A sample this small is scanned and sorted whatever the indexes: forbid both, and a
+        # sort that remains is one no index spares.
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        conn.exec_driver_sql("SET enable_sort = off")
+        rows = conn.exec_driver_sql("EXPLAIN " + statement, parameters)  # type: ignore[arg-type]
+        return " | ".join(str(row[0]) for row in rows)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        EntryQuery(limit=5),
+        EntryQuery(limit=5, statuses=frozenset({ApprovalStatus.PENDING_EXTERNAL})),
+        EntryQuery(limit=5, after=EntryCursor(_DAY, "x05"), employee_ids=frozenset({"u1"})),
+    ],
+    ids=["first page", "awaiting the client", "next page of one employee"],
+)
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.value)
+def test_a_page_of_costs_is_one_index_range_scan_without_sorting(
+    engine: Engine, kind: ItemKind, query: EntryQuery
+) -> None:
+    plan = page_plan(engine, kind, query)
+    assert f"ix_tt_{kind.value}s_client_date_id" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+    assert "Sort" not in plan, plan

@@ -70,7 +70,12 @@ ROOMS = {
 
 
 def _public(cls: type) -> list[str]:
-    return [n for n, v in vars(cls).items() if not n.startswith("_") and callable(v)]
+    """The public methods of ``cls`` and of the library's classes it inherits from (the cost
+    pages are a mixin of ``Pages``)."""
+    own = [k for k in cls.__mro__ if k.__module__.startswith("clientportal.")]
+    return sorted(
+        {n for k in own for n, v in vars(k).items() if not n.startswith("_") and callable(v)}
+    )
 
 
 def test_the_page_names_every_method_of_every_room() -> None:
