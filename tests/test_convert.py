@@ -86,9 +86,17 @@ def test_round_trip_of_approval_and_settings_values(state, policy, settings) -> 
     assert round_trip(settings) == settings
 
 
+@FEWER
+@given(st.sampled_from(model.ItemKind), ids(max_size=12))
+def test_round_trip_of_item_references(kind: model.ItemKind, id: str) -> None:
+    ref = model.ItemRef(kind, id)
+    assert unstructure(ref) == {"kind": kind.name, "id": id}
+    assert round_trip(ref) == ref
+
+
 def test_every_contract_class_is_covered_by_a_round_trip() -> None:
     covered = {*RECORD_KINDS, model.Dataset, model.Portal, model.ApprovalState}
-    covered |= {model.ApprovalPolicy, model.PortalSettings}
+    covered |= {model.ApprovalPolicy, model.PortalSettings, model.ItemRef}
     contract = {getattr(model, n) for n in model.__all__ if attrs.has(getattr(model, n, None))}
     assert contract <= covered
 

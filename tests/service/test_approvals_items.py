@@ -145,9 +145,9 @@ def test_a_client_approves_hours_expenses_and_trips_in_one_decision() -> None:
     text = text_of(notice)
     for heading in ("\nHours\n", "\nExpenses\n", "\nTrips\n"):
         assert heading in text
-    assert "Feb 2, 2026  Eva       Website  Train to Acme          €120.00\n" in text
-    assert "Feb 3, 2026  Tom       Website  Licence                 $30.50\n" in text
-    assert "Total                                          €120.00, $30.50\n" in text
+    assert "Feb 2, 2026  Eva       Website  Train to Acme           €120.00\n" in text
+    assert "Feb 3, 2026  Tom       Website  Licence                  $30.50\n" in text
+    assert "Total                                          €120.00 + $30.50\n" in text
     assert "Site visit (Utrecht → Delft)   45.5 km" in text
     assert "7.5 hours  Homepage" in text
 
@@ -326,7 +326,7 @@ def test_submitting_asks_each_contact_once_listing_hours_expenses_and_trips() ->
     assert str(anna["Subject"]).strip() == "Hours and costs awaiting your approval: Acme website"
     text = text_of(anna)
     assert (
-        "1 time entry (7.5 hours), 2 expenses (€120.00, $30.50), and 1 trip (45.5 km) in the "
+        "1 time entry (7.5 hours), 2 expenses (€120.00 + $30.50), and 1 trip (45.5 km) in the "
         "portal Acme website are awaiting your approval." in text
     )
     assert "Hours per project" in text

@@ -1,14 +1,16 @@
 """The tables, as SQLAlchemy Core: the library's own state, and a reference time-tracking schema.
 
 :data:`metadata` holds the library's tables (all named ``cp_*``): portals with their selections
-and access state, links, one-time codes, the access log, approval state per entry, the audit
-trail and the outbox. Alembic migrations create and evolve them (:func:`clientportal.sql.upgrade`).
+and access state, links, one-time codes, the access log, approval state per entry (and per
+expense and trip), the audit trail and the outbox. Alembic migrations create and evolve them
+(:func:`clientportal.sql.upgrade`).
 
 :data:`reference_metadata` is a time-tracking schema (tables ``tt_*``) for the demo and for hosts
 without one of their own: clients, contacts, employees, projects and members, entries, budgets,
-invoices and quotes. Create it with ``reference_metadata.create_all(engine)`` and fill it with
-:func:`clientportal.sql.load_dataset`; :class:`~clientportal.sql.SqlDataSource` reads it. A host
-with its own schema ignores it and writes its own ``DataSource``.
+invoices and quotes (expenses and trips in :mod:`clientportal.sql.cost_tables`). Create it with
+``reference_metadata.create_all(engine)`` and fill it with :func:`clientportal.sql.load_dataset`;
+:class:`~clientportal.sql.SqlDataSource` reads it. A host with its own schema ignores it and writes
+its own ``DataSource``.
 
 Entries carry their project's ``client_id`` (a composite foreign key keeps the two consistent), so
 a portal's page of hours is one range scan of the ``(client_id, date desc, id)`` index.

@@ -30,6 +30,10 @@ contract per port, for a store that implements only some of them: :class:`Portal
 (compare-and-set, audit trail) in :mod:`.store`, :class:`OutboxStoreContract` (leases, retries)
 in :mod:`.outbox`. Each runs the methods that must be atomic from several threads at once.
 
+It includes :class:`CostSourceContract` (:mod:`.costs`): the same checks for a source's
+expenses and trips, skipped (naming the missing part) for a source without them;
+:func:`all_costs` walks every page of a source's expenses or trips.
+
 :mod:`.samples` holds the fixed sample world both use (:func:`sample_dataset`, :data:`T0`), and
 :mod:`.reading` the helpers a host's own tests can use too (:func:`all_entries`,
 :func:`effective_dataset`, :func:`filed_dataset`).
@@ -39,6 +43,8 @@ Requires pytest and hypothesis (``pip install 'clientportal[test]'``).
 
 # The underscore names are not public API: the library's own older tests import them from here.
 # New code imports them from their modules (.draws, .samples).
+from .costs import CostSourceContract as CostSourceContract
+from .costs import all_costs as all_costs
 from .datasource import DataSourceContract as DataSourceContract
 from .draws import _busy_portal as _busy_portal
 from .outbox import OutboxStoreContract as OutboxStoreContract
