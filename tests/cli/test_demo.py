@@ -74,8 +74,8 @@ def test_the_demo_asks_the_clients_to_approve_the_hours_awaiting_them_once(
     url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
     _, err = demo(url)
     asked = (
-        "asked 3 contacts to approve the hours awaiting them: k.bergmann@bergmann.example, "
-        "ruud.visser@lumen.example, sanne@lumen.example"
+        "asked 3 contacts to approve the hours, expenses and trips awaiting them: "
+        "k.bergmann@bergmann.example, ruud.visser@lumen.example, sanne@lumen.example"
     )
     assert asked in err
     assert "3 e-mails wait in the outbox" in err

@@ -137,7 +137,8 @@ def _report(obj: Context, asked: list[OutboxMessage], mailer: SmtpMailer | None)
     if asked:
         to = sorted({r for m in asked for r in m.recipients})
         lines.append(
-            f"asked {len(to)} contacts to approve the hours awaiting them: {', '.join(to)}"
+            f"asked {len(to)} contacts to approve the hours, expenses and trips awaiting them: "
+            + ", ".join(to)
         )
     waiting = len(obj.store.pending())
     if mailer is not None:
