@@ -1,5 +1,5 @@
 """What the contract kit leaves to the memory source's expenses and trips: a fixed example of
-each rule, and totals asked of something other than expenses or trips."""
+each rule, and totals or employees asked of something other than expenses or trips."""
 
 from __future__ import annotations
 
@@ -61,3 +61,24 @@ def test_expenses_carry_the_state_the_store_holds_under_their_kind_only() -> Non
     store.apply_changes([evolve(decided, kind=ItemKind.EXPENSE)])
     (moved,) = source.expenses_by_id(frozenset({waiting.id}))
     assert moved.approval.status is ApprovalStatus.APPROVED
+
+
+def test_cost_employees_are_exactly_those_of_the_items_the_rules_show() -> None:
+    # u3 spent and travelled on p3 (another client's, though selected) and, non-billable, on p1.
+    dataset = cost_sample()
+    dataset = evolve(
+        dataset,
+        expenses=[evolve(x, employee_id="u3") if x.id == "x00" else x for x in dataset.expenses],
+        trips=[evolve(t, employee_id="u3") if t.id == "t00" else t for t in dataset.trips],
+    )
+    source = MemoryDataSource(dataset)
+    billable_only = _sample_portal(show_expenses=True, show_trips=True)
+    everything = _sample_portal(show_expenses=True, show_trips=True, show_non_billable_amounts=True)
+    for kind in (ItemKind.EXPENSE, ItemKind.TRIP):
+        assert source.cost_employee_ids(Scope.of(billable_only), kind) == {"u1", "u2"}
+        assert source.cost_employee_ids(Scope.of(everything), kind) == {"u1", "u2", "u3"}
+        only_p2 = Scope.of(evolve(everything, project_ids=frozenset({"p2"})))
+        assert source.cost_employee_ids(only_p2, kind) == {"u1", "u2"}
+        assert source.cost_employee_ids(Scope.of(_sample_portal()), kind) == frozenset()
+    with pytest.raises(ValueError, match=r"not of <ItemKind.ENTRY.*entry_employee_ids"):
+        source.cost_employee_ids(Scope.of(everything), ItemKind.ENTRY)

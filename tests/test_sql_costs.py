@@ -4,13 +4,14 @@ For adversarial hypothesis worlds loaded into SQLite (in memory) and PostgreSQL 
 configured), after random approval changes of both kinds stored through ``SqlStore`` in one
 batch, every page of ``SqlDataSource.expenses``/``.trips`` (walked by cursor, unfiltered and with
 drawn employee, project, date and status filters), read through the pure rules as the service
-reads it, equals ``portal_view(...).expenses``/``.trips`` over the same data in memory; and the
-totals the database sums equal ``CostTotals.of`` of those records, project by project.
+reads it, equals ``portal_view(...).expenses``/``.trips`` over the same data in memory; the
+totals the database sums equal ``CostTotals.of`` of those records, project by project; and the
+employees of the items (the employee filter's ``SELECT DISTINCT``) are exactly theirs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 import sqlalchemy as sa
@@ -130,6 +131,10 @@ def check_same_as_pure_filter(
             assert totals == {p: CostTotals.of(found) for p, found in per_project.items()}, (
                 f"the {kind.value} totals differ for {query!r}"
             )
+        # V8: who spent or travelled, exactly (the source leaves out the non-billable items the
+        # portal hides, so it may be compared with equality).
+        logged = {by_id[x.id].employee_id for x in shown}
+        assert source.cost_employee_ids(scope, kind) == logged, f"the {kind.value}s' employees"
 
 
 def differential(engine: Engine) -> None:
@@ -185,6 +190,37 @@ def test_cost_totals_are_of_expenses_or_trips_and_say_what_to_ask_for_hours(
         assert source.cost_totals(scope, EntryQuery(), kind) == {}
     with pytest.raises(ValueError, match=r"not of <ItemKind.ENTRY.*ask entry_totals"):
         source.cost_totals(scope, EntryQuery(), ItemKind.ENTRY)
+    with pytest.raises(ValueError, match=r"not of <ItemKind.ENTRY.*entry_employee_ids"):
+        source.cost_employee_ids(scope, ItemKind.ENTRY)
+
+
+def test_cost_employees_hold_to_the_client_the_selection_and_the_non_billable_rule(
+    sqlite_memory: Engine,
+) -> None:
+    # u3 spent and travelled on p3 (another client's, though selected) and, non-billable, on p1.
+    dataset = with_u3_non_billable_on_p1(cost_sample())
+    load_dataset(sqlite_memory, dataset)
+    source = SqlDataSource(sqlite_memory)
+    billable_only = _sample_portal(show_expenses=True, show_trips=True)
+    everything = _sample_portal(show_expenses=True, show_trips=True, show_non_billable_amounts=True)
+    for kind in KINDS:
+        assert source.cost_employee_ids(Scope.of(billable_only), kind) == {"u1", "u2"}
+        assert source.cost_employee_ids(Scope.of(everything), kind) == {"u1", "u2", "u3"}
+        only_p2 = Scope.of(evolve(everything, project_ids=frozenset({"p2"})))
+        assert source.cost_employee_ids(only_p2, kind) == {"u1", "u2"}
+        hidden = Scope.of(_sample_portal())  # shows neither kind
+        assert source.cost_employee_ids(hidden, kind) == frozenset()
+        none_selected = Scope.of(evolve(everything, project_ids=frozenset()))
+        assert source.cost_employee_ids(none_selected, kind) == frozenset()
+
+
+def with_u3_non_billable_on_p1(dataset: Dataset) -> Dataset:
+    """``dataset`` with the non-billable expense x00 and trip t00 (on p1) made u3's."""
+    return evolve(
+        dataset,
+        expenses=[evolve(x, employee_id="u3") if x.id == "x00" else x for x in dataset.expenses],
+        trips=[evolve(t, employee_id="u3") if t.id == "t00" else t for t in dataset.trips],
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -194,6 +230,16 @@ def test_cost_totals_are_of_expenses_or_trips_and_say_what_to_ask_for_hours(
 def page_plan(engine: Engine, kind: ItemKind, query: EntryQuery) -> str:
     """The plan of the page statement the source runs for ``query`` over the kit's sample (its
     EXPLAIN, in one line)."""
+
+    def read(source: SqlDataSource, scope: Scope) -> None:
+        (source.expenses if kind is ItemKind.EXPENSE else source.trips)(scope, query)
+
+    return plan_of(engine, read)
+
+
+def plan_of(engine: Engine, read: Callable[[SqlDataSource, Scope], object]) -> str:
+    """The plan of the one statement ``read`` runs over the kit's sample, with a portal that
+    shows expenses and trips (its EXPLAIN, in one line)."""
     load_dataset(engine, cost_sample())
     source = SqlDataSource(engine)
     scope = Scope.of(_sample_portal(show_expenses=True, show_trips=True))
@@ -207,7 +253,7 @@ def page_plan(engine: Engine, kind: ItemKind, query: EntryQuery) -> str:
 
     sa.event.listen(engine, "before_cursor_execute", capture)
     try:
-        (source.expenses if kind is ItemKind.EXPENSE else source.trips)(scope, query)
+        read(source, scope)
     finally:
         sa.event.remove(engine, "before_cursor_execute", capture)
     ((statement, parameters),) = statements
@@ -240,3 +286,17 @@ def test_a_page_of_costs_is_one_index_range_scan_without_sorting(
     assert f"ix_tt_{kind.value}s_client_date_id" in plan, plan
     assert "TEMP B-TREE" not in plan, plan
     assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.value)
+def test_the_employees_of_costs_are_read_along_an_index_not_by_a_table_scan(
+    engine: Engine, kind: ItemKind
+) -> None:
+    plan = plan_of(engine, lambda source, scope: source.cost_employee_ids(scope, kind))
+    table = f"tt_{kind.value}s"
+    # The client's range of the page index, or the selected projects' of the project index.
+    assert f"ix_{table}_client_date_id" in plan or f"ix_{table}_project_date" in plan, plan
+    if engine.dialect.name == "sqlite":
+        assert f"SEARCH {table} USING INDEX" in plan, plan  # not SCAN: a range, not all of it
+    else:
+        assert "Index Cond" in plan, plan  # the index is searched, not read whole

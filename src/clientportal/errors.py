@@ -293,8 +293,13 @@ class TransitionNotAllowed(WorkflowError):
         self.party = party
         self.workflow = workflow
         self.why = why
-        under = f" (workflow {workflow.name})" if workflow is not None else ""
-        detail = f": {why}" if why else ""
-        super().__init__(
-            f"{party.name} may not {action.name} an entry in status {status.name}{under}{detail}"
+        super().__init__(self.describe())
+
+    def describe(self, item: str = "an entry") -> str:
+        """The message, naming what was refused as ``item`` ("an expense", "a trip")."""
+        under = f" (workflow {self.workflow.name})" if self.workflow is not None else ""
+        detail = f": {self.why}" if self.why else ""
+        return (
+            f"{self.party.name} may not {self.action.name} {item} in status {self.status.name}"
+            f"{under}{detail}"
         )

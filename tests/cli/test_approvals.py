@@ -266,3 +266,11 @@ def test_the_staff_steps_and_the_list_take_expenses_and_trips_by_kind(demo_db: s
     assert code != 0
     assert "does not show expenses" in err
     assert "--show-expenses" in err
+
+
+def test_a_malformed_id_is_a_usage_error_naming_it_not_a_traceback(demo_db: str) -> None:
+    for kind in ("entry", "expense", "trip"):
+        code, _, err = step(demo_db, "submit", " x1", "--by", "lisa", "--on-behalf", "--kind", kind)
+        assert code == 2, err
+        assert "Invalid value for ID: ' x1': must be a non-empty id without surrounding" in err
+        assert "Traceback" not in err

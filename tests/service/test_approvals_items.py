@@ -377,3 +377,15 @@ def test_the_notice_shows_descriptions_only_as_the_portal_shows_them() -> None:
         assert "Homepage" not in text
         assert "€120.00" in text  # an expense always shows its amount (V13)
         assert "45.5 km" in text  # a trip its distance (V14)
+
+
+def test_a_refused_step_names_the_kind_of_item() -> None:
+    w = costs_world()
+    anna = visit_as(w.service, "anna")
+    result = w.service.approvals.client_approve(anna, ["w1", LICENCE, VISIT])  # all still OPEN
+    assert [o.outcome for o in result.outcomes] == [Outcome.NOT_ALLOWED] * 3
+    assert [(o.why or "").split(" in status")[0] for o in result.outcomes] == [
+        "CLIENT may not APPROVE an entry",
+        "CLIENT may not APPROVE an expense",
+        "CLIENT may not APPROVE a trip",
+    ]

@@ -44,7 +44,17 @@ from clientportal import (
     portal_view,
 )
 from clientportal.memory import ManualClock
-from clientportal.ports import CostPage, CostTotals, DocumentFile, EntryPage, EntryQuery
+from clientportal.ports import (
+    CostEmployees,
+    CostPage,
+    CostTotals,
+    DocumentFile,
+    EntryEmployees,
+    EntryPage,
+    EntryQuery,
+    ExpenseSource,
+    TripSource,
+)
 from clientportal.service import PortalService
 from clientportal.service.costs_reading import CostItem
 from clientportal.testing.contract import filed_dataset
@@ -218,16 +228,40 @@ def test_v5_v6_drafts_other_clients_invoices_and_cost_budgets_stay_off_the_overv
     assert sorted(b.id for b in shown.budgets) == ["b1", "b2"]  # b3 is Globex's project's
 
 
+class WithoutEmployeePorts(MemoryDataSource):
+    """The memory source without ``EntryEmployees`` and ``CostEmployees`` (``None`` hides a
+    method from the protocol check): the service finds who logged the items by walking their
+    pages."""
+
+    entry_employee_ids = None  # type: ignore[assignment]
+    cost_employee_ids = None  # type: ignore[assignment]
+
+
+def test_the_source_without_employee_ports_has_neither_but_all_else() -> None:
+    hidden = WithoutEmployeePorts(Dataset())
+    assert not isinstance(hidden, EntryEmployees | CostEmployees)
+    assert isinstance(hidden, ExpenseSource)
+    assert isinstance(hidden, TripSource)
+    assert isinstance(MemoryDataSource(Dataset()), CostEmployees)
+
+
+@pytest.mark.parametrize(
+    "source", [MemoryDataSource, WithoutEmployeePorts], ids=["employee ports", "page walks"]
+)
 @settings(max_examples=EXAMPLES)
 @given(data=st.data())
-def test_v1_v12_service_equals_portal_view_for_adversarial_worlds(data: st.DataObject) -> None:
+def test_v1_v12_service_equals_portal_view_for_adversarial_worlds(
+    source: type[MemoryDataSource], data: st.DataObject
+) -> None:
+    # V8 both ways: who logged the visible entries, expenses and trips as the source says
+    # (EntryEmployees, CostEmployees), and as the service finds them a page at a time.
     world = data.draw(worlds())
     portal = data.draw(portals(world))
     policy = data.draw(policies())
     store = MemoryStore([portal])
     service = PortalService(
-        MemoryDataSource(world, store), store, mail=MAIL, secret_keys=[SECRET],
-        clock=ManualClock(T0), policy=policy,
+        source(world, store), store, mail=MAIL, secret_keys=[SECRET], clock=ManualClock(T0),
+        policy=policy,
     )  # fmt: skip
     assert_overview_is_the_view(service, portal, filed_dataset(world), policy)  # no files
 

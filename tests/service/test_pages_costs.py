@@ -10,6 +10,7 @@ The reader itself (cursors, a source's sums checked) is tested in ``test_reading
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -29,8 +30,9 @@ from clientportal import (
     Trip,
     Workflow,
 )
-from clientportal.ports import CostTotals, EntryQuery
+from clientportal.ports import CostPage, CostTotals, EntryQuery
 from clientportal.service import CostsView
+from clientportal.visibility import Scope
 from clientportal.workflow import Action
 from worlds import (
     DAY0,
@@ -284,21 +286,70 @@ def test_the_overview_sums_each_kind_and_counts_what_awaits_the_client() -> None
     assert costs_world(hours_only).service.pages.overview(hours_only).hours_totals is None
 
 
-def test_v8_the_employee_filter_names_who_spent_and_travelled_on_shown_kinds_only() -> None:
-    w = costs_world()
+class Counting(MemoryDataSource):
+    """The memory source, counting the pages of expenses and trips read and the questions about
+    who spent and travelled."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        super().__init__(dataset)
+        self.calls: Counter[str] = Counter()
+
+    def expenses(self, scope: Scope, query: EntryQuery) -> CostPage[Expense]:
+        self.calls["expenses"] += 1
+        return super().expenses(scope, query)
+
+    def trips(self, scope: Scope, query: EntryQuery) -> CostPage[Trip]:
+        self.calls["trips"] += 1
+        return super().trips(scope, query)
+
+    def cost_employee_ids(self, scope: Scope, kind: ItemKind) -> frozenset[str]:
+        self.calls["cost_employee_ids"] += 1
+        return super().cost_employee_ids(scope, kind)
+
+
+class CountingWalks(Counting):
+    """:class:`Counting` without ``CostEmployees``: the service walks the pages."""
+
+    cost_employee_ids = None  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("source", [Counting, CountingWalks], ids=["asked", "walked"])
+def test_v8_the_employee_filter_names_who_spent_and_travelled_on_shown_kinds_only(
+    source: type[Counting],
+) -> None:
+    def employees(portal: Portal) -> list[str]:
+        choices = costs_world(portal, source=source(costs_dataset())).service.pages.choices(portal)
+        return [e.id for e in choices.employees]
+
     portal = costs_portal()
-    choices = w.service.pages.choices(portal)
+    choices = costs_world(source=source(costs_dataset())).service.pages.choices(portal)
     # eva, tom: the snapshot; ivo: hours on web; lea: an expense on web only where non-billable
     # expenses show (x3 is not billable), so not here; sam: Globex's only.
     assert [e.id for e in choices.employees] == ["eva", "ivo", "tom"]
     assert (choices.shows_expenses, choices.shows_trips) == (True, True)
     assert choices.shows(ItemKind.EXPENSE)
-    shown = costs_portal(show_non_billable_amounts=True)
-    employees = costs_world(shown).service.pages.choices(shown).employees
-    assert [e.id for e in employees] == ["eva", "ivo", "lea", "tom"]
-    costs_only = costs_portal(show_hours=False)
-    employees = costs_world(costs_only).service.pages.choices(costs_only).employees
-    assert [e.id for e in employees] == ["eva", "tom"]  # ivo logged hours, which are hidden
+    assert employees(costs_portal(show_non_billable_amounts=True)) == ["eva", "ivo", "lea", "tom"]
+    # ivo logged hours, which are hidden; the portal's snapshot is eva and tom.
+    assert employees(costs_portal(show_hours=False)) == ["eva", "tom"]
+    # Globex's project selected in Acme's portal shows none of sam's (V2), asked or walked.
+    with_erp = evolve(costs_portal(show_non_billable_amounts=True), project_ids={"web", "erp"})
+    assert employees(with_erp) == ["eva", "ivo", "lea", "tom"]
+
+
+def test_v8_a_source_that_says_who_spent_and_travelled_spares_every_page_of_them() -> None:
+    portal = costs_portal(show_non_billable_amounts=True)
+    asked, walked = Counting(costs_dataset()), CountingWalks(costs_dataset())
+    employees = costs_world(portal, source=asked).service.pages.choices(portal).employees
+    assert asked.calls == {"cost_employee_ids": 2}  # one question a kind, no page
+    assert costs_world(portal, source=walked).service.pages.choices(portal).employees == employees
+    assert walked.calls["expenses"] >= 1
+    assert walked.calls["trips"] >= 1
+    assert "cost_employee_ids" not in walked.calls
+    # A portal that shows neither kind asks nothing about them.
+    hours_only = acme_portal()
+    asked.calls.clear()
+    costs_world(hours_only, source=asked).service.pages.choices(hours_only)
+    assert asked.calls == {}
 
 
 def test_the_csv_exports_hold_what_the_pages_show() -> None:

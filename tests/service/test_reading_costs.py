@@ -1,7 +1,8 @@
 """Reading expenses and trips (``service/costs_reading.py``): whatever a source returns, only what
 the pure rules show comes out, each once, in order, with cursors that move on; a source's sums
 (``CostTotalsSource``) are asked only about the visible projects, checked, and equal to the sums
-of the pages; money summed without a currency is the portal's.
+of the pages; money summed without a currency is the portal's. So are who spent and travelled
+(``CostEmployees``): asked about the visible projects, checked, and found by the pages without it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from attrs import evolve
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,6 +64,14 @@ class Source(MemoryDataSource):
         if self.sums is not None:
             return self.sums  # type: ignore[no-any-return]
         return super().cost_totals(scope, query, kind)
+
+    employees: Any = None
+
+    def cost_employee_ids(self, scope: Scope, kind: ItemKind) -> frozenset[str]:
+        self.asked = [*getattr(self, "asked", []), scope]
+        if self.employees is not None:
+            return self.employees  # type: ignore[no-any-return]
+        return super().cost_employee_ids(scope, kind)
 
 
 class NoSums(PagesOnly):
@@ -219,3 +229,37 @@ def test_a_trip_of_another_kind_in_an_expense_page_is_not_shown() -> None:
     source.pages = lambda scope, query: CostPage((trip,), None)  # type: ignore[arg-type]
     items, _ = reader(source).page(costs_portal(), ItemKind.EXPENSE, EntryQuery())
     assert items == ()
+
+
+def test_who_spent_is_asked_about_the_visible_projects_only_without_reading_a_page() -> None:
+    source = Source(costs_dataset())
+    source.pages = lambda scope, query: pytest.fail("no page of expenses is needed")
+    with_erp = evolve(costs_portal(), project_ids=frozenset({"web", "erp"}))
+    found = reader(source).employee_ids(with_erp, ItemKind.EXPENSE)
+    assert found == {"eva", "tom"}  # web's billable expenses; lea's is not billable
+    assert source.asked[-1].project_ids == frozenset({"web"})  # not Globex's erp
+
+
+def test_who_spent_is_the_same_asked_or_found_by_the_pages() -> None:
+    source = Source(costs_dataset())
+    for portal in (costs_portal(), costs_portal(show_non_billable_amounts=True)):
+        for kind in (ItemKind.EXPENSE, ItemKind.TRIP):
+            asked = reader(source).employee_ids(portal, kind)
+            assert asked == reader(NoSums(source)).employee_ids(portal, kind)
+            assert asked
+
+
+def test_who_spent_is_not_asked_where_the_portal_hides_the_kind() -> None:
+    source = Source(costs_dataset())
+    source.employees = frozenset({"sam"})
+    hidden = costs_portal(show_expenses=False)
+    assert reader(source).employee_ids(hidden, ItemKind.EXPENSE) == frozenset()
+    assert not getattr(source, "asked", [])
+
+
+@pytest.mark.parametrize("answer", [["eva"], "eva", frozenset({1}), 42])
+def test_an_answer_about_who_spent_that_is_no_set_of_ids_is_refused(answer: Any) -> None:
+    source = Source(costs_dataset())
+    source.employees = answer
+    with pytest.raises(DataSourceError, match=r"cost_employee_ids\(\) returned .* frozenset"):
+        reader(source).employee_ids(costs_portal(), ItemKind.TRIP)

@@ -1,6 +1,6 @@
 """The contract kit's checks of expenses and trips catch broken sources: each deliberately wrong
-source fails the check meant for its fault, and a source without expenses or trips has those
-checks skipped, saying why."""
+source fails the check meant for its fault, and a source without expenses or trips (or without
+who logged them) has those checks skipped, saying why."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from clientportal.memory import MemoryDataSource
 from clientportal.model import Dataset, Expense, ItemKind, Trip
 from clientportal.ports import (
     ApprovalStore,
+    CostEmployees,
     CostPage,
     CostTotals,
     DataSource,
@@ -104,9 +105,30 @@ class HasNoCostTotals(MemoryDataSource):
     cost_totals = None  # type: ignore[assignment]
 
 
-def contract(kind: type[MemoryDataSource]) -> DataSourceContract:
+class LosesTheNonBillableEmployees(MemoryDataSource):
+    """Names only who logged billable expenses and trips, even where the portal shows the
+    others."""
+
+    def cost_employee_ids(self, scope: Scope, kind: ItemKind) -> frozenset[str]:
+        return super().cost_employee_ids(evolve(scope, non_billable_costs=False), kind)
+
+
+class NamesEveryEmployee(MemoryDataSource):
+    """Names every employee of the data: more than needed, which only an exact pushdown
+    forbids."""
+
+    def cost_employee_ids(self, scope: Scope, kind: ItemKind) -> frozenset[str]:
+        return frozenset(e.id for e in self.dataset.employees)
+
+
+class HasNoCostEmployees(MemoryDataSource):
+    cost_employee_ids = None  # type: ignore[assignment]
+
+
+def contract(kind: type[MemoryDataSource], *, exact: bool = False) -> DataSourceContract:
     class Contract(DataSourceContract):
         max_examples = 200
+        exact_pushdown = exact
         # Finding the fault is what counts here; shrinking it would only take time.
         hypothesis_settings = settings(
             phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None
@@ -208,6 +230,38 @@ def test_a_source_without_cost_totals_has_only_the_totals_skipped() -> None:
     without.test_contract_cost_filters(TRIP, EntryQuery())
 
 
+def test_a_source_that_misses_who_logged_non_billable_costs_fails() -> None:
+    broken = contract(LosesTheNonBillableEmployees)
+    for kind in (EXPENSE, TRIP):
+        fails(
+            lambda kind=kind: (
+                broken.test_contract_cost_employees_follow_the_client_and_the_non_billable_rule(
+                    kind
+                )
+            )
+        )
+
+
+def test_a_source_that_names_more_employees_fails_only_an_exact_pushdown() -> None:
+    loose = contract(NamesEveryEmployee)
+    loose.test_contract_cost_employees_include_everyone_of_the_visible_items(TRIP)  # passes
+    loose.test_contract_cost_employees_follow_the_client_and_the_non_billable_rule(TRIP)
+    exact = contract(NamesEveryEmployee, exact=True)
+    fails(
+        lambda: exact.test_contract_cost_employees_follow_the_client_and_the_non_billable_rule(TRIP)
+    )
+
+
+def test_a_source_without_cost_employees_has_only_their_check_skipped() -> None:
+    without = contract(HasNoCostEmployees)
+    assert not isinstance(HasNoCostEmployees(Dataset()), CostEmployees)
+    skips(
+        lambda: without.test_contract_cost_employees_include_everyone_of_the_visible_items(EXPENSE),
+        r"does not implement CostEmployees \(cost_employee_ids\(\)\)",
+    )
+    without.test_contract_cost_filters(EXPENSE, EntryQuery())
+
+
 def test_the_correct_memory_source_passes_the_same_checks() -> None:
     correct = contract(MemoryDataSource)
     correct.test_contract_cost_pages_walk_exactly_the_matching_visible_items(EXPENSE)
@@ -215,3 +269,7 @@ def test_the_correct_memory_source_passes_the_same_checks() -> None:
     for kind in (EXPENSE, TRIP):
         correct.test_contract_a_cost_status_filter_sees_decisions_made_in_the_store(kind)
         correct.test_contract_hidden_costs_and_non_billable_ones_are_not_needed(kind)
+        correct.test_contract_cost_employees_include_everyone_of_the_visible_items(kind)
+    exact = contract(MemoryDataSource, exact=True)
+    exact.test_contract_cost_employees_include_everyone_of_the_visible_items(EXPENSE)
+    exact.test_contract_cost_employees_follow_the_client_and_the_non_billable_rule(TRIP)

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from .._validators import id_problem
 from ..errors import ConfigError, ValidationError
 from ..model import ApprovalStatus, ItemKind, ItemRef
 from ..public import PortalTrip
@@ -55,6 +56,12 @@ def _step(obj: Context, action: Action, entry_ids: tuple[str, ...], employee_id:
             "approval is switched off for this company: switch it on with "
             "`clientportal company set --workflow internal-external` (or internal, external, "
             "external-internal) before submitting hours"
+        )
+    bad = [f"{i!r}: {problem}" for i in entry_ids if (problem := id_problem(i))]
+    if bad:
+        raise click.BadParameter(
+            "; ".join(bad) + " (give the ids `clientportal approvals list` prints)",
+            param_hint="ID",
         )
     service = obj.service()
     items = [ItemRef(kind, i) for i in entry_ids]

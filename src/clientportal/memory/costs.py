@@ -1,7 +1,8 @@
 """Expenses and trips of :class:`~clientportal.memory.MemoryDataSource`: the optional
-:class:`~clientportal.ports.ExpenseSource`, :class:`~clientportal.ports.TripSource` and
-:class:`~clientportal.ports.CostTotalsSource` over ``Dataset.expenses`` and ``Dataset.trips``,
-with the :class:`~clientportal.Scope` pushed down exactly (V13, V14)."""
+:class:`~clientportal.ports.ExpenseSource`, :class:`~clientportal.ports.TripSource`,
+:class:`~clientportal.ports.CostTotalsSource` and :class:`~clientportal.ports.CostEmployees`
+over ``Dataset.expenses`` and ``Dataset.trips``, with the :class:`~clientportal.Scope` pushed
+down exactly (V13, V14)."""
 
 from __future__ import annotations
 
@@ -67,22 +68,18 @@ class MemoryCostSource:
     ) -> Mapping[str, CostTotals]:
         """The totals of the scope's items of ``kind`` matching ``query`` from its cursor on, by
         project (see :class:`~clientportal.ports.CostTotalsSource`), in one pass."""
-        items: Iterator[Expense] | Iterator[Trip]
-        if kind is ItemKind.EXPENSE:
-            items = self._costs_matching(self._costs_ordered[0], scope, query, states=False)
-        elif kind is ItemKind.TRIP:
-            items = self._costs_matching(self._costs_ordered[1], scope, query, states=False)
-        else:
-            raise ValueError(
-                f"cost totals are of expenses or trips, not of {kind!r}: "
-                "ask entry_totals for the hours' totals"
-            )
         found: dict[str, CostTotals] = {}
-        for item in items:
+        for item in self._costs_of(kind, scope, query):
             one = _totals_of(item, scope)
             previous = found.get(item.project_id)
             found[item.project_id] = one if previous is None else previous + one
         return found
+
+    def cost_employee_ids(self, scope: Scope, kind: ItemKind) -> frozenset[str]:
+        """Who spent or travelled on the scope's items of ``kind`` (see
+        :class:`~clientportal.ports.CostEmployees`): exactly the employees of the items the
+        pure rules show."""
+        return frozenset(x.employee_id for x in self._costs_of(kind, scope, EntryQuery()))
 
     # -- what the kinds share ------------------------------------------------------------------
 
@@ -92,6 +89,19 @@ class MemoryCostSource:
         return (
             sorted(self.dataset.expenses, key=_order_key),
             sorted(self.dataset.trips, key=_order_key),
+        )
+
+    def _costs_of(
+        self, kind: ItemKind, scope: Scope, query: EntryQuery
+    ) -> Iterator[Expense] | Iterator[Trip]:
+        """The scope's items of ``kind`` matching ``query``, without their stored states."""
+        if kind is ItemKind.EXPENSE:
+            return self._costs_matching(self._costs_ordered[0], scope, query, states=False)
+        if kind is ItemKind.TRIP:
+            return self._costs_matching(self._costs_ordered[1], scope, query, states=False)
+        raise ValueError(
+            f"cost totals and employees are of expenses or trips, not of {kind!r}: ask "
+            "entry_totals for the hours' totals and entry_employee_ids for who logged them"
         )
 
     def _costs_matching(

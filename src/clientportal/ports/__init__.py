@@ -14,6 +14,7 @@ single statement. Times are always passed in, taken from a :class:`Clock`.
 
 from ..errors import ChangedMeanwhile as ChangedMeanwhile
 from .costs import PORTAL_CURRENCY as PORTAL_CURRENCY
+from .costs import CostEmployees as CostEmployees
 from .costs import CostPage as CostPage
 from .costs import CostTotals as CostTotals
 from .costs import CostTotalsSource as CostTotalsSource

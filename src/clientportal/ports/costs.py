@@ -22,6 +22,7 @@ from .data import EntryCursor, EntryQuery
 
 __all__ = [
     "PORTAL_CURRENCY",
+    "CostEmployees",
     "CostPage",
     "CostTotals",
     "CostTotalsSource",
@@ -144,4 +145,25 @@ class CostTotalsSource(Protocol):
     ) -> Mapping[str, CostTotals]:
         """The totals of the scope's items of ``kind`` (:attr:`~clientportal.ItemKind.EXPENSE`
         or :attr:`~clientportal.ItemKind.TRIP`) that match ``query``, by project id."""
+        ...
+
+
+@runtime_checkable
+class CostEmployees(Protocol):
+    """Optional for a :class:`~clientportal.ports.DataSource` with expenses or trips: who spent
+    or travelled on the scope's items of a kind.
+
+    The portal's employee filter lists everyone who logged a visible expense or trip (rule V8).
+    Without this method the service finds them by reading every visible item of each kind shown,
+    a page at a time; a SQL source answers it with one ``SELECT DISTINCT``. As with
+    :class:`~clientportal.ports.EntryEmployees`, the answer may hold more ids than needed (they
+    only add names to the filter), never fewer: a source need not leave out the employees of
+    non-billable items, but one that does (unless ``scope.non_billable_costs``) is exact.
+    """
+
+    def cost_employee_ids(self, scope: Scope, kind: ItemKind) -> frozenset[str]:
+        """The ids of the employees of the scope's items of ``kind``
+        (:attr:`~clientportal.ItemKind.EXPENSE` or :attr:`~clientportal.ItemKind.TRIP`): those
+        of ``scope.client_id`` in ``scope.project_ids``, none when the scope does not show the
+        kind."""
         ...

@@ -50,15 +50,26 @@ from ..workflow import (
     Transition,
     check_reason,
 )
-from .decision_items import ItemKey, ItemReader, Planned, item_keys, seen_versions
+from .decision_items import (
+    ItemKey,
+    ItemReader,
+    Planned,
+    item_keys,
+    kind_of,
+    nobody_asked_why,
+    seen_versions,
+)
 from .links import LinkRegister
 from .mail_links import MailLinks
-from .notify import Notifier
+from .notify import Audience, Notifier, unasked
 from .outcomes import DecisionResult, EntryOutcome, Outcome
 from .reading import PortalReader
 from .visits import Visit
 
 __all__ = ["Approvals", "check_actor"]
+
+#: How a refused step names the item ("MANAGER may not APPROVE an expense in status ...").
+_A_ITEM = {ItemKind.ENTRY: "an entry", ItemKind.EXPENSE: "an expense", ItemKind.TRIP: "a trip"}
 
 #: What a decision takes: items as references, or plain strings for time entries.
 _Items: TypeAlias = Iterable[str | ItemRef]
@@ -245,7 +256,9 @@ class Approvals:
         """Take ``action`` on items (time entries, expenses, trips) as a member of the host's
         staff (``by``: an employee, manager or admin; an item's owner is its employee). Items
         that now await the client are e-mailed to the contacts of every portal that lets its
-        client approve them, one e-mail per contact and portal.
+        client approve them and shows them, one e-mail per contact and portal. An item no such
+        portal shows is moved on all the same; its outcome's ``why`` says that nobody was asked
+        (and a warning is logged).
 
         SUBMIT is refused while the company's approval policy is off; items already in a
         workflow can still be finished.
@@ -349,23 +362,27 @@ class Approvals:
                 )
             except TransitionNotAllowed as refused:
                 outcomes[key] = EntryOutcome(
-                    item_id, Outcome.NOT_ALLOWED, why=str(refused), kind=kind
+                    item_id, Outcome.NOT_ALLOWED, why=refused.describe(_A_ITEM[kind]), kind=kind
                 )
             else:
                 planned.append(Planned(item, transition))
         told = contact if action in (Action.APPROVE, Action.REJECT) else None
         notice_reason = reason if action is Action.REJECT else None
+        asking = [p.item for p in planned if _asks_client(p.transition)]
+        audiences = self._notifier.audiences(asking)
+        nobody = {(kind_of(i), i.id): nobody_asked_why(i) for i in unasked(audiences, asking)}
         links = self._notifier.mail_links(self._links, now=now)
-        outbox_for = self._outbox_for(planned, actor, portal, told, notice_reason, links, now)
+        outbox_for = self._outbox_for(audiences, actor, portal, told, notice_reason, links, now)
         try:
             stored, changed = _commit(self._store, planned, outbox_for)
         except BaseException:
             links.settle(stored=False)
             raise
         links.settle(stored=bool(stored))
+        self._notifier.warn_unasked([p.item for p in stored if p.key in nobody])
         for p in stored:
             outcomes[p.key] = EntryOutcome(
-                p.item.id, Outcome.APPLIED, p.transition.state, kind=p.kind
+                p.item.id, Outcome.APPLIED, p.transition.state, why=nobody.get(p.key), kind=p.kind
             )
         for kind, item_id in changed:
             outcomes[kind, item_id] = EntryOutcome(
@@ -378,7 +395,7 @@ class Approvals:
 
     def _outbox_for(
         self,
-        planned: Sequence[Planned],
+        audiences: Sequence[Audience],
         actor: Actor,
         portal: Portal | None,
         contact: Contact | None,
@@ -387,13 +404,10 @@ class Approvals:
         now: dt.datetime,
     ) -> Callable[[Sequence[Planned]], list[OutboxMessage]]:
         """What to e-mail for a batch of the planned steps (rebuilt if some of them are dropped):
-        approval requests for the items that now await the client (each with its contact's
-        personal link from ``links``), and the company's notice of ``contact``'s decision (a
-        rejection's ``reason`` with it) when a client decided."""
+        approval requests to the ``audiences`` for the items that now await the client (each
+        with its contact's personal link from ``links``), and the company's notice of
+        ``contact``'s decision (a rejection's ``reason`` with it) when a client decided."""
         notifier = self._notifier
-        audiences = notifier.audiences(
-            frozenset(p.item.project_id for p in planned if _asks_client(p.transition))
-        )
         submitted_by = notifier.name_of_staff(actor.id) if actor.party.is_staff else actor.id
 
         def outbox_for(batch: Sequence[Planned]) -> list[OutboxMessage]:

@@ -9,13 +9,15 @@ billable unless non-billable costs are shown, the query's filters and cursor, ea
 order) and turns it into public records with :func:`~clientportal.visibility.visible_expenses`
 or :func:`~clientportal.visibility.visible_trips`. Totals come from
 :class:`~clientportal.ports.CostTotalsSource` when the source offers it (each sum checked), else
-from a walk over every page. A source without the part has no items of that kind: every page of
-it is empty.
+from a walk over every page; so do who spent and travelled (the employee filter), from
+:class:`~clientportal.ports.CostEmployees`. A source without the part has no items of that kind:
+every page of it is empty.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import TypeAlias
 
@@ -25,6 +27,7 @@ from ..errors import DataSourceError
 from ..model import ApprovalState, Expense, ItemKind, Portal, Project, Trip
 from ..ports import (
     MAX_PAGE_SIZE,
+    CostEmployees,
     CostPage,
     CostTotals,
     CostTotalsSource,
@@ -109,6 +112,7 @@ class CostReader:
         self._expenses = data if isinstance(data, ExpenseSource) else None
         self._trips = data if isinstance(data, TripSource) else None
         self._totals = data if isinstance(data, CostTotalsSource) else None
+        self._employees = data if isinstance(data, CostEmployees) else None
 
     def shows(self, portal: Portal, kind: ItemKind) -> bool:
         """Whether the portal shows items of ``kind`` (an expense or trip kind)."""
@@ -282,6 +286,36 @@ class CostReader:
                 total = total + _checked_totals(kind, project_id, project_totals, money=money)
         # A trip without a currency of its own is in the portal's (PORTAL_CURRENCY in the sums).
         return total.in_portal_currency(portal.settings.currency)
+
+    def employee_ids(
+        self, portal: Portal, kind: ItemKind, projects: Sequence[Project] | None = None
+    ) -> frozenset[str]:
+        """The ids of the employees of the portal's visible items of ``kind`` (rule V8, for its
+        employee filter): one question when the source offers
+        :class:`~clientportal.ports.CostEmployees` (asked only about the projects the pure rules
+        show; its answer may hold more ids, never fewer), else a walk of every page."""
+        if not self.shows(portal, kind) or not self.offers(kind):
+            return frozenset()
+        projects = self._reader.projects(portal) if projects is None else projects
+        if self._employees is None:
+            every = EntryQuery(limit=MAX_PAGE_SIZE)
+            return frozenset(i.employee_id for i in self.iter_items(portal, kind, every, projects))
+        visible = frozenset(p.id for p in projects)
+        if not visible:
+            return frozenset()
+        scope = evolve(self._reader.scope(portal), project_ids=visible)
+        return _checked_ids(kind, self._employees.cost_employee_ids(scope, kind))
+
+
+def _checked_ids(kind: ItemKind, ids: object) -> frozenset[str]:
+    """The employee ids a source gave for ``kind``, refused unless they are a set of strings."""
+    if isinstance(ids, AbstractSet) and all(isinstance(i, str) for i in ids):
+        return frozenset(ids)
+    raise DataSourceError(
+        f"DataSource.cost_employee_ids() returned {ids!r} for {kind.value}s: it must return a "
+        "frozenset of employee ids. Fix it, or remove cost_employee_ids() and the service reads "
+        "every item to find them"
+    )
 
 
 def _checked_kind(kind: ItemKind) -> ItemKind:

@@ -7,19 +7,22 @@ entry's id, as before expenses and trips existed). :func:`item_keys` turns them 
 the optional :class:`~clientportal.ports.ExpenseSource` and :class:`~clientportal.ports.TripSource`
 (a source without them has none). For a client's decision it keeps only what the portal shows:
 entries of its visible projects (V3), expenses and trips by V13/V14, the non-billable rule
-included. :func:`not_found_why` says why an item was not found, naming its kind.
+included (:func:`shown_to_client`, the rule the approval requests follow too).
+:func:`not_found_why` says why an item was not found, naming its kind; :func:`nobody_asked_why`
+that an item awaits a client no portal shows it to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 from attrs import frozen
 
 from ..errors import ValidationError
 from ..model import Expense, ItemKind, ItemRef, Portal, TimeEntry, Trip
 from ..ports import DataSource, ExpenseSource, TripSource, unique_by_id
+from ..visibility import Scope
 from ..workflow import Transition
 from .reading import PortalReader
 
@@ -30,8 +33,10 @@ __all__ = [
     "Planned",
     "item_keys",
     "kind_of",
+    "nobody_asked_why",
     "not_found_why",
     "seen_versions",
+    "shown_to_client",
 ]
 
 #: One item a decision may take a step on, as the DataSource has it.
@@ -103,6 +108,38 @@ def seen_versions(
     return {_key(item): version for item, version in versions.items()}
 
 
+def shown_to_client(item: DecisionItem, scope: Scope, visible_ids: frozenset[str]) -> bool:
+    """Whether a portal of ``scope``, whose visible projects are ``visible_ids``, shows ``item``
+    to its client (V3, V13, V14): the items its client may decide on, and the items its approval
+    requests list."""
+    if isinstance(item, TimeEntry):
+        return scope.entries and item.project_id in visible_ids
+    return scope.shows_cost(item, visible_ids)
+
+
+#: The setting a portal needs on, besides approval, to show an item of each kind to its client.
+_SHOWN_WITH: Final = {
+    ItemKind.ENTRY: "show_hours",
+    ItemKind.EXPENSE: "show_expenses",
+    ItemKind.TRIP: "show_trips",
+}
+
+
+def nobody_asked_why(item: DecisionItem) -> str:
+    """What the staff are told of ``item`` when it awaits the client's approval now, though no
+    active portal with contacts and client approval shows it (the ``why`` of its applied
+    outcome): nobody was asked, and no client can decide on it."""
+    kind = kind_of(item)
+    needs = _SHOWN_WITH[kind]
+    if not isinstance(item, TimeEntry) and not item.billable:
+        needs += " and show_non_billable_amounts"
+    return (
+        f"nobody was asked to approve the {kind.value}: no active portal with contacts and "
+        f"client approval shows it (that takes project {item.project_id!r} selected and "
+        f"{needs} on); show it in such a portal, or withdraw the {kind.value}"
+    )
+
+
 def not_found_why(key: ItemKey, portal: Portal | None, data: DataSource) -> str:
     """Why ``key`` was not found: the same words whether it does not exist or the deciding
     ``portal`` does not show it, but naming a DataSource that has no items of its kind."""
@@ -164,12 +201,4 @@ class ItemReader:
         """The items of ``found`` the portal shows (V3, V13, V14)."""
         scope = self._reader.scope(portal)
         visible = frozenset(p.id for p in self._reader.projects(portal))
-        shown: dict[ItemKey, DecisionItem] = {}
-        for key, item in found.items():
-            if isinstance(item, TimeEntry):
-                keep = scope.entries and item.project_id in visible
-            else:
-                keep = scope.shows_cost(item, visible)
-            if keep:
-                shown[key] = item
-        return shown
+        return {key: item for key, item in found.items() if shown_to_client(item, scope, visible)}

@@ -6,8 +6,11 @@ turns what happened into :class:`~clientportal.ports.OutboxMessage` values with 
 :mod:`clientportal.mail.messages`: approval requests (one per contact of each portal that lets
 its client approve the items, listing the hours, expenses and trips that await them as the portal
 shows them), the company's notice about a client's decision (a section per kind of item), and
-one-time access codes. The builders (and so Babel) are imported only when an e-mail is built, so
-importing the service stays light.
+one-time access codes. Which portal asks about an item is worked out per item (its kind, its
+project, the portal's scope); items that await the client though no portal shows them to a contact
+are logged as a warning, "nobody was asked", naming each (:meth:`Notifier.warn_unasked`). The
+builders (and so Babel) are imported only when an e-mail is built, so importing the service stays
+light.
 
 An approval request carries the contact's personal link of its own (see
 :mod:`clientportal.service.mail_links`), which lands on the approvals page. The code e-mail
@@ -35,7 +38,8 @@ from ..errors import NotFound
 from ..mail.templates import MailKind, MailTemplate, select_template
 from ..model import Contact, Expense, Portal, Project, TimeEntry, Trip
 from ..ports import DataSource, OutboxMessage, OutboxStore, unique_by_id
-from ..visibility import visible_entries, visible_expenses, visible_trips
+from ..visibility import Scope, visible_entries, visible_expenses, visible_trips
+from .decision_items import DecisionItem, kind_of, shown_to_client
 from .mail_links import MailLinks
 from .reading import PortalReader
 
@@ -44,7 +48,7 @@ if TYPE_CHECKING:
     from .links import LinkRegister
     from .visits import CodeDelivery
 
-__all__ = ["LANDING_PAGES", "MailSettings", "Notifier"]
+__all__ = ["LANDING_PAGES", "Audience", "MailSettings", "Notifier", "unasked"]
 
 #: The portal pages a link's URL may ask to land on (``?next=approvals``) once it opened: the
 #: web layer lands on the overview for any other value, so ``next`` is never a URL.
@@ -187,13 +191,31 @@ class MailSettings:
         return select_template(self.templates, kind, portal_id=portal.id, language=language)
 
 
+#: How many items the "nobody was asked" warning names (it counts them all).
+_NAMED_UNASKED: Final = 20
+
+
 @frozen
-class _Audience:
-    """A portal that asks its ``contacts`` to approve items of its visible ``projects``."""
+class Audience:
+    """A portal that asks its ``contacts`` to approve the items it shows: of its visible
+    ``projects``, by its ``scope`` (V3, V13, V14)."""
 
     portal: Portal
     contacts: tuple[Contact, ...]
     projects: tuple[Project, ...]
+    scope: Scope
+    visible_ids: frozenset[str]
+
+    def shows(self, item: DecisionItem) -> bool:
+        """Whether the portal shows ``item`` to its client, and so lets them decide on it (the
+        rule :class:`~clientportal.service.decision_items.ItemReader` applies to a decision)."""
+        return shown_to_client(item, self.scope, self.visible_ids)
+
+
+def unasked(audiences: Sequence[Audience], items: Iterable[DecisionItem]) -> list[DecisionItem]:
+    """The ``items`` none of the ``audiences`` shows: nobody is asked to approve them, and no
+    client can (their portals answer not found)."""
+    return [i for i in items if not any(a.shows(i) for a in audiences)]
 
 
 class Notifier:
@@ -279,21 +301,25 @@ class Notifier:
 
     # -- approvals -------------------------------------------------------------------------------
 
-    def audiences(self, project_ids: frozenset[str]) -> tuple[_Audience, ...]:
-        """The active portals that let their contacts approve items of some of ``project_ids``,
-        with those contacts and the portal's visible projects."""
+    def audiences(self, items: Iterable[DecisionItem]) -> tuple[Audience, ...]:
+        """The active portals with contacts that let their client approve, and show, some of
+        ``items`` (time entries, expenses, trips): each with those contacts, its visible
+        projects and its scope. :func:`unasked` tells the items none of them shows."""
+        items = tuple(items)
+        project_ids = frozenset(i.project_id for i in items)
         if not project_ids:
             return ()
         audiences = []
-        covered: set[str] = set()
         for portal in self._portals():
-            if (
-                not portal.active
-                or portal.project_ids.isdisjoint(project_ids)
-                or not self._reader.scope(portal).approval
-            ):
+            if not portal.active or portal.project_ids.isdisjoint(project_ids):
+                continue
+            scope = self._reader.scope(portal)
+            if not scope.approval:
                 continue
             shown = self._reader.projects(portal)
+            visible = frozenset(p.id for p in shown)
+            if not any(shown_to_client(i, scope, visible) for i in items):
+                continue
             contacts = tuple(
                 sorted(
                     unique_by_id(
@@ -304,17 +330,27 @@ class Notifier:
                     key=lambda c: c.id,
                 )
             )
-            if contacts and any(p.id in project_ids for p in shown):
-                covered |= {p.id for p in shown}
-                audiences.append(_Audience(portal, contacts, shown))
-        orphans = sorted(project_ids - covered)
-        if orphans:
-            logger.warning(
-                "items of projects %s now await the client's approval, but no active portal "
-                "with client approval and contacts shows them: nobody was asked",
-                ", ".join(orphans),
-            )
+            if contacts:
+                audiences.append(Audience(portal, contacts, shown, scope, visible))
         return tuple(audiences)
+
+    def warn_unasked(self, items: Sequence[DecisionItem]) -> None:
+        """Log (a warning on the ``clientportal.service`` logger) that ``items`` now await the
+        client's approval though no portal shows them to a contact: nobody was asked."""
+        if not items:
+            return
+        named = ", ".join(
+            f"{kind_of(i).value} {i.id!r} (project {i.project_id!r})"
+            for i in items[:_NAMED_UNASKED]
+        )
+        more = len(items) - _NAMED_UNASKED
+        logger.warning(
+            "%d item(s) now await the client's approval, but no active portal with client "
+            "approval and contacts shows them: nobody was asked: %s%s",
+            len(items),
+            named,
+            f" and {more} more" if more > 0 else "",
+        )
 
     def mail_links(self, register: LinkRegister, *, now: dt.datetime) -> MailLinks:
         """The personal links of a batch of e-mails written at ``now``, issued by ``register``
@@ -323,7 +359,7 @@ class Notifier:
 
     def approval_requests(
         self,
-        audiences: Sequence[_Audience],
+        audiences: Sequence[Audience],
         waiting: Sequence[TimeEntry],
         *,
         expenses: Sequence[Expense] = (),
@@ -333,8 +369,9 @@ class Notifier:
         now: dt.datetime,
     ) -> list[OutboxMessage]:
         """One e-mail per contact of each audience, asking them to approve the ``waiting``
-        entries, ``expenses`` and ``trips`` their portal shows (as it shows them: V3, V13, V14).
-        Each carries the contact's personal link from ``links``, landing on the approvals page."""
+        entries, ``expenses`` and ``trips`` their portal shows (:meth:`Audience.shows`), as it
+        shows them (V3, V13, V14). Each carries the contact's personal link from ``links``,
+        landing on the approvals page."""
         from ..i18n import negotiate_locale
         from ..mail.messages import approval_requested
 
@@ -344,9 +381,18 @@ class Notifier:
         sender = self._mail.sender()
         for audience in audiences:
             portal = audience.portal
-            shown = tuple(visible_entries(portal, audience.projects, waiting, self._reader.policy))
-            shown_expenses = tuple(visible_expenses(portal, audience.projects, expenses))
-            shown_trips = tuple(visible_trips(portal, audience.projects, trips))
+            projects = audience.projects
+            shown = tuple(
+                visible_entries(
+                    portal, projects, [e for e in waiting if audience.shows(e)], self._reader.policy
+                )
+            )
+            shown_expenses = tuple(
+                visible_expenses(portal, projects, [x for x in expenses if audience.shows(x)])
+            )
+            shown_trips = tuple(
+                visible_trips(portal, projects, [t for t in trips if audience.shows(t)])
+            )
             if not shown and not shown_expenses and not shown_trips:
                 continue
             spenders = frozenset(x.employee_id for x in shown_expenses) | frozenset(

@@ -28,7 +28,9 @@ class Outcome(enum.Enum):
 @frozen
 class EntryOutcome:
     """The outcome for one item: the time entry, expense or trip (``kind``) ``entry_id``;
-    ``state`` is its new approval state when applied, ``why`` says why not otherwise."""
+    ``state`` is its new approval state when applied, ``why`` says why not otherwise (and, on
+    an applied step that left the item awaiting a client no portal shows it to, that nobody was
+    asked)."""
 
     entry_id: str
     outcome: Outcome

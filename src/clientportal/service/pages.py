@@ -38,10 +38,10 @@ from ..visibility import (
 )
 from ..workflow import CLIENT_DECIDED, client_has_decided
 from .cost_pages import CostPages, Viewer, portal_of
-from .costs_reading import COST_KINDS, CostReader, CostsView
+from .costs_reading import COST_KINDS, CostReader
 from .reading import HoursPage, PortalReader, remember
 
-__all__ = ["CostsView", "HoursChoices", "HoursPerWeek", "Overview", "Pages", "Viewer"]
+__all__ = ["HoursChoices", "HoursPerWeek", "Overview", "Pages", "Viewer"]
 
 
 @frozen
@@ -153,8 +153,9 @@ class Pages(CostPages):
     def overview(self, viewer: Viewer) -> Overview:
         """The portal's projects, budgets, invoices, quotes and employee filter, and whether its
         client may approve hours: what :func:`~clientportal.portal_view` gives, with the
-        employees of entries found without reading every entry when the source can say
-        (:class:`~clientportal.ports.EntryEmployees`)."""
+        employees of entries, expenses and trips found without reading every item when the
+        source can say (:class:`~clientportal.ports.EntryEmployees`,
+        :class:`~clientportal.ports.CostEmployees`)."""
         return self._overview(_portal(viewer))
 
     def hours(self, viewer: Viewer, query: EntryQuery | None = None) -> HoursPage:
@@ -330,7 +331,9 @@ class Pages(CostPages):
         """The employee filter: the portal's employees, its projects' members and who logged
         its visible entries, expenses and trips, by name (as :func:`portal_view` adds the
         employees of the items it sees; entries are not read where the source can say who
-        logged them). Read once a request (:func:`~.reading.remembered_projects`)."""
+        logged them, :class:`~clientportal.ports.EntryEmployees`, nor expenses and trips where
+        it can say who spent and travelled, :class:`~clientportal.ports.CostEmployees`). Read
+        once a request (:func:`~.reading.remembered_projects`)."""
         if not (scope.entries or scope.expenses or scope.trips):
             return ()
         return remember(
@@ -345,9 +348,8 @@ class Pages(CostPages):
             ids |= project.member_ids
         if scope.entries:
             ids |= self._entry_employee_ids(portal, scope, projects)
-        every = EntryQuery(limit=MAX_PAGE_SIZE)
         for kind in COST_KINDS:
-            ids.update(i.employee_id for i in self._costs.iter_items(portal, kind, every, projects))
+            ids |= self._costs.employee_ids(portal, kind, projects)
         found = unique_by_id(self._data.employees(frozenset(ids)))
         return tuple(
             sorted(

@@ -1,13 +1,16 @@
 """Expenses and trips of :class:`~clientportal.sql.SqlDataSource`: the optional
-:class:`~clientportal.ports.ExpenseSource`, :class:`~clientportal.ports.TripSource` and
-:class:`~clientportal.ports.CostTotalsSource` over ``tt_expenses`` and ``tt_trips``
-(:mod:`clientportal.sql.cost_tables`).
+:class:`~clientportal.ports.ExpenseSource`, :class:`~clientportal.ports.TripSource`,
+:class:`~clientportal.ports.CostTotalsSource` and :class:`~clientportal.ports.CostEmployees`
+over ``tt_expenses`` and ``tt_trips`` (:mod:`clientportal.sql.cost_tables`).
 
 Every query holds to the scope's client *and* its selected projects, leaves out non-billable
 items unless the portal shows them (V13, V14), applies the page's filters and pages by keyset in
 (date desc, id asc) order along the ``(client_id, date desc, id)`` index, as the entry queries do
 (:mod:`clientportal.sql.entries`). Approval states come from ``cp_item_approvals`` by a LEFT JOIN
 on the item's kind and id: an item without a row there is OPEN at version 0.
+
+Who spent or travelled (the employee filter) is one ``SELECT DISTINCT employee_id`` under the
+scope's conditions, without the approval states' join.
 
 Totals are one aggregate per call, grouped by project and currency. PostgreSQL sums the exact
 ``NUMERIC`` values and rounds each trip's money as :func:`~clientportal.public.trip_amount` does
@@ -107,6 +110,18 @@ class SqlCostSource:
             found[row.project_id] = group if previous is None else previous + group
         return found
 
+    def cost_employee_ids(self, scope: Scope, kind: ItemKind) -> frozenset[str]:
+        """Who spent or travelled on the scope's items of ``kind`` (see
+        :class:`~clientportal.ports.CostEmployees`): one ``SELECT DISTINCT employee_id`` over the
+        scope's client and projects (billable items only unless the portal shows the others),
+        the index range of a page without its order, limit or join."""
+        of = _kind_of(kind)
+        params = _params(of, scope, EntryQuery())
+        if params is None:
+            return frozenset()
+        statement = _employees_statement(of, _billable_only(scope))
+        return frozenset(row.employee_id for row in self._cost_rows(statement, params))
+
     # -- what the kinds share ------------------------------------------------------------------
 
     def _page(self, of: _Kind[_Cost], scope: Scope, query: EntryQuery) -> CostPage[_Cost]:
@@ -138,8 +153,8 @@ def _kind_of(kind: ItemKind) -> _Kind[Any]:
     of = _KINDS.get(kind)
     if of is None:
         raise ValueError(
-            f"cost totals are of expenses or trips, not of {kind!r}: "
-            "ask entry_totals for the hours' totals"
+            f"cost totals and employees are of expenses or trips, not of {kind!r}: ask "
+            "entry_totals for the hours' totals and entry_employee_ids for who logged them"
         )
     return of
 
@@ -273,6 +288,20 @@ def _by_id_statement(of: _Kind[Any]) -> sa.Select[Any]:
         )
 
     return _cached(("by_id", of.kind), build)
+
+
+def _employees_statement(of: _Kind[Any], billable_only: bool) -> sa.Select[Any]:
+    """Who logged ``of``'s items of the scope's client and projects: each ``employee_id`` once."""
+
+    def build() -> sa.Select[Any]:
+        no_filters: Shape = (False, False, False, False, False)
+        return (
+            select(of.table.c.employee_id)
+            .where(*_conditions(of, no_filters, billable_only))
+            .distinct()
+        )
+
+    return _cached(("employees", of.kind, billable_only), build)
 
 
 def _totals_statement(

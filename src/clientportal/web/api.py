@@ -27,14 +27,16 @@ from .. import _validators as cv
 from ..convert import structure, unstructure
 from ..errors import ValidationError, WorkflowError
 from ..model import ItemKind, ItemRef
-from ..ports import MAX_PAGE_SIZE, Totals
+from ..ports import MAX_PAGE_SIZE, CostTotals, EntryCursor, EntryQuery, Totals
+from ..public import PortalExpense, PortalTrip
 from ..service import DecisionResult, HoursPage, Overview
 from ..visibility import PortalEntry, PortalInvoice, PortalQuote
 from ..workflow import Action
 from ..workflow.reasons import MAX_REASON
+from .approval_views import CURSOR_PARAMS
 from .context import CSRF_HEADER, Context
 from .http import Response
-from .params import ID_SCHEMA, encode_cursor, entry_query, parse_limit
+from .params import ID_SCHEMA, decode_cursor, encode_cursor, entry_query, parse_limit
 from .problems import (
     BadRequest,
     Forbidden,
@@ -50,6 +52,7 @@ __all__ = [
     "MAX_DECISION_ENTRIES",
     "MAX_VERSION",
     "PROBLEM_JSON",
+    "ApprovalList",
     "DecisionAction",
     "DecisionRequest",
     "EntryRef",
@@ -116,6 +119,27 @@ class HoursList:
     totals: Totals
     next: str | None
     currency: str
+
+
+@frozen
+class ApprovalList:
+    """What awaits the client's decision, each kind a page at a time, newest first: the hours as
+    :class:`HoursList` gives them (``entries``, ``totals``, ``next``, ``currency``), then the
+    ``expenses`` and the ``trips``, each with the totals of every one awaiting that matches the
+    filters and the cursor of its own next page (``expenses_next``, pass it as
+    ``after_expense``; ``trips_next``, as ``after_trip``), ``null`` on its last page. A kind the
+    portal does not show is an empty list."""
+
+    entries: tuple[PortalEntry, ...]
+    totals: Totals
+    next: str | None
+    currency: str
+    expenses: tuple[PortalExpense, ...]
+    expenses_totals: CostTotals
+    expenses_next: str | None
+    trips: tuple[PortalTrip, ...]
+    trips_totals: CostTotals
+    trips_next: str | None
 
 
 @frozen
@@ -274,12 +298,14 @@ def failure_response() -> Response:
     return _problem_document(500, "error", "the portal failed; try again later", ())
 
 
+def _next(cursor: EntryCursor | None) -> str | None:
+    """The ``next`` of an answer: the page cursor, ``null`` on the last page."""
+    return encode_cursor(cursor) if cursor is not None else None
+
+
 def _hours_list(page: HoursPage, currency: str) -> HoursList:
     return HoursList(
-        entries=page.entries,
-        totals=page.totals,
-        next=encode_cursor(page.next) if page.next is not None else None,
-        currency=currency,
+        entries=page.entries, totals=page.totals, next=_next(page.next), currency=currency
     )
 
 
@@ -339,14 +365,59 @@ def api_document_file(ctx: Context) -> Response:
     return document_file(ctx)
 
 
+def _approvals_query(ctx: Context) -> tuple[EntryQuery, dict[ItemKind, EntryCursor | None]]:
+    """The filters and the hours' cursor (``after``), and the cursors of the expenses
+    (``after_expense``) and trips (``after_trip``): every problem of them at once (400)."""
+    limit = parse_limit(ctx.query.get("limit"), DEFAULT_LIMIT)
+    problems: list[InputProblem] = []
+    query = EntryQuery(limit=limit)
+    try:
+        query = entry_query(ctx.query, limit=limit)
+    except BadRequest as bad:
+        problems += bad.problems
+    cursors: dict[ItemKind, EntryCursor | None] = {}
+    for kind in (ItemKind.EXPENSE, ItemKind.TRIP):
+        name = CURSOR_PARAMS[kind]
+        value = ctx.query.get(name) or ""
+        try:
+            cursors[kind] = decode_cursor(value) if value else None
+        except BadRequest:
+            message = (
+                f"{name}: {value[:40]!r} is not a page cursor: pass the "
+                f"'{kind.value}s_next' of the previous answer, or leave {name} out"
+            )
+            problems.append(InputProblem(name, "page_link_invalid", message))
+    if problems:
+        raise BadRequest.of(problems)
+    return query, cursors
+
+
 def api_approvals(ctx: Context) -> Response:
-    """``GET /api/portals/{portal_id}/approvals``."""
+    """``GET /api/portals/{portal_id}/approvals``: :class:`ApprovalList`."""
     visit = ctx.visit
-    if not ctx.service.pages.scope(visit).approval:
+    pages = ctx.service.pages
+    if not pages.scope(visit).approval:
         raise PageNotFound()
-    query = entry_query(ctx.query, limit=parse_limit(ctx.query.get("limit"), DEFAULT_LIMIT))
-    page = ctx.service.pages.awaiting_approval(visit, query)
-    return json_response(_hours_list(page, visit.portal.settings.currency))
+    query, cursors = _approvals_query(ctx)
+    hours = _hours_list(pages.awaiting_approval(visit, query), visit.portal.settings.currency)
+    expenses, trips = (
+        pages.awaiting_costs(visit, kind, evolve(query, after=cursors[kind]))
+        for kind in (ItemKind.EXPENSE, ItemKind.TRIP)
+    )
+    return json_response(
+        ApprovalList(
+            entries=hours.entries,
+            totals=hours.totals,
+            next=hours.next,
+            currency=hours.currency,
+            expenses=tuple(i for i in expenses.items if isinstance(i, PortalExpense)),
+            expenses_totals=expenses.totals,
+            expenses_next=_next(expenses.next),
+            trips=tuple(i for i in trips.items if isinstance(i, PortalTrip)),
+            trips_totals=trips.totals,
+            trips_next=_next(trips.next),
+        )
+    )
 
 
 def api_decide(ctx: Context) -> Response:

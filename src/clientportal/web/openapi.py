@@ -14,7 +14,7 @@ from typing import Any
 from attrs import frozen
 
 from .. import __version__
-from ..model import ApprovalStatus
+from ..model import ApprovalStatus, ItemKind
 from ..ports import MAX_PAGE_SIZE, Totals
 from ..service import DecisionResult, Overview
 from ..workflow import Action
@@ -22,6 +22,7 @@ from ..workflow.reasons import NEEDS_REASON
 from .api import (
     DEFAULT_LIMIT,
     PROBLEM_JSON,
+    ApprovalList,
     DecisionAction,
     DecisionRequest,
     HoursList,
@@ -31,6 +32,7 @@ from .api import (
     SessionInfo,
 )
 from .api_costs import ExpenseList, TripList
+from .approval_views import CURSOR_PARAMS
 from .context import CSRF_HEADER
 from .json_schemas import request_schema, request_types, schema_of, type_schema
 from .params import CURSOR_PATTERN, ID_SCHEMA
@@ -84,6 +86,15 @@ _PAGING: tuple[tuple[str, str, dict[str, Any]], ...] = (
         f"Page size, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_LIMIT}).",
         {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_LIMIT},
     ),
+)
+#: The cursors of the expenses' and trips' pages of the approvals, each kind paged on its own.
+_COST_PAGING: tuple[tuple[str, str, dict[str, Any]], ...] = tuple(
+    (
+        CURSOR_PARAMS[kind],
+        f"The `{noun}_next` cursor of the previous answer: the next page of {noun}.",
+        {"pattern": CURSOR_PATTERN},
+    )
+    for kind, noun in ((ItemKind.EXPENSE, "expenses"), (ItemKind.TRIP, "trips"))
 )
 #: The error answers, by status: what each means (their bodies are all a :class:`Problem`).
 _ERRORS: Mapping[int, str] = {
@@ -143,9 +154,11 @@ ENDPOINTS: Mapping[str, Endpoint] = {
     "api_quotes": Endpoint("The portal's quotes.", response=QuoteList),
     "api_quote_file": Endpoint("Download a quote, in the file's own media type.", media_type="*/*"),
     "api_approvals": Endpoint(
-        "One page of the hours awaiting the client's decision.",
-        response=HoursList,
-        query=_FILTERS[:4] + _PAGING,
+        "What awaits the client's decision: one page each of the hours, the expenses and the "
+        "trips (empty lists for a kind the portal does not show), each paged by its own cursor "
+        "(`after`, `after_expense`, `after_trip`).",
+        response=ApprovalList,
+        query=_FILTERS[:4] + _PAGING + _COST_PAGING,
     ),
     "api_expenses": Endpoint(
         "One page of expenses, newest first, with the totals of every expense that matches "

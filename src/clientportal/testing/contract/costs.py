@@ -1,19 +1,22 @@
 """The contract of a :class:`~clientportal.ports.DataSource`'s optional parts for expenses and
 trips (:class:`~clientportal.ports.ExpenseSource`, :class:`~clientportal.ports.TripSource`,
-:class:`~clientportal.ports.CostTotalsSource`), part of
-:class:`~clientportal.testing.contract.DataSourceContract`.
+:class:`~clientportal.ports.CostTotalsSource`, :class:`~clientportal.ports.CostEmployees`), part
+of :class:`~clientportal.testing.contract.DataSourceContract`.
 
 A source that does not implement a part has its checks skipped, each saying which part is
 missing: a host without expenses (or trips) says so by leaving the methods out. Each part is
 checked as the entries are: pages concatenate, in (date desc, id asc) order and with cursors
 that name their last item, to exactly the matching items the pure filter shows (V13, V14), with
-the approval state the store holds under the item's kind; and totals equal
-:meth:`CostTotals.of <clientportal.ports.CostTotals.of>` of the pure filter's records.
+the approval state the store holds under the item's kind; totals equal
+:meth:`CostTotals.of <clientportal.ports.CostTotals.of>` of the pure filter's records; and who
+spent or travelled includes everyone of the pure filter's items (exactly them, for an exact
+pushdown).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any, ClassVar
 
 import attrs
@@ -30,6 +33,7 @@ from ...model import (
 )
 from ...ports import (
     ApprovalStore,
+    CostEmployees,
     CostPage,
     CostTotals,
     CostTotalsSource,
@@ -163,6 +167,15 @@ class CostSourceContract:
             )
         return source, store
 
+    def _employees_part(self, kind: ItemKind, dataset: Dataset) -> tuple[Any, ApprovalStore]:
+        source, store = self._part(kind, dataset)
+        if not isinstance(source, CostEmployees):
+            pytest.skip(
+                "the source does not implement CostEmployees (cost_employee_ids()): the service "
+                f"finds who logged the {kind.value}s by reading their pages"
+            )
+        return source, store
+
     # -- the properties ------------------------------------------------------------------------
 
     @pytest.mark.parametrize("kind", _KINDS, ids=lambda k: k.value)
@@ -208,7 +221,62 @@ class CostSourceContract:
 
         self._run(check)
 
+    @pytest.mark.parametrize("kind", _KINDS, ids=lambda k: k.value)
+    def test_contract_cost_employees_include_everyone_of_the_visible_items(
+        self, kind: ItemKind
+    ) -> None:
+        self._employees_part(kind, cost_sample())
+
+        def check(data: st.DataObject) -> None:
+            world = data.draw(worlds(max_entries=2, max_costs=12), label="world")
+            portal = _cost_portal(data, world, kind)
+            policy = data.draw(st.none() | policies(), label="policy")
+            source, _ = self._employees_part(kind, world)
+            items = {i.id: i for i in _items(world, kind)}
+            logged = {items[x.id].employee_id for x in _pure(portal, world, policy, kind)}
+            found = source.cost_employee_ids(Scope.of(portal, policy), kind)
+            assert isinstance(found, AbstractSet), (
+                f"cost_employee_ids() must return a frozenset, got {found!r}"
+            )
+            assert found >= logged, (
+                f"cost_employee_ids() misses who logged visible {kind.value}s: "
+                f"{sorted(logged - found)}"
+            )
+            if self.exact_pushdown:
+                assert found == logged, f"cost_employee_ids() holds others: {found - logged}"
+                hides = (
+                    evolve(portal.settings, show_expenses=False)
+                    if kind is ItemKind.EXPENSE
+                    else evolve(portal.settings, show_trips=False)
+                )
+                hidden = evolve(portal, settings=hides)
+                nobody = source.cost_employee_ids(Scope.of(hidden, policy), kind)
+                assert nobody == frozenset(), f"a portal hiding {kind.value}s needs none: {nobody}"
+
+        self._run(check)
+
     # -- each filter on a fixed world ----------------------------------------------------------
+
+    @pytest.mark.parametrize("kind", _KINDS, ids=lambda k: k.value)
+    def test_contract_cost_employees_follow_the_client_and_the_non_billable_rule(
+        self, kind: ItemKind
+    ) -> None:
+        """u3 logged items of another client's project (selected all the same) and one
+        non-billable item of p1 only: named only where the portal shows non-billable items (an
+        exact pushdown names exactly who logged the visible items)."""
+        dataset = _one_non_billable_employee(cost_sample())
+        source, _ = self._employees_part(kind, dataset)
+        items = {i.id: i for i in _items(dataset, kind)}
+        for portal in (_sample_portal(show_expenses=True, show_trips=True), _SHOWING_COSTS):
+            logged = {items[x.id].employee_id for x in _pure(portal, dataset, _APPROVING, kind)}
+            found = source.cost_employee_ids(Scope.of(portal, _APPROVING), kind)
+            assert found >= logged, (
+                f"cost_employee_ids() misses who logged visible {kind.value}s: "
+                f"{sorted(logged - found)}"
+            )
+            if self.exact_pushdown:
+                assert found == logged, f"cost_employee_ids() holds others: {found - logged}"
+        assert "u3" in logged, "the sample shows u3's non-billable item where non-billable show"
 
     @pytest.mark.parametrize("query", _SAMPLE_QUERIES, ids=_sample_query_id)
     @pytest.mark.parametrize("kind", _KINDS, ids=lambda k: k.value)
@@ -336,6 +404,18 @@ class CostSourceContract:
         assert [_shown(i) for i in got] == [_shown(i) for i in expected], (
             f"{kind.value}s by id differ from the data (with the store's states)"
         )
+
+
+def _one_non_billable_employee(dataset: Dataset) -> Dataset:
+    """The cost sample with its non-billable expense and trip of p1 (x00, t00) made u3's, who
+    otherwise logged only items of the other client's p3."""
+    return evolve(
+        dataset,
+        expenses=tuple(
+            evolve(x, employee_id="u3") if x.id == "x00" else x for x in dataset.expenses
+        ),
+        trips=tuple(evolve(t, employee_id="u3") if t.id == "t00" else t for t in dataset.trips),
+    )
 
 
 def _check_totals(
