@@ -35,11 +35,13 @@ LAYER_OF = {
     "memory": "backend",
     "sql": "backend",
     "smtp": "backend",
+    "webhooks": "backend",
     "web": "web",
     "contrib": "contrib",
     "cli": "app",
     "demo": "app",
     "demo_costs": "app",
+    "worker": "app",
     "testing": "testing",
     "": "package",  # clientportal/__init__.py: the public API, re-exports only
 }

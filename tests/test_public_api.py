@@ -104,6 +104,7 @@ EXPORTED = [
     "Expense",
     "GenerationMismatch",
     "HoursPage",
+    "IdOrder",
     "InvalidCode",
     "InvalidCsrfToken",
     "InvalidReason",

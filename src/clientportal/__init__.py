@@ -66,6 +66,7 @@ from .ports import EntryCursor as EntryCursor
 from .ports import EntryEmployees as EntryEmployees
 from .ports import EntryQuery as EntryQuery
 from .ports import EntryTotals as EntryTotals
+from .ports import IdOrder as IdOrder
 from .ports import Mailer as Mailer
 from .ports import PortalStore as PortalStore
 from .ports import RateLimiter as RateLimiter

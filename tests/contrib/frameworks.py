@@ -326,7 +326,8 @@ _DJANGO_MIDDLEWARE = [
 
 
 def django_setup() -> None:
-    """Configure Django once per process (the usual middleware, no apps, no database)."""
+    """Configure Django once per process (the usual middleware, the library's app, an unused
+    in-memory database)."""
     require("django", "django")
     import django
     from django.conf import settings
@@ -337,7 +338,9 @@ def django_setup() -> None:
             SECRET_KEY="django-tests-secret-key-0123456789",
             ALLOWED_HOSTS=["testserver", "localhost", "127.0.0.1"],
             ROOT_URLCONF=UrlConf([]),
-            INSTALLED_APPS=[],
+            # The library's app (its migrations); tests/contrib/django_native add databases.
+            INSTALLED_APPS=["clientportal.contrib.django"],
+            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
             MIDDLEWARE=_DJANGO_MIDDLEWARE,
             USE_TZ=True,
         )

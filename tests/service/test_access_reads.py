@@ -20,7 +20,7 @@ from clientportal import AccessDenied, AccessGate, AccessMode, RateLimited
 from clientportal.access import AccessPolicy, Link, OneTimeCode, PortalAccess, SessionRecord
 from clientportal.memory import ManualClock, MemoryAccessLog, MemoryPortalStore
 from clientportal.model import Portal
-from clientportal.ports import PortalStore
+from clientportal.ports import NewEvent, PortalStore
 from clientportal.ports.state import VisitReader
 from clientportal.sql.testing import clear_tables, postgres_url, ready_for_tests, temporary_schema
 from worlds import CLIENT, SECRET, T0
@@ -37,8 +37,8 @@ class _PerRecord:
     def __init__(self, store: MemoryPortalStore) -> None:
         self._s = store
 
-    def put_portal(self, portal: Portal) -> None:
-        self._s.put_portal(portal)
+    def put_portal(self, portal: Portal, events: Sequence[NewEvent] = ()) -> None:
+        self._s.put_portal(portal, events)
 
     def get_portal(self, portal_id: str) -> Portal | None:
         return self._s.get_portal(portal_id)
@@ -55,8 +55,8 @@ class _PerRecord:
     def bump_generation(self, portal_id: str) -> int:
         return self._s.bump_generation(portal_id)
 
-    def add_link(self, link: Link) -> None:
-        self._s.add_link(link)
+    def add_link(self, link: Link, events: Sequence[NewEvent] = ()) -> None:
+        self._s.add_link(link, events)
 
     def get_link(self, link_id: str) -> Link | None:
         return self._s.get_link(link_id)
@@ -64,11 +64,13 @@ class _PerRecord:
     def list_links(self, portal_id: str) -> Sequence[Link]:
         return self._s.list_links(portal_id)
 
-    def mark_link_used(self, link_id: str, at: dt.datetime) -> None:
-        self._s.mark_link_used(link_id, at)
+    def mark_link_used(
+        self, link_id: str, at: dt.datetime, events: Sequence[NewEvent] = ()
+    ) -> None:
+        self._s.mark_link_used(link_id, at, events)
 
-    def revoke_link(self, link_id: str, at: dt.datetime) -> None:
-        self._s.revoke_link(link_id, at)
+    def revoke_link(self, link_id: str, at: dt.datetime, events: Sequence[NewEvent] = ()) -> None:
+        self._s.revoke_link(link_id, at, events)
 
     def add_session(self, session: SessionRecord) -> None:
         self._s.add_session(session)

@@ -20,7 +20,7 @@ from clientportal import (
     Workflow,
     WorkflowError,
 )
-from clientportal.ports import ApprovalChange, EntryQuery, OutboxMessage
+from clientportal.ports import ApprovalChange, EntryQuery, NewEvent, OutboxMessage
 from clientportal.service import Outcome
 from clientportal.workflow import Action, Actor, Party
 from worlds import (
@@ -146,7 +146,10 @@ class RacingStore(MemoryStore):
         self.outboxes: list[int] = []
 
     def apply_changes(
-        self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
+        self,
+        changes: Sequence[ApprovalChange],
+        outbox: Sequence[OutboxMessage] = (),
+        events: Sequence[NewEvent] = (),
     ) -> None:
         self.calls.append([c.entry_id for c in changes])
         self.outboxes.append(len(outbox))
@@ -160,7 +163,7 @@ class RacingStore(MemoryStore):
                     if c.entry_id in victims
                 ]
             )
-        super().apply_changes(changes, outbox)
+        super().apply_changes(changes, outbox, events)
 
 
 def test_a_lost_race_reports_changed_meanwhile_and_stores_the_rest_once() -> None:

@@ -28,7 +28,7 @@ from clientportal import (
     ValidationError,
     Workflow,
 )
-from clientportal.ports import ApprovalChange, OutboxMessage
+from clientportal.ports import ApprovalChange, NewEvent, OutboxMessage
 from clientportal.service import Outcome
 from clientportal.workflow import Action, Actor, Party
 from worlds import (
@@ -272,14 +272,17 @@ class RacingStore(MemoryStore):
         self.calls: list[list[tuple[ItemKind, str]]] = []
 
     def apply_changes(
-        self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
+        self,
+        changes: Sequence[ApprovalChange],
+        outbox: Sequence[OutboxMessage] = (),
+        events: Sequence[NewEvent] = (),
     ) -> None:
         self.calls.append([(c.kind, c.entry_id) for c in changes])
         victims, self.victims = self.victims, set()
         first = [c for c in changes if (c.kind, c.entry_id) in victims]
         if first:
             super().apply_changes([evolve(c, state=evolve(c.state, reason="bob")) for c in first])
-        super().apply_changes(changes, outbox)
+        super().apply_changes(changes, outbox, events)
 
 
 def test_a_race_lost_on_an_expense_keeps_the_entry_of_the_same_id() -> None:

@@ -17,7 +17,7 @@ from attrs import evolve
 
 from clientportal import ApprovalStatus, GenerationMismatch, LinkExpired, LinkRevoked, LinkStatus
 from clientportal.memory import MemoryStore
-from clientportal.ports import ApprovalChange, OutboxMessage
+from clientportal.ports import ApprovalChange, NewEvent, OutboxMessage
 from worlds import (
     CLIENT,
     EVA,
@@ -149,16 +149,19 @@ class DownStore(MemoryStore):
         self.revoke_fails = revoke_fails
 
     def apply_changes(
-        self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
+        self,
+        changes: Sequence[ApprovalChange],
+        outbox: Sequence[OutboxMessage] = (),
+        events: Sequence[NewEvent] = (),
     ) -> None:
         if self.down:
             raise ConnectionError("the database is unreachable")
-        super().apply_changes(changes, outbox)
+        super().apply_changes(changes, outbox, events)
 
-    def revoke_link(self, link_id: str, at: dt.datetime) -> None:
+    def revoke_link(self, link_id: str, at: dt.datetime, events: Sequence[NewEvent] = ()) -> None:
         if self.down and self.revoke_fails:
             raise ConnectionError("the database is unreachable")
-        super().revoke_link(link_id, at)
+        super().revoke_link(link_id, at, events)
 
 
 def test_a_failed_submit_leaves_neither_a_message_nor_a_working_link() -> None:

@@ -30,7 +30,7 @@ from clientportal import (
     Trip,
 )
 from clientportal.errors import ChangedMeanwhile
-from clientportal.ports import ApprovalChange, OutboxMessage
+from clientportal.ports import ApprovalChange, NewEvent, OutboxMessage
 from clientportal.service import DecisionResult, Outcome
 from clientportal.service.decision_items import nobody_asked_why
 from worlds import (
@@ -224,12 +224,15 @@ class RacingStore(MemoryStore):
     victim: str | None = None
 
     def apply_changes(
-        self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
+        self,
+        changes: Sequence[ApprovalChange],
+        outbox: Sequence[OutboxMessage] = (),
+        events: Sequence[NewEvent] = (),
     ) -> None:
         victim, self.victim = self.victim, None
         if victim is not None and any(c.entry_id == victim for c in changes):
             raise ChangedMeanwhile([victim], kinds=[ItemKind.ENTRY.value])
-        super().apply_changes(changes, outbox)
+        super().apply_changes(changes, outbox, events)
 
 
 def test_only_the_items_stored_are_named(caplog: pytest.LogCaptureFixture) -> None:

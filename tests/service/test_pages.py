@@ -1,6 +1,7 @@
 """What a visitor reads (``service/pages.py``): the overview and the hours through the service
-equal the pure ``portal_view``, whatever the DataSource returns (the pure filter is the last
-gate); public records only; hidden hours, the approval list and documents.
+equal the pure ``portal_view``, whatever the DataSource returns in page order (the pure filter
+is the last gate; a page out of order is refused, ``test_page_order.py``); public records only;
+hidden hours, the approval list and documents.
 
 Paging, cursors and totals are tested in ``test_reading.py``, the CSV export in
 ``test_export.py``.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TypeVar
 
 import pytest
 from attrs import evolve
@@ -130,6 +132,17 @@ def all_cost_pages(service: PortalService, portal: Portal, kind: ItemKind) -> li
     return found
 
 
+_Leaked = TypeVar("_Leaked", TimeEntry, Expense, Trip)
+
+
+def _merged(
+    query: EntryQuery, everything: Sequence[_Leaked], page: Sequence[_Leaked]
+) -> tuple[_Leaked, ...]:
+    """``everything`` after the query's cursor and ``page``, in page order (date desc, id)."""
+    after = [x for x in everything if query.is_after_cursor(x)]
+    return tuple(sorted((*after, *page), key=lambda x: (-x.date.toordinal(), x.id)))
+
+
 class LeakySource:
     """A buggy (or hostile) DataSource: ignores the scope and returns everything it has, each
     entry twice, with internal budgets, drafts and other clients' documents."""
@@ -153,24 +166,27 @@ class LeakySource:
 
     def entries(self, scope: Scope, query: EntryQuery) -> EntryPage:
         self.entry_calls += 1
-        # Every entry of every client around an honest page (so some twice), out of order.
+        # Every entry of every client after the cursor merged into an honest page (so some
+        # twice), in page order: an order out of it is refused (tests/service/test_page_order).
         honest = self.inner.entries(scope, query)
-        return EntryPage(entries=(*self.data.entries, *honest.entries), next=honest.next)
+        return EntryPage(
+            entries=_merged(query, self.data.entries, honest.entries), next=honest.next
+        )
 
     def entries_by_id(self, entry_ids: frozenset[str]) -> Sequence[TimeEntry]:
         return self.data.entries
 
     def expenses(self, scope: Scope, query: EntryQuery) -> CostPage[Expense]:
-        # Every expense of every client around an honest page, out of order.
+        # Every expense of every client after the cursor merged into an honest page.
         honest = self.inner.expenses(scope, query)
-        return CostPage((*self.data.expenses, *honest.items), honest.next)
+        return CostPage(_merged(query, self.data.expenses, honest.items), honest.next)
 
     def expenses_by_id(self, expense_ids: frozenset[str]) -> Sequence[Expense]:
         return self.data.expenses
 
     def trips(self, scope: Scope, query: EntryQuery) -> CostPage[Trip]:
         honest = self.inner.trips(scope, query)
-        return CostPage((*self.data.trips, *honest.items), honest.next)
+        return CostPage(_merged(query, self.data.trips, honest.items), honest.next)
 
     def trips_by_id(self, trip_ids: frozenset[str]) -> Sequence[Trip]:
         return self.data.trips

@@ -107,9 +107,11 @@ def test_a_page_keeps_only_visible_items_each_once_in_order() -> None:
     everything = costs_dataset().expenses
 
     def leaky(scope: Scope, query: EntryQuery) -> CostPage[Expense]:
-        # Every expense of every client, twice, out of order, and a trip among them.
+        # Every expense of every client after the cursor, twice, in page order, and a trip.
         trip = costs_dataset().trips[0]
-        return CostPage((*reversed(everything), *everything, trip), None)  # type: ignore[arg-type]
+        after = [x for x in everything if query.is_after_cursor(x)]
+        twice = sorted((*after, *after), key=lambda x: (-x.date.toordinal(), x.id))
+        return CostPage((trip, *twice), None)  # type: ignore[arg-type]
 
     source.pages = leaky
     items, cursor = reader(source).page(costs_portal(), ItemKind.EXPENSE, EntryQuery(limit=2))

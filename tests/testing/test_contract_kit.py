@@ -20,6 +20,7 @@ from clientportal.ports import (
     EntryCursor,
     EntryPage,
     EntryQuery,
+    NewEvent,
     OutboxMessage,
     Store,
 )
@@ -58,7 +59,10 @@ class LosesAProject(MemoryDataSource):
 
 class OverwritesBlindly(MemoryStore):
     def apply_changes(
-        self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
+        self,
+        changes: Sequence[ApprovalChange],
+        outbox: Sequence[OutboxMessage] = (),
+        events: Sequence[NewEvent] = (),
     ) -> None:
         current = self.approval_states(frozenset(c.entry_id for c in changes))
         blind = []
@@ -68,7 +72,7 @@ class OverwritesBlindly(MemoryStore):
                 state = evolve(change.state, version=version + 1)
                 change = evolve(change, expected_version=version, state=state)
             blind.append(change)
-        super().apply_changes(blind, outbox)
+        super().apply_changes(blind, outbox, events)
 
 
 class IgnoresLeases(MemoryStore):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import approvals, company, db, demo, links, outbox, portals, serving
+from . import approvals, company, db, demo, links, outbox, portals, serving, webhooks, worker
 from .context import (
     DEFAULT_DB,
     KEY_FILE_VARIABLE,
@@ -18,6 +18,7 @@ from .context import (
     public_url,
     sender,
 )
+from .datasource import DATASOURCE_VARIABLE, check_spec
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,6 +31,15 @@ from .context import (
     callback=lambda _ctx, _param, value: database_url(value),
     help="Database URL (sqlite:///file.sqlite3, postgresql+psycopg://user@host/db) or the path "
     "of a SQLite file.",
+)
+@click.option(
+    "--datasource",
+    envvar=DATASOURCE_VARIABLE,
+    default=None,
+    metavar="MODULE:FACTORY",
+    callback=lambda _ctx, _param, value: check_spec(value),
+    help="Your own DataSource: FACTORY(store) in MODULE returns it (the current directory is "
+    "searched; the store is the library's on --db). Default: the reference schema in --db.",
 )
 @click.option(
     "--secret-key",
@@ -80,6 +90,7 @@ from .context import (
 def main(
     ctx: click.Context,
     db_url: str,
+    datasource: str | None,
     keys: tuple[str, ...],
     key_file: Path | None,
     base_url: str | None,
@@ -98,7 +109,7 @@ def main(
         approval=approval,
         auto_forward=auto_forward,
     )
-    ctx.obj = Context(db_url, keys, overrides, key_file)
+    ctx.obj = Context(db_url, keys, overrides, key_file, datasource)
 
 
 for _command in (
@@ -110,6 +121,8 @@ for _command in (
     links.link,
     approvals.approvals,
     outbox.outbox,
+    webhooks.webhook,
+    worker.worker,
 ):
     main.add_command(_command)
 

@@ -177,7 +177,13 @@ def approvals_staff(obj: Context) -> None:
     """The employees who may take the staff's steps (`--by`), by id (tab-separated: id, name).
 
     `submit` and `withdraw` act as the employee whose hours they are; `approve`, `reject`,
-    `forward` and `reopen` act as a manager (never on their own hours)."""
+    `forward` and `reopen` act as a manager (never on their own hours). Over --datasource (a
+    DataSource cannot list all its employees): the employees the portals name."""
+    if obj.datasource is not None:
+        named = frozenset(e for p in obj.store.list_portals() for e in p.employee_ids)
+        for employee in sorted(obj.data.employees(named), key=lambda e: e.id):
+            click.echo(f"{employee.id}\t{employee.name}")
+        return
     from sqlalchemy import select
 
     from ..sql import tables as t

@@ -18,9 +18,10 @@ from ..model import ApprovalPolicy, Workflow
 
 if TYPE_CHECKING:
     from ..model import Portal
+    from ..ports import DataSource
     from ..service import PortalService
     from ..service.company import CompanySettings
-    from ..sql import SqlDataSource, SqlSettingsStore, SqlStore
+    from ..sql import SqlSettingsStore, SqlStore
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -221,8 +222,9 @@ class Overrides:
 
 
 class Context:
-    """What the command group knows: the database, its keys, this run's overrides, and (read
-    when first needed) the store and the company's settings."""
+    """What the command group knows: the database, its keys, this run's overrides, the host's
+    DataSource (``--datasource``, else the library's SQL one), and (read when first needed) the
+    store and the company's settings."""
 
     def __init__(
         self,
@@ -230,15 +232,18 @@ class Context:
         keys: Sequence[str] = (),
         overrides: Overrides | None = None,
         key_file: Path | None = None,
+        datasource: str | None = None,
     ):
         self.db, self.keys, self.key_file = db, tuple(keys), key_file
         self.overrides = Overrides() if overrides is None else overrides
+        #: ``MODULE:FACTORY`` of the host's DataSource (``None``: the reference schema's).
+        self.datasource = datasource
         #: Connections the store's pool keeps (``serve`` sets it from its threads: each request
         #: holds one); ``None``: SQLAlchemy's default.
         self.pool_size: int | None = None
 
     def on(self, db: str) -> Context:
-        """The same options on another database (the demo's)."""
+        """The same options on another database (the demo's, with its own reference data)."""
         return Context(db, self.keys, self.overrides, self.key_file)
 
     @property
@@ -297,8 +302,13 @@ class Context:
             raise click.UsageError(str(error)) from None
 
     @functools.cached_property
-    def data(self) -> SqlDataSource:
-        """The host's data in the same database (the demo's reference schema)."""
+    def data(self) -> DataSource:
+        """The host's data: ``FACTORY(store)`` of ``--datasource`` when given
+        (:mod:`~clientportal.cli.datasource`), else the reference schema in the same database."""
+        if self.datasource is not None:
+            from .datasource import load_datasource
+
+            return load_datasource(self.datasource, self.store)
         from ..sql import SqlDataSource
 
         return SqlDataSource(self.store.engine)

@@ -9,7 +9,14 @@
 The blueprint has one catch-all view that turns Flask's request into the portal's
 :class:`~clientportal.web.Request`, asks the :class:`~clientportal.web.PortalApp`, and gives its
 :class:`~clientportal.web.Response` back to Flask, streamed when the body is a stream (a CSV
-export). The portal sets its own security headers and checks its own CSRF token on every POST.
+export). The portal sets its own security headers and checks its own CSRF token on every POST,
+so the blueprint exempts itself from the host's Flask-WTF ``CSRFProtect`` (whether the host sets
+that up before or after registering it): the host's token is not in the portal's forms, and the
+host's check would turn the client's decision away.
+
+The host's own ``before_request`` and ``after_request`` hooks (and ``teardown_request``) run
+around the portal's requests as around any other, and cookies they set go out with the portal's
+responses: see docs/integration.md.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from ..web.app import PortalApp
 from ..web.http import BodyTooLarge, Headers, Request, Response, read_limited
 
 if TYPE_CHECKING:
+    from flask.sansio.app import App
+
     from ..service import PortalService
 
 __all__ = ["portal_blueprint", "to_flask_response", "to_portal_request"]
@@ -58,7 +67,24 @@ def portal_blueprint(
 
     blueprint.add_url_rule("/", "portal", portal, methods=_METHODS, strict_slashes=False)
     blueprint.add_url_rule("/<path:subpath>", "portal", portal, methods=_METHODS)
+    _exempt_from_host_csrf(blueprint)
     return blueprint
+
+
+def _exempt_from_host_csrf(blueprint: flask.Blueprint) -> None:
+    """Exempt ``blueprint`` from Flask-WTF's ``CSRFProtect`` on every app it is registered on.
+
+    A ``CSRFProtect`` set up before the registration is told at once; one set up later checks
+    each request in a ``before_request`` hook that runs after ours, so ours tells it first. The
+    portal checks its own token on every POST (an app without Flask-WTF is left alone)."""
+
+    def exempt(app: App) -> None:
+        csrf = app.extensions.get("csrf")
+        if csrf is not None and callable(getattr(csrf, "exempt", None)):
+            csrf.exempt(blueprint)
+
+    blueprint.record_once(lambda state: exempt(state.app))
+    blueprint.before_app_request(lambda: exempt(flask.current_app))
 
 
 def _portal_app(service: PortalService | PortalApp, options: dict[str, Any]) -> PortalApp:

@@ -15,7 +15,7 @@ from typing import TypeVar
 from attrs import evolve
 
 from ..model import Dataset, Expense, ItemKind, Project, Trip
-from ..ports import ApprovalStore, EntryCursor, EntryQuery
+from ..ports import ApprovalStore, EntryCursor, EntryQuery, IdOrder, id_sort_key
 from ..ports.costs import PORTAL_CURRENCY, CostPage, CostTotals
 from ..public import trip_amount
 from ..visibility import Scope
@@ -25,8 +25,8 @@ __all__ = ["MemoryCostSource"]
 _Cost = TypeVar("_Cost", Expense, Trip)
 
 
-def _order_key(item: Expense | Trip) -> tuple[int, str]:
-    return (-item.date.toordinal(), item.id)
+def _order_key(item: Expense | Trip, order: IdOrder) -> tuple[int, int, str]:
+    return (-item.date.toordinal(), *id_sort_key(item.id, order))
 
 
 class MemoryCostSource:
@@ -36,6 +36,8 @@ class MemoryCostSource:
 
     dataset: Dataset
     store: ApprovalStore | None
+    #: The order of the ids of one day in the pages (the data source's).
+    id_order: IdOrder
 
     def projects(self, scope: Scope) -> Sequence[Project]:
         """The client's projects among the scope's selection (the data source's)."""
@@ -86,9 +88,10 @@ class MemoryCostSource:
     @functools.cached_property
     def _costs_ordered(self) -> tuple[list[Expense], list[Trip]]:
         """The expenses and the trips in page order."""
+        order = self.id_order
         return (
-            sorted(self.dataset.expenses, key=_order_key),
-            sorted(self.dataset.trips, key=_order_key),
+            sorted(self.dataset.expenses, key=lambda x: _order_key(x, order)),
+            sorted(self.dataset.trips, key=lambda x: _order_key(x, order)),
         )
 
     def _costs_of(
@@ -121,7 +124,7 @@ class MemoryCostSource:
             for x in ordered
             if x.project_id in projects
             and (x.billable or scope.non_billable_costs)
-            and filters.is_after_cursor(x)
+            and filters.is_after_cursor(x, self.id_order)
             and filters.matches(x)
         )
         if states or query.statuses:

@@ -11,17 +11,20 @@ from attrs import evolve
 from ..access import AccessMode, Link, OneTimeCode, PortalAccess, SessionRecord
 from ..errors import NotFound
 from ..model import Portal
-from ..ports import RateLimiter, link_problem, session_problem
+from ..ports import NewEvent, RateLimiter, link_problem, session_problem
 from ..ports.state import VisitRecords, read_visit
+from .events import MemoryEventLog
 
 __all__ = ["MemoryPortalStore"]
 
 
-class MemoryPortalStore:
-    """A :class:`~clientportal.ports.PortalStore` in a few dicts."""
+class MemoryPortalStore(MemoryEventLog):
+    """A :class:`~clientportal.ports.PortalStore` in a few dicts, with the event log its
+    changes write to (:class:`~clientportal.memory.events.MemoryEventLog`)."""
 
     def __init__(self, portals: Iterable[Portal] = ()) -> None:
         self._lock = threading.Lock()
+        MemoryEventLog.__init__(self)
         self._portals: dict[str, Portal] = {}
         self._access: dict[str, PortalAccess] = {}
         self._links: dict[str, Link] = {}
@@ -40,9 +43,11 @@ class MemoryPortalStore:
 
     # -- portals -------------------------------------------------------------------------------
 
-    def put_portal(self, portal: Portal) -> None:
-        """Create or replace a portal; a replaced portal keeps its generation and access mode."""
+    def put_portal(self, portal: Portal, events: Sequence[NewEvent] = ()) -> None:
+        """Create or replace a portal (and write ``events``); a replaced portal keeps its
+        generation and access mode."""
         with self._lock:
+            self._append_events(events)
             self._portals[portal.id] = portal
             self._access.setdefault(portal.id, PortalAccess(portal_id=portal.id))
 
@@ -81,12 +86,13 @@ class MemoryPortalStore:
 
     # -- links ---------------------------------------------------------------------------------
 
-    def add_link(self, link: Link) -> None:
-        """Store a new link; :class:`~clientportal.ValidationError` when its id is taken,
-        :class:`~clientportal.NotFound` when its portal is unknown."""
+    def add_link(self, link: Link, events: Sequence[NewEvent] = ()) -> None:
+        """Store a new link (and write ``events``); :class:`~clientportal.ValidationError` when
+        its id is taken, :class:`~clientportal.NotFound` when its portal is unknown."""
         with self._lock:
             if link.id in self._links or link.portal_id not in self._portals:
                 raise link_problem(link, id_taken=link.id in self._links)
+            self._append_events(events)
             self._links[link.id] = link
 
     def get_link(self, link_id: str) -> Link | None:
@@ -99,19 +105,24 @@ class MemoryPortalStore:
             links = [link for link in self._links.values() if link.portal_id == portal_id]
         return sorted(links, key=lambda link: (link.created_at, link.id))
 
-    def mark_link_used(self, link_id: str, at: dt.datetime) -> None:
-        """Set the link's ``last_used_at``."""
+    def mark_link_used(
+        self, link_id: str, at: dt.datetime, events: Sequence[NewEvent] = ()
+    ) -> None:
+        """Set the link's ``last_used_at`` (and write ``events``)."""
         with self._lock:
+            self._append_events(events)
             link = self._links.get(link_id)
             if link is not None:
                 self._links[link_id] = evolve(link, last_used_at=at)
 
-    def revoke_link(self, link_id: str, at: dt.datetime) -> None:
-        """Set the link's ``revoked_at`` unless it is already revoked."""
+    def revoke_link(self, link_id: str, at: dt.datetime, events: Sequence[NewEvent] = ()) -> None:
+        """Set the link's ``revoked_at`` unless it is already revoked (and then write
+        ``events``)."""
         with self._lock:
             link = self._links.get(link_id)
             if link is not None and link.revoked_at is None:
                 self._links[link_id] = evolve(link, revoked_at=at)
+                self._append_events(events)
 
     # -- sessions ------------------------------------------------------------------------------
 

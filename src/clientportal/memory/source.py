@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from attrs import evolve
 
+from ..errors import ConfigError, DataSourceError
 from ..model import Budget, Client, Contact, Dataset, Employee, Invoice, Project, Quote, TimeEntry
 from ..ports import (
     ApprovalStore,
@@ -17,7 +18,9 @@ from ..ports import (
     EntryCursor,
     EntryPage,
     EntryQuery,
+    IdOrder,
     Totals,
+    id_sort_key,
 )
 from ..visibility import Scope, entry_amount
 from .costs import MemoryCostSource
@@ -28,8 +31,8 @@ __all__ = ["MemoryDataSource"]
 _Doc = TypeVar("_Doc", Invoice, Quote)
 
 
-def _order_key(entry: TimeEntry) -> tuple[int, str]:
-    return (-entry.date.toordinal(), entry.id)
+def _order_key(entry: TimeEntry | EntryCursor, order: IdOrder) -> tuple[int, int, str]:
+    return (-entry.date.toordinal(), *id_sort_key(entry.id, order))
 
 
 class MemoryDataSource(MemoryCostSource):
@@ -39,7 +42,11 @@ class MemoryDataSource(MemoryCostSource):
     keeps the dataset's own. The :class:`~clientportal.Scope` is pushed down as a SQL backend
     would: only the client's projects among the portal's selection, only what the portal shows.
     ``documents`` maps ``(kind, document_id)`` (kind "invoice" or "quote") to its file; an
-    invoice or quote says it ``has_file`` exactly when it has one there.
+    invoice or quote says it ``has_file`` exactly when it has one there. ``id_order`` is the
+    order of the ids of one day in its pages (:class:`~clientportal.ports.IdOrder`; as text
+    unless given): :attr:`~clientportal.ports.IdOrder.INTEGER` needs every id of entries,
+    expenses and trips to be a canonical decimal integer and orders them as numbers, as a host
+    ordering its integer primary keys does.
 
     Expenses and trips, with their states from ``store`` under their kind, come from
     :class:`~clientportal.memory.costs.MemoryCostSource`.
@@ -51,7 +58,14 @@ class MemoryDataSource(MemoryCostSource):
         store: ApprovalStore | None = None,
         *,
         documents: Mapping[tuple[str, str], DocumentFile] | None = None,
+        id_order: IdOrder = IdOrder.TEXT,
     ) -> None:
+        if not isinstance(id_order, IdOrder):
+            raise ConfigError(
+                [f"id_order is {id_order!r}: pass IdOrder.TEXT or IdOrder.INTEGER"],
+                subject="MemoryDataSource",
+            )
+        self.id_order = id_order
         self.dataset = dataset
         self.store = store
         self._documents = dict(documents or {})
@@ -59,8 +73,12 @@ class MemoryDataSource(MemoryCostSource):
         self._employees = {e.id: e for e in dataset.employees}
         self._projects = {p.id: p for p in dataset.projects}
         self._entries = {e.id: e for e in dataset.entries}
-        self._ordered = sorted(dataset.entries, key=_order_key)
-        self._keys = [_order_key(e) for e in self._ordered]
+        try:
+            self._keys = sorted(_order_key(e, id_order) for e in dataset.entries)
+            self._costs_ordered  # noqa: B018 - checks the ids of expenses and trips now
+        except DataSourceError as bad:
+            raise ConfigError([str(bad)], subject="MemoryDataSource") from None
+        self._ordered = sorted(dataset.entries, key=lambda e: _order_key(e, id_order))
 
     def __repr__(self) -> str:
         return (
@@ -113,7 +131,7 @@ class MemoryDataSource(MemoryCostSource):
             projects &= query.project_ids
         start = 0
         if query.after is not None:
-            cursor = (-query.after.date.toordinal(), query.after.id)
+            cursor = _order_key(query.after, self.id_order)
             start = bisect.bisect_right(self._keys, cursor)
         chosen: Iterator[TimeEntry] = (
             e

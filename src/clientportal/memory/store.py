@@ -12,7 +12,14 @@ from attrs import evolve
 from ..access import AccessEvent
 from ..errors import ChangedMeanwhile, NotFound
 from ..model import ApprovalState, ItemKind, Portal
-from ..ports import ApprovalChange, OutboxMessage, check_changes, check_claim, check_new_outbox
+from ..ports import (
+    ApprovalChange,
+    NewEvent,
+    OutboxMessage,
+    check_changes,
+    check_claim,
+    check_new_outbox,
+)
 from ..ratelimit import TokenBucketLimiter, named_limiter
 from ..workflow import ApprovalEvent
 from .log import REFUSALS_LOGGED, REFUSALS_REFILL, MemoryAccessLog
@@ -93,10 +100,13 @@ class MemoryStore(MemoryPortalStore):
             return {i: self._approvals[kind, i] for i in entry_ids if (kind, i) in self._approvals}
 
     def apply_changes(
-        self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
+        self,
+        changes: Sequence[ApprovalChange],
+        outbox: Sequence[OutboxMessage] = (),
+        events: Sequence[NewEvent] = (),
     ) -> None:
         """Store every change (compare-and-set on its version), append its event to the audit
-        trail and queue ``outbox``, all or nothing.
+        trail, queue ``outbox`` and write ``events`` to the event log, all or nothing.
 
         Changes apply in order, so one batch may move an entry twice. An entry with no stored
         state has nothing to compare with (its state is still its source's own): its first change
@@ -124,6 +134,7 @@ class MemoryStore(MemoryPortalStore):
                 self._history.setdefault((change.kind, change.entry_id), []).append(change.event)
             for message in outbox:
                 self._outbox[message.id] = message
+            self._append_events(events)
 
     def history(self, entry_id: str, kind: ItemKind = ItemKind.ENTRY) -> Sequence[ApprovalEvent]:
         """The item's audit trail, oldest first."""

@@ -9,7 +9,8 @@ single statement. Times are always passed in, taken from a :class:`Clock`.
 
 - :mod:`~clientportal.ports.data`: the host's data (:class:`DataSource` and its optional parts);
 - :mod:`~clientportal.ports.state`: the library's own state (:class:`Store` and its parts);
-- :mod:`~clientportal.ports.effects`: time, rate limits and mail delivery.
+- :mod:`~clientportal.ports.effects`: time, rate limits and mail delivery;
+- :mod:`~clientportal.ports.events`: the event log, webhooks and callbacks' cursors.
 """
 
 from ..errors import ChangedMeanwhile as ChangedMeanwhile
@@ -29,7 +30,10 @@ from .data import EntryPage as EntryPage
 from .data import EntryQuery as EntryQuery
 from .data import EntryTotals as EntryTotals
 from .data import EntryWeeks as EntryWeeks
+from .data import IdOrder as IdOrder
 from .data import Totals as Totals
+from .data import id_order_of as id_order_of
+from .data import id_sort_key as id_sort_key
 from .data import unique_by_id as unique_by_id
 from .effects import Clock as Clock
 from .effects import Mailer as Mailer
@@ -38,6 +42,19 @@ from .effects import RateLimiter as RateLimiter
 from .effects import RateLimits as RateLimits
 from .effects import SystemClock as SystemClock
 from .effects import aware_now as aware_now
+from .events import ConsumerState as ConsumerState
+from .events import Event as Event
+from .events import EventConsumers as EventConsumers
+from .events import EventLog as EventLog
+from .events import NewEvent as NewEvent
+from .events import WebhookDelivery as WebhookDelivery
+from .events import WebhookEndpoint as WebhookEndpoint
+from .events import WebhookStore as WebhookStore
+from .events import check_event_limit as check_event_limit
+from .events import decision_type as decision_type
+from .events import event_body as event_body
+from .events import submitted_to_client_type as submitted_to_client_type
+from .events import unknown_event as unknown_event
 from .state import AccessLog as AccessLog
 from .state import ApprovalChange as ApprovalChange
 from .state import ApprovalStore as ApprovalStore

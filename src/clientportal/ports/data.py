@@ -1,9 +1,11 @@
 """The host's side: the read-only :class:`DataSource` a host implements, the records it carries,
-and its optional parts (:class:`EntryTotals`, :class:`EntryEmployees`)."""
+its optional parts (:class:`EntryTotals`, :class:`EntryEmployees`, :class:`EntryWeeks`), and the
+order of its pages (:class:`IdOrder`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Protocol, TypeVar, runtime_checkable
@@ -12,6 +14,7 @@ from attrs import field, frozen
 from attrs import validators as v
 
 from .. import _validators as cv
+from ..errors import ConfigError, DataSourceError
 from ..model import (
     ApprovalStatus,
     Budget,
@@ -37,7 +40,10 @@ __all__ = [
     "EntryQuery",
     "EntryTotals",
     "EntryWeeks",
+    "IdOrder",
     "Totals",
+    "id_order_of",
+    "id_sort_key",
     "unique_by_id",
 ]
 
@@ -61,6 +67,58 @@ def unique_by_id(records: Iterable[_R]) -> tuple[_R, ...]:
 
 #: The most entries one page may ask for.
 MAX_PAGE_SIZE = 1000
+
+
+class IdOrder(enum.Enum):
+    """How a source orders the ids of entries (and expenses and trips) of one day.
+
+    Pages are in (date desc, id asc) order; "id asc" is this order. A
+    :class:`DataSource` declares it with an attribute ``id_order``; without one it is
+    :attr:`TEXT`.
+    """
+
+    #: Ids compare as Python ``str`` (by code point): a SQL source orders them with a binary
+    #: collation (``COLLATE "C"`` on PostgreSQL), so ``"10" < "9"``.
+    TEXT = "text"
+    #: Ids are canonical decimal integers (``"0"``, ``"17"``: no sign, no leading zeros)
+    #: compared as numbers, so ``"9" < "10"``: what ``ORDER BY id`` gives on an integer
+    #: primary key.
+    INTEGER = "integer"
+
+
+def id_order_of(source: object) -> IdOrder:
+    """The :class:`IdOrder` ``source`` declares in its ``id_order`` attribute (:attr:`IdOrder.TEXT`
+    when it has none); anything else there is a :class:`~clientportal.errors.ConfigError`."""
+    order = getattr(source, "id_order", IdOrder.TEXT)
+    if not isinstance(order, IdOrder):
+        raise ConfigError(
+            [
+                f"{type(source).__name__}.id_order is {order!r}: declare IdOrder.TEXT or "
+                "IdOrder.INTEGER (from clientportal.ports)"
+            ],
+            subject="data source",
+        )
+    return order
+
+
+def _canonical_integer(value: str) -> bool:
+    return value.isascii() and value.isdigit() and (value == "0" or not value.startswith("0"))
+
+
+def id_sort_key(id: str, order: IdOrder) -> tuple[int, str]:
+    """A key that sorts ids in ``order``: by code point for :attr:`IdOrder.TEXT`, by number for
+    :attr:`IdOrder.INTEGER` (a :class:`~clientportal.errors.DataSourceError` for an id that is
+    not a canonical decimal integer there)."""
+    if order is IdOrder.TEXT:
+        return (0, id)
+    if not _canonical_integer(id):
+        raise DataSourceError(
+            f"id {id!r} is not a canonical decimal integer (digits, no sign, no leading zeros) "
+            "but the source declares id_order = IdOrder.INTEGER: give integer ids as str(int), "
+            "or declare IdOrder.TEXT and order ids as text with a binary collation"
+        )
+    # Canonical integers order as numbers by (length, text): no size limit, no int() needed.
+    return (len(id), id)
 
 
 @frozen
@@ -118,10 +176,17 @@ class EntryQuery:
             and (not self.statuses or entry.approval.status in self.statuses)
         )
 
-    def is_after_cursor(self, entry: TimeEntry | Expense | Trip) -> bool:
-        """True when ``entry`` comes after the cursor in (date desc, id asc) order."""
+    def is_after_cursor(
+        self, entry: TimeEntry | Expense | Trip, order: IdOrder = IdOrder.TEXT
+    ) -> bool:
+        """True when ``entry`` comes after the cursor in (date desc, id asc) order, ids compared
+        in ``order``."""
         c = self.after
-        return c is None or entry.date < c.date or (entry.date == c.date and entry.id > c.id)
+        if c is None or entry.date < c.date:
+            return True
+        if entry.date > c.date:
+            return False
+        return id_sort_key(entry.id, order) > id_sort_key(c.id, order)
 
 
 @frozen

@@ -18,6 +18,7 @@ from ..errors import ClientPortalError, NotFound, ValidationError
 from ..model import ApprovalState, ItemKind, Portal
 from ..workflow import ApprovalEvent
 from .effects import RateLimiter
+from .events import EventConsumers, EventLog, NewEvent, WebhookStore
 
 __all__ = [
     "AccessLog",
@@ -60,9 +61,10 @@ class PortalStore(Protocol):
 
     # -- portals -------------------------------------------------------------------------------
 
-    def put_portal(self, portal: Portal) -> None:
-        """Create or replace a portal. A new portal starts at generation 0 in
-        :attr:`AccessMode.LINK`; replacing a portal keeps its access state."""
+    def put_portal(self, portal: Portal, events: Sequence[NewEvent] = ()) -> None:
+        """Create or replace a portal, and write ``events`` in the same transaction. A new
+        portal starts at generation 0 in :attr:`AccessMode.LINK`; replacing a portal keeps its
+        access state."""
         ...
 
     def get_portal(self, portal_id: str) -> Portal | None:
@@ -92,8 +94,9 @@ class PortalStore(Protocol):
 
     # -- links ---------------------------------------------------------------------------------
 
-    def add_link(self, link: Link) -> None:
-        """Store a new link. Raises :class:`~clientportal.ValidationError` when a link with its id
+    def add_link(self, link: Link, events: Sequence[NewEvent] = ()) -> None:
+        """Store a new link (and ``events``, in the same transaction). Raises
+        :class:`~clientportal.ValidationError` when a link with its id
         exists, :class:`~clientportal.NotFound` when its portal is not stored."""
         ...
 
@@ -105,12 +108,16 @@ class PortalStore(Protocol):
         """The portal's links, revoked ones included, oldest first (by ``created_at``, then id)."""
         ...
 
-    def mark_link_used(self, link_id: str, at: dt.datetime) -> None:
-        """Set the link's ``last_used_at`` (and nothing else). Unknown ids are ignored."""
+    def mark_link_used(
+        self, link_id: str, at: dt.datetime, events: Sequence[NewEvent] = ()
+    ) -> None:
+        """Set the link's ``last_used_at`` (and nothing else; ``events`` in the same
+        transaction). Unknown ids are ignored."""
         ...
 
-    def revoke_link(self, link_id: str, at: dt.datetime) -> None:
-        """Set the link's ``revoked_at`` unless it is already revoked. Unknown ids are ignored."""
+    def revoke_link(self, link_id: str, at: dt.datetime, events: Sequence[NewEvent] = ()) -> None:
+        """Set the link's ``revoked_at`` unless it is already revoked, and then write ``events``
+        in the same transaction. Unknown ids are ignored."""
         ...
 
     # -- sessions ------------------------------------------------------------------------------
@@ -323,10 +330,14 @@ class ApprovalStore(Protocol):
         ...
 
     def apply_changes(
-        self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
+        self,
+        changes: Sequence[ApprovalChange],
+        outbox: Sequence[OutboxMessage] = (),
+        events: Sequence[NewEvent] = (),
     ) -> None:
         """In one transaction: store every change (compare-and-set on its version), append its
-        event to the audit trail, and queue ``outbox``. If any entry is no longer at its
+        event to the audit trail, queue ``outbox`` and write ``events`` to the event log. If
+        any entry is no longer at its
         ``expected_version``, write nothing and raise :class:`ChangedMeanwhile` naming them (with
         their kinds). A batch may mix kinds.
 
@@ -446,5 +457,14 @@ class OutboxStore(Protocol):
         ...
 
 
-class Store(PortalStore, ApprovalStore, OutboxStore, AccessLog, Protocol):
+class Store(
+    PortalStore,
+    ApprovalStore,
+    OutboxStore,
+    AccessLog,
+    EventLog,
+    WebhookStore,
+    EventConsumers,
+    Protocol,
+):
     """Everything the service keeps: what :class:`~clientportal.memory` and ``sql`` implement."""

@@ -29,6 +29,7 @@ from ..model import ApprovalPolicy
 from ..ports import (
     Clock,
     DataSource,
+    Event,
     OneConnection,
     RateLimiter,
     RateLimits,
@@ -40,6 +41,7 @@ from .access import AccessGate
 from .admin import Admin
 from .approvals import Approvals
 from .costs_reading import CostsView
+from .events import EventReader
 from .links import IssuedLink, LinkRegister
 from .notify import MailSettings, Notifier
 from .outcomes import DecisionResult, EntryOutcome, Outcome
@@ -55,6 +57,7 @@ __all__ = [
     "CostsView",
     "DecisionResult",
     "EntryOutcome",
+    "EventReader",
     "HoursChoices",
     "HoursPage",
     "HoursPerWeek",
@@ -155,6 +158,15 @@ class PortalService:
         #: Portals.
         self.admin = Admin(data, store, policy=self.policy, clock=self.clock)
         self._sharing = tuple(part for part in (store, data) if isinstance(part, OneConnection))
+        self._events = EventReader(store)
+
+    def events(self, after: str | None = None, limit: int = 100) -> tuple[Event, ...]:
+        """Up to ``limit`` (1 to 1,000) events of the store's log after the event ``after``
+        (from the start when ``None``), in order: decisions, links issued, opened and revoked,
+        portals created and changed (:mod:`clientportal.service.events`). Pass the id of the
+        last event read as ``after`` to read on; an event that commits later is never placed
+        before it, however many processes write."""
+        return self._events.events(after=after, limit=limit)
 
     @contextlib.contextmanager
     def request_scope(self) -> Iterator[None]:

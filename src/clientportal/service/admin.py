@@ -2,9 +2,9 @@
 
 :class:`Admin` checks every portal against the company's approval policy and the host's data
 (:func:`~clientportal.check_portal`: one :class:`~clientportal.ConfigError` listing every
-problem) before it is stored, and keeps the portal's employee filter growing with the members of
-its projects (rule V8: nobody leaves it). Links to portals are the
-:class:`~clientportal.service.links.LinkRegister`'s.
+problem) before it is stored (with its ``portal.created`` or ``portal.updated`` event), and
+keeps the portal's employee filter growing with the members of its projects (rule V8: nobody
+leaves it). Links to portals are the :class:`~clientportal.service.links.LinkRegister`'s.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from ..access import random_id
 from ..errors import ConfigError, NotFound
 from ..model import ApprovalPolicy, Dataset, Portal, PortalSettings
 from ..ports import Clock, DataSource, PortalStore, aware_now, unique_by_id
+from ..ports.events import PORTAL_CREATED, PORTAL_UPDATED
 from ..visibility import Scope, check_portal
+from .events import portal_event
 
 __all__ = ["Admin"]
 
@@ -73,7 +75,8 @@ class Admin:
         except (TypeError, ValueError) as error:
             raise ConfigError([str(error)], subject=f"portal {portal_id!r}") from None
         portal = self._checked(draft)
-        self._store.put_portal(portal)
+        at = aware_now(self._clock)
+        self._store.put_portal(portal, events=[portal_event(PORTAL_CREATED, portal, at=at)])
         return portal
 
     def update_portal(
@@ -109,7 +112,8 @@ class Admin:
         except (TypeError, ValueError) as error:
             raise ConfigError([str(error)], subject=f"portal {portal_id!r}") from None
         portal = self._checked(draft)
-        self._store.put_portal(portal)
+        at = aware_now(self._clock)
+        self._store.put_portal(portal, events=[portal_event(PORTAL_UPDATED, portal, at=at)])
         return portal
 
     def check_portal(self, portal: Portal) -> None:

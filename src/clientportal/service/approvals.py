@@ -3,8 +3,9 @@
 :class:`Approvals` checks who acts and the reason (once, for every caller: the pages, the JSON API,
 the host's own code), works out each item's step (a time entry's, an expense's or a trip's: one
 decision may mix them) with the :class:`~clientportal.workflow.ApprovalMachine`, and stores the
-steps, their audit events (filed under each item's kind) and the e-mails they cause (approval
-requests to the client's contacts, the company's notice of a client's decision) in one
+steps, their audit events (filed under each item's kind), the e-mails they cause (approval
+requests to the client's contacts, the company's notice of a client's decision) and the
+host's events (:mod:`clientportal.service.events`) in one
 :meth:`~clientportal.ports.ApprovalStore.apply_changes` call, each change guarded by the version
 that was read. Items somebody else moved on in between are reported as changed meanwhile (never
 overwritten) and the rest is stored, its e-mails built again for what is left. The personal link
@@ -37,6 +38,7 @@ from ..ports import (
     ApprovalStore,
     Clock,
     DataSource,
+    NewEvent,
     OutboxMessage,
     aware_now,
 )
@@ -59,6 +61,7 @@ from .decision_items import (
     nobody_asked_why,
     seen_versions,
 )
+from .events import decision_events
 from .links import LinkRegister
 from .mail_links import MailLinks
 from .notify import Audience, Notifier, unasked
@@ -84,8 +87,10 @@ def _commit(
     store: ApprovalStore,
     planned: Sequence[Planned],
     outbox_for: Callable[[Sequence[Planned]], Sequence[OutboxMessage]],
+    events_for: Callable[[Sequence[Planned]], Sequence[NewEvent]],
 ) -> tuple[tuple[Planned, ...], tuple[ItemKey, ...]]:
-    """Store ``planned`` with the e-mails ``outbox_for`` builds for them, in one transaction.
+    """Store ``planned`` with the e-mails ``outbox_for`` and the events ``events_for`` build
+    for them, in one transaction.
 
     Each change expects the version its item was read at, and names the item's kind (one call
     may mix kinds). Items the store reports as changed meanwhile, matched by kind *and* id, are
@@ -106,7 +111,9 @@ def _commit(
             for p in remaining
         ]
         try:
-            store.apply_changes(changes, tuple(outbox_for(remaining)))
+            store.apply_changes(
+                changes, tuple(outbox_for(remaining)), events=tuple(events_for(remaining))
+            )
         except ChangedMeanwhile as conflict:
             named = set(conflict.items)
             stale = {p.key for p in remaining if (p.kind.value, p.item.id) in named}
@@ -373,8 +380,15 @@ class Approvals:
         nobody = {(kind_of(i), i.id): nobody_asked_why(i) for i in unasked(audiences, asking)}
         links = self._notifier.mail_links(self._links, now=now)
         outbox_for = self._outbox_for(audiences, actor, portal, told, notice_reason, links, now)
+
+        def events_for(batch: Sequence[Planned]) -> list[NewEvent]:
+            decided = [(p.kind, p.item.id, p.transition) for p in batch]
+            return decision_events(
+                decided, action=action, actor=actor, reason=reason, portal=portal, at=now
+            )
+
         try:
-            stored, changed = _commit(self._store, planned, outbox_for)
+            stored, changed = _commit(self._store, planned, outbox_for, events_for)
         except BaseException:
             links.settle(stored=False)
             raise

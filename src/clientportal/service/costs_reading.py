@@ -35,10 +35,12 @@ from ..ports import (
     EntryCursor,
     EntryQuery,
     ExpenseSource,
+    IdOrder,
     TripSource,
 )
 from ..public import PortalEmployee, PortalExpense, PortalProject, PortalTrip
 from ..visibility import Scope, visible_expenses, visible_trips
+from .page_order import check_cursor, check_page, cursor_key, item_key
 from .reading import PortalReader
 
 __all__ = ["COST_KINDS", "CostItem", "CostReader", "CostsView"]
@@ -90,18 +92,6 @@ class _Page:
     next: EntryCursor | None
 
 
-def _key(date_ordinal: int, item_id: str) -> tuple[int, str]:
-    return (-date_ordinal, item_id)
-
-
-def _item_key(item: _Raw) -> tuple[int, str]:
-    return _key(item.date.toordinal(), item.id)
-
-
-def _cursor_key(cursor: EntryCursor) -> tuple[int, str]:
-    return _key(cursor.date.toordinal(), cursor.id)
-
-
 class CostReader:
     """Reads one portal's expenses and trips from ``data``, with the projects, scope and policy
     of ``reader``, and filters them again with the pure rules."""
@@ -139,7 +129,10 @@ class CostReader:
 
         Whatever the source returns is filtered again: only items of a visible project that the
         rules show (billable unless the portal shows non-billable costs), that match the query
-        and come after its cursor, each once, in order, at most ``query.limit``.
+        and come after its cursor, each once, in order, at most ``query.limit``. A page out of
+        (date desc, id asc) order in the source's ``id_order``, or with an item that does not
+        come after the query's cursor, is refused with a
+        :class:`~clientportal.errors.DataSourceError` naming the two items.
         """
         found = self._page(portal, kind, query, projects, where)
         return found.items, found.next
@@ -160,22 +153,24 @@ class CostReader:
         visible = frozenset(p.id for p in projects)
         if not visible:
             return _Page((), None)
+        order = self._reader.id_order
+        check_cursor(query, order)
         raw, given = self._ask(kind, scope, query)
-        wanted = Expense if kind is ItemKind.EXPENSE else Trip
+        wanted: type[Expense] | type[Trip] = Expense if kind is ItemKind.EXPENSE else Trip
+        check_page(f"{kind.value}s", wanted, raw, query.after, order)
         kept: dict[str, _Raw] = {}
         for item in raw:
             if (
                 isinstance(item, wanted)
                 and scope.shows_cost(item, visible)
                 and query.matches(item)
-                and query.is_after_cursor(item)
                 and (where is None or where(item.approval))
             ):
                 kept.setdefault(item.id, item)
-        ordered = sorted(kept.values(), key=_item_key)
+        ordered = sorted(kept.values(), key=lambda i: item_key(i, order))
         truncated = len(ordered) > query.limit
         ordered = ordered[: query.limit]
-        next_cursor = _next_cursor(kind, query, given, ordered, truncated)
+        next_cursor = _next_cursor(kind, query, given, ordered, truncated, order)
         return _Page(self._public(portal, kind, projects, ordered), next_cursor)
 
     def _ask(
@@ -330,6 +325,7 @@ def _next_cursor(
     given: object,
     kept: Sequence[_Raw],
     truncated: bool,
+    order: IdOrder,
 ) -> EntryCursor | None:
     """Where the next page starts: never before an item already shown, never back."""
     last = EntryCursor(kept[-1].date, kept[-1].id) if kept else None
@@ -342,13 +338,17 @@ def _next_cursor(
         raise DataSourceError(
             f"DataSource.{method}() returned next={given!r}: it must be an EntryCursor or None"
         )
-    if query.after is not None and _cursor_key(given) <= _cursor_key(query.after):
+    try:
+        given_key = cursor_key(given, order)
+    except DataSourceError as bad:
+        raise DataSourceError(f"DataSource.{method}() returned a next cursor: {bad}") from None
+    if query.after is not None and given_key <= cursor_key(query.after, order):
         raise DataSourceError(
             f"DataSource.{method}() returned a next cursor ({given.date}, {given.id!r}) that "
             f"does not come after the query's cursor ({query.after.date}, "
             f"{query.after.id!r}): pages must move on in (date desc, id asc) order"
         )
-    if last is not None and _cursor_key(given) < _cursor_key(last):
+    if last is not None and given_key < cursor_key(last, order):
         return last
     return given
 

@@ -5,7 +5,7 @@ for one, enter the one-time code e-mailed to the link's contact). :class:`LinkRe
 links with their tokens (the token exists only in the returned :class:`IssuedLink`: the store keeps
 a hash of its secret), revokes one link or every link of a portal at once (its generation moves
 on), and chooses whether a portal asks for an e-mail code. Every change is written to the access
-log.
+log; issuing and revoking a link also write ``link.issued`` and ``link.revoked`` events.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from ..access import (
 from ..errors import ConfigError, NotFound
 from ..model import Portal
 from ..ports import AccessLog, Clock, PortalStore, SystemClock, aware_now
+from ..ports.events import LINK_ISSUED, LINK_REVOKED
+from .events import link_event
 
 __all__ = ["IssuedLink", "LinkRegister"]
 
@@ -121,7 +123,9 @@ class LinkRegister:
             created_at=now,
             expires_at=expires_at,
         )
-        self._store.add_link(link)
+        self._store.add_link(
+            link, events=[link_event(LINK_ISSUED, link, client_id=portal.client_id, at=now)]
+        )
         token = self._codec.link_token(
             LinkClaim(link_id=link.id, generation=link.generation, secret=secret, issued_at=now)
         )
@@ -147,7 +151,10 @@ class LinkRegister:
         link = self._store.get_link(link_id)
         if link is None:
             raise NotFound(f"no link with id {link_id!r}: list a portal's links with for_portal()")
-        self._store.revoke_link(link_id, now)
+        portal = self._store.get_portal(link.portal_id)
+        client_id = None if portal is None else portal.client_id
+        event = link_event(LINK_REVOKED, link, client_id=client_id, at=now)
+        self._store.revoke_link(link_id, now, events=[event])
         self._log_ok(AccessAction.REVOKE, now, link_id=link_id, portal_id=link.portal_id)
         revoked = self._store.get_link(link_id)
         assert revoked is not None

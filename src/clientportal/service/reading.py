@@ -31,11 +31,14 @@ from ..ports import (
     EntryQuery,
     EntryTotals,
     EntryWeeks,
+    IdOrder,
     Totals,
+    id_order_of,
     unique_by_id,
 )
 from ..visibility import PortalEntry, Scope, visible_entries
 from ..workflow import AWAITING_CLIENT
+from .page_order import check_cursor, check_page, cursor_key, item_key
 
 __all__ = ["HoursPage", "PortalReader", "remember", "remembered_projects"]
 
@@ -95,18 +98,6 @@ class HoursPage:
         return None if self.next is None else evolve(self.query, after=self.next)
 
 
-def _key(date_ordinal: int, entry_id: str) -> tuple[int, str]:
-    return (-date_ordinal, entry_id)
-
-
-def _entry_key(entry: TimeEntry) -> tuple[int, str]:
-    return _key(entry.date.toordinal(), entry.id)
-
-
-def _cursor_key(cursor: EntryCursor) -> tuple[int, str]:
-    return _key(cursor.date.toordinal(), cursor.id)
-
-
 class PortalReader:
     """Reads one portal's data from ``data`` under the company's approval ``policy``, and filters
     it again with the pure rules."""
@@ -117,6 +108,12 @@ class PortalReader:
         # The optional parts the source offers, looked up once (a Protocol's isinstance is slow).
         self._totals_source = data if isinstance(data, EntryTotals) else None
         self._weeks_source = data if isinstance(data, EntryWeeks) else None
+        self._order = id_order_of(data)
+
+    @property
+    def id_order(self) -> IdOrder:
+        """The order of the ids of one day that the source declares (its ``id_order``)."""
+        return self._order
 
     @property
     def policy(self) -> ApprovalPolicy | None:
@@ -152,7 +149,13 @@ class PortalReader:
 
         Whatever the source returns is filtered again: only entries of a visible project that
         match the query and come after its cursor, each once, in order, at most ``query.limit``.
+        A page out of (date desc, id asc) order in the source's :attr:`id_order`, or with an
+        entry that does not come after the query's cursor, is refused with a
+        :class:`~clientportal.errors.DataSourceError` naming the two entries (kept quiet, it
+        would lose entries between pages).
         """
+        order = self._order
+        check_cursor(query, order)
         scope = self.scope(portal)
         if not scope.entries:
             return HoursPage(
@@ -162,20 +165,20 @@ class PortalReader:
             projects = self.projects(portal)
         visible = frozenset(p.id for p in projects)
         raw = self._data.entries(scope, query)
+        check_page("entries", TimeEntry, raw.entries, query.after, order)
         kept: dict[str, TimeEntry] = {}
         for entry in raw.entries:
             if (
                 isinstance(entry, TimeEntry)
                 and entry.project_id in visible
                 and query.matches(entry)
-                and query.is_after_cursor(entry)
                 and (where is None or where(entry))
             ):
                 kept.setdefault(entry.id, entry)
-        ordered = sorted(kept.values(), key=_entry_key)
+        ordered = sorted(kept.values(), key=lambda e: item_key(e, order))
         truncated = len(ordered) > query.limit
         ordered = ordered[: query.limit]
-        next_cursor = self._next_cursor(query, raw.next, ordered, truncated)
+        next_cursor = self._next_cursor(query, raw.next, ordered, truncated, order)
         shown = tuple(visible_entries(portal, projects, ordered, self._policy))
         return HoursPage(
             entries=shown,
@@ -190,6 +193,7 @@ class PortalReader:
         given: EntryCursor | None,
         kept: Sequence[TimeEntry],
         truncated: bool,
+        order: IdOrder,
     ) -> EntryCursor | None:
         """Where the next page starts: never before an entry already shown, never back."""
         last = EntryCursor(kept[-1].date, kept[-1].id) if kept else None
@@ -201,13 +205,17 @@ class PortalReader:
             raise DataSourceError(
                 f"DataSource.entries() returned next={given!r}: it must be an EntryCursor or None"
             )
-        if query.after is not None and _cursor_key(given) <= _cursor_key(query.after):
+        try:
+            given_key = cursor_key(given, order)
+        except DataSourceError as bad:
+            raise DataSourceError(f"DataSource.entries() returned a next cursor: {bad}") from None
+        if query.after is not None and given_key <= cursor_key(query.after, order):
             raise DataSourceError(
                 f"DataSource.entries() returned a next cursor ({given.date}, {given.id!r}) that "
                 f"does not come after the query's cursor ({query.after.date}, "
                 f"{query.after.id!r}): pages must move on in (date desc, id asc) order"
             )
-        if last is not None and _cursor_key(given) < _cursor_key(last):
+        if last is not None and given_key < cursor_key(last, order):
             return last
         return given
 

@@ -30,6 +30,7 @@ from .engine import DEFAULT_URL as DEFAULT_URL
 from .engine import DatabaseUnavailable as DatabaseUnavailable
 from .engine import SchemaMissing as SchemaMissing
 from .engine import StorageError as StorageError
+from .engine import configure_engine as configure_engine
 from .engine import create_engine as create_engine
 from .engine import prepare_engine as prepare_engine
 from .engine import safe_url as safe_url
@@ -55,6 +56,7 @@ __all__ = [
     "SqlSettingsStore",
     "SqlStore",
     "StorageError",
+    "configure_engine",
     "create_engine",
     "current_revision",
     "head_revision",

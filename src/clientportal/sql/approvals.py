@@ -26,10 +26,11 @@ from sqlalchemy.sql.selectable import TableValuedAlias
 
 from ..errors import ChangedMeanwhile
 from ..model import ApprovalState, ItemKind
-from ..ports import ApprovalChange, OutboxMessage, check_changes
+from ..ports import ApprovalChange, NewEvent, OutboxMessage, check_changes
 from ..workflow import Action, Actor, ApprovalEvent, Party
 from . import tables as t
 from .base import SqlBase
+from .events import insert_events
 from .outbox import insert_outbox
 from .rows import approval_state, batches, state_values
 
@@ -59,10 +60,14 @@ class SqlApprovalStore(SqlBase):
         return found
 
     def apply_changes(
-        self, changes: Sequence[ApprovalChange], outbox: Sequence[OutboxMessage] = ()
+        self,
+        changes: Sequence[ApprovalChange],
+        outbox: Sequence[OutboxMessage] = (),
+        events: Sequence[NewEvent] = (),
     ) -> None:
         """Store every change (compare-and-set on its version), append its event to the audit
-        trail and queue ``outbox``, in one transaction; the changes may be of any kinds.
+        trail, queue ``outbox`` and write ``events`` to the event log, in one transaction; the
+        changes may be of any kinds.
 
         The items' rows are locked (``SELECT … FOR UPDATE`` on PostgreSQL, entries first, then
         expenses, then trips, each by id, so concurrent batches never deadlock; the write lock on
@@ -73,7 +78,7 @@ class SqlApprovalStore(SqlBase):
         """
         changes = tuple(changes)
         check_changes(changes)
-        if not changes and not outbox:
+        if not changes and not outbox and not events:
             return
         ids: dict[ItemKind, set[str]] = {}
         for change in changes:
@@ -99,13 +104,14 @@ class SqlApprovalStore(SqlBase):
                 mine = {i: c for (k, i), c in final.items() if k is kind}
                 self._set_states(conn, kind, stored[kind], mine)
             if changes:
-                events = [_event_values(c) for c in changes]
+                trail = [_event_values(c) for c in changes]
                 if self._postgres:
-                    conn.execute(_INSERT_EVENTS, _arrays(events, "b_"))
+                    conn.execute(_INSERT_EVENTS, _arrays(trail, "b_"))
                 else:
-                    conn.execute(t.approval_events.insert(), events)
+                    conn.execute(t.approval_events.insert(), trail)
             if outbox:
                 insert_outbox(conn, outbox)
+            insert_events(conn, events, postgres=self._postgres)
 
     def _lock_versions(self, conn: Connection, kind: ItemKind, ids: list[str]) -> dict[str, int]:
         """The stored version of each of ``ids`` (items of ``kind``) that has a row, the rows

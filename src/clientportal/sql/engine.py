@@ -1,16 +1,24 @@
 """Engines for SQLite and PostgreSQL, set up the way the store needs them, and storage errors.
 
-SQLite gets foreign keys, a busy timeout, WAL and real transactions: pysqlite's own transaction
-handling is switched off and each transaction starts with ``BEGIN`` (reads) or ``BEGIN IMMEDIATE``
-(writes), so concurrent writers queue up instead of failing half-way. PostgreSQL runs
-single-statement reads (:data:`READ`) in autocommit, and its pool pings a connection that sat
-unused for a second before handing it out (:func:`create_engine`).
+An engine the library makes (:func:`create_engine`, from a URL) is the library's own: on SQLite it
+gets foreign keys, a busy timeout, WAL and real transactions (pysqlite's own transaction handling
+is switched off and each transaction starts with ``BEGIN`` (reads) or ``BEGIN IMMEDIATE``
+(writes), so concurrent writers queue up instead of failing half-way); on PostgreSQL its pool pings
+a connection that sat unused for a second before handing it out.
+
+An engine a host gives (``SqlStore(engine)``) is never changed: :func:`prepare_engine` returns a
+*view* of it (same pool, listeners of its own) whose transactions start with ``BEGIN`` or
+``BEGIN IMMEDIATE`` on SQLite, and whose single-statement reads (:data:`READ`) run without a
+transaction. Nothing persistent is set on the host's connections or database file: no WAL, no
+foreign-key or busy-timeout pragma, no change to pysqlite's transaction handling. A host who wants
+the library's full setup on its own engine opts in with :func:`configure_engine`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +34,7 @@ __all__ = [
     "DatabaseUnavailable",
     "SchemaMissing",
     "StorageError",
+    "configure_engine",
     "create_engine",
     "prepare_engine",
     "safe_url",
@@ -46,6 +55,12 @@ PING_AFTER_IDLE = 1.0
 _SUPPORTED = ("sqlite", "postgresql")
 _BUSY_TIMEOUT_MS = 30_000
 _IDLE_SINCE = "clientportal_idle_since"
+#: The execution option that marks a view made by :func:`prepare_engine`.
+_VIEW = "clientportal_view"
+#: The view of each host engine (by the engine's id: a view holds its engine, so the id is the
+#: engine's while the view lives), so every part of the library shares one (and, within
+#: ``one_connection()``, one connection per engine).
+_VIEWS: weakref.WeakValueDictionary[int, Engine] = weakref.WeakValueDictionary()
 
 
 class StorageError(ClientPortalError):
@@ -68,7 +83,8 @@ def safe_url(url: str | URL | Engine) -> str:
 
 
 def create_engine(url: str | URL = DEFAULT_URL, **options: Any) -> Engine:
-    """An engine for ``url`` (SQLite or PostgreSQL), prepared by :func:`prepare_engine`.
+    """An engine for ``url`` (SQLite or PostgreSQL), the library's own, set up for the store by
+    :func:`configure_engine` (on a SQLite file that means WAL: see there).
 
     ``sqlite://`` (in memory) keeps one connection for the whole process, so every user sees the
     same database; use a file for more than one thread. ``options`` go to
@@ -106,28 +122,88 @@ def create_engine(url: str | URL = DEFAULT_URL, **options: Any) -> Engine:
     engine = sa.create_engine(parsed, **options)
     if ping_idle:
         _ping_idle_connections(engine)
-    return prepare_engine(engine)
+    return configure_engine(engine)
 
 
-def prepare_engine(engine: Engine) -> Engine:
-    """Make ``engine`` fit for the store (idempotent) and return it.
-
-    For SQLite: foreign keys on, a busy timeout, WAL on file databases, and transactions started
-    by the store itself (``BEGIN IMMEDIATE`` for writes). Other databases are left as they are.
-    Raises :class:`StorageError` for a database other than SQLite or PostgreSQL.
-    """
+def _check_supported(engine: Engine) -> None:
     name = engine.dialect.name
     if name not in _SUPPORTED:
         raise StorageError(
             f"clientportal stores its state in SQLite or PostgreSQL, not {name!r} "
             f"({safe_url(engine)})"
         )
+
+
+def is_configured(engine: Engine) -> bool:
+    """Whether ``engine`` is set up for the store: made by :func:`create_engine`, opted in with
+    :func:`configure_engine`, or a view from :func:`prepare_engine`."""
+    if engine.get_execution_options().get(_VIEW, False):
+        return True
+    if engine.dialect.name == "sqlite":
+        return event.contains(engine, "begin", _sqlite_begin)
+    return event.contains(engine, "engine_connect", _postgres_read)
+
+
+def configure_engine(engine: Engine) -> Engine:
+    """Opt in: set ``engine`` up for the store as :func:`create_engine` sets up its own
+    (idempotent), and return it. **This changes the engine and, on SQLite, the database file.**
+
+    For SQLite: every connection of the engine gets foreign keys on, a 30 s busy timeout and
+    pysqlite's transaction handling switched off (each transaction then begins with ``BEGIN``;
+    the store's writes with ``BEGIN IMMEDIATE``), and a file database is switched to WAL (which
+    stays with the file). For PostgreSQL: single-statement reads run in autocommit. Without it,
+    the store works through a view of a given engine and changes nothing (:func:`prepare_engine`).
+    Raises :class:`StorageError` for a database other than SQLite or PostgreSQL.
+    """
+    _check_supported(engine)
+    name = engine.dialect.name
     if name == "sqlite" and not event.contains(engine, "begin", _sqlite_begin):
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
     if name == "postgresql" and not event.contains(engine, "engine_connect", _postgres_read):
         event.listen(engine, "engine_connect", _postgres_read)
     return engine
+
+
+def prepare_engine(engine: Engine) -> Engine:
+    """The engine the store works through for ``engine``, which is left as it was.
+
+    An engine already set up (:func:`create_engine`, :func:`configure_engine`, or a view this
+    function returned) comes back as it is. Any other is a host's: the store gets a view of it
+    (the same pool; listeners of its own, so the host's own connections never see them) that on
+    SQLite begins the store's transactions explicitly (``BEGIN IMMEDIATE`` for writes, so
+    concurrent writers queue up) and runs single-statement reads without a transaction, and on
+    PostgreSQL runs single-statement reads in autocommit (reset when the connection goes back to
+    the pool). Nothing persistent is set: the file keeps its journal mode, the connections their
+    pragmas and pysqlite's transaction handling; the busy timeout is the engine's (pysqlite's
+    default: 5 s). The same engine always gets the same view.
+    Raises :class:`StorageError` for a database other than SQLite or PostgreSQL.
+    """
+    _check_supported(engine)
+    if is_configured(engine):
+        return engine
+    view = _VIEWS.get(id(engine))
+    if view is None:
+        view = engine.execution_options(**{_VIEW: True})
+        if engine.dialect.name == "sqlite":
+            event.listen(view, "begin", _view_begin)
+        else:
+            event.listen(view, "engine_connect", _postgres_read)
+        _VIEWS[id(engine)] = view
+    return view
+
+
+def _view_begin(conn: Connection) -> None:
+    # On a host's SQLite engine pysqlite keeps its own transaction handling; it never begins
+    # before BEGIN itself, and once a transaction is open it begins nothing more, so an explicit
+    # BEGIN leaves it nothing to do. Its commit() and rollback() end the transaction as usual.
+    options = conn.get_execution_options()
+    if conn.connection.driver_connection.in_transaction:
+        return
+    if options.get(WRITE, False):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif not options.get(READ, False):
+        conn.exec_driver_sql("BEGIN")
 
 
 def _postgres_read(conn: Connection) -> None:
@@ -191,7 +267,7 @@ def _sqlite_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    # Connections opened before prepare_engine() are set up on their first transaction.
+    # Connections opened before configure_engine() are set up on their first transaction.
     _sqlite_setup(conn.connection.driver_connection, conn.connection.info)
     options = conn.get_execution_options()
     if options.get(WRITE, False):

@@ -22,8 +22,9 @@ from sqlalchemy.engine import Connection, Row
 from ..access import AccessMode, Link, OneTimeCode, PortalAccess, SessionRecord
 from ..errors import NotFound
 from ..model import Portal, PortalSettings
-from ..ports import link_problem, session_problem
+from ..ports import NewEvent, link_problem, session_problem
 from . import tables as t
+from .events import insert_events
 from .rows import record_of
 from .visits import SELECTIONS, SqlVisits
 
@@ -37,8 +38,9 @@ class SqlPortalStore(SqlVisits):
 
     # -- portals -------------------------------------------------------------------------------
 
-    def put_portal(self, portal: Portal) -> None:
-        """Create or replace a portal; a replaced portal keeps its generation and access mode."""
+    def put_portal(self, portal: Portal, events: Sequence[NewEvent] = ()) -> None:
+        """Create or replace a portal (and write ``events``, in one transaction); a replaced
+        portal keeps its generation and access mode."""
         values = _portal_values(portal)
         upsert = (
             self._insert(t.portals)
@@ -53,6 +55,7 @@ class SqlPortalStore(SqlVisits):
                     conn.execute(
                         table.insert(), [{"portal_id": portal.id, column: i} for i in sorted(ids)]
                     )
+            insert_events(conn, events, postgres=self._postgres)
 
     def get_portal(self, portal_id: str) -> Portal | None:
         """The portal with this id, or ``None``. The same statements run either way."""
@@ -113,12 +116,14 @@ class SqlPortalStore(SqlVisits):
 
     # -- links ---------------------------------------------------------------------------------
 
-    def add_link(self, link: Link) -> None:
-        """Store a new link; :class:`~clientportal.ValidationError` when its id is taken,
+    def add_link(self, link: Link, events: Sequence[NewEvent] = ()) -> None:
+        """Store a new link (and write ``events``, in one transaction);
+        :class:`~clientportal.ValidationError` when its id is taken,
         :class:`~clientportal.NotFound` when its portal is unknown."""
         try:
             with self._write() as conn:
                 conn.execute(t.links.insert().values(_link_values(link)))
+                insert_events(conn, events, postgres=self._postgres)
         except exc.IntegrityError:
             raise link_problem(link, id_taken=self.get_link(link.id) is not None) from None
 
@@ -138,15 +143,20 @@ class SqlPortalStore(SqlVisits):
         with self._read() as conn:
             return [_link(row) for row in conn.execute(query)]
 
-    def mark_link_used(self, link_id: str, at: dt.datetime) -> None:
-        """Set the link's ``last_used_at`` (and nothing else)."""
+    def mark_link_used(
+        self, link_id: str, at: dt.datetime, events: Sequence[NewEvent] = ()
+    ) -> None:
+        """Set the link's ``last_used_at`` (and nothing else; ``events`` in the same
+        transaction)."""
         update = t.links.update().where(t.links.c.id == link_id).values(last_used_at=at)
         with self._write() as conn:
             conn.execute(update)
+            insert_events(conn, events, postgres=self._postgres)
 
-    def revoke_link(self, link_id: str, at: dt.datetime) -> None:
-        """Set the link's ``revoked_at`` unless it is already revoked."""
-        self._set_once(t.links.c.revoked_at, link_id, at)
+    def revoke_link(self, link_id: str, at: dt.datetime, events: Sequence[NewEvent] = ()) -> None:
+        """Set the link's ``revoked_at`` unless it is already revoked (``events`` in the same
+        transaction, only when this call revoked it)."""
+        self._set_once(t.links.c.revoked_at, link_id, at, events)
 
     # -- sessions ------------------------------------------------------------------------------
 
@@ -264,15 +274,25 @@ class SqlPortalStore(SqlVisits):
             value = conn.execute(update).scalar()
         return None if value is None else int(value)
 
-    def _set_once(self, column: sa.Column[dt.datetime], row_id: str, at: dt.datetime) -> bool:
+    def _set_once(
+        self,
+        column: sa.Column[dt.datetime],
+        row_id: str,
+        at: dt.datetime,
+        events: Sequence[NewEvent] = (),
+    ) -> bool:
         """Set ``column`` of the row with id ``row_id`` to ``at`` unless it is set already, in one
-        statement; True only for the call that set it."""
+        statement (``events`` written in its transaction if it did); True only for the call that set
+        it."""
         table = column.table
         update = (
             table.update().where(table.c.id == row_id, column.is_(None)).values({column.name: at})
         )
         with self._write() as conn:
-            return conn.execute(update).rowcount == 1
+            done = conn.execute(update).rowcount == 1
+            if done:
+                insert_events(conn, events, postgres=self._postgres)
+            return done
 
 
 #: The portal's three selections: each table and its id column.

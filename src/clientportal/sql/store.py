@@ -3,8 +3,9 @@
 One class made of one part per port, each in its own module: portals, links and codes
 (:mod:`~clientportal.sql.portals`), approval state and its audit trail
 (:mod:`~clientportal.sql.approvals`), the outbox (:mod:`~clientportal.sql.outbox`), the
-access log (:mod:`~clientportal.sql.log`) and the shared rate limits
-(:mod:`~clientportal.sql.ratelimit`). Every change that may race is one atomic statement or
+access log (:mod:`~clientportal.sql.log`), the shared rate limits
+(:mod:`~clientportal.sql.ratelimit`) and the event log with its webhooks
+(:mod:`~clientportal.sql.events`). Every change that may race is one atomic statement or
 one transaction: see each part.
 """
 
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from ..access import AccessPolicy
 from .approvals import SqlApprovalStore
+from .events import SqlEventLog
 from .log import SqlAccessLog
 from .outbox import SqlOutboxStore
 from .portals import SqlPortalStore
@@ -30,7 +32,9 @@ def session_retention(wanted: dt.timedelta) -> dt.timedelta:
     return max(wanted, AccessPolicy().session_lifetime)
 
 
-class SqlStore(SqlPortalStore, SqlApprovalStore, SqlOutboxStore, SqlAccessLog, SqlRateLimits):
+class SqlStore(
+    SqlPortalStore, SqlApprovalStore, SqlOutboxStore, SqlAccessLog, SqlRateLimits, SqlEventLog
+):
     """A :class:`~clientportal.ports.Store` over the ``cp_*`` tables of a SQLite or PostgreSQL
     database. Create the tables first with :func:`clientportal.sql.upgrade`.
 

@@ -21,7 +21,7 @@ Requires hypothesis (``pip install 'clientportal[test]'``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -50,6 +50,7 @@ from ..model import (
     Workflow,
 )
 from ..model.records import INVOICE_STATUSES, QUOTE_STATUSES
+from .missing import Missing, representable
 
 __all__ = [
     "INTERNAL_MARKER",
@@ -273,14 +274,26 @@ def worlds(
     max_projects: int = 8,
     max_entries: int = 20,
     max_costs: int = 6,
+    min_entries: int = 0,
+    cannot_hold: Collection[Missing] = (),
+    budget_types: Collection[BudgetType] | None = None,
+    currency: str = "EUR",
 ) -> Dataset:
     """A dataset of 2..``max_clients`` clients with adversarial relations between them.
 
     Entries, expenses, trips, budgets and documents are spread over *all* clients' projects,
     entries are logged by employees who are not (or no longer) members, dates collide so ordering
     ties happen, and every internal note starts with :data:`INTERNAL_MARKER`. Up to ``max_costs``
-    expenses and as many trips.
+    expenses and as many trips (``max_costs=0``: none, for a test about hours only, cheaper);
+    at least ``min_entries`` entries (then at least one project), drawn so, not filtered.
+
+    For a schema that cannot hold some parts (:class:`~clientportal.testing.missing.Missing`,
+    and budgets only of ``budget_types``), every world drawn is one it can hold
+    (:func:`~clientportal.testing.missing.representable`): made so, never filtered, so
+    hypothesis's health checks pass whatever is missing.
     """
+    lacks = frozenset(cannot_hold)
+    least = 1 if min_entries else 0  # projects: entries need one
     clients = [
         Client(id=f"c{i}", name=draw(_NAME)) for i in range(draw(st.integers(2, max_clients)))
     ]
@@ -303,12 +316,12 @@ def worlds(
             name=draw(_NAME),
             member_ids=frozenset(_pick(draw, employee_ids) for _ in range(draw(st.integers(0, 4)))),
         )
-        for i in range(draw(st.integers(0, max_projects)))
+        for i in range(draw(st.integers(least, max(least, max_projects))))
     ]
     project_ids = [p.id for p in projects]
     entries = []
     if project_ids:
-        for i in range(draw(st.integers(0, max_entries))):
+        for i in range(draw(st.integers(min_entries, max(min_entries, max_entries)))):
             entries.append(
                 TimeEntry(
                     id=f"e{i}",
@@ -336,7 +349,7 @@ def worlds(
             )
             for i in range(draw(st.integers(0, 8)))
         ]
-        if project_ids
+        if project_ids and Missing.BUDGETS not in lacks
         else []
     )
     client_ids = [c.id for c in clients]
@@ -349,7 +362,7 @@ def worlds(
                 project_ids=project_ids,
             )
         )
-        for i in range(draw(st.integers(0, 6)))
+        for i in range(draw(st.integers(0, 0 if Missing.INVOICES in lacks else 6)))
     ]
     quotes = [
         draw(
@@ -360,20 +373,20 @@ def worlds(
                 project_ids=project_ids,
             )
         )
-        for i in range(draw(st.integers(0, 6)))
+        for i in range(draw(st.integers(0, 0 if Missing.QUOTES in lacks else 6)))
     ]
     costs = {"project_ids": project_ids, "employee_ids": employee_ids}
     expenses = (
         [draw(_expense(id=f"x{i}", **costs)) for i in range(draw(st.integers(0, max_costs)))]
-        if project_ids
+        if project_ids and max_costs and Missing.EXPENSES not in lacks
         else []
     )
     trips = (
         [draw(_trip(id=f"t{i}", **costs)) for i in range(draw(st.integers(0, max_costs)))]
-        if project_ids
+        if project_ids and max_costs and Missing.TRIPS not in lacks
         else []
     )
-    return Dataset(
+    world = Dataset(
         clients=clients,
         contacts=contacts,
         employees=employees,
@@ -385,6 +398,7 @@ def worlds(
         expenses=expenses,
         trips=trips,
     )
+    return representable(world, lacks, budget_types=budget_types, currency=currency)
 
 
 @st.composite

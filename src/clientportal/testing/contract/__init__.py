@@ -43,10 +43,13 @@ Requires pytest and hypothesis (``pip install 'clientportal[test]'``).
 
 # The underscore names are not public API: the library's own older tests import them from here.
 # New code imports them from their modules (.draws, .samples).
+from ..missing import Missing as Missing
+from ..missing import representable as representable
 from .costs import CostSourceContract as CostSourceContract
 from .costs import all_costs as all_costs
 from .datasource import DataSourceContract as DataSourceContract
 from .draws import _busy_portal as _busy_portal
+from .ids import Renumbering as Renumbering
 from .outbox import OutboxStoreContract as OutboxStoreContract
 from .reading import all_entries as all_entries
 from .reading import effective_dataset as effective_dataset
@@ -57,6 +60,7 @@ from .samples import _mail as _mail
 from .samples import _sample_portal as _sample_portal
 from .samples import _submitted as _submitted
 from .samples import sample_dataset as sample_dataset
+from .source_base import kit_settings as kit_settings
 from .store import AccessLogContract as AccessLogContract
 from .store import ApprovalStoreContract as ApprovalStoreContract
 from .store import PortalStoreContract as PortalStoreContract

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 import pytest
@@ -42,11 +42,13 @@ from ...ports import (
     EntryQuery,
     ExpenseSource,
     TripSource,
+    id_order_of,
 )
 from ...public import PortalExpense, PortalTrip
 from ...visibility import Scope, portal_view
 from ...workflow import Action
-from ..strategies import policies, worlds
+from ..missing import Missing
+from ..strategies import policies
 from .cost_draws import (
     _SAMPLE_QUERIES,
     Cost,
@@ -59,6 +61,7 @@ from .cost_draws import (
     _with_states,
     cost_sample,
 )
+from .ids import Kind, Renumbering
 from .samples import (
     _APPROVING,
     _CLIENT,
@@ -66,10 +69,13 @@ from .samples import (
     _sample_portal,
     _step,
 )
+from .source_base import SourceContractBase
 
 __all__ = ["CostSourceContract", "all_costs"]
 
 _KINDS = (ItemKind.EXPENSE, ItemKind.TRIP)
+_NAMES: dict[ItemKind, Kind] = {ItemKind.EXPENSE: "expense", ItemKind.TRIP: "trip"}
+_MISSING = {ItemKind.EXPENSE: Missing.EXPENSES, ItemKind.TRIP: Missing.TRIPS}
 _PARTS: dict[ItemKind, tuple[type[Any], str]] = {
     ItemKind.EXPENSE: (ExpenseSource, "expenses() and expenses_by_id()"),
     ItemKind.TRIP: (TripSource, "trips() and trips_by_id()"),
@@ -108,6 +114,9 @@ def all_costs(
         if page.next is None:
             return found
         assert page.items, "a page with a next cursor must not be empty"
+        assert page.next != query.after, (
+            f"the next cursor {page.next!r} is the one the page was asked from: it never moves on"
+        )
         last = page.items[-1]
         assert page.next == EntryCursor(last.date, last.id), (
             f"the next cursor {page.next!r} is not the page's last item ({last.date}, {last.id})"
@@ -129,26 +138,37 @@ def _shown(item: Cost) -> tuple[Any, ...]:
     return attrs.astuple(evolve(item, internal_note=None), recurse=False)
 
 
-def _order_key(item: Cost) -> tuple[int, str]:
-    return (-item.date.toordinal(), item.id)
-
-
-class CostSourceContract:
+class CostSourceContract(SourceContractBase):
     """The checks of expenses and trips, mixed into
     :class:`~clientportal.testing.contract.DataSourceContract` (which says how to build the
     source under test, and how many examples the properties run)."""
 
-    exact_pushdown: ClassVar[bool] = False
+    def _cost_sample(self, dataset: Dataset | None = None) -> tuple[Dataset, Renumbering]:
+        """:func:`cost_sample` (or ``dataset``) as the host holds it, in its ids."""
+        held = self._held(cost_sample() if dataset is None else dataset)
+        ids = self._renumbering(held)
+        return ids.dataset(held), ids
 
-    def _build(self, dataset: Dataset) -> tuple[DataSource, ApprovalStore]:
-        raise NotImplementedError
+    def _cost_case(
+        self, data: st.DataObject, kind: ItemKind
+    ) -> tuple[Dataset, Portal, ApprovalPolicy | None, EntryQuery]:
+        """A world with items of ``kind``, a portal showing them, a policy and a query, in the
+        host's ids."""
+        world = data.draw(self._worlds(max_entries=2, max_costs=12), label="world")
+        portal = _cost_portal(data, world, kind)
+        policy = data.draw(st.none() | policies(), label="policy")
+        query = data.draw(_cost_queries(_items(world, kind), portal), label="query")
+        ids = self._renumbering(world)
+        return ids.dataset(world), ids.portal(portal), policy, ids.query(query, _NAMES[kind])
 
-    def _run(self, test: Callable[..., None]) -> None:
-        raise NotImplementedError
+    def _in_order(self, source: DataSource, items: Iterable[Cost]) -> list[str]:
+        """The ids of ``items`` in the order ``source``'s pages must give them."""
+        return [i.id for i in sorted(items, key=self._order_key(source))]
 
     def _part(self, kind: ItemKind, dataset: Dataset) -> tuple[DataSource, ApprovalStore]:
         """The source under test over ``dataset``, and its store; the test is skipped when the
-        source does not implement the part for ``kind``."""
+        host cannot hold the kind, or its source does not implement the part for ``kind``."""
+        self._needs(_MISSING[kind])
         source, store = self._build(dataset)
         port, methods = _PARTS[kind]
         if not isinstance(source, port):
@@ -182,19 +202,17 @@ class CostSourceContract:
     def test_contract_cost_pages_walk_exactly_the_matching_visible_items(
         self, kind: ItemKind
     ) -> None:
-        self._part(kind, cost_sample())
+        self._part(kind, self._cost_sample()[0])
 
         def check(data: st.DataObject) -> None:
-            world = data.draw(worlds(max_entries=2, max_costs=12), label="world")
-            portal = _cost_portal(data, world, kind)
-            policy = data.draw(st.none() | policies(), label="policy")
+            world, portal, policy, query = self._cost_case(data, kind)
             source, store = self._part(kind, world)
             changed = data.draw(_some_of(_items(world, kind)), label="changed")
             states = _move_on(store, kind, changed)
             effective = _with_states(world, kind, states)
-            query = data.draw(_cost_queries(_items(world, kind), portal), label="query")
             self._check_items(source, effective, portal, policy, kind, query, data)
-            wanted = frozenset(states) | {i.id for i in _items(world, kind)[::2]} | {"z-none"}
+            unknown = Renumbering(world, self.ids).id(_NAMES[kind], "z-none")
+            wanted = frozenset(states) | {i.id for i in _items(world, kind)[::2]} | {unknown}
             self._check_by_id(source, effective, kind, wanted)
 
         self._run(check)
@@ -203,16 +221,13 @@ class CostSourceContract:
     def test_contract_cost_totals_equal_the_totals_of_the_pure_filters_items(
         self, kind: ItemKind
     ) -> None:
-        self._totals_part(kind, cost_sample())
+        self._totals_part(kind, self._cost_sample()[0])
 
         def check(data: st.DataObject) -> None:
-            world = data.draw(worlds(max_entries=2, max_costs=12), label="world")
-            portal = _cost_portal(data, world, kind)
-            policy = data.draw(st.none() | policies(), label="policy")
+            world, portal, policy, query = self._cost_case(data, kind)
             source, store = self._totals_part(kind, world)
             changed = data.draw(_some_of(_items(world, kind)), label="changed")
             effective = _with_states(world, kind, _move_on(store, kind, changed))
-            query = data.draw(_cost_queries(_items(world, kind), portal), label="query")
             pure = _pure(portal, effective, policy, kind)
             if data.draw(st.booleans(), label="from a cursor on") and len(pure) > 0:
                 at = data.draw(st.sampled_from(pure), label="cursor")
@@ -225,12 +240,10 @@ class CostSourceContract:
     def test_contract_cost_employees_include_everyone_of_the_visible_items(
         self, kind: ItemKind
     ) -> None:
-        self._employees_part(kind, cost_sample())
+        self._employees_part(kind, self._cost_sample()[0])
 
         def check(data: st.DataObject) -> None:
-            world = data.draw(worlds(max_entries=2, max_costs=12), label="world")
-            portal = _cost_portal(data, world, kind)
-            policy = data.draw(st.none() | policies(), label="policy")
+            world, portal, policy, _ = self._cost_case(data, kind)
             source, _ = self._employees_part(kind, world)
             items = {i.id: i for i in _items(world, kind)}
             logged = {items[x.id].employee_id for x in _pure(portal, world, policy, kind)}
@@ -264,10 +277,11 @@ class CostSourceContract:
         """u3 logged items of another client's project (selected all the same) and one
         non-billable item of p1 only: named only where the portal shows non-billable items (an
         exact pushdown names exactly who logged the visible items)."""
-        dataset = _one_non_billable_employee(cost_sample())
+        dataset, ids = self._cost_sample(_one_non_billable_employee(cost_sample()))
         source, _ = self._employees_part(kind, dataset)
         items = {i.id: i for i in _items(dataset, kind)}
-        for portal in (_sample_portal(show_expenses=True, show_trips=True), _SHOWING_COSTS):
+        portals = (_sample_portal(show_expenses=True, show_trips=True), _SHOWING_COSTS)
+        for portal in map(ids.portal, portals):
             logged = {items[x.id].employee_id for x in _pure(portal, dataset, _APPROVING, kind)}
             found = source.cost_employee_ids(Scope.of(portal, _APPROVING), kind)
             assert found >= logged, (
@@ -276,21 +290,29 @@ class CostSourceContract:
             )
             if self.exact_pushdown:
                 assert found == logged, f"cost_employee_ids() holds others: {found - logged}"
-        assert "u3" in logged, "the sample shows u3's non-billable item where non-billable show"
+        assert ids.id("employee", "u3") in logged, (
+            "the sample shows u3's non-billable item where non-billable show"
+        )
 
     @pytest.mark.parametrize("query", _SAMPLE_QUERIES, ids=_sample_query_id)
     @pytest.mark.parametrize("kind", _KINDS, ids=lambda k: k.value)
     def test_contract_cost_filters(self, kind: ItemKind, query: EntryQuery) -> None:
-        dataset = cost_sample()
+        dataset, ids = self._cost_sample()
         source, _ = self._part(kind, dataset)
-        scope = Scope.of(_SHOWING_COSTS, _APPROVING)
+        foreign = "p3" in query.project_ids  # p3 is another client's
+        query, portal = ids.query(query, _NAMES[kind]), ids.portal(_SHOWING_COSTS)
+        scope = Scope.of(portal, _APPROVING)
         items = {i.id: i for i in _items(dataset, kind)}
-        expected = [
-            x.id
-            for x in _pure(_SHOWING_COSTS, dataset, _APPROVING, kind)
-            if query.matches(items[x.id]) and query.is_after_cursor(items[x.id])
-        ]
-        if query.after is None and "p3" not in query.project_ids:  # p3 is another client's
+        order = id_order_of(source)
+        expected = self._in_order(
+            source,
+            (
+                items[x.id]
+                for x in _pure(portal, dataset, _APPROVING, kind)
+                if query.matches(items[x.id]) and query.is_after_cursor(items[x.id], order)
+            ),
+        )
+        if query.after is None and not foreign:
             assert expected, "the sample shows something for each filter"
         got = [i.id for i in all_costs(source, scope, kind, query)]
         wanted = set(expected)
@@ -301,19 +323,22 @@ class CostSourceContract:
         if self.exact_pushdown:
             assert got == expected
         if isinstance(source, CostTotalsSource):
-            _check_totals(source, dataset, _SHOWING_COSTS, _APPROVING, kind, query)
+            _check_totals(source, dataset, portal, _APPROVING, kind, query)
 
     @pytest.mark.parametrize("limit", [1, 2, 3, 7, 100])
     @pytest.mark.parametrize("kind", _KINDS, ids=lambda k: k.value)
     def test_contract_cost_pages_of_every_size_walk_every_item_once(
         self, kind: ItemKind, limit: int
     ) -> None:
-        dataset = cost_sample()
+        dataset, ids = self._cost_sample()
         source, _ = self._part(kind, dataset)
-        scope = Scope.of(_SHOWING_COSTS, _APPROVING)
-        expected = [x.id for x in _pure(_SHOWING_COSTS, dataset, _APPROVING, kind)]
-        visible = {p.id for p in dataset.projects if scope.shows_project(p)}
+        portal = ids.portal(_SHOWING_COSTS)
+        scope = Scope.of(portal, _APPROVING)
         items = {i.id: i for i in _items(dataset, kind)}
+        expected = self._in_order(
+            source, (items[x.id] for x in _pure(portal, dataset, _APPROVING, kind))
+        )
+        visible = {p.id for p in dataset.projects if scope.shows_project(p)}
         got = [i.id for i in all_costs(source, scope, kind, EntryQuery(limit=limit))]
         assert [i for i in got if items[i].project_id in visible] == expected
         assert len(expected) > limit or limit == 100
@@ -324,9 +349,9 @@ class CostSourceContract:
     ) -> None:
         """A portal that hides the kind needs none of its items, one that hides non-billable
         amounts none of the non-billable ones; an exact pushdown returns none."""
-        dataset = cost_sample()
+        dataset, ids = self._cost_sample()
         source, _ = self._part(kind, dataset)
-        billable_only = _sample_portal(show_expenses=True, show_trips=True)
+        billable_only = ids.portal(_sample_portal(show_expenses=True, show_trips=True))
         shown = {x.id for x in _pure(billable_only, dataset, _APPROVING, kind)}
         got = {i.id for i in all_costs(source, Scope.of(billable_only, _APPROVING), kind)}
         assert got >= shown
@@ -335,16 +360,16 @@ class CostSourceContract:
             _check_totals(source, dataset, billable_only, _APPROVING, kind, EntryQuery())
         if self.exact_pushdown:
             assert got == shown
-            hidden = Scope.of(_sample_portal(), _APPROVING)
+            hidden = Scope.of(ids.portal(_sample_portal()), _APPROVING)
             assert all_costs(source, hidden, kind) == []
 
     @pytest.mark.parametrize("kind", _KINDS, ids=lambda k: k.value)
     def test_contract_a_cost_status_filter_sees_decisions_made_in_the_store(
         self, kind: ItemKind
     ) -> None:
-        dataset = cost_sample()
+        dataset, ids = self._cost_sample()
         source, store = self._part(kind, dataset)
-        scope = Scope.of(_SHOWING_COSTS, _APPROVING)
+        scope = Scope.of(ids.portal(_SHOWING_COSTS), _APPROVING)
         waiting = EntryQuery(statuses=frozenset({ApprovalStatus.PENDING_EXTERNAL}))
         before = [i.id for i in all_costs(source, scope, kind, waiting)]
         assert before, "the sample has items awaiting the client"
@@ -372,15 +397,20 @@ class CostSourceContract:
     ) -> None:
         scope = Scope.of(portal, policy)
         by_id = {i.id: i for i in _items(dataset, kind)}
-        expected = [
-            x.id for x in _pure(portal, dataset, policy, kind) if query.matches(by_id[x.id])
-        ]
+        expected = self._in_order(
+            source,
+            (
+                by_id[x.id]
+                for x in _pure(portal, dataset, policy, kind)
+                if query.matches(by_id[x.id])
+            ),
+        )
         most = max(1, len(expected) - 1)
         query = evolve(query, limit=data.draw(st.integers(1, min(most, 7)), label="page size"))
         got = all_costs(source, scope, kind, query)
         ids = [i.id for i in got]
         assert len(set(ids)) == len(ids), f"a {kind.value} came twice: {ids}"
-        keys = [_order_key(i) for i in got]
+        keys = [self._order_key(source)(i) for i in got]
         assert keys == sorted(keys), f"{kind.value}s are not in (date desc, id asc) order: {ids}"
         for item in got:
             assert item.id in by_id, f"{kind.value} {item.id!r} is not in the data"
@@ -436,7 +466,7 @@ def _check_totals(
     matching: dict[str, list[PortalExpense | PortalTrip]] = {}
     for x in _pure(portal, dataset, policy, kind):
         item = items[x.id]
-        if query.matches(item) and query.is_after_cursor(item):
+        if query.matches(item) and query.is_after_cursor(item, id_order_of(source)):
             matching.setdefault(x.project_id, []).append(x)
     expected = {project: CostTotals.of(found) for project, found in matching.items()}
     sums = source.cost_totals(scope, query, kind)

@@ -5,26 +5,24 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from attrs import evolve
-from hypothesis import settings
+from attrs import evolve, frozen
 from hypothesis import strategies as st
 
-from ...model import ApprovalStatus, Dataset, Portal
-from ...ports import EntryQuery
-from ..strategies import portals, worlds
-
-
-def _examples(limit: int, base: settings | None = None) -> int:
-    """``limit`` hypothesis examples, or fewer when ``base`` (or the active profile) asks so."""
-    profile = base or settings.default
-    return max(1, limit if profile is None else min(limit, profile.max_examples))
+from ...model import ApprovalPolicy, ApprovalState, ApprovalStatus, Dataset, Portal, TimeEntry
+from ...ports import ApprovalStore, EntryQuery
+from ...workflow import Actor, Party
+from ..strategies import policies, portals, worlds
+from .ids import Renumbering
+from .samples import _CLIENT, _EMPLOYEE, _EXTERNAL, _step
 
 
 def _busy_worlds() -> st.SearchStrategy[Dataset]:
-    """:func:`worlds` with at least two entries (the property needs something to page)."""
-    return worlds(max_entries=40).filter(lambda world: len(world.entries) >= 2)
+    """:func:`worlds` with at least two entries (the property needs something to page), and no
+    expenses or trips (the properties of hours need none)."""
+    return worlds(min_entries=2, max_entries=40, max_costs=0)
 
 
 def _showing_hours(portal: Portal) -> Portal:
@@ -74,3 +72,56 @@ def _queries(dataset: Dataset, portal: Portal | None = None) -> st.SearchStrateg
         )
 
     return build()
+
+
+@frozen
+class Case:
+    """What one example of an entry property runs on, in the host's ids: a world, a portal
+    over it that shows hours, a policy and a query."""
+
+    world: Dataset
+    portal: Portal
+    policy: ApprovalPolicy | None
+    query: EntryQuery
+
+
+def _entry_case(
+    data: st.DataObject,
+    drawn: st.SearchStrategy[Dataset],
+    renumbering: Callable[[Dataset], Renumbering],
+) -> Case:
+    """A world of ``drawn``, a busy portal over it, a policy and a query, all renumbered into
+    the host's ids by ``renumbering`` (the unknown ids the query asks for too)."""
+    world = data.draw(drawn, label="world")
+    portal = _busy_portal(data, world)
+    policy = data.draw(st.none() | policies(), label="policy")
+    query = data.draw(_queries(world, portal), label="query")
+    ids = renumbering(world)
+    return Case(ids.dataset(world), ids.portal(portal), policy, ids.query(query))
+
+
+def _some_entries(world: Dataset) -> st.SearchStrategy[list[TimeEntry]]:
+    """Some of ``world``'s entries, each once."""
+    if not world.entries:
+        return st.just([])
+    return st.lists(st.sampled_from(world.entries), unique_by=lambda e: e.id)
+
+
+def _submit_or_withdraw(
+    store: ApprovalStore, entries: Iterable[TimeEntry]
+) -> dict[str, ApprovalState]:
+    """Move each entry one legal step through the store (whoever may take one), and return the
+    states stored. Entries nobody can move (none under the workflows drawn) are left alone."""
+    actors = (_EMPLOYEE, Actor(Party.MANAGER, "m1"), _CLIENT)
+    changes = []
+    for entry in entries:
+        for actor in actors:
+            options = _EXTERNAL.allowed(entry.approval, actor, owner="u-other")
+            if options:
+                change = _step(
+                    entry.id, entry.approval, options[0], actor, reason="changed", owner="u-other"
+                )
+                changes.append(change)
+                break
+    store.apply_changes(changes)
+    return {c.entry_id: c.state for c in changes}

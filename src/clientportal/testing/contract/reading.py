@@ -40,6 +40,9 @@ def all_entries(
         if page.next is None:
             return found
         assert page.entries, "a page with a next cursor must not be empty"
+        assert page.next != query.after, (
+            f"the next cursor {page.next!r} is the one the page was asked from: it never moves on"
+        )
         last = page.entries[-1]
         assert page.next == EntryCursor(last.date, last.id), (
             f"the next cursor {page.next!r} is not the page's last entry ({last.date}, {last.id})"

@@ -1,0 +1,101 @@
+"""``clientportal worker``: one loop that delivers the e-mails, the webhooks, and runs the host's
+callbacks (:mod:`clientportal.worker`); ``--once`` does one round and exits."""
+
+from __future__ import annotations
+
+import importlib
+import signal
+import sys
+import threading
+from typing import TYPE_CHECKING
+
+import click
+
+from .context import Context, with_context
+from .delivery import SmtpChoice, smtp_mailer, smtp_options
+
+if TYPE_CHECKING:
+    from ..worker import Callback
+
+
+def _callbacks(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, Callback]:
+    """``NAME=module:function`` values, imported."""
+    found: dict[str, Callback] = {}
+    for value in values:
+        name, sep, target = value.partition("=")
+        module_name, colon, attribute = target.partition(":")
+        if not sep or not colon or not name or not module_name or not attribute:
+            raise click.BadParameter(
+                f"{value!r}: expected NAME=module:function (e.g. lock=myapp.hooks:lock_entries)"
+            )
+        if name in found:
+            raise click.BadParameter(f"{value!r}: the name {name!r} is given twice")
+        try:
+            function = getattr(importlib.import_module(module_name), attribute)
+        except (ImportError, AttributeError) as error:
+            raise click.BadParameter(f"{value!r}: cannot import {target!r}: {error}") from None
+        if not callable(function):
+            raise click.BadParameter(f"{value!r}: {target!r} is not callable")
+        found[name] = function
+    return found
+
+
+@click.command("worker")
+@smtp_options
+@click.option(
+    "--callback",
+    "callbacks",
+    multiple=True,
+    metavar="NAME=module:function",
+    callback=_callbacks,
+    help="A host function called with every event, in order (repeat for several). NAME keeps "
+    "its place in the log: keep it when you restart.",
+)
+@click.option("--once", is_flag=True, help="One round, then exit (for cron or a test).")
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.1, 3600),
+    default=5.0,
+    show_default=True,
+    help="Seconds between rounds when there is nothing to do.",
+)
+@with_context
+def worker(
+    obj: Context,
+    smtp: SmtpChoice,
+    callbacks: dict[str, Callback],
+    once: bool,
+    interval: float,
+) -> None:
+    """Deliver the outbox's e-mails (when an SMTP server is stored or given), the webhooks, and
+    run the --callback functions over the event log, until Ctrl+C (or one round with --once).
+    Any number of workers may run: nothing is handed on twice at once."""
+    from ..worker import run_worker, work_once
+
+    store = obj.store
+    mailer = smtp_mailer(smtp.apply(obj.company))
+    if once:
+        report = work_once(store, mailer=mailer, callbacks=callbacks)
+        mail = "no SMTP server" if report.mail is None else f"{report.mail.sent} e-mails sent"
+        hooks = report.webhooks
+        click.echo(
+            f"{mail}; webhooks: {hooks.delivered} delivered, {hooks.failed} failed (will retry), "
+            f"{hooks.given_up} given up; callbacks: {report.callbacks.handled} events handled, "
+            f"{report.callbacks.failed} failed"
+        )
+        if hooks.failed or hooks.given_up or report.callbacks.failed:
+            sys.exit(1)
+        return
+    click.echo(f"working on {obj.safe_db} (Ctrl+C stops)")
+    sys.stdout.flush()
+    stop = threading.Event()
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = [signal.signal(number, lambda *_: stop.set()) for number in handled]
+    try:
+        run_worker(store, stop=stop, mailer=mailer, callbacks=callbacks, interval=interval)
+    finally:
+        for number, handler in zip(handled, previous, strict=True):
+            signal.signal(number, handler)
+    click.echo("stopped")

@@ -1,0 +1,304 @@
+"""Events for the host: what happened in the portal, as a log the host reads in order, and the
+two ways the worker hands it on -- webhooks (endpoints and their per-event deliveries) and host
+callbacks (a cursor per callback).
+
+A store writes the events of a change in the same transaction as the change itself
+(:class:`NewEvent` values passed to the store method that makes the change), so an event exists
+exactly when what it records does. :class:`Event` is what the log gives back: the same record
+with the id the store gave it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, Protocol, runtime_checkable
+
+from attrs import Attribute, field, frozen
+from attrs import validators as v
+
+from .. import _validators as cv
+from ..errors import ValidationError
+from ..model import ItemKind
+from ..workflow import Action
+
+__all__ = [
+    "DECISION_STEPS",
+    "LINK_ISSUED",
+    "LINK_OPENED",
+    "LINK_REVOKED",
+    "PORTAL_CREATED",
+    "PORTAL_UPDATED",
+    "REMINDER_SENT",
+    "ConsumerState",
+    "Event",
+    "EventConsumers",
+    "EventLog",
+    "NewEvent",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookStore",
+    "check_event_limit",
+    "decision_type",
+    "event_body",
+    "submitted_to_client_type",
+    "unknown_event",
+]
+
+#: A portal was created (data: name, active, language, project_ids, contact_ids).
+PORTAL_CREATED = "portal.created"
+#: A portal was changed (data as for :data:`PORTAL_CREATED`, the portal after the change).
+PORTAL_UPDATED = "portal.updated"
+#: A link was issued (data: link_id, contact_id, expires_at).
+LINK_ISSUED = "link.issued"
+#: A link was revoked (data: link_id, contact_id).
+LINK_REVOKED = "link.revoked"
+#: A link admitted its visitor (after its one-time code, on a portal that asks for one).
+LINK_OPENED = "link.opened"
+#: Reserved for reminders to the client (not written yet).
+REMINDER_SENT = "reminder.sent"
+
+#: The step each action is named by in an event type (``entries.approved``).
+DECISION_STEPS: Mapping[Action, str] = MappingProxyType(
+    {
+        Action.SUBMIT: "submitted",
+        Action.APPROVE: "approved",
+        Action.REJECT: "rejected",
+        Action.WITHDRAW: "withdrawn",
+        Action.REOPEN: "reopened",
+        Action.SUBMIT_TO_CLIENT: "submitted_to_client",
+    }
+)
+
+#: The plural each kind of item is named by in an event type.
+_KIND_PLURAL = {ItemKind.ENTRY: "entries", ItemKind.EXPENSE: "expenses", ItemKind.TRIP: "trips"}
+
+_TYPE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+
+
+def decision_type(kind: ItemKind, action: Action) -> str:
+    """The type of the event a decision writes: ``entries.approved``, ``trips.rejected``..."""
+    return f"{_KIND_PLURAL[kind]}.{DECISION_STEPS[action]}"
+
+
+def submitted_to_client_type(kind: ItemKind) -> str:
+    """The type of the event written for items that now await the client's approval."""
+    return decision_type(kind, Action.SUBMIT_TO_CLIENT)
+
+
+def _event_type(_: object, attribute: Attribute[Any], value: str) -> None:
+    if not isinstance(value, str) or not _TYPE.fullmatch(value):
+        raise ValueError(
+            f"{attribute.name} must be dotted lower case words (like 'entries.approved'), "
+            f"got {value!r}"
+        )
+
+
+def _json_data(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A read-only copy of ``value`` after checking it is a JSON object (ValueError if not)."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"data must be a mapping, got {type(value).__name__}")
+    try:
+        copy = json.loads(json.dumps(dict(value), allow_nan=False))
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"data must be JSON-able (str, int, bool, None, lists, dicts): {error}"
+        ) from None
+    return MappingProxyType(copy)
+
+
+@frozen(kw_only=True)
+class NewEvent:
+    """An event to be written with the change it records: its ``type`` (dotted lower case),
+    when it happened, the portal and client it concerns (``None`` when it concerns none, or
+    several), and ``data``, a JSON object (copied, read-only)."""
+
+    type: str = field(validator=_event_type)
+    occurred_at: dt.datetime = field(validator=cv.aware_datetime)
+    portal_id: str | None = field(default=None, validator=cv.optional_identifier)
+    client_id: str | None = field(default=None, validator=cv.optional_identifier)
+    data: Mapping[str, Any] = field(factory=dict, converter=_json_data, hash=False)
+
+    def stored(self, id: str) -> Event:
+        """This event as the log gives it back, under ``id``."""
+        return Event(
+            id=id,
+            type=self.type,
+            occurred_at=self.occurred_at,
+            portal_id=self.portal_id,
+            client_id=self.client_id,
+            data=self.data,
+        )
+
+
+@frozen(kw_only=True)
+class Event:
+    """An event of the log: a :class:`NewEvent` with the ``id`` its store gave it.
+
+    The id is unique and stable (a webhook's idempotency key), but opaque: the log's order is
+    the store's (on PostgreSQL it is not the order of the ids), so pass the last id read back
+    as ``after`` instead of comparing ids."""
+
+    id: str = field(validator=cv.non_empty_text)
+    type: str = field(validator=_event_type)
+    occurred_at: dt.datetime = field(validator=cv.aware_datetime)
+    portal_id: str | None = field(default=None, validator=cv.optional_identifier)
+    client_id: str | None = field(default=None, validator=cv.optional_identifier)
+    data: Mapping[str, Any] = field(factory=dict, converter=_json_data, hash=False)
+
+    def as_json(self) -> dict[str, Any]:
+        """The event as a JSON object (what a webhook receives)."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "occurred_at": self.occurred_at.isoformat(),
+            "portal_id": self.portal_id,
+            "client_id": self.client_id,
+            "data": dict(self.data),
+        }
+
+
+def event_body(event: Event) -> bytes:
+    """The bytes a webhook posts for ``event``: its JSON, keys sorted, UTF-8."""
+    return json.dumps(event.as_json(), sort_keys=True, separators=(",", ":")).encode()
+
+
+def unknown_event(after: str) -> ValidationError:
+    """The error for an ``after`` an event log never gave (the same words from every store)."""
+    return ValidationError(
+        [
+            f"after: {after!r} is not the id of an event of this log: pass the id of the last "
+            "event you read (or None to read from the start)"
+        ],
+        summary="cannot read the events",
+    )
+
+
+def check_event_limit(limit: int) -> None:
+    """Refuse a page size no :meth:`EventLog.events` accepts (1 to 1,000)."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+        raise ValidationError(
+            [f"limit: must be a whole number from 1 to 1000, got {limit!r}"],
+            summary="cannot read the events",
+        )
+
+
+@runtime_checkable
+class EventLog(Protocol):
+    """The store's log of events, read in order by any number of readers."""
+
+    def events(self, after: str | None = None, limit: int = 100) -> Sequence[Event]:
+        """Up to ``limit`` events after the event ``after`` (from the start when ``None``), in
+        the log's order. An event that commits later never sorts before one already returned,
+        however many writers there are: a reader that passes back the last id it read never
+        skips one. Raises :class:`~clientportal.ValidationError` for an ``after`` the log never
+        gave."""
+        ...
+
+
+@frozen(kw_only=True)
+class WebhookEndpoint:
+    """Where the worker posts every event: ``url`` (http or https), signed with ``secret``.
+    An endpoint receives the events written after it was added."""
+
+    id: str = field(validator=cv.identifier)
+    url: str = field(validator=cv.non_empty_text)
+    secret: str = field(validator=cv.non_empty_text, repr=False)
+    created_at: dt.datetime = field(validator=cv.aware_datetime)
+
+
+@frozen(kw_only=True)
+class WebhookDelivery:
+    """One event on its way to one endpoint: how many attempts were made, when the next is due
+    (``None``: delivered or given up), when it was delivered, and the last attempt's error."""
+
+    id: str = field(validator=cv.identifier)
+    event: Event = field(validator=v.instance_of(Event))
+    endpoint: WebhookEndpoint = field(validator=v.instance_of(WebhookEndpoint))
+    attempts: int = field(default=0, validator=cv.seconds)
+    next_attempt_at: dt.datetime | None = None
+    delivered_at: dt.datetime | None = None
+    last_error: str | None = None
+
+    @property
+    def given_up(self) -> bool:
+        """True when the worker stopped trying (the error is kept)."""
+        return self.delivered_at is None and self.next_attempt_at is None
+
+
+@runtime_checkable
+class WebhookStore(Protocol):
+    """Webhook endpoints and the deliveries of every event to each of them, claimed by any
+    number of workers (a claimed delivery is leased: nobody else claims it meanwhile)."""
+
+    def add_webhook(self, endpoint: WebhookEndpoint) -> None:
+        """Store a new endpoint; :class:`~clientportal.ValidationError` when its id is taken."""
+        ...
+
+    def webhooks(self) -> Sequence[WebhookEndpoint]:
+        """Every endpoint, oldest first."""
+        ...
+
+    def remove_webhook(self, webhook_id: str) -> bool:
+        """Remove the endpoint and its deliveries; False when there is none."""
+        ...
+
+    def claim_deliveries(
+        self, *, now: dt.datetime, limit: int, lease: dt.timedelta
+    ) -> Sequence[WebhookDelivery]:
+        """Claim up to ``limit`` deliveries due at ``now`` (oldest event first) until
+        ``now + lease``."""
+        ...
+
+    def mark_delivered(self, delivery_id: str, *, at: dt.datetime) -> None:
+        """Record that the delivery was accepted by its endpoint."""
+        ...
+
+    def mark_delivery_failed(
+        self, delivery_id: str, *, at: dt.datetime, error: str, retry_at: dt.datetime | None
+    ) -> None:
+        """Record a failed attempt and its error; ``retry_at=None`` gives up (kept)."""
+        ...
+
+    def deliveries(self, webhook_id: str | None = None) -> Sequence[WebhookDelivery]:
+        """Every delivery (of one endpoint), oldest event first."""
+        ...
+
+
+@frozen(kw_only=True)
+class ConsumerState:
+    """Where one host callback is in the log: the last event it handled (``None``: none yet),
+    and, while an event keeps failing, the attempts, when it is tried again and the error."""
+
+    name: str = field(validator=cv.non_empty_text)
+    after: str | None = None
+    attempts: int = field(default=0, validator=cv.seconds)
+    next_attempt_at: dt.datetime | None = None
+    last_error: str | None = None
+
+
+@runtime_checkable
+class EventConsumers(Protocol):
+    """A cursor in the log per host callback, leased to one worker at a time."""
+
+    def claim_consumer(
+        self, name: str, *, now: dt.datetime, lease: dt.timedelta
+    ) -> ConsumerState | None:
+        """Lease the consumer ``name`` (created at the start of the log when new) until
+        ``now + lease``; ``None`` while another worker holds it, or its retry is not due."""
+        ...
+
+    def advance_consumer(self, name: str, after: str) -> None:
+        """Move the consumer past the event ``after`` (its failures are forgotten)."""
+        ...
+
+    def consumer_failed(self, name: str, *, error: str, retry_at: dt.datetime) -> None:
+        """Count a failed attempt of the consumer's next event; try again at ``retry_at``."""
+        ...
+
+    def release_consumer(self, name: str) -> None:
+        """End the consumer's lease (another worker may claim it at once)."""
+        ...

@@ -1,0 +1,312 @@
+"""``SqlEventLog``: the event log, webhook endpoints and deliveries, and the host callbacks'
+cursors (the :mod:`clientportal.ports.events` ports) in the tables of
+:mod:`clientportal.sql.event_tables`.
+
+**Reading in order with several writers.** Events are numbered by a sequence (``seq``, the
+event's id) when they are inserted, but on PostgreSQL transactions commit in any order: a
+transaction may take seq 7, commit a second after another took and committed seq 8, and a
+reader that had seen 8 and then asked for "after 8" would skip 7 for ever. So every row also
+records its transaction (``tx``: ``pg_current_xact_id()``), the log is ordered by
+``(tx, seq)``, and a read returns only rows of transactions older than the oldest one still
+running (``tx < pg_snapshot_xmin(pg_current_snapshot())``). Every transaction below that bound
+has finished, so no row can appear below it later: whatever a reader has seen, an event
+committed afterwards sorts after it. The price is a delay, never a loss: an event waits for the
+transactions that began before its own to end. On SQLite one writer at a time holds the
+database (``BEGIN IMMEDIATE``) until it commits, so ``seq`` is the commit order and ``tx`` is 0.
+
+**Webhooks.** Writing an event queues its delivery to every endpoint there is, in the same
+transaction. Workers claim due deliveries with a lease (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL), as they claim e-mails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, func, or_, select
+from sqlalchemy.engine import Connection, Row
+
+from ..errors import NotFound, ValidationError
+from ..ports import (
+    ConsumerState,
+    Event,
+    NewEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+    check_claim,
+    check_event_limit,
+    unknown_event,
+)
+from . import event_tables as et
+from .base import SqlBase
+from .types import Text
+
+__all__ = ["SqlEventLog", "insert_events"]
+
+_E = et.events
+_W = et.webhooks
+_D = et.webhook_deliveries
+_C = et.event_consumers
+
+
+def _as_bigint(value: Any) -> Any:
+    """A PostgreSQL ``xid8`` as a ``bigint`` (transaction ids stay far below 2**63)."""
+    return sa.cast(sa.cast(value, Text), BigInteger)
+
+
+#: The transaction writing (PostgreSQL).
+_THIS_TX = _as_bigint(func.pg_current_xact_id())
+#: The oldest transaction still running when the statement started (PostgreSQL).
+_OLDEST_RUNNING = _as_bigint(func.pg_snapshot_xmin(func.pg_current_snapshot()))
+
+
+def insert_events(conn: Connection, events: Sequence[NewEvent], *, postgres: bool) -> None:
+    """Write ``events`` in the transaction of ``conn``, each queued for every webhook."""
+    if not events:
+        return
+    rows = [
+        {
+            "type": e.type,
+            "occurred_at": e.occurred_at,
+            "portal_id": e.portal_id,
+            "client_id": e.client_id,
+            "data": json.dumps(dict(e.data), sort_keys=True),
+        }
+        for e in events
+    ]
+    insert = _E.insert().returning(_E.c.seq)
+    if postgres:
+        insert = insert.values(tx=_THIS_TX)
+    seqs = [conn.execute(insert, row).scalar_one() for row in rows]
+    fan_out = _D.insert().from_select(
+        ["event_seq", "webhook_id", "attempts", "next_attempt_at"],
+        select(_E.c.seq, _W.c.id, sa.literal(0), _E.c.occurred_at)
+        .select_from(_E.join(_W, sa.true()))
+        .where(_E.c.seq.in_(seqs)),
+    )
+    conn.execute(fan_out)
+
+
+def _event(row: Row[Any]) -> Event:
+    return Event(
+        id=str(row.seq),
+        type=row.type,
+        occurred_at=row.occurred_at,
+        portal_id=row.portal_id,
+        client_id=row.client_id,
+        data=json.loads(row.data),
+    )
+
+
+class SqlEventLog(SqlBase):
+    """The event log, webhooks and callbacks' cursors over the ``cp_events``,
+    ``cp_webhooks``, ``cp_webhook_deliveries`` and ``cp_event_consumers`` tables: part of
+    :class:`~clientportal.sql.SqlStore`."""
+
+    # -- the log -------------------------------------------------------------------------------
+
+    def events(self, after: str | None = None, limit: int = 100) -> Sequence[Event]:
+        """Up to ``limit`` events after the event ``after``, in ``(tx, seq)`` order, of
+        transactions older than any still running (see the module's docstring)."""
+        check_event_limit(limit)
+        query = select(_E).order_by(_E.c.tx, _E.c.seq).limit(limit)
+        if self._postgres:
+            query = query.where(_E.c.tx < _OLDEST_RUNNING)
+        with self._read() as conn:
+            if after is not None:
+                seq = int(after) if after.isdigit() and len(after) < 19 else None
+                found = (
+                    None
+                    if seq is None
+                    else conn.execute(select(_E.c.tx, _E.c.seq).where(_E.c.seq == seq)).first()
+                )
+                if found is None:
+                    raise unknown_event(after)
+                query = query.where(
+                    or_(_E.c.tx > found.tx, sa.and_(_E.c.tx == found.tx, _E.c.seq > found.seq))
+                )
+            return [_event(row) for row in conn.execute(query)]
+
+    # -- webhooks ------------------------------------------------------------------------------
+
+    def add_webhook(self, endpoint: WebhookEndpoint) -> None:
+        """Store a new endpoint; :class:`~clientportal.ValidationError` when its id is taken."""
+        values = {
+            "id": endpoint.id,
+            "url": endpoint.url,
+            "secret": endpoint.secret,
+            "created_at": endpoint.created_at,
+        }
+        with self._write() as conn:
+            taken = conn.execute(select(_W.c.id).where(_W.c.id == endpoint.id)).first()
+            if taken is not None:
+                raise ValidationError(
+                    [f"webhook id {endpoint.id!r} is taken: give the endpoint a new id"],
+                    summary="cannot add the webhook",
+                )
+            conn.execute(_W.insert().values(values))
+
+    def webhooks(self) -> Sequence[WebhookEndpoint]:
+        """Every endpoint, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(select(_W).order_by(_W.c.created_at, _W.c.id))
+            return [_endpoint(row) for row in rows]
+
+    def remove_webhook(self, webhook_id: str) -> bool:
+        """Remove the endpoint and its deliveries; False when there is none."""
+        with self._write() as conn:
+            conn.execute(_D.delete().where(_D.c.webhook_id == webhook_id))
+            return conn.execute(_W.delete().where(_W.c.id == webhook_id)).rowcount == 1
+
+    def claim_deliveries(
+        self, *, now: dt.datetime, limit: int, lease: dt.timedelta
+    ) -> Sequence[WebhookDelivery]:
+        """Claim up to ``limit`` due, unleased deliveries (oldest first) until ``now + lease``,
+        in one statement (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
+        check_claim(now, limit, lease)
+        due = (
+            select(_D.c.id)
+            .where(
+                _D.c.next_attempt_at <= now,
+                or_(_D.c.leased_until.is_(None), _D.c.leased_until <= now),
+            )
+            .order_by(_D.c.next_attempt_at, _D.c.id)
+            .limit(limit)
+        )
+        if self._postgres:
+            due = due.with_for_update(skip_locked=True)
+        claim = _D.update().where(_D.c.id.in_(due)).values(leased_until=now + lease)
+        with self._write() as conn:
+            ids = conn.execute(claim.returning(_D.c.id)).scalars().all()
+            rows = conn.execute(_delivery_query().where(_D.c.id.in_(ids))).all()
+        return [_delivery(row) for row in rows]
+
+    def mark_delivered(self, delivery_id: str, *, at: dt.datetime) -> None:
+        """Record that the delivery was accepted."""
+        self._update_delivery(
+            delivery_id,
+            attempts=_D.c.attempts + 1,
+            delivered_at=at,
+            next_attempt_at=None,
+            leased_until=None,
+        )
+
+    def mark_delivery_failed(
+        self, delivery_id: str, *, at: dt.datetime, error: str, retry_at: dt.datetime | None
+    ) -> None:
+        """Count a failed attempt and keep ``error``; retry at ``retry_at`` (``None``: give up)."""
+        self._update_delivery(
+            delivery_id,
+            attempts=_D.c.attempts + 1,
+            last_error=error,
+            next_attempt_at=retry_at,
+            leased_until=None,
+        )
+
+    def _update_delivery(self, delivery_id: str, **values: Any) -> None:
+        key = int(delivery_id) if delivery_id.isdigit() and len(delivery_id) < 19 else -1
+        with self._write() as conn:
+            if conn.execute(_D.update().where(_D.c.id == key).values(**values)).rowcount == 0:
+                raise NotFound(f"no webhook delivery with id {delivery_id!r}")
+
+    def deliveries(self, webhook_id: str | None = None) -> Sequence[WebhookDelivery]:
+        """Every delivery (of one endpoint), oldest first."""
+        query = _delivery_query()
+        if webhook_id is not None:
+            query = query.where(_D.c.webhook_id == webhook_id)
+        with self._read() as conn:
+            return [_delivery(row) for row in conn.execute(query)]
+
+    # -- callbacks' cursors --------------------------------------------------------------------
+
+    def claim_consumer(
+        self, name: str, *, now: dt.datetime, lease: dt.timedelta
+    ) -> ConsumerState | None:
+        """Lease the consumer ``name`` until ``now + lease`` in one statement; ``None`` while
+        another worker holds it or its retry is not due."""
+        check_claim(now, 1, lease)
+        create = self._insert(_C).values(name=name).on_conflict_do_nothing(index_elements=["name"])
+        claim = (
+            _C.update()
+            .where(
+                _C.c.name == name,
+                or_(_C.c.leased_until.is_(None), _C.c.leased_until <= now),
+                or_(_C.c.next_attempt_at.is_(None), _C.c.next_attempt_at <= now),
+            )
+            .values(leased_until=now + lease)
+            .returning(_C)
+        )
+        with self._write() as conn:
+            conn.execute(create)
+            row = conn.execute(claim).first()
+        if row is None:
+            return None
+        return ConsumerState(
+            name=row.name,
+            after=row.after_id,
+            attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at,
+            last_error=row.last_error,
+        )
+
+    def advance_consumer(self, name: str, after: str) -> None:
+        """Move the consumer past the event ``after``; its failures are forgotten."""
+        self._update_consumer(
+            name, after_id=after, attempts=0, next_attempt_at=None, last_error=None
+        )
+
+    def consumer_failed(self, name: str, *, error: str, retry_at: dt.datetime) -> None:
+        """Count a failed attempt of the consumer's next event; try again at ``retry_at``."""
+        self._update_consumer(
+            name, attempts=_C.c.attempts + 1, last_error=error, next_attempt_at=retry_at
+        )
+
+    def release_consumer(self, name: str) -> None:
+        """End the consumer's lease."""
+        self._update_consumer(name, leased_until=None)
+
+    def _update_consumer(self, name: str, **values: Any) -> None:
+        with self._write() as conn:
+            if conn.execute(_C.update().where(_C.c.name == name).values(**values)).rowcount == 0:
+                raise NotFound(f"no event consumer named {name!r}: claim it first")
+
+
+def _endpoint(row: Row[Any]) -> WebhookEndpoint:
+    return WebhookEndpoint(id=row.id, url=row.url, secret=row.secret, created_at=row.created_at)
+
+
+def _delivery_query() -> sa.Select[Any]:
+    return (
+        select(
+            _D.c.id.label("delivery_id"),
+            _D.c.attempts,
+            _D.c.next_attempt_at,
+            _D.c.delivered_at,
+            _D.c.last_error,
+            _E,
+            _W.c.id.label("webhook_id"),
+            _W.c.url,
+            _W.c.secret,
+            _W.c.created_at,
+        )
+        .select_from(_D.join(_E, _E.c.seq == _D.c.event_seq).join(_W, _W.c.id == _D.c.webhook_id))
+        .order_by(_D.c.event_seq, _D.c.id)
+    )
+
+
+def _delivery(row: Row[Any]) -> WebhookDelivery:
+    return WebhookDelivery(
+        id=str(row.delivery_id),
+        event=_event(row),
+        endpoint=WebhookEndpoint(
+            id=row.webhook_id, url=row.url, secret=row.secret, created_at=row.created_at
+        ),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        delivered_at=row.delivered_at,
+        last_error=row.last_error,
+    )

@@ -1,0 +1,185 @@
+"""The worker: one loop that delivers the outbox's e-mails, the webhooks, and runs the host's
+callbacks over the event log (``clientportal worker``, or :func:`run_worker` from a host).
+
+Any number of workers may run on one database: e-mails and webhook deliveries are claimed
+with a lease (nobody else claims them meanwhile), and each callback's cursor is leased to one
+worker at a time, so nothing is handed on twice at once.
+
+**Callbacks.** A callback is a named function taking an :class:`~clientportal.ports.Event`.
+Its name keys its cursor in the store: it receives every event of the log in order, from the
+start of the log the first time it runs, then from where it stopped. It is called at least once
+per event: a callback that raises is called again with the same event ``backoff × 2^(n-1)``
+later (at most ``max_backoff``), and the events after it wait (the error is logged and kept in
+the store); make it idempotent (the event id tells a repeat).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+from attrs import frozen
+
+from .errors import ConfigError
+from .ports import Clock, Event, EventConsumers, EventLog, Mailer, Store, SystemClock
+from .smtp import DeliveryReport, deliver_outbox
+from .webhooks import Post, WebhookReport, deliver_webhooks, post_json
+
+__all__ = [
+    "Callback",
+    "CallbackReport",
+    "WorkerReport",
+    "run_callbacks",
+    "run_worker",
+    "work_once",
+]
+
+logger = logging.getLogger("clientportal.worker")
+
+#: A host callback: called with each event of the log, in order.
+Callback = Callable[[Event], None]
+_MAX_ERROR = 2000
+
+
+class _CallbackStore(EventLog, EventConsumers, Protocol):
+    """What the callbacks need of a store."""
+
+
+@frozen
+class CallbackReport:
+    """What one :func:`run_callbacks` round did: events handled, and callbacks that failed."""
+
+    handled: int = 0
+    failed: int = 0
+
+    def __add__(self, other: CallbackReport) -> CallbackReport:
+        return CallbackReport(self.handled + other.handled, self.failed + other.failed)
+
+
+def _check_names(callbacks: Mapping[str, Callback]) -> None:
+    problems = [
+        f"callback {name!r}: a name must be 1 to 191 characters, its function callable"
+        for name, fn in callbacks.items()
+        if not isinstance(name, str) or not 0 < len(name) <= 191 or not callable(fn)
+    ]
+    if problems:
+        raise ConfigError(problems, subject="the callbacks")
+
+
+def run_callbacks(
+    store: _CallbackStore,
+    callbacks: Mapping[str, Callback],
+    *,
+    clock: Clock | None = None,
+    batch: int = 100,
+    lease: dt.timedelta = dt.timedelta(minutes=2),
+    backoff: dt.timedelta = dt.timedelta(seconds=30),
+    max_backoff: dt.timedelta = dt.timedelta(hours=1),
+) -> CallbackReport:
+    """Hand each callback up to ``batch`` events after its cursor (see the module's
+    docstring); a callback another worker holds is skipped this round."""
+    _check_names(callbacks)
+    clock = SystemClock() if clock is None else clock
+    report = CallbackReport()
+    for name, callback in callbacks.items():
+        claimed_at = clock.now()
+        state = store.claim_consumer(name, now=claimed_at, lease=lease)
+        if state is None:
+            continue
+        attempts = state.attempts
+        try:
+            for event in store.events(after=state.after, limit=batch):
+                if clock.now() >= claimed_at + lease:
+                    break  # the lease ran out: another worker may hold the cursor now
+                try:
+                    callback(event)
+                except Exception as error:
+                    text = f"event {event.id} ({event.type}): {type(error).__name__}: {error}"
+                    delay = min(backoff * 2**attempts, max_backoff)
+                    store.consumer_failed(
+                        name, error=text[:_MAX_ERROR], retry_at=clock.now() + delay
+                    )
+                    logger.exception(
+                        "callback %r failed on event %s (attempt %d), retrying in %s",
+                        name,
+                        event.id,
+                        attempts + 1,
+                        delay,
+                    )
+                    report += CallbackReport(failed=1)
+                    break
+                store.advance_consumer(name, event.id)
+                attempts = 0
+                report += CallbackReport(handled=1)
+        finally:
+            store.release_consumer(name)
+    return report
+
+
+@frozen
+class WorkerReport:
+    """What one :func:`work_once` round did: e-mails (``None`` without a mailer), webhooks,
+    callbacks."""
+
+    mail: DeliveryReport | None
+    webhooks: WebhookReport
+    callbacks: CallbackReport
+
+    @property
+    def busy(self) -> bool:
+        """True when the round found work (the next may find more at once)."""
+        mail = 0 if self.mail is None else self.mail.claimed
+        return bool(mail or self.webhooks.claimed or self.callbacks.handled)
+
+
+def work_once(
+    store: Store,
+    *,
+    mailer: Mailer | None = None,
+    callbacks: Mapping[str, Callback] | None = None,
+    clock: Clock | None = None,
+    post: Post = post_json,
+    sender: str | None = None,
+) -> WorkerReport:
+    """One round: deliver due e-mails (with ``mailer``, when given), due webhooks (with
+    ``post``), and the callbacks' next events."""
+    mail = None if mailer is None else deliver_outbox(store, mailer, clock=clock, sender=sender)
+    hooks = deliver_webhooks(store, clock=clock, post=post)
+    called = run_callbacks(store, callbacks or {}, clock=clock)
+    return WorkerReport(mail, hooks, called)
+
+
+def run_worker(
+    store: Store,
+    *,
+    stop: threading.Event,
+    mailer: Mailer | None = None,
+    callbacks: Mapping[str, Callback] | None = None,
+    clock: Clock | None = None,
+    post: Post = post_json,
+    interval: float = 5.0,
+    sender: str | None = None,
+) -> None:
+    """Run :func:`work_once` until ``stop`` is set: again at once after a busy round, else after
+    ``interval`` seconds. An error of the store (a database that is down) is logged and tried
+    again after ``interval``; it never ends the loop."""
+    if not isinstance(interval, int | float) or interval <= 0:
+        raise ConfigError(
+            [f"interval must be a positive number of seconds, got {interval!r}"],
+            subject="the worker",
+        )
+    _check_names(callbacks or {})
+    while not stop.is_set():
+        try:
+            report = work_once(
+                store, mailer=mailer, callbacks=callbacks, clock=clock, post=post, sender=sender
+            )
+        except Exception:
+            logger.exception("the worker's round failed; trying again in %s seconds", interval)
+            stop.wait(interval)
+            continue
+        if not report.busy:
+            stop.wait(interval)

@@ -1,0 +1,131 @@
+"""The contract kit on a Django tracker (integer ids, minutes, tasks; no contacts, invoices,
+budgets or rates) read by a DjangoDataSource mapped in a few lines, its approval states in the
+tables the app's migrations made, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import database
+from django.core.management import call_command
+from sqlalchemy.engine import Engine
+from tracker import Customer, Entry, Person, Project, Task, create_tables
+
+from clientportal.contrib.django.engine import engine_from_settings
+from clientportal.contrib.django.mapping import (
+    Clients,
+    DjangoDataSource,
+    Employees,
+    Entries,
+    Mapping,
+    Projects,
+    minutes,
+)
+from clientportal.model import Dataset
+from clientportal.ports import ApprovalStore, DataSource, IdOrder
+from clientportal.sql import SqlStore
+from clientportal.sql.testing import clear_tables
+from clientportal.testing.contract import DataSourceContract, Missing
+
+# -- the mapping: the whole integration's DataSource ----------------------------------------------
+TRACKER = Mapping(
+    clients=Clients(Customer, name="name"),
+    projects=Projects(Project, client="customer", name="name"),
+    employees=Employees(Person, name="name"),
+    entries=Entries(
+        Entry,
+        project="project",
+        employee="person",
+        date="day",
+        duration=minutes("minutes"),
+        description="note",
+        task="task__name",
+    ),
+)
+# -- end of the mapping ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def tracker_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Engine]]:
+    """A database with the library's tables (``migrate``) and the tracker's, and the engine
+    the store works through."""
+    with database(request.param, tmp_path_factory.mktemp("tracker")) as alias:
+        call_command("migrate", "clientportal", database=alias, verbosity=0)
+        create_tables(alias)
+        engine = engine_from_settings(alias)
+        yield alias, engine
+        engine.dispose()
+
+
+class TrackerContract(DataSourceContract):
+    ids = IdOrder.INTEGER
+    cannot_hold = frozenset(
+        {
+            *(Missing.CONTACTS, Missing.MEMBERS, Missing.SECONDS, Missing.NON_BILLABLE),
+            *(Missing.ENTRY_RATES, Missing.COST_RATES, Missing.INTERNAL_NOTES, Missing.BUDGETS),
+            *(Missing.INVOICES, Missing.QUOTES, Missing.DOCUMENT_FILES, Missing.EXPENSES),
+            Missing.TRIPS,
+        }
+    )
+    exact_pushdown = True
+    alias: str
+    engine: Engine
+
+    @pytest.fixture(autouse=True)
+    def _database(self, tracker_db: tuple[str, Engine]) -> None:
+        self.alias, self.engine = tracker_db
+
+    def make_store(self) -> ApprovalStore:
+        clear_tables(self.engine, reference=False)
+        return SqlStore(self.engine)
+
+    # -- the loader -------------------------------------------------------------------------------
+    def load(self, dataset: Dataset) -> None:
+        db = self.alias
+        for model in (Entry, Task, Project, Person, Customer):
+            model.objects.using(db).all().delete()
+        Customer.objects.using(db).bulk_create(
+            Customer(id=int(c.id), name=c.name) for c in dataset.clients
+        )
+        Person.objects.using(db).bulk_create(
+            Person(id=int(e.id), name=e.name) for e in dataset.employees
+        )
+        Project.objects.using(db).bulk_create(
+            Project(id=int(p.id), customer_id=int(p.client_id), name=p.name)
+            for p in dataset.projects
+        )
+        named = {(e.project_id, e.task) for e in dataset.entries if e.task is not None}
+        tasks = {key: n for n, key in enumerate(sorted(named), 1)}
+        Task.objects.using(db).bulk_create(
+            Task(id=n, project_id=int(p), name=t) for (p, t), n in tasks.items()
+        )
+        Entry.objects.using(db).bulk_create(
+            Entry(id=int(e.id), project_id=int(e.project_id), person_id=int(e.employee_id), day=e.date,
+                  minutes=e.seconds // 60, note=e.description, task_id=tasks.get((e.project_id, e.task)))
+            for e in dataset.entries
+        )  # fmt: skip
+
+    # -- end of the loader ------------------------------------------------------------------------
+
+    def source(self, store: ApprovalStore) -> DataSource:
+        return DjangoDataSource(TRACKER, using=self.alias)
+
+
+class TestTrackerMapping(TrackerContract):
+    """The kit, on SQLite and PostgreSQL."""
+
+
+def _lines_between(start: str, end: str) -> list[str]:
+    text = Path(__file__).read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(text) if start in line)
+    last = next(i for i, line in enumerate(text) if end in line and i > first)
+    return [line for line in text[first + 1 : last] if line.strip()]
+
+
+def test_the_mapping_takes_at_most_40_lines_and_the_loader_at_most_20() -> None:
+    assert len(_lines_between("-- the mapping:", "-- end of the mapping")) <= 40
+    assert len(_lines_between("-- the loader", "-- end of the loader")) <= 20
