@@ -35,6 +35,9 @@ from clientportal import (
     Workflow,
 )
 from clientportal.contrib.fastapi import mount_portal
+from clientportal.web import Request
+from clientportal.web.console import DatasetDirectory, make_console_asgi_app
+from clientportal.workflow import Actor, Party
 
 
 def example_data(today: dt.date) -> Dataset:
@@ -91,10 +94,19 @@ def create_service(base_url: str) -> PortalService:
     return service
 
 
+def staff_member(request: Request) -> Actor | None:
+    """Who uses the staff console. Here: Jonas, from this machine only -- put your own login's
+    check here (the console answers 403 to None)."""
+    return Actor(Party.MANAGER, "jonas") if request.remote_addr in ("127.0.0.1", "::1") else None
+
+
 def create_app(service: PortalService) -> FastAPI:
     """The host's FastAPI app: its own API, and the portal mounted under /portal."""
     app = FastAPI(title="Nordlicht time tracking")
     mount_portal(app, service, path="/portal")
+    directory = DatasetDirectory(example_data(dt.date.today()))
+    console = make_console_asgi_app(service, authorize=staff_member, directory=directory)
+    app.mount("/console", console)
 
     @app.get("/")
     def home() -> dict[str, str]:

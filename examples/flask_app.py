@@ -13,6 +13,7 @@ import socket
 from decimal import Decimal
 
 from flask import Flask
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 
 from clientportal import (
@@ -35,6 +36,9 @@ from clientportal import (
     Workflow,
 )
 from clientportal.contrib.flask import portal_blueprint
+from clientportal.web import Request
+from clientportal.web.console import DatasetDirectory, make_console_app
+from clientportal.workflow import Actor, Party
 
 
 def example_data(today: dt.date) -> Dataset:
@@ -88,10 +92,21 @@ def create_service(base_url: str) -> PortalService:
     return service
 
 
+def staff_member(request: Request) -> Actor | None:
+    """Who uses the staff console. Here: Lisa, from this machine only -- put your own login's
+    check here (the console answers 403 to None)."""
+    return Actor(Party.MANAGER, "lisa") if request.remote_addr in ("127.0.0.1", "::1") else None
+
+
 def create_app(service: PortalService) -> Flask:
     """The host's Flask app: its own pages, and the portal's blueprint under /portal."""
     app = Flask(__name__)
     app.register_blueprint(portal_blueprint(service), url_prefix="/portal")
+    # The staff console, a WSGI app of its own, beside the Flask app under /console.
+    console = make_console_app(
+        service, authorize=staff_member, directory=DatasetDirectory(example_data(dt.date.today()))
+    )
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/console": console})  # type: ignore[method-assign]
 
     @app.get("/")
     def home() -> str:

@@ -37,7 +37,9 @@ from clientportal import (
     TimeEntry,
     Workflow,
 )
-from clientportal.web import make_wsgi_app
+from clientportal.web import Request, make_wsgi_app
+from clientportal.web.console import DatasetDirectory, make_console_app
+from clientportal.workflow import Actor, Party
 
 
 def example_data(today: dt.date) -> Dataset:
@@ -96,16 +98,28 @@ def create_service(base_url: str) -> PortalService:
 StartResponse = Callable[..., Any]
 
 
+def staff_member(request: Request) -> Actor | None:
+    """Who uses the staff console. Here: Eva, from this machine only -- put your own login's
+    check here (the console answers 403 to None)."""
+    return Actor(Party.MANAGER, "eva") if request.remote_addr in ("127.0.0.1", "::1") else None
+
+
 def create_app(
     service: PortalService,
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """The host's WSGI app: its own pages, and the portal under /portal."""
     portal = make_wsgi_app(service, prefix="/portal")
+    console = make_console_app(
+        service, authorize=staff_member, directory=DatasetDirectory(example_data(dt.date.today())),
+        prefix="/console",
+    )  # fmt: skip
 
     def host_app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         if path == "/portal" or path.startswith("/portal/"):
             return portal(environ, start_response)
+        if path == "/console" or path.startswith("/console/"):
+            return console(environ, start_response)
         start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
         return [b"Studio Pixel's time tracking. The client portal lives under /portal.\n"]
 
@@ -124,6 +138,7 @@ def main() -> None:
     server = waitress.create_server(create_app(service), sockets=[sock], threads=4)
     token = service.links.issue("acme", "ann").token
     print(f"Portal link: {service.mail.link_url(token)}", flush=True)
+    print(f"Staff console: {base_url}/console/", flush=True)
     server.run()
 
 

@@ -5,13 +5,11 @@ cursor, who logged the entries, and the seconds per week."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from attrs import evolve
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mapped_hosts import load_full
 from sqlalchemy.engine import Engine
 
 from clientportal.memory import MemoryDataSource
@@ -19,11 +17,12 @@ from clientportal.model import ApprovalStatus, Dataset, Portal
 from clientportal.ports import EntryCursor, EntryQuery
 from clientportal.testing.strategies import policies, portals, worlds
 from clientportal.visibility import Scope, portal_view
+from mapped_hosts import load_full
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    yield request.getfixturevalue("sqlite_memory" if request.param == "sqlite" else "postgres")
+def db(request: pytest.FixtureRequest) -> Engine:
+    return request.getfixturevalue("sqlite_memory" if request.param == "sqlite" else "postgres")
 
 
 def _portal(data: st.DataObject, world: Dataset) -> Portal:

@@ -5,7 +5,6 @@ kit's own text ids: SQLite and PostgreSQL, exact pushdown."""
 from __future__ import annotations
 
 import pytest
-from mapped_hosts import load_full
 from sqlalchemy.engine import Engine
 
 from clientportal.model import Dataset
@@ -13,6 +12,7 @@ from clientportal.ports import ApprovalStore, DataSource, IdOrder
 from clientportal.sql import SqlStore
 from clientportal.sql.testing import clear_tables
 from clientportal.testing.contract import DataSourceContract
+from mapped_hosts import load_full
 
 
 class MappedSourceBase(DataSourceContract):

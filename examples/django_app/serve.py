@@ -26,7 +26,15 @@ def main() -> None:
     from django.core.wsgi import get_wsgi_application
 
     application = get_wsgi_application()
-    from portal_service import service
+    from portal_service import service, staff_console
+
+    django_app = application
+
+    def application(environ: dict, start_response):  # type: ignore[no-untyped-def,type-arg]
+        """Django, with the staff console (a WSGI app of its own) under /console/."""
+        if str(environ.get("PATH_INFO", "")).startswith("/console"):
+            return staff_console(environ, start_response)
+        return django_app(environ, start_response)
 
     server = waitress.create_server(application, sockets=[sock], threads=4)
     token = service.links.issue("domaine", "claire").token

@@ -66,8 +66,11 @@ from .ports import EntryCursor as EntryCursor
 from .ports import EntryEmployees as EntryEmployees
 from .ports import EntryQuery as EntryQuery
 from .ports import EntryTotals as EntryTotals
+from .ports import Event as Event
+from .ports import EventLog as EventLog
 from .ports import IdOrder as IdOrder
 from .ports import Mailer as Mailer
+from .ports import NewEvent as NewEvent
 from .ports import PortalStore as PortalStore
 from .ports import RateLimiter as RateLimiter
 from .ports import Store as Store
@@ -111,6 +114,7 @@ from .visibility import trip_amount as trip_amount
 from .visibility import visible_entries as visible_entries
 from .visibility import visible_expenses as visible_expenses
 from .visibility import visible_trips as visible_trips
+from .webhooks import verify_signature as verify_signature
 from .workflow import Action as Action
 from .workflow import Actor as Actor
 from .workflow import ApprovalEvent as ApprovalEvent

@@ -252,6 +252,12 @@ def email_problem(value: object) -> str | None:
     return _address_problem(value)
 
 
+def optional_email(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``None`` (no address: nothing is mailed) or :func:`email`."""
+    if value is not None:
+        email(instance, attribute, value)
+
+
 def email(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Exactly one e-mail address, ``name@example.com`` (see :func:`email_problem`)."""
     problem = email_problem(value)

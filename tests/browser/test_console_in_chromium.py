@@ -198,7 +198,8 @@ def test_without_the_hosts_sign_in_the_console_answers_403(browser: Any, host: s
     try:
         page = context.new_page()
         response = page.goto(host + "/console/")
-        assert response is not None and response.status == 403
+        assert response is not None
+        assert response.status == 403
         assert page.get_by_role("heading", name="No access").count() == 1
     finally:
         context.close()

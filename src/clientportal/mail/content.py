@@ -258,7 +258,7 @@ def decision_content(
             subject = t.gettext("%(contact)s rejected %(items)s: %(portal)s", items=items, **fill)
             said = t.gettext(
                 "%(contact)s (%(email)s) rejected %(items)s in the portal %(portal)s.",
-                email=contact.email,
+                email=_shown_email(t, contact),
                 items=items,
                 **fill,
             )
@@ -278,7 +278,7 @@ def decision_content(
                 "%(contact)s (%(email)s) rejected %(count)s time entry in the portal %(portal)s.",
                 "%(contact)s (%(email)s) rejected %(count)s time entries in the portal %(portal)s.",
                 n,
-                email=contact.email,
+                email=_shown_email(t, contact),
                 **fill,
             )
             next_step = t.gettext(
@@ -298,7 +298,7 @@ def decision_content(
             subject = t.gettext("%(contact)s approved %(items)s: %(portal)s", items=items, **fill)
             said = t.gettext(
                 "%(contact)s (%(email)s) approved %(items)s in the portal %(portal)s.",
-                email=contact.email,
+                email=_shown_email(t, contact),
                 items=items,
                 **fill,
             )
@@ -313,14 +313,14 @@ def decision_content(
                 "%(contact)s (%(email)s) approved %(count)s time entry in the portal %(portal)s.",
                 "%(contact)s (%(email)s) approved %(count)s time entries in the portal %(portal)s.",
                 n,
-                email=contact.email,
+                email=_shown_email(t, contact),
                 **fill,
             )
         blocks = [Paragraph(said), *sections]
     blocks.append(Note(t.gettext("This message was sent automatically by the client portal.")))
     values: dict[str, TemplateValue] = {
         **_common_values(t, sender, portal, contact),
-        "contact_email": contact.email,
+        "contact_email": contact.email or "",
         "entry_count": n,
         "total_hours": in_hours(total),
         "period": items_period([*entries, *expenses, *trips], t),
@@ -409,6 +409,11 @@ def _duration_words(t: Translator, valid_for: dt.timedelta) -> str:
     if days:
         return t.ngettext("%(count)s day", "%(count)s days", days)
     return t.ngettext("%(count)s hour", "%(count)s hours", hours)
+
+
+def _shown_email(t: Translator, contact: Contact) -> str:
+    """The contact's address as a notice to the company names it (said so when there is none)."""
+    return contact.email or t.gettext("no e-mail address")
 
 
 def _greeting(t: Translator, contact: Contact) -> Paragraph:

@@ -119,12 +119,23 @@ def approval_requested(
         content,
         template=template,
         sender=sender,
-        to=mailbox(contact.name, contact.email),
+        to=mailbox(contact.name, _address(contact)),
         reply_to=None,
         now=now,
         message_id=message_id,
         identity=(portal.id, contact.id, *_item_ids(entries, expenses, trips)),
     )
+
+
+def _address(contact: Contact) -> str:
+    """The contact's e-mail address; a contact without one is never mailed (the service leaves
+    them out), so building a message for them is a mistake in the caller."""
+    if contact.email is None:
+        raise ValueError(
+            f"contact {contact.id!r} has no e-mail address: a contact without one receives no "
+            "e-mail (leave them out of the recipients)"
+        )
+    return contact.email
 
 
 def entries_rejected(
@@ -242,7 +253,7 @@ def access_code(
         content,
         template=template,
         sender=sender,
-        to=mailbox(contact.name, contact.email),
+        to=mailbox(contact.name, _address(contact)),
         reply_to=None,
         now=now,
         message_id=message_id,
@@ -295,7 +306,7 @@ def _decision(
         template=template,
         sender=sender,
         to=", ".join(mailbox(r.name, r.address) for r in recipients),
-        reply_to=mailbox(contact.name, contact.email),
+        reply_to=None if contact.email is None else mailbox(contact.name, contact.email),
         now=now,
         message_id=message_id,
         identity=(

@@ -6,6 +6,7 @@ down exactly (V13, V14)."""
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -25,7 +26,7 @@ __all__ = ["MemoryCostSource"]
 _Cost = TypeVar("_Cost", Expense, Trip)
 
 
-def _order_key(item: Expense | Trip, order: IdOrder) -> tuple[int, int, str]:
+def _order_key(item: Expense | Trip | EntryCursor, order: IdOrder) -> tuple[int, int, str]:
     return (-item.date.toordinal(), *id_sort_key(item.id, order))
 
 
@@ -94,6 +95,13 @@ class MemoryCostSource:
             sorted(self.dataset.trips, key=lambda x: _order_key(x, order)),
         )
 
+    @functools.cached_property
+    def _costs_keys(self) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+        """The page-order keys of :attr:`_costs_ordered`, to find a cursor's place at once."""
+        order = self.id_order
+        expenses, trips = self._costs_ordered
+        return ([_order_key(x, order) for x in expenses], [_order_key(x, order) for x in trips])
+
     def _costs_of(
         self, kind: ItemKind, scope: Scope, query: EntryQuery
     ) -> Iterator[Expense] | Iterator[Trip]:
@@ -119,12 +127,15 @@ class MemoryCostSource:
         if query.project_ids:
             projects &= query.project_ids
         filters = evolve(query, statuses=frozenset())  # a state may yet come from the store
+        start = 0
+        if query.after is not None:
+            keys = self._costs_keys[0 if isinstance(ordered[0], Expense) else 1]
+            start = bisect.bisect_right(keys, _order_key(query.after, self.id_order))
         chosen: Iterator[_Cost] = (
             x
-            for x in ordered
+            for x in itertools.islice(ordered, start, None)
             if x.project_id in projects
             and (x.billable or scope.non_billable_costs)
-            and filters.is_after_cursor(x, self.id_order)
             and filters.matches(x)
         )
         if states or query.statuses:

@@ -28,12 +28,13 @@ class Client:
 
 @frozen
 class Contact:
-    """A person at a client who may receive a portal link."""
+    """A person at a client who may receive a portal link. A contact without an ``email``
+    (``None``) is on portals and holds links like any other, and simply receives no e-mail."""
 
     id: str = field(validator=cv.identifier)
     client_id: str = field(validator=cv.identifier)
     name: str = field(validator=cv.non_empty_text)
-    email: str = field(validator=cv.email)
+    email: str | None = field(default=None, validator=cv.optional_email)
     language: str | None = field(default=None, validator=cv.optional_language)
 
 

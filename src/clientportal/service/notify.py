@@ -285,6 +285,12 @@ class Notifier:
 
         portal = delivery.portal
         contact = self.require_contact(portal, delivery.contact_id)
+        if contact.email is None:
+            raise NotFound(
+                f"contact {contact.id!r} of portal {portal.id!r} has no e-mail address, so no "
+                "code can reach them: give them an address in the DataSource, or let the portal "
+                "open by link alone"
+            )
         locale = negotiate_locale(
             portal_language=portal.language, contact_language=contact.language
         )
@@ -325,7 +331,9 @@ class Notifier:
                     unique_by_id(
                         c
                         for c in self._data.contacts(portal.client_id)
-                        if c.client_id == portal.client_id and c.id in portal.contact_ids
+                        if c.client_id == portal.client_id
+                        and c.id in portal.contact_ids
+                        and c.email is not None  # a contact without an address is not mailed
                     ),
                     key=lambda c: c.id,
                 )

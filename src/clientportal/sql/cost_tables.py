@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
 )
 
+from .collation import binary_id
 from .tables import entries, reference_metadata
 from .types import ExactDecimal, Text
 
@@ -53,7 +54,13 @@ def _cost_table(name: str, *columns: Column[object]) -> Table:
         Index(f"ix_{name}_project_date", "project_id", "date"),
     )
     #: A portal's page: the client's items, newest first, then by id (keyset pagination).
-    Index(f"ix_{name}_client_date_id", table.c.client_id, table.c.date.desc(), table.c.id)
+    #: Its id is by code point (``COLLATE "C"`` on PostgreSQL), as the page's ORDER BY says it.
+    Index(
+        f"ix_{name}_client_date_id",
+        table.c.client_id,
+        table.c.date.desc(),
+        binary_id(table.c.id),
+    )
     return table
 
 

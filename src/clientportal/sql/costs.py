@@ -37,6 +37,7 @@ from ..public import trip_amount
 from ..visibility import Scope
 from . import cost_tables as ct
 from . import tables as t
+from .collation import binary_id
 from .entries import OPEN, Shape, filter_params, shape
 from .rows import approval_state, batches, record_of
 from .shared import read_connection
@@ -247,7 +248,9 @@ def _conditions(
         conditions.append(
             or_(
                 x.c.date < bindparam("after_date"),
-                and_(x.c.date == bindparam("after_date"), x.c.id > bindparam("after_id")),
+                and_(
+                    x.c.date == bindparam("after_date"), binary_id(x.c.id) > bindparam("after_id")
+                ),
             )
         )
     return conditions
@@ -271,7 +274,7 @@ def _page_statement(of: _Kind[Any], query_shape: Shape, billable_only: bool) -> 
             select(*_columns(of))
             .select_from(_states(of))
             .where(*_conditions(of, query_shape, billable_only))
-            .order_by(of.table.c.date.desc(), of.table.c.id)
+            .order_by(of.table.c.date.desc(), binary_id(of.table.c.id))
             .limit(bindparam("limit", type_=sa.Integer))
         )
 

@@ -198,7 +198,8 @@ def _view_begin(conn: Connection) -> None:
     # before BEGIN itself, and once a transaction is open it begins nothing more, so an explicit
     # BEGIN leaves it nothing to do. Its commit() and rollback() end the transaction as usual.
     options = conn.get_execution_options()
-    if conn.connection.driver_connection.in_transaction:
+    raw = conn.connection.driver_connection
+    if raw is not None and raw.in_transaction:
         return
     if options.get(WRITE, False):
         conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -4,7 +4,8 @@ filters as SQL conditions, the page statements, and rows made into
 
 Every entry query holds to the scope's client *and* its selected projects (the ``client_id`` on
 each entry is held to its project's by a foreign key), applies the page's filters, and pages by
-keyset in (date desc, id asc) order along the ``(client_id, date desc, id)`` index. Approval state
+keyset in (date desc, id asc) order along the ``(client_id, date desc, id)`` index, ids compared
+by code point in every database (:func:`~clientportal.sql.collation.binary_id`). Approval state
 comes from the library's ``cp_approvals`` table by a LEFT JOIN: an entry without a row there is
 OPEN at version 0.
 """
@@ -22,6 +23,7 @@ from ..model import ApprovalState, ApprovalStatus, TimeEntry
 from ..ports import EntryQuery
 from ..visibility import Scope
 from . import tables as t
+from .collation import binary_id
 from .rows import approval_state
 
 __all__ = [
@@ -117,7 +119,9 @@ def entry_conditions(
         conditions.append(
             or_(
                 e.c.date < bindparam("after_date"),
-                and_(e.c.date == bindparam("after_date"), e.c.id > bindparam("after_id")),
+                and_(
+                    e.c.date == bindparam("after_date"), binary_id(e.c.id) > bindparam("after_id")
+                ),
             )
         )
     return conditions
@@ -138,7 +142,7 @@ def page_statement(query_shape: Shape) -> sa.Select[Any]:
             select(*ENTRY_COLUMNS)
             .select_from(entries_from(True))
             .where(*entry_conditions(*query_shape))
-            .order_by(t.entries.c.date.desc(), t.entries.c.id)
+            .order_by(t.entries.c.date.desc(), binary_id(t.entries.c.id))
             .limit(bindparam("limit", type_=sa.Integer))
         )
         _PAGES[query_shape] = statement

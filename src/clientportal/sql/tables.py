@@ -37,6 +37,7 @@ from sqlalchemy import (
     false,
 )
 
+from .collation import binary_id
 from .types import ExactDecimal, Text, UtcDateTime
 
 #: A 64-bit auto-incremented key (SQLite's rowid alias must be spelled INTEGER).
@@ -324,7 +325,7 @@ contacts = Table(
     Column("id", String(_ID), primary_key=True),
     Column("client_id", String(_ID), ForeignKey("tt_clients.id"), nullable=False, index=True),
     Column("name", Text, nullable=False),
-    Column("email", Text, nullable=False),
+    Column("email", Text),  # NULL: a contact without an address (shown, never mailed)
     Column("language", String(_ENUM)),
 )
 
@@ -371,7 +372,13 @@ entries = Table(
     Index("ix_tt_entries_project_date", "project_id", "date"),
 )
 #: A portal's page of hours: the client's entries, newest first, then by id (keyset pagination).
-Index("ix_tt_entries_client_date_id", entries.c.client_id, entries.c.date.desc(), entries.c.id)
+#: Its id is by code point (``COLLATE "C"`` on PostgreSQL), as the page's ORDER BY says it.
+Index(
+    "ix_tt_entries_client_date_id",
+    entries.c.client_id,
+    entries.c.date.desc(),
+    binary_id(entries.c.id),
+)
 
 
 def _sum_column(name: str) -> Column[int]:

@@ -79,7 +79,7 @@ def _check_pending_csrf(ctx: Context, pending: str) -> None:
 def _masked_email(ctx: Context, pending: str) -> str:
     """The contact's address with most of its name hidden (``r***@lumen.example``)."""
     contact = ctx.service.access.pending_contact(pending)
-    if contact is None:
+    if contact is None or contact.email is None:
         return "…"
     name, _, domain = contact.email.partition("@")
     return f"{name[:1]}***@{domain}"

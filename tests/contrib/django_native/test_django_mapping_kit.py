@@ -4,14 +4,23 @@ tables the app's migrations made, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import database
 from django.core.management import call_command
+from django.db.models import Model
 from sqlalchemy.engine import Engine
-from tracker import Customer, Entry, Person, Project, Task, create_tables
+from tracker import (
+    Customer,
+    Entry,
+    Person,
+    Project,
+    RatedEntry,
+    RatedProject,
+    Task,
+    create_tables,
+)
 
 from clientportal.contrib.django.engine import engine_from_settings
 from clientportal.contrib.django.mapping import (
@@ -22,12 +31,14 @@ from clientportal.contrib.django.mapping import (
     Mapping,
     Projects,
     minutes,
+    seconds,
 )
 from clientportal.model import Dataset
 from clientportal.ports import ApprovalStore, DataSource, IdOrder
 from clientportal.sql import SqlStore
 from clientportal.sql.testing import clear_tables
 from clientportal.testing.contract import DataSourceContract, Missing
+from conftest import database
 
 # -- the mapping: the whole integration's DataSource ----------------------------------------------
 TRACKER = Mapping(
@@ -83,33 +94,27 @@ class TrackerContract(DataSourceContract):
         clear_tables(self.engine, reference=False)
         return SqlStore(self.engine)
 
+    # fmt: off
     # -- the loader -------------------------------------------------------------------------------
     def load(self, dataset: Dataset) -> None:
-        db = self.alias
+        def put(model: type[Model], rows: Iterable[Model]) -> None:
+            model._default_manager.using(self.alias).bulk_create(rows)
+
         for model in (Entry, Task, Project, Person, Customer):
-            model.objects.using(db).all().delete()
-        Customer.objects.using(db).bulk_create(
-            Customer(id=int(c.id), name=c.name) for c in dataset.clients
-        )
-        Person.objects.using(db).bulk_create(
-            Person(id=int(e.id), name=e.name) for e in dataset.employees
-        )
-        Project.objects.using(db).bulk_create(
-            Project(id=int(p.id), customer_id=int(p.client_id), name=p.name)
-            for p in dataset.projects
-        )
+            model.objects.using(self.alias).all().delete()
+        put(Customer, (Customer(id=int(c.id), name=c.name) for c in dataset.clients))
+        put(Person, (Person(id=int(e.id), name=e.name) for e in dataset.employees))
+        put(Project, (Project(id=int(p.id), customer_id=int(p.client_id), name=p.name)
+                      for p in dataset.projects))
         named = {(e.project_id, e.task) for e in dataset.entries if e.task is not None}
         tasks = {key: n for n, key in enumerate(sorted(named), 1)}
-        Task.objects.using(db).bulk_create(
-            Task(id=n, project_id=int(p), name=t) for (p, t), n in tasks.items()
-        )
-        Entry.objects.using(db).bulk_create(
-            Entry(id=int(e.id), project_id=int(e.project_id), person_id=int(e.employee_id), day=e.date,
-                  minutes=e.seconds // 60, note=e.description, task_id=tasks.get((e.project_id, e.task)))
-            for e in dataset.entries
-        )  # fmt: skip
+        put(Task, (Task(id=n, project_id=int(p), name=t) for (p, t), n in tasks.items()))
+        put(Entry, (Entry(id=int(e.id), project_id=int(e.project_id), person_id=int(e.employee_id),
+                          day=e.date, minutes=e.seconds // 60, note=e.description,
+                          task_id=tasks.get((e.project_id, e.task))) for e in dataset.entries))
 
     # -- end of the loader ------------------------------------------------------------------------
+    # fmt: on
 
     def source(self, store: ApprovalStore) -> DataSource:
         return DjangoDataSource(TRACKER, using=self.alias)
@@ -129,3 +134,77 @@ def _lines_between(start: str, end: str) -> list[str]:
 def test_the_mapping_takes_at_most_40_lines_and_the_loader_at_most_20() -> None:
     assert len(_lines_between("-- the mapping:", "-- end of the mapping")) <= 40
     assert len(_lines_between("-- the loader", "-- end of the loader")) <= 20
+
+
+RATED = Mapping(
+    clients=Clients(Customer, name="name"),
+    projects=Projects(RatedProject, client="customer", name="name"),
+    employees=Employees(Person, name="name"),
+    entries=Entries(
+        RatedEntry,
+        project="project",
+        employee="person",
+        date="day",
+        duration=seconds("seconds"),
+        billable="billable",
+        rate="project__rate",
+    ),
+)
+
+
+class TestRatedTrackerMapping(DataSourceContract):
+    """Another tracker: durations in seconds, billable flags, a rate per project (amounts and
+    their totals under every filter), no tasks or descriptions."""
+
+    ids = IdOrder.INTEGER
+    cannot_hold = frozenset(
+        {
+            *(Missing.CONTACTS, Missing.MEMBERS, Missing.TASKS, Missing.DESCRIPTIONS),
+            *(Missing.RATES_PER_PROJECT, Missing.COST_RATES, Missing.INTERNAL_NOTES),
+            *(Missing.BUDGETS, Missing.INVOICES, Missing.QUOTES, Missing.DOCUMENT_FILES),
+            *(Missing.EXPENSES, Missing.TRIPS),
+        }
+    )
+    exact_pushdown = True
+    alias: str
+    engine: Engine
+
+    @pytest.fixture(autouse=True)
+    def _database(self, tracker_db: tuple[str, Engine]) -> None:
+        self.alias, self.engine = tracker_db
+
+    def make_store(self) -> ApprovalStore:
+        clear_tables(self.engine, reference=False)
+        return SqlStore(self.engine)
+
+    def load(self, dataset: Dataset) -> None:
+        db = self.alias
+        for model in (RatedEntry, RatedProject, Person, Customer):
+            model._default_manager.using(db).all().delete()
+        Customer.objects.using(db).bulk_create(
+            Customer(id=int(c.id), name=c.name) for c in dataset.clients
+        )
+        Person.objects.using(db).bulk_create(
+            Person(id=int(e.id), name=e.name) for e in dataset.employees
+        )
+        rates = {e.project_id: e.rate for e in dataset.entries}
+        RatedProject.objects.using(db).bulk_create(
+            RatedProject(
+                id=int(p.id), customer_id=int(p.client_id), name=p.name, rate=rates.get(p.id)
+            )
+            for p in dataset.projects
+        )
+        RatedEntry.objects.using(db).bulk_create(
+            RatedEntry(
+                id=int(e.id),
+                project_id=int(e.project_id),
+                person_id=int(e.employee_id),
+                day=e.date,
+                seconds=e.seconds,
+                billable=e.billable,
+            )
+            for e in dataset.entries
+        )
+
+    def source(self, store: ApprovalStore) -> DataSource:
+        return DjangoDataSource(RATED, using=self.alias)

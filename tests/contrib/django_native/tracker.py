@@ -49,7 +49,43 @@ class Entry(models.Model):
         app_label = "tracker"
 
 
-MODELS = (Customer, Person, Project, Task, Entry)
+class Contact(models.Model):
+    """Not in the original tracker: the table of client contacts an adopter adds for links."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+
+    class Meta:
+        app_label = "tracker"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RatedProject(models.Model):
+    """A project with an hourly rate (another tracker: rates per project, billable flags)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    rate = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+
+    class Meta:
+        app_label = "tracker"
+
+
+class RatedEntry(models.Model):
+    project = models.ForeignKey(RatedProject, on_delete=models.CASCADE)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT)
+    day = models.DateField()
+    seconds = models.IntegerField()
+    billable = models.BooleanField()
+
+    class Meta:
+        app_label = "tracker"
+
+
+MODELS = (Customer, Person, Project, Task, Entry, Contact, RatedProject, RatedEntry)
 
 
 def create_tables(alias: str) -> None:

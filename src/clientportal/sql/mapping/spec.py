@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from attrs import field, frozen
+from sqlalchemy.sql import visitors
 
 from ...errors import ConfigError
 from ...model import BudgetType, DocumentStatus
@@ -81,8 +82,17 @@ class Lookup:
         return table, key == self.via
 
 
+def tables_of(expression: Expr) -> set[sa.Table]:
+    """The tables whose columns ``expression`` reads."""
+    return {
+        element.table
+        for element in visitors.iterate(expression)
+        if isinstance(element, sa.Column) and isinstance(element.table, sa.Table)
+    }
+
+
 def _table_of(expression: Expr) -> sa.Table:
-    tables = {t for t in sa.sql.util.find_tables(expression) if isinstance(t, sa.Table)}
+    tables = tables_of(expression)
     if len(tables) != 1:
         raise ValueError(f"{expression} must be the column (or an expression) of one table")
     return tables.pop()
@@ -293,8 +303,7 @@ def _problems(schema: SchemaMap) -> Iterator[str]:
     for name in ("rate", "cost_rate", "billable", "description", "internal_note"):
         value = getattr(entry, name)
         if isinstance(value, sa.ColumnElement):
-            outside = {t for t in sa.sql.util.find_tables(value) if isinstance(t, sa.Table)}
-            outside -= allowed
+            outside = tables_of(value) - allowed
             if outside:
                 names = ", ".join(sorted(t.name for t in outside))
                 yield (

@@ -4,14 +4,20 @@ Subclass a contract in one of your test modules, name the subclass ``Test...`` s
 it, and say how to build the thing under test; every ``test_*`` method of the contract then runs
 against it::
 
-    from clientportal.testing.contract import DataSourceContract, StoreContract
+    from clientportal.ports import IdOrder
+    from clientportal.testing.contract import DataSourceContract, Missing, StoreContract
 
     class TestMyDataSource(DataSourceContract):
+        ids = IdOrder.INTEGER                   # the kit's ids arrive as "1", "20", "300"...
+        cannot_hold = frozenset({Missing.INVOICES, Missing.MEMBERS})
+
         def make_store(self):
             return SqlStore(engine)             # where approval states live (or MemoryStore())
 
-        def make_source(self, dataset, store):
-            load_into_my_tables(dataset)        # your schema, your loader
+        def load(self, dataset):
+            load_into_my_tables(dataset)        # your schema, your loader (int(id) is safe)
+
+        def source(self, store):
             return MyDataSource(engine, store)  # must show store's approval states
 
     class TestMyStore(StoreContract):           # only if you write your own Store
@@ -19,10 +25,15 @@ against it::
             return MyStore(engine)
 
 :class:`DataSourceContract` (:mod:`.datasource`) draws adversarial worlds with
-:func:`~clientportal.testing.strategies.worlds` and checks that pages concatenate to exactly the
-matching entries in (date desc, id asc) order, that every filter works, that pushing the
-:class:`~clientportal.Scope` down never loses anything the pure filter shows, and that approval
-states come from the store.
+:func:`~clientportal.testing.strategies.worlds` — only worlds the host's schema can hold
+(:class:`Missing`, :func:`representable`), in its ids (:class:`Renumbering`) — and checks that
+pages concatenate to exactly the matching entries in (date desc, id asc) order, that every filter
+works, that pushing the :class:`~clientportal.Scope` down never loses anything the pure filter
+shows, that approval states come from the store, and (:mod:`.aggregates`) that the optional sums
+(``entry_totals`` under every filter, ``entry_employee_ids``, ``entry_week_seconds``) equal the
+pure filter's. Checks that need a part the host lacks skip, naming it; the host's hypothesis
+settings win over the kit's (:func:`kit_settings`). ``make_source(dataset, store)`` may replace
+``load`` and ``source``.
 
 :class:`StoreContract` checks a whole :class:`~clientportal.ports.Store`. It is made of one
 contract per port, for a store that implements only some of them: :class:`PortalStoreContract`
@@ -38,7 +49,7 @@ expenses and trips, skipped (naming the missing part) for a source without them;
 :mod:`.reading` the helpers a host's own tests can use too (:func:`all_entries`,
 :func:`effective_dataset`, :func:`filed_dataset`).
 
-Requires pytest and hypothesis (``pip install 'clientportal[test]'``).
+Requires pytest and hypothesis (``pip install 'clientportal[testing]'``).
 """
 
 # The underscore names are not public API: the library's own older tests import them from here.

@@ -86,6 +86,16 @@ def _totals_id(query: EntryQuery) -> str:
     return ",".join(parts) or "no-filter"
 
 
+def _each_filter_alone(query: EntryQuery) -> list[EntryQuery]:
+    """A query for each filter ``query`` sets (the cursor counts as one), with only that one."""
+    alone: list[EntryQuery] = []
+    for name in ("statuses", "employee_ids", "project_ids", "date_from", "date_to", "after"):
+        value = getattr(query, name)
+        if value:
+            alone.append(evolve(EntryQuery(), **{name: value}))
+    return alone
+
+
 def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
@@ -131,7 +141,17 @@ class AggregateContract(SourceContractBase):
             if data.draw(st.booleans(), label="from a cursor on") and world.entries:
                 at = data.draw(st.sampled_from(world.entries), label="cursor")
                 query = evolve(query, after=EntryCursor(at.date, at.id))
-            _check_totals(source, world, case.portal, case.policy, query)
+            by_id = {e.id: e for e in world.entries}
+            shown = portal_view(case.portal, world, case.policy).entries
+            statuses = sorted({by_id[e.id].approval.status for e in shown}, key=lambda s: s.name)
+            # The query, each of its filters alone, and one status of a shown entry: a filter
+            # the sums ignore shows whenever it excludes something shown.
+            queries = [query, *_each_filter_alone(query)]
+            if statuses:
+                status = data.draw(st.sampled_from(statuses), label="a shown entry's status")
+                queries.append(EntryQuery(statuses=frozenset({status})))
+            for each in queries:
+                _check_totals(source, world, case.portal, case.policy, each)
 
         self._run(check)
 
