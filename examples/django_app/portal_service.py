@@ -1,67 +1,81 @@
-"""The example project's portal service: its data, and one French portal."""
+"""The example project's portal service: the tracker's own tables read through a mapping, the
+portal's state in the same database (the tables ``migrate`` made), and one French portal."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from decimal import Decimal
 
 from django.conf import settings
+from tracker.models import Client, Contact, Entry, Person, Project, Task
 
 from clientportal import (
     ApprovalPolicy,
-    ApprovalState,
-    ApprovalStatus,
-    Client,
-    Contact,
-    Dataset,
-    DocumentStatus,
-    Employee,
-    Invoice,
     MailSettings,
-    MemoryDataSource,
-    MemoryStore,
+    NotFound,
     PortalService,
     PortalSettings,
-    Project,
-    TimeEntry,
     Workflow,
 )
+from clientportal.contrib.django.engine import engine_from_settings
+from clientportal.contrib.django.mapping import (
+    Clients,
+    Contacts,
+    DjangoDataSource,
+    DjangoDirectory,
+    Employees,
+    Entries,
+    Mapping,
+    Projects,
+    minutes,
+)
+from clientportal.sql import SqlStore
 from clientportal.web import Request
-from clientportal.web.console import DatasetDirectory, make_console_app
+from clientportal.web.console import make_console_app
 from clientportal.workflow import Actor, Party
 
+TRACKER = Mapping(
+    clients=Clients(Client, name="name"),
+    contacts=Contacts(Contact, client="client", name="name", email="email", language="language"),
+    projects=Projects(Project, client="client", name="name"),
+    employees=Employees(Person, name="name"),
+    entries=Entries(Entry, project="project", employee="person", date="day",
+                    duration=minutes("minutes"), description="note", task="task__name"),
+)  # fmt: skip
 
-def example_data(today: dt.date) -> Dataset:
-    """A French wine estate's brand refresh: one project, two designers, an invoice."""
-    waiting = ApprovalState(ApprovalStatus.PENDING_EXTERNAL, Workflow.EXTERNAL, version=1)
-    hours = [
-        ("ines", 1, 4.0, "Nouvelles étiquettes", waiting),
-        ("paul", 2, 2.5, "Photos du domaine", waiting),
-        ("ines", 6, 6.0, "Logo : trois pistes", ApprovalState()),
-        ("paul", 12, 3.0, "Atelier de lancement", ApprovalState()),
-    ]
-    return Dataset(
-        clients=[Client("domaine", "Domaine des Tilleuls")],
-        contacts=[Contact("claire", "domaine", "Claire Martin", "claire@tilleuls.example", "fr")],
-        employees=[Employee("ines", "Inès Moreau"), Employee("paul", "Paul Girard")],
-        projects=[Project("marque", "domaine", "Identité visuelle", member_ids={"ines", "paul"})],
-        entries=[
-            TimeEntry(f"d{n}", "marque", who, today - dt.timedelta(days=ago), int(h * 3600),
-                      what, approval=state)
-            for n, (who, ago, h, what, state) in enumerate(hours, 1)
-        ],
-        invoices=[Invoice("i1", "domaine", "F-2026-031", today - dt.timedelta(days=3),
-                          Decimal("1850.00"), "EUR", DocumentStatus.SENT)],
-    )  # fmt: skip
+
+def example_data(today: dt.date) -> None:
+    """A French wine estate's brand refresh, once: one project, two designers."""
+    if Client.objects.exists():
+        return
+    domaine = Client.objects.create(name="Domaine des Tilleuls")
+    Contact.objects.create(client=domaine, name="Claire Martin", email="claire@tilleuls.example",
+                           language="fr")  # fmt: skip
+    ines, paul = (
+        Person.objects.create(name="Inès Moreau"),
+        Person.objects.create(name="Paul Girard"),
+    )
+    marque = Project.objects.create(client=domaine, name="Identité visuelle")
+    logo = Task.objects.create(project=marque, name="Logo")
+    for who, ago, hours, what in [
+        (ines, 1, 4.0, "Nouvelles étiquettes"),
+        (paul, 2, 2.5, "Photos du domaine"),
+        (ines, 6, 6.0, "Logo : trois pistes"),
+        (paul, 12, 3.0, "Atelier de lancement"),
+    ]:
+        day = today - dt.timedelta(days=ago)
+        Entry.objects.create(
+            project=marque, task=logo, person=who, note=what, day=day, minutes=int(hours * 60)
+        )
 
 
 def create_service(base_url: str) -> PortalService:
-    """The portal service over the example's data, with one French portal."""
-    store = MemoryStore()
+    """The portal service over the tracker, with one French portal (created on the first run,
+    its two newest entries submitted to the client)."""
+    example_data(dt.date.today())
     service = PortalService(
-        MemoryDataSource(example_data(dt.date.today()), store),
-        store,
+        DjangoDataSource(TRACKER),
+        SqlStore(engine_from_settings()),
         secret_keys=[secrets.token_urlsafe(32)],
         policy=ApprovalPolicy(enabled=True, workflow=Workflow.EXTERNAL),
         mail=MailSettings(
@@ -71,31 +85,35 @@ def create_service(base_url: str) -> PortalService:
             base_url=base_url,
         ),
     )
-    service.admin.create_portal(
-        id="domaine",
-        client_id="domaine",
-        name="Domaine des Tilleuls",
-        project_ids={"marque"},
-        contact_ids={"claire"},
-        language="fr",
-        settings=PortalSettings(show_invoices=True, approval=True),
-    )
+    try:
+        service.admin.portal("domaine")
+    except NotFound:
+        domaine = Client.objects.get()
+        service.admin.create_portal(
+            id="domaine",
+            client_id=str(domaine.pk),
+            name="Domaine des Tilleuls",
+            project_ids={str(p.pk) for p in Project.objects.filter(client=domaine)},
+            contact_ids={str(c.pk) for c in Contact.objects.filter(client=domaine)},
+            language="fr",
+            settings=PortalSettings(approval=True),
+        )
+        newest = Entry.objects.order_by("-day")[:2]
+        staff = Actor(Party.MANAGER, str(Person.objects.order_by("pk").first().pk))  # type: ignore[union-attr]
+        service.approvals.submit([str(e.pk) for e in newest], by=staff)
     return service
 
 
-service = create_service(settings.BASE_URL + "/portal")
-
-
 def staff_member(request: Request) -> Actor | None:
-    """Who uses the staff console. Here: Inès, from this machine only -- put your own login's
-    check here (the console answers 403 to None)."""
-    return Actor(Party.MANAGER, "ines") if request.remote_addr in ("127.0.0.1", "::1") else None
+    """Who uses the staff console. Here: the first designer, from this machine only -- put your
+    own login's check here (the console answers 403 to None)."""
+    if request.remote_addr not in ("127.0.0.1", "::1"):
+        return None
+    return Actor(Party.MANAGER, str(Person.objects.earliest("pk").pk))
 
 
-#: The staff console, served beside Django under /console/ (serve.py).
+service = create_service(settings.BASE_URL + "/portal")
+#: The staff console (a WSGI app of its own), which serve.py puts under /console.
 staff_console = make_console_app(
-    service,
-    authorize=staff_member,
-    directory=DatasetDirectory(example_data(dt.date.today())),
-    prefix="/console",
+    service, authorize=staff_member, directory=DjangoDirectory(TRACKER), prefix="/console"
 )

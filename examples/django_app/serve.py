@@ -26,6 +26,9 @@ def main() -> None:
     from django.core.wsgi import get_wsgi_application
 
     application = get_wsgi_application()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, skip_checks=True)  # the library's and the tracker's tables
     from portal_service import service, staff_console
 
     django_app = application
@@ -37,7 +40,8 @@ def main() -> None:
         return django_app(environ, start_response)
 
     server = waitress.create_server(application, sockets=[sock], threads=4)
-    token = service.links.issue("domaine", "claire").token
+    (claire,) = service.admin.portal("domaine").contact_ids
+    token = service.links.issue("domaine", claire).token
     print(f"Portal link: {service.mail.link_url(token)}", flush=True)
     server.run()
 

@@ -1,6 +1,7 @@
 """Settings of the example Django project, in one file.
 
-The portal needs no Django app of its own (no models, no migrations): only a URL pattern.
+Two apps: the library's (``clientportal.contrib.django``: its tables, by ``migrate``) and the
+studio's own tracker, which the portal reads through a mapping (``portal_service.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ DEBUG = False
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(32)
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "urls"
-INSTALLED_APPS: list[str] = []
+INSTALLED_APPS = ["clientportal.contrib.django", "tracker"]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("EXAMPLE_DATABASE", "example.sqlite3"),
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",

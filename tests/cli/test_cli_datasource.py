@@ -104,6 +104,10 @@ def test_portal_link_and_approvals_work_over_the_hosts_datasource(
     assert out.split("\t")[:4] == ["50", "2026-03-02", "30", "1.50h"]
     assert "\tPENDING_EXTERNAL\tv2" in out
 
+    code, out, err = host(empty_db, "worker", "--once")  # reads no data: runs as it is
+    assert code == 0, err
+    assert "webhooks: 0 delivered" in out
+
 
 def test_without_datasource_the_reference_schema_is_read(empty_db: str, host_dir: Path) -> None:
     code, _, err = run(
@@ -151,3 +155,9 @@ def test_the_console_script_finds_the_module_in_the_working_directory(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert '"project_ids": [\n    "40"\n  ]' in done.stdout
+
+
+def test_commands_that_read_no_data_never_import_the_factory(empty_db: str, host_dir: Path) -> None:
+    for args in (("worker", "--once"), ("outbox", "list"), ("company", "show")):
+        code, _, err = run(empty_db, "--datasource", "nosuchmodule:datasource", *args, key=True)
+        assert code == 0, (args, err)

@@ -4,8 +4,8 @@ Pages of entries, expenses and trips are in (date desc, id asc) order with ids c
 by code point (:attr:`clientportal.ports.IdOrder.TEXT`), and the next page starts after the
 cursor's id in that order. SQLite compares text with ``BINARY`` (the UTF-8 bytes: code point
 order) unless told otherwise; PostgreSQL uses the column's or the database's collation, and
-under a locale's collation (ICU ``en-US``, libc ``en_US.UTF-8``) ``"a1" < "a-2"`` and
-``"a" < "B" < "b"``: ORDER BY and the keyset comparison then disagree with the service's order
+under a locale's collation (ICU ``en-US``, libc ``en_US.UTF-8``) ``"a2" < "A3"`` and
+``"b" < "B"``, where code points have ``"A3" < "a2"`` and ``"B" < "b"``: ORDER BY and the keyset comparison then disagree with the service's order
 and pages lose or repeat entries. :func:`binary_id` says ``id COLLATE "C"`` on PostgreSQL
 (byte order of UTF-8, which is code point order) and plain ``id`` elsewhere; the page indexes
 name the id the same way, so PostgreSQL still reads a page along its index without sorting.

@@ -136,7 +136,9 @@ def approval_action(
             return
         done = len(result.applied)
         modeladmin.message_user(
-            request, f"{_DONE.get(step, step.value.lower())}: {done} of {len(ids)} entries", messages.SUCCESS
+            request,
+            f"{_DONE.get(step, step.value.lower())}: {done} of {len(ids)} entries",
+            messages.SUCCESS,
         )
         refused = [
             f"{o.entry_id}: {o.why or o.outcome.value.replace('_', ' ')}"

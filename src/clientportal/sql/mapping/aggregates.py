@@ -22,7 +22,6 @@ from sqlalchemy.engine import Row
 
 from ...ports import EntryQuery, Totals
 from ...visibility import Scope, entry_amount
-from ..sums import week_of
 from ..totals import cents_amount, cents_of, plain_rate
 from .convert import money
 from .entries import EntrySql, Keys
@@ -64,7 +63,7 @@ def _per_entry(
             columns.append(sa.type_coerce(case((priced, rate)), rate.type).label("rate"))
     return (
         select(*columns)
-        .select_from(sql.from_(states=bool(query.statuses)))
+        .select_from(sql.from_(states=bool(query.statuses), task=False))
         .where(*sql.conditions(keys, query))
         .offset(0)
         .subquery("entry")
@@ -139,7 +138,7 @@ def employee_ids(run: Run, sql: EntrySql, keys: Keys) -> frozenset[str]:
     """Who logged the scope's entries: one ``SELECT DISTINCT``."""
     statement = (
         select(sql.schema.entries.employee)
-        .select_from(sql.from_(states=False))
+        .select_from(sql.from_(states=False, project=False, task=False))
         .where(*sql.conditions(keys, None))
         .distinct()
     )
@@ -150,21 +149,23 @@ def week_seconds(
     run: Run, sql: EntrySql, keys: Keys, first: dt.date, last: dt.date
 ) -> dict[dt.date, int]:
     """The seconds of the scope's entries per ISO week (by Monday), weeks ``first`` to
-    ``last``."""
-    week: Any = week_of(sql.dialect, sql.day_sql).label("week")
+    ``last``: summed per day in the database (a few rows a week), and the days into their weeks
+    here (cheaper than the week's Monday computed for every entry in SQL)."""
+    day: Any = sql.day_sql.label("day")
     statement = (
-        select(week, func.sum(sql.seconds).label("seconds"))
-        .select_from(sql.from_(states=False))
+        select(day, func.sum(sql.seconds).label("seconds"))
+        .select_from(sql.from_(states=False, project=False, task=False))
         .where(
             *sql.conditions(keys, None),
             sql.day.on_or_after(first, sql.dialect),
             sql.day.on_or_before(last + dt.timedelta(days=6), sql.dialect),
         )
-        .group_by(week)
+        .group_by(day)
     )
     found: dict[dt.date, int] = {}
     for row in run(statement):
         if row.seconds:
-            monday = row.week if isinstance(row.week, dt.date) else dt.date.fromisoformat(row.week)
+            value = sql.day.value(row.day)
+            monday = value - dt.timedelta(days=value.weekday())
             found[monday] = found.get(monday, 0) + int(row.seconds)
     return found

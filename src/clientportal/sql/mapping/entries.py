@@ -2,9 +2,9 @@
 on the host's own columns, the order (date desc, id asc: numerically for integer ids, by code
 point for text ones), and rows made into :class:`~clientportal.model.TimeEntry` records.
 
-An entry's client is its project's: every scoped query joins the projects' table and holds to
-the scope's client *and* its selected projects. Approval states come from the library's
-``cp_approvals`` table by a LEFT JOIN on the entry's id as text, as
+An entry's client is its project's: every scoped query holds to the projects of the scope's
+client among its selection (a subquery on the projects' table). Approval states come from the
+library's ``cp_approvals`` table by a LEFT JOIN on the entry's id as text, as
 :mod:`clientportal.sql.entries` joins them: an entry without a row there is OPEN at version 0.
 """
 
@@ -25,7 +25,7 @@ from .. import tables as t
 from ..entries import OPEN
 from ..rows import approval_state
 from .convert import Day, Duration, Seconds, id_key, id_keys, integer_ids, money
-from .spec import Lookup, SchemaMap
+from .spec import Lookup, SchemaMap, tables_of
 
 __all__ = ["EntrySql", "Keys"]
 
@@ -83,6 +83,12 @@ class EntrySql:
             sa.cast(self.id, sa.String) if self.integer else self.id
         )
         self._approval_on = t.approvals.c.entry_id == approval_id
+        read = (m.description, self.task, m.billable, m.rate, m.cost_rate, m.internal_note)
+        self._reads_project = any(
+            schema.projects.table in tables_of(value)
+            for value in read
+            if isinstance(value, sa.ColumnElement)
+        )
         #: The id in the order of the pages: numbers, or text by code point.
         self.order_id: sa.ColumnElement[Any] = (
             self.id.collate("C") if dialect == "postgresql" and not self.integer else self.id
@@ -93,13 +99,18 @@ class EntrySql:
         """INTEGER for an integer id column, TEXT otherwise."""
         return IdOrder.INTEGER if self.integer else IdOrder.TEXT
 
-    def from_(self, *, states: bool = True, outer: bool = False) -> sa.FromClause:
-        """The entries with their project (an inner join, or ``outer``), the task looked up,
-        and (``states``) their approval state."""
+    def from_(
+        self, *, states: bool = True, project: bool = True, task: bool = True
+    ) -> sa.FromClause:
+        """The entries, with (``project``) the project's columns the map reads for an entry,
+        (``task``) the task looked up, and (``states``) their approval state.
+        Each is a LEFT JOIN on a key: the entries stay the outer loop, so a page can walk an
+        index on the date and stop at its limit."""
         m, p = self.schema.entries, self.schema.projects
-        on = p.key == m.project
-        joined = m.table.outerjoin(p.table, on) if outer else m.table.join(p.table, on)
-        if isinstance(m.task, Lookup):
+        joined: sa.FromClause = m.table
+        if project and self._reads_project:
+            joined = joined.outerjoin(p.table, p.key == m.project)
+        if task and isinstance(m.task, Lookup):
             table, condition = m.task.joined()
             joined = joined.outerjoin(table, condition)
         if states:
@@ -136,10 +147,11 @@ class EntrySql:
         """The scope's client and projects, and the query's employees, dates, approval statuses
         and cursor."""
         m = self.schema.entries
-        found: list[sa.ColumnElement[bool]] = [
-            self.schema.projects.client == keys.client,
-            m.project.in_(keys.projects),
-        ]
+        p = self.schema.projects
+        # The client's projects among those asked for (a foreign selection shows nothing): a
+        # subquery, not a join, so that the entries' own indexes decide how they are found.
+        own = select(p.key).where(p.client == keys.client, p.key.in_(keys.projects))
+        found: list[sa.ColumnElement[bool]] = [m.project.in_(own)]
         if keys.employees is not None:
             found.append(m.employee.in_(keys.employees))
         if query is None:
@@ -191,7 +203,7 @@ class EntrySql:
         """The entries with these ids (host values), whatever their project."""
         return (
             select(*self.columns())
-            .select_from(self.from_(outer=True))
+            .select_from(self.from_())
             .where(self.id.in_(list(keys)))
             .order_by(self.id)
         )

@@ -29,12 +29,14 @@ from .declare import Mapping as Mapping
 from .declare import Projects as Projects
 from .declare import minutes as minutes
 from .declare import seconds as seconds
+from .directory import DjangoDirectory as DjangoDirectory
 from .source import DjangoDataSource as DjangoDataSource
 
 __all__ = [
     "Clients",
     "Contacts",
     "DjangoDataSource",
+    "DjangoDirectory",
     "Duration",
     "Employees",
     "Entries",

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from django.db import migrations, models
 
+from clientportal.contrib.django.models import StoredText
 from clientportal.contrib.django.operations import CreateTables
 
 #: The constraint names of the library's metadata (clientportal.sql.tables).
@@ -239,7 +240,7 @@ class Migration(migrations.Migration):
                 ("status", models.CharField(max_length=32)),
                 ("workflow", models.CharField(max_length=32, null=True)),
                 ("version", models.IntegerField()),
-                ("reason", models.TextField(null=True)),
+                ("reason", StoredText(null=True)),
                 ("updated_at", models.DateTimeField(null=True)),
             ],
             options={"db_table": "cp_approvals", "managed": False},
