@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import django
+from django.conf import settings
+
 import clientportal
+
+# clientportal.contrib.django's models (autodoc in django.md) need Django set up to be imported.
+if not settings.configured:
+    settings.configure(INSTALLED_APPS=["clientportal.contrib.django"], DATABASES={})
+    django.setup()
 
 project = "clientportal"
 author = "clientportal developers"

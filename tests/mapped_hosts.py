@@ -228,6 +228,8 @@ def load_full(engine: Engine, dataset: Dataset) -> MappedDataSource:
             _insert(conn, links, [{"doc": x.id, "job": p} for x in docs for p in x.project_ids])
         seed_states(conn, d)
     if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execute(sa.text("ANALYZE"))
+        with engine.begin() as conn:
+            # Only this schema's tables: a bare ANALYZE takes locks on every database's tables.
+            names = ", ".join(table.name for table in (*full.sorted_tables, t.approvals))
+            conn.execute(sa.text(f"ANALYZE {names}"))
     return MappedDataSource(engine, full_map())

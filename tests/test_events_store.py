@@ -76,7 +76,7 @@ def test_events_are_written_with_the_change_and_read_in_order(store: Store) -> N
         ("portal.updated", 1),
         ("entries.submitted", 2),
     ]
-    assert read[0].portal_id == "p1" and read[0].client_id == "c1"
+    assert (read[0].portal_id, read[0].client_id) == ("p1", "c1")
     assert read[0].occurred_at == T0 + dt.timedelta(seconds=1)
     assert list(store.events(after=read[0].id)) == list(read[1:])
     assert not store.events(after=read[1].id)
@@ -149,11 +149,13 @@ def test_every_event_is_queued_for_every_endpoint_and_leased_once(store: Store) 
     store.mark_delivery_failed(failed.id, at=now, error="HTTP 500", retry_at=now + LEASE)
     later = now + LEASE + dt.timedelta(seconds=1)
     again = store.claim_deliveries(now=later, limit=10, lease=LEASE)
-    assert failed.id in {d.id for d in again} and done.id not in {d.id for d in again}
+    assert failed.id in {d.id for d in again}
+    assert done.id not in {d.id for d in again}
     store.mark_delivery_failed(failed.id, at=later, error="HTTP 503", retry_at=None)
     kept = {d.id: d for d in store.deliveries()}[failed.id]
-    assert kept.given_up and kept.attempts == 2 and kept.last_error == "HTTP 503"
-    assert {d.id: d for d in store.deliveries("a")}.keys() <= {d.id for d in first}
+    assert kept.given_up
+    assert (kept.attempts, kept.last_error) == (2, "HTTP 503")
+    assert {d.id for d in store.deliveries("a")} == {d.id for d in first if d.endpoint.id == "a"}
 
 
 def test_a_removed_endpoint_gets_nothing_more(store: Store) -> None:
@@ -169,7 +171,8 @@ def test_a_removed_endpoint_gets_nothing_more(store: Store) -> None:
 
 def test_a_consumer_is_leased_to_one_worker_and_remembers_its_place(store: Store) -> None:
     state = store.claim_consumer("locker", now=T0, lease=LEASE)
-    assert state is not None and state.after is None
+    assert state is not None
+    assert state.after is None
     assert store.claim_consumer("locker", now=T0, lease=LEASE) is None
     store.advance_consumer("locker", "7")
     store.consumer_failed("locker", error="boom", retry_at=T0 + 2 * LEASE)
@@ -183,9 +186,12 @@ def test_a_consumer_is_leased_to_one_worker_and_remembers_its_place(store: Store
 # -- PostgreSQL: several writers -------------------------------------------------------------------
 
 
-def test_a_reader_never_skips_an_event_that_commits_after_a_higher_one(postgres: Engine) -> None:
-    """T1 takes the lower seq, T2 the higher one and commits first: the reader sees neither
-    until T1 commits, then both, T1's first; a reader that had read on from T2 skips nothing."""
+def test_a_later_writer_numbers_its_event_only_after_an_earlier_one_commits(
+    postgres: Engine,
+) -> None:
+    """T1 numbers its event and stays open; T2 (another thread) waits to number its own until
+    T1 commits, so no event with a higher number is visible while a lower one may still come:
+    the reader sees nothing new, then both, in order."""
     from clientportal.sql import SqlStore
     from clientportal.sql.engine import WRITE
     from clientportal.sql.events import insert_events
@@ -198,13 +204,45 @@ def test_a_reader_never_skips_an_event_that_commits_after_a_higher_one(postgres:
     writer = postgres.execution_options(**{WRITE: True})
     with writer.connect() as slow:
         tx = slow.begin()
-        insert_events(slow, [_event(1)], postgres=True)  # the lower seq, not committed
-        store.put_portal(_portal(), events=[_event(2)])  # the higher seq, committed
-        assert not store.events(after=start.id)  # T2 waits for T1: nothing is skipped
+        insert_events(slow, [_event(1)], postgres=True)  # numbered, not committed
+        later = threading.Thread(
+            target=store.put_portal, args=(_portal(),), kwargs={"events": [_event(2)]}
+        )
+        later.start()
+        later.join(timeout=0.5)
+        assert later.is_alive()  # T2 waits for T1's commit before numbering its event
+        assert not store.events(after=start.id)
         tx.commit()
+    later.join(timeout=10)
+    assert not later.is_alive()
     read = store.events(after=start.id)
     assert [e.data["n"] for e in read] == [1, 2]
-    assert int(read[0].id) < int(read[1].id)
+
+
+def test_without_the_lock_a_reader_would_skip_an_event(postgres: Engine) -> None:
+    """The hazard the lock removes, shown: two transactions that number events without it
+    commit out of order, and a reader following the numbers skips the lower one."""
+    from clientportal.sql import SqlStore
+    from clientportal.sql.engine import WRITE
+    from clientportal.sql.event_tables import events
+    from clientportal.sql.testing import clear_tables
+
+    clear_tables(postgres)
+    store = SqlStore(postgres)
+    store.put_portal(_portal(), events=[_event(0)])
+    (start,) = store.events()
+    row = {"type": "portal.updated", "occurred_at": T0, "data": "{}"}
+    writer = postgres.execution_options(**{WRITE: True})
+    with writer.connect() as first, writer.connect() as second:
+        t1, t2 = first.begin(), second.begin()
+        low = first.execute(events.insert().returning(events.c.seq), row).scalar_one()
+        high = second.execute(events.insert().returning(events.c.seq), row).scalar_one()
+        t2.commit()
+        seen = store.events(after=start.id)
+        t1.commit()
+    assert low < high
+    assert [e.id for e in seen] == [str(high)]
+    assert not store.events(after=seen[-1].id)  # the lower one is behind the cursor for ever
 
 
 def test_concurrent_writers_and_a_reader_lose_nothing(postgres: Engine) -> None:

@@ -116,7 +116,12 @@ def test_entries_read_minutes_as_seconds_and_tasks_by_lookup(tracker: Engine) ->
     source = GUIDE_CODE["tracker_source"](tracker)
     (first,) = source.entries_by_id(frozenset({"1"}))
     assert (first.seconds, first.task, first.description) == (5400, "Design", "n1")
-    assert (first.project_id, first.employee_id, first.rate) == ("2", "7", None)
+    assert (first.project_id, first.employee_id, first.rate, first.billable) == (
+        "2",
+        "7",
+        None,
+        True,
+    )
     totals = source.entry_totals(_scope({"1", "2", "3"}), EntryQuery())
     assert {p: (t.count, t.seconds) for p, t in totals.items()} == {
         "1": (5, 5 * 5400),

@@ -106,6 +106,7 @@ def test_the_service_is_a_composition_root_with_a_few_attributes() -> None:
         "admin",
         "approvals",
         "clock",
+        "events",  # the event log, read in order
         "links",
         "mail",
         "pages",

@@ -31,15 +31,16 @@ EVA = StaffMember(actor=Actor(Party.MANAGER, "eva"), name="Eva Jansen")
 
 
 def console_service(
-    workflow: Workflow = Workflow.EXTERNAL, *, enabled: bool = True
+    workflow: Workflow = Workflow.EXTERNAL, *, enabled: bool = True, auto_forward: bool = True
 ) -> PortalService:
-    """A fresh service over the browser tests' world under the given approval workflow."""
+    """A fresh service over the browser tests' world under the given approval workflow
+    (``auto_forward=False``: an internal approval waits for the staff to send it on)."""
     store = MemoryStore()
     return PortalService(
         MemoryDataSource(browser_world(), store),
         store,
         secret_keys=[KEY],
-        policy=ApprovalPolicy(enabled=enabled, workflow=workflow),
+        policy=ApprovalPolicy(enabled=enabled, workflow=workflow, auto_forward=auto_forward),
         mail=MailSettings(
             sender_name="Studio Pixel",
             sender_address="hours@studio.example",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
@@ -138,9 +139,8 @@ class NewEvent:
 class Event:
     """An event of the log: a :class:`NewEvent` with the ``id`` its store gave it.
 
-    The id is unique and stable (a webhook's idempotency key), but opaque: the log's order is
-    the store's (on PostgreSQL it is not the order of the ids), so pass the last id read back
-    as ``after`` instead of comparing ids."""
+    The id is unique and stable (a webhook's idempotency key), but opaque: pass the last id
+    read back as ``after`` instead of comparing ids (the log's order is the store's)."""
 
     id: str = field(validator=cv.non_empty_text)
     type: str = field(validator=_event_type)
@@ -199,13 +199,21 @@ class EventLog(Protocol):
         ...
 
 
+def _http_url(_: object, attribute: Attribute[Any], value: str) -> None:
+    parts = urllib.parse.urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"{attribute.name} must be an http:// or https:// URL with a host, got {value!r}"
+        )
+
+
 @frozen(kw_only=True)
 class WebhookEndpoint:
     """Where the worker posts every event: ``url`` (http or https), signed with ``secret``.
     An endpoint receives the events written after it was added."""
 
     id: str = field(validator=cv.identifier)
-    url: str = field(validator=cv.non_empty_text)
+    url: str = field(validator=_http_url)
     secret: str = field(validator=cv.non_empty_text, repr=False)
     created_at: dt.datetime = field(validator=cv.aware_datetime)
 

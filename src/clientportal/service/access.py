@@ -58,17 +58,15 @@ from ..model import Contact, Portal
 from ..ports import (
     AccessLog,
     Clock,
-    NewEvent,
     PortalStore,
     RateLimiter,
     RateLimits,
     SystemClock,
     aware_now,
 )
-from ..ports.events import LINK_OPENED
 from ..ports.state import VisitRecords, visit_reader
 from .attempts import Budgets, Step, Steps, limiter
-from .events import link_event
+from .events import link_opened
 from .links import LinkRegister
 from .sessions import stored_link, stored_session
 from .visits import CodeDelivery, Opening, SessionGrant, Visit
@@ -230,7 +228,7 @@ class AccessGate:
             else:
                 session = self._grant(link, portal, code_verified=False, now=now)
                 opening = Opening(link=link, portal=portal, session=session)
-            opened = [] if opening.session is None else [_opened(link, portal, now)]
+            opened = [] if opening.session is None else [link_opened(link, portal, at=now)]
             self._store.mark_link_used(link.id, now, events=opened)
         return opening
 
@@ -338,7 +336,7 @@ class AccessGate:
                     link_id=link.id,
                 )
             grant = self._grant(link, portal, code_verified=True, now=now)
-            self._store.mark_link_used(link.id, now, events=[_opened(link, portal, now)])
+            self._store.mark_link_used(link.id, now, events=[link_opened(link, portal, at=now)])
         return grant
 
     def check_session(self, value: object, *, client: str, count_failure: bool = True) -> Visit:
@@ -488,11 +486,6 @@ class AccessGate:
             link, records.portal, records.access, generation=claim.generation, now=attempt.now
         )
         return link, portal, access
-
-
-def _opened(link: Link, portal: Portal, now: dt.datetime) -> NewEvent:
-    """The ``link.opened`` event: ``link`` admitted its visitor to ``portal``."""
-    return link_event(LINK_OPENED, link, client_id=portal.client_id, at=now)
 
 
 def _pending_subject(pending: str) -> str:

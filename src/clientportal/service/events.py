@@ -28,6 +28,7 @@ from ..ports import (
     decision_type,
     submitted_to_client_type,
 )
+from ..ports.events import LINK_OPENED
 from ..workflow import Action, Actor, ClientApprovalRequested, Transition
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "EventReader",
     "decision_events",
     "link_event",
+    "link_opened",
     "portal_event",
 ]
 
@@ -68,6 +70,11 @@ def link_event(type: str, link: Link, *, client_id: str | None, at: dt.datetime)
     return NewEvent(
         type=type, occurred_at=at, portal_id=link.portal_id, client_id=client_id, data=data
     )
+
+
+def link_opened(link: Link, portal: Portal, *, at: dt.datetime) -> NewEvent:
+    """The ``link.opened`` event: ``link`` admitted its visitor to ``portal``."""
+    return link_event(LINK_OPENED, link, client_id=portal.client_id, at=at)
 
 
 def _item(item_id: str, transition: Transition) -> dict[str, Any]:

@@ -5,10 +5,11 @@ by code point (:attr:`clientportal.ports.IdOrder.TEXT`), and the next page start
 cursor's id in that order. SQLite compares text with ``BINARY`` (the UTF-8 bytes: code point
 order) unless told otherwise; PostgreSQL uses the column's or the database's collation, and
 under a locale's collation (ICU ``en-US``, libc ``en_US.UTF-8``) ``"a2" < "A3"`` and
-``"b" < "B"``, where code points have ``"A3" < "a2"`` and ``"B" < "b"``: ORDER BY and the keyset comparison then disagree with the service's order
-and pages lose or repeat entries. :func:`binary_id` says ``id COLLATE "C"`` on PostgreSQL
-(byte order of UTF-8, which is code point order) and plain ``id`` elsewhere; the page indexes
-name the id the same way, so PostgreSQL still reads a page along its index without sorting.
+``"b" < "B"``, where code points have ``"A3" < "a2"`` and ``"B" < "b"``: ORDER BY and the keyset
+comparison then disagree with the service's order, and pages lose or repeat entries.
+:func:`binary_id` says ``id COLLATE "C"`` on PostgreSQL (byte order of UTF-8, which is code point
+order) and plain ``id`` elsewhere; the page indexes name the id the same way, so PostgreSQL still
+reads a page along its index without sorting.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
-__all__ = ["BinaryId", "binary_id"]
+__all__ = ["binary_id"]
 
 
-class BinaryId(ColumnElement[str]):
+class _BinaryId(ColumnElement[str]):
     """A text column compared and ordered by code point (see :func:`binary_id`)."""
 
     inherit_cache = True
@@ -39,17 +40,17 @@ class BinaryId(ColumnElement[str]):
         return self.column._from_objects
 
 
-def binary_id(column: ColumnElement[str] | sa.Column[str]) -> BinaryId:
+def binary_id(column: ColumnElement[str] | sa.Column[str]) -> _BinaryId:
     """``column`` compared and ordered by code point: ``column COLLATE "C"`` on PostgreSQL, the
     column itself elsewhere (SQLite's default ``BINARY`` collation is code point order)."""
-    return BinaryId(column)
+    return _BinaryId(column)
 
 
-@compiles(BinaryId)
-def _plain(element: BinaryId, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(_BinaryId)
+def _plain(element: _BinaryId, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(element.column, **kw)
 
 
-@compiles(BinaryId, "postgresql")
-def _collated(element: BinaryId, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(_BinaryId, "postgresql")
+def _collated(element: _BinaryId, compiler: SQLCompiler, **kw: Any) -> str:
     return f'{compiler.process(element.column, **kw)} COLLATE "C"'

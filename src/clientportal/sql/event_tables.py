@@ -1,11 +1,9 @@
 """The event log's tables (in :data:`~clientportal.sql.tables.metadata`, migration 0007).
 
-``cp_events`` holds every event with ``seq``, an auto-incremented number (the event's id), and
-``tx``, the PostgreSQL transaction that wrote it (0 on SQLite, where one writer at a time makes
-``seq`` the commit order): the log is read in ``(tx, seq)`` order (see
-:mod:`clientportal.sql.events`). ``cp_webhooks`` holds the endpoints with their secrets,
-``cp_webhook_deliveries`` one row per event and endpoint, and ``cp_event_consumers`` the cursor of
-each host callback.
+``cp_events`` holds every event under ``seq``, an auto-incremented number (the event's id and
+the log's order: see :mod:`clientportal.sql.events` for why it is the commit order too).
+``cp_webhooks`` holds the endpoints with their secrets, ``cp_webhook_deliveries`` one row per
+event and endpoint, and ``cp_event_consumers`` the cursor of each host callback.
 """
 
 from __future__ import annotations
@@ -25,13 +23,11 @@ events = Table(
     "cp_events",
     metadata,
     Column("seq", _BigId, primary_key=True, autoincrement=True),
-    Column("tx", BigInteger, nullable=False, server_default="0"),
     Column("type", String(64), nullable=False),
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("portal_id", String(_ID)),
     Column("client_id", String(_ID)),
     Column("data", Text, nullable=False),  # a JSON object
-    Index("ix_cp_events_tx_seq", "tx", "seq"),
     sqlite_autoincrement=True,  # a seq is never given twice, even after a rollback
 )
 

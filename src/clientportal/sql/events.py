@@ -3,16 +3,16 @@ cursors (the :mod:`clientportal.ports.events` ports) in the tables of
 :mod:`clientportal.sql.event_tables`.
 
 **Reading in order with several writers.** Events are numbered by a sequence (``seq``, the
-event's id) when they are inserted, but on PostgreSQL transactions commit in any order: a
-transaction may take seq 7, commit a second after another took and committed seq 8, and a
-reader that had seen 8 and then asked for "after 8" would skip 7 for ever. So every row also
-records its transaction (``tx``: ``pg_current_xact_id()``), the log is ordered by
-``(tx, seq)``, and a read returns only rows of transactions older than the oldest one still
-running (``tx < pg_snapshot_xmin(pg_current_snapshot())``). Every transaction below that bound
-has finished, so no row can appear below it later: whatever a reader has seen, an event
-committed afterwards sorts after it. The price is a delay, never a loss: an event waits for the
-transactions that began before its own to end. On SQLite one writer at a time holds the
-database (``BEGIN IMMEDIATE``) until it commits, so ``seq`` is the commit order and ``tx`` is 0.
+event's id) when they are inserted, and read in that order. But sequences are not commit order:
+on PostgreSQL a transaction may take seq 7 and commit after another took and committed seq 8,
+and a reader that had seen 8 and then asked for "after 8" would skip 7 for ever. So a
+transaction takes a transaction-level advisory lock (:data:`EVENT_LOCK`) before it numbers its
+events, and holds it until it commits or rolls back: the next writer's numbers are taken only
+after the previous writer's events are visible, so the numbers become visible in order, and a
+reader that passes back the last id it read never skips one. The events are the last thing
+every transaction writes, so the lock is held only for their inserts and the commit. On SQLite
+one writer at a time holds the database (``BEGIN IMMEDIATE``) until it commits: the same order
+without a lock.
 
 **Webhooks.** Writing an event queues its delivery to every endpoint there is, in the same
 transaction. Workers claim due deliveries with a lease (``FOR UPDATE SKIP LOCKED`` on
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import BigInteger, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Row
 
 from ..errors import NotFound, ValidationError
@@ -43,9 +43,8 @@ from ..ports import (
 )
 from . import event_tables as et
 from .base import SqlBase
-from .types import Text
 
-__all__ = ["SqlEventLog", "insert_events"]
+__all__ = ["EVENT_LOCK", "SqlEventLog", "insert_events"]
 
 _E = et.events
 _W = et.webhooks
@@ -53,15 +52,9 @@ _D = et.webhook_deliveries
 _C = et.event_consumers
 
 
-def _as_bigint(value: Any) -> Any:
-    """A PostgreSQL ``xid8`` as a ``bigint`` (transaction ids stay far below 2**63)."""
-    return sa.cast(sa.cast(value, Text), BigInteger)
-
-
-#: The transaction writing (PostgreSQL).
-_THIS_TX = _as_bigint(func.pg_current_xact_id())
-#: The oldest transaction still running when the statement started (PostgreSQL).
-_OLDEST_RUNNING = _as_bigint(func.pg_snapshot_xmin(func.pg_current_snapshot()))
+#: The PostgreSQL advisory lock (one per database) that event writers hold until they commit,
+#: so that event numbers become visible in order.
+EVENT_LOCK = 0x636C_6965_6E74_7076  # "clientpv"
 
 
 def insert_events(conn: Connection, events: Sequence[NewEvent], *, postgres: bool) -> None:
@@ -78,9 +71,9 @@ def insert_events(conn: Connection, events: Sequence[NewEvent], *, postgres: boo
         }
         for e in events
     ]
+    if postgres:  # held until the transaction ends: see the module's docstring
+        conn.execute(select(func.pg_advisory_xact_lock(EVENT_LOCK)))
     insert = _E.insert().returning(_E.c.seq)
-    if postgres:
-        insert = insert.values(tx=_THIS_TX)
     seqs = [conn.execute(insert, row).scalar_one() for row in rows]
     fan_out = _D.insert().from_select(
         ["event_seq", "webhook_id", "attempts", "next_attempt_at"],
@@ -110,25 +103,21 @@ class SqlEventLog(SqlBase):
     # -- the log -------------------------------------------------------------------------------
 
     def events(self, after: str | None = None, limit: int = 100) -> Sequence[Event]:
-        """Up to ``limit`` events after the event ``after``, in ``(tx, seq)`` order, of
-        transactions older than any still running (see the module's docstring)."""
+        """Up to ``limit`` events after the event ``after``, in order (see the module's
+        docstring)."""
         check_event_limit(limit)
-        query = select(_E).order_by(_E.c.tx, _E.c.seq).limit(limit)
-        if self._postgres:
-            query = query.where(_E.c.tx < _OLDEST_RUNNING)
+        query = select(_E).order_by(_E.c.seq).limit(limit)
         with self._read() as conn:
             if after is not None:
                 seq = int(after) if after.isdigit() and len(after) < 19 else None
                 found = (
                     None
                     if seq is None
-                    else conn.execute(select(_E.c.tx, _E.c.seq).where(_E.c.seq == seq)).first()
+                    else conn.execute(select(_E.c.seq).where(_E.c.seq == seq)).first()
                 )
                 if found is None:
                     raise unknown_event(after)
-                query = query.where(
-                    or_(_E.c.tx > found.tx, sa.and_(_E.c.tx == found.tx, _E.c.seq > found.seq))
-                )
+                query = query.where(_E.c.seq > found.seq)
             return [_event(row) for row in conn.execute(query)]
 
     # -- webhooks ------------------------------------------------------------------------------

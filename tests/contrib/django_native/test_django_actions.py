@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -186,3 +187,26 @@ def test_issued_links_are_shown_once_and_open_the_portal_in_django(
     assert hours.status == 200
     assert "Homepage round 1" in hours.text
     assert "secret work" not in hours.text
+
+
+def test_the_actions_register_on_the_hosts_model_admins(service: PortalService) -> None:
+    def get_service() -> PortalService:
+        return service
+
+    class EntryAdmin(admin.ModelAdmin):
+        actions = (submit(get_service), submit_to_client(get_service))
+
+    class ContactAdmin(admin.ModelAdmin):
+        actions = (issue_links(get_service),)
+
+    request = admin_request()
+    request.user.has_perm = lambda permission, obj=None: True
+    site = AdminSite()
+    offered = {
+        name: description
+        for name, (_, _, description) in EntryAdmin(Entry, site).get_actions(request).items()
+    }
+    assert offered["submit_entries"] == "Submit the selected entries for approval"
+    assert offered["submit_to_client_entries"] == "Submit the selected entries to the client"
+    contact_actions = ContactAdmin(Contact, site).get_actions(request)
+    assert contact_actions["issue_portal_links"][2] == "Issue client portal links"

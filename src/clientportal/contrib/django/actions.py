@@ -8,11 +8,11 @@ contacts, and submit the selected time entries for approval or on to the client.
 
     @admin.register(Contact)
     class ContactAdmin(admin.ModelAdmin):
-        actions = [issue_links(get_service)]
+        actions = (issue_links(get_service),)
 
     @admin.register(Entry)
     class EntryAdmin(admin.ModelAdmin):
-        actions = [submit_to_client(get_service)]
+        actions = (submit_to_client(get_service),)
 
 ``get_service`` is the :class:`~clientportal.service.PortalService` or a function returning it
 (called when the action runs). Ids are the objects' primary keys as text unless ``id_of`` says
@@ -112,6 +112,7 @@ def issue_links(
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
+    action.__name__ = "issue_portal_links"  # the admin keys its actions by name
     action.short_description = description  # type: ignore[attr-defined]
     return action
 
@@ -150,6 +151,7 @@ def approval_action(
                 request, "not done: " + "; ".join(refused[:20]), messages.WARNING
             )
 
+    action.__name__ = f"{step.value.lower()}_entries"  # the admin keys its actions by name
     action.short_description = description  # type: ignore[attr-defined]
     return action
 

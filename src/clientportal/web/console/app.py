@@ -16,10 +16,12 @@ import hashlib
 import logging
 import os
 import secrets
+from pathlib import Path
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ...errors import ConfigError, InvalidCsrfToken, NotFound
+from ...model import SUPPORTED_LANGUAGES
 from ...workflow import Actor, Party
 from ..http import DEFAULT_MAX_BODY, Request, Response, cookie_name
 from ..problems import HTTPProblem, PageNotFound, PayloadTooLarge
@@ -27,7 +29,7 @@ from ..render import TEMPLATE_DIR, Renderer, StaticFiles
 from ..routing import Match, Route, Router
 from ..security import content_security_policy, secure_headers
 from ..theme import Theme
-from . import approvals, links, portals, preview
+from . import activity, approvals, links, portals, preview
 from .context import CSRF_COOKIE, ConsoleContext, StaffMember
 from .directory import Directory
 from .texts import CONSOLE_LABELS, ConsoleText
@@ -44,7 +46,9 @@ ConsoleView: TypeAlias = Callable[[ConsoleContext], Response]
 #: The host's gate: the staff member making ``request``, or ``None`` when it is nobody allowed.
 Authorize: TypeAlias = Callable[[Request], "Actor | StaffMember | None"]
 
-#: Where the preview finds its own page frame (a ``base.html`` without the portal's menu).
+#: Where the preview finds its own page frame (a ``base.html`` without the portal's menu); it
+#: comes before the host's ``template_dirs``, so a host's ``base.html`` never replaces the
+#: preview's frame (its ``overview.html`` and ``brand.html`` are used).
 PREVIEW_DIR = TEMPLATE_DIR / "console" / "preview"
 
 #: The notices a redirect may name (``?done=saved``): only these keys, never free text.
@@ -82,6 +86,8 @@ def _routes() -> list[Route[ConsoleView]]:
         ("GET", p + "/approvals", approvals.approval_page, "approvals"),
         ("POST", p + "/approvals", approvals.submit_to_client, "submit"),
         ("GET", p + "/history/{entry_id}", approvals.history, "history"),
+        ("GET", p + "/history/{kind}/{item_id}", approvals.item_history, "item_history"),
+        ("GET", p + "/activity", activity.activity_page, "activity"),
         ("GET", "/static/{name}", _static, "static"),
         ("GET", "/theme.css", _theme_css, "theme"),
     ]
@@ -142,6 +148,20 @@ class ConsoleApp:
             problems.append(f"prefix must be a path such as '/console', got {prefix!r}")
         if theme is not None and not isinstance(theme, Theme):
             problems.append(f"theme must be a clientportal.web.Theme, got {type(theme).__name__}")
+        if language is not None and (
+            not isinstance(language, str)
+            or language.strip().replace("-", "_").split("_")[0].lower() not in SUPPORTED_LANGUAGES
+        ):
+            problems.append(
+                f"language must be one of {', '.join(SUPPORTED_LANGUAGES)} (or None: the "
+                f"staff member's, else the browser's), got {language!r}"
+            )
+        for directory in template_dirs:
+            if not Path(directory).is_dir():
+                problems.append(
+                    f"template directory {str(directory)!r} does not exist: give a directory "
+                    "that holds your templates (e.g. console/base.html)"
+                )
         if not isinstance(max_body, int) or max_body < 1024:
             problems.append(f"max_body must be at least 1024 bytes, got {max_body!r}")
         if problems:
@@ -155,7 +175,7 @@ class ConsoleApp:
         self.max_body = max_body
         self.secure_cookies = secure_cookies
         self.renderer = Renderer(template_dirs)
-        self.preview_renderer = Renderer([*template_dirs, PREVIEW_DIR])
+        self.preview_renderer = Renderer([PREVIEW_DIR, *template_dirs])
         self.static = StaticFiles()
         self.csp = content_security_policy(self.theme)
         self.theme_digest = hashlib.sha256(self.theme.stylesheet().encode()).hexdigest()[:12]

@@ -160,6 +160,50 @@ CONSOLE_LABELS: Mapping[str, str] = {
     "by": N_("By"),
     "status_change": N_("Status"),
     "select_to_submit": N_("Select the entry of %(date)s, %(employee)s, %(duration)s to submit"),
+    "select_expense_to_submit": N_(
+        "Select the expense of %(date)s, %(employee)s, %(amount)s to submit"
+    ),
+    "select_trip_to_submit": N_(
+        "Select the trip of %(date)s, %(employee)s, %(distance)s to submit"
+    ),
+    # TRANSLATORS: the link to an expense's audit trail, read out by screen readers.
+    "history_of_expense": N_("Audit trail of the expense of %(date)s, %(employee)s, %(amount)s"),
+    # TRANSLATORS: the link to a trip's audit trail, read out by screen readers.
+    "history_of_trip": N_("Audit trail of the trip of %(date)s, %(employee)s, %(distance)s"),
+    "history_title_expense": N_("Audit trail of expense %(id)s"),
+    "history_title_trip": N_("Audit trail of trip %(id)s"),
+    # With expenses or trips besides the hours, the approval page speaks of "items".
+    "submit_title_items": N_("Submit items to the client"),
+    "submit_help_items": N_(
+        "Choose the hours, expenses and trips to send to the client for approval. The portal's "
+        "contacts receive an e-mail."
+    ),
+    "submit_none_items": N_("Nothing is waiting to be submitted to the client."),
+    # Activity (the portal's events)
+    "activity": N_("Activity"),
+    "activity_help": N_(
+        "What happened in this portal, newest first (the latest %(count)s events): the "
+        "client's decisions, links issued, opened and revoked, and changes to the portal. The "
+        "staff's own steps are in each item's audit trail under Approval."
+    ),
+    "activity_empty": N_("Nothing has happened in this portal yet."),
+    # TRANSLATORS: the column of the activity table that says what happened.
+    "activity_what": N_("What happened"),
+    # TRANSLATORS: an approval step and what it was taken on, e.g. "Approved: 3 time entries".
+    "activity_step": N_("%(step)s: %(items)s"),
+    "activity_portal_created": N_("Portal created"),
+    "activity_portal_updated": N_("Portal changed"),
+    # TRANSLATORS: followed by the list of what changed, e.g. "Changed: Projects, Contacts".
+    "activity_changed": N_("Changed"),
+    "activity_switched_on": N_("switched on"),
+    "activity_switched_off": N_("switched off"),
+    "activity_link_issued": N_("Link issued"),
+    "activity_link_revoked": N_("Link revoked"),
+    "activity_link_opened": N_("Portal opened with a link"),
+    # TRANSLATORS: who a shared link (one without a contact) belongs to.
+    "activity_no_contact": N_("nobody (a shared link)"),
+    # TRANSLATORS: an event of a type this version cannot describe; %(type)s is its name.
+    "activity_other": N_("Event %(type)s"),
     # Errors
     "forbidden_title": N_("No access"),
     "forbidden_body": N_("You are not allowed to use the staff console."),
@@ -175,6 +219,14 @@ CONSOLE_PLURALS: Mapping[str, tuple[str, str]] = {
     "not_submitted_count": Np_(
         "%(count)s time entry could not be submitted: it no longer waits for it.",
         "%(count)s time entries could not be submitted: they no longer wait for it.",
+    ),
+    "submitted_count_items": Np_(
+        "%(count)s item submitted to the client.",
+        "%(count)s items submitted to the client.",
+    ),
+    "not_submitted_count_items": Np_(
+        "%(count)s item could not be submitted: it no longer waits for it.",
+        "%(count)s items could not be submitted: they no longer wait for it.",
     ),
 }
 

@@ -40,13 +40,11 @@ def tables(metadata: sa.MetaData) -> None:
         "cp_events",
         metadata,
         _big_id("seq"),
-        sa.Column("tx", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("type", sa.String(64), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("portal_id", sa.String(191), nullable=True),
         sa.Column("client_id", sa.String(191), nullable=True),
         sa.Column("data", sa.Text(), nullable=False),
-        sa.Index("ix_cp_events_tx_seq", "tx", "seq"),
         sqlite_autoincrement=True,
     )
     sa.Table(

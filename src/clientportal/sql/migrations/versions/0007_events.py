@@ -23,7 +23,6 @@ def upgrade() -> None:
     op.create_table(
         "cp_events",
         sa.Column("seq", _BIG_ID, autoincrement=True, nullable=False),
-        sa.Column("tx", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("type", sa.String(length=64), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("portal_id", sa.String(length=191), nullable=True),
@@ -32,7 +31,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_cp_events")),
         sqlite_autoincrement=True,
     )
-    op.create_index("ix_cp_events_tx_seq", "cp_events", ["tx", "seq"], unique=False)
     op.create_table(
         "cp_webhooks",
         sa.Column("id", sa.String(length=191), nullable=False),
@@ -91,5 +89,4 @@ def downgrade() -> None:
     op.drop_index("ix_cp_webhook_deliveries_due", table_name="cp_webhook_deliveries")
     op.drop_table("cp_webhook_deliveries")
     op.drop_table("cp_webhooks")
-    op.drop_index("ix_cp_events_tx_seq", table_name="cp_events")
     op.drop_table("cp_events")
