@@ -107,7 +107,7 @@ def test_the_activity_speaks_the_consoles_language() -> None:
     portal_id = create(browser)
     act_in_the_portal(service, browser, portal_id)
     for language, texts in {
-        "nl": ("Activiteit", "Afgewezen: 2 tijdregistraties", "Reden: Not agreed", "(Klant)"),
+        "nl": ("Activiteit", "Afgekeurd: 2 tijdregistraties", "Reden: Not agreed", "(Klant)"),
         "de": ("Aktivität", "Abgelehnt: 2 Zeiteinträge", "Grund: Not agreed", "(Kunde)"),
     }.items():
         page = Browser(console_app(service), language=language)

@@ -18,6 +18,7 @@ from clientportal import ConfigError, EntryQuery, Portal, Scope
 from clientportal.contrib.django.mapping import (
     Clients,
     DjangoDataSource,
+    DjangoDirectory,
     Employees,
     Entries,
     Mapping,
@@ -115,3 +116,11 @@ def test_the_source_is_the_orm_only() -> None:
     folder = Path(mapping_package.__file__).parent
     code = "\n".join(p.read_text(encoding="utf-8") for p in folder.glob("*.py"))
     assert not re.search(r"\.raw\(|\.extra\(|RawSQL|cursor\(|connection\.execute", code)
+
+
+def test_the_directory_lists_clients_and_a_clients_projects(source: DjangoDataSource) -> None:
+    directory = DjangoDirectory(MAP, using=source.using)
+    assert [(c.id, c.name) for c in directory.clients()] == [("1", "Acme"), ("2", "Other")]
+    assert [(p.id, p.name) for p in directory.projects("2")] == [("2", "Theirs")]
+    assert directory.projects("x") == []
+    assert directory.contacts("1") == []

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db.models import Model
 from sqlalchemy.engine import Engine
 from tracker import (
+    MODELS,
     Customer,
     Entry,
     Person,
@@ -100,8 +101,8 @@ class TrackerContract(DataSourceContract):
         def put(model: type[Model], rows: Iterable[Model]) -> None:
             model._default_manager.using(self.alias).bulk_create(rows)
 
-        for model in (Entry, Task, Project, Person, Customer):
-            model.objects.using(self.alias).all().delete()
+        for model in reversed(MODELS):  # the tracker's tables, entries first
+            model._default_manager.using(self.alias).all().delete()
         put(Customer, (Customer(id=int(c.id), name=c.name) for c in dataset.clients))
         put(Person, (Person(id=int(e.id), name=e.name) for e in dataset.employees))
         put(Project, (Project(id=int(p.id), customer_id=int(p.client_id), name=p.name)
@@ -179,7 +180,7 @@ class TestRatedTrackerMapping(DataSourceContract):
 
     def load(self, dataset: Dataset) -> None:
         db = self.alias
-        for model in (RatedEntry, RatedProject, Person, Customer):
+        for model in reversed(MODELS):
             model._default_manager.using(db).all().delete()
         Customer.objects.using(db).bulk_create(
             Customer(id=int(c.id), name=c.name) for c in dataset.clients

@@ -112,10 +112,13 @@ class ConsoleApp:
 
     ``authorize(request)`` is the host's gate (see the module). ``directory`` lists the clients
     and each client's projects and contacts for the forms (:class:`~.directory.Directory`).
-    ``prefix`` is the path the console lives under inside its mount; ``theme`` and
-    ``template_dirs`` are as for the portal (:class:`~clientportal.web.app.PortalApp`);
-    ``language`` is the console's language when the staff member has none (else the browser's
-    ``Accept-Language``, else English). ``secure_cookies`` forces the CSRF cookie's ``Secure``
+    ``prefix`` is the path the console lives under inside its mount; ``theme`` is as for the
+    portal (:class:`~clientportal.web.app.PortalApp`). ``template_dirs`` are searched before the
+    built-in templates: a host's ``console/base.html`` (extending
+    ``clientportal/console/base.html``) changes every console page; the preview uses the host's
+    ``overview.html`` and ``brand.html`` inside the console's own preview frame.
+    ``language`` (one of the six) is the console's language when the staff member has none
+    (else the browser's ``Accept-Language``, else English). ``secure_cookies`` forces the CSRF cookie's ``Secure``
     flag (default: on for https requests).
     """
 
@@ -156,10 +159,10 @@ class ConsoleApp:
                 f"language must be one of {', '.join(SUPPORTED_LANGUAGES)} (or None: the "
                 f"staff member's, else the browser's), got {language!r}"
             )
-        for directory in template_dirs:
-            if not Path(directory).is_dir():
+        for folder in template_dirs:
+            if not Path(folder).is_dir():
                 problems.append(
-                    f"template directory {str(directory)!r} does not exist: give a directory "
+                    f"template directory {str(folder)!r} does not exist: give a directory "
                     "that holds your templates (e.g. console/base.html)"
                 )
         if not isinstance(max_body, int) or max_body < 1024:
