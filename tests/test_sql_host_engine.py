@@ -9,6 +9,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,3 +136,26 @@ def test_a_hosts_postgres_engine_gains_no_listener_and_the_store_works() -> None
                 assert conn.get_isolation_level() != "AUTOCOMMIT"
         finally:
             host.dispose()
+
+
+def test_a_host_engine_that_begins_itself_keeps_doing_so_and_is_warned_about(
+    tmp_path: Path,
+) -> None:
+    """SQLAlchemy's pysqlite recipe (isolation_level None, BEGIN in a begin listener): the store
+    adds no BEGIN of its own (two would fail) and says what that costs."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'recipe.sqlite3'}")
+
+    @sa.event.listens_for(engine, "connect")
+    def no_pysqlite_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    with pytest.warns(RuntimeWarning, match="begins its transactions itself.*create_engine"):
+        upgrade(engine)
+    store = SqlStore(engine)
+    store.put_portal(PORTAL)
+    assert [p.id for p in store.list_portals()] == ["p1"]
+    engine.dispose()

@@ -1,6 +1,8 @@
 """The staff console in Debian's chromium: a member of the staff creates a portal through the
-form, issues a contact's link, and the link, opened in a fresh browser, shows that portal. Every
-console page is axe-clean (WCAG 2.2 A/AA) at 1280 and 390 px; with
+form (hours, expenses and trips), issues a contact's link, and the link, opened in a fresh
+browser, shows that portal; the client's approval there appears on the portal's Activity page.
+The staff submit an expense to the client with the hours. Every console page is axe-clean (WCAG
+2.2 A/AA) at 1280 and 390 px; with
 ``CLIENTPORTAL_CONSOLE_SCREENSHOTS=docs/images`` the test also saves the documentation's
 screenshots (``console-*.png``).
 """
@@ -8,6 +10,7 @@ screenshots (``console-*.png``).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -108,11 +111,11 @@ def _staff_context(browser: Any, url: str, **options: Any) -> Any:
     return context
 
 
-def _check(page: Any, name: str, width: str) -> None:
+def _check(page: Any, name: str, width: str, *, shot: bool = True) -> None:
     """axe finds nothing on the page as it is; the screenshot is saved when asked for."""
     found = run_axe(page)
     assert not found, report(f"{name} at {width}", found)
-    if SHOTS:
+    if SHOTS and shot:
         suffix = "" if width == "desktop" else "-phone"
         page.screenshot(path=os.path.join(SHOTS, f"console-{name}{suffix}.png"), full_page=True)
 
@@ -126,6 +129,8 @@ def _create_portal(page: Any, url: str) -> str:
     page.get_by_label("Portal name").fill("Acme — website")
     page.get_by_label("Budget", exact=True).check()
     page.get_by_label("Invoices", exact=True).check()
+    page.get_by_label("Expenses", exact=True).check()
+    page.get_by_label("Trips", exact=True).check()
     page.get_by_label("New website").check()
     page.get_by_label("Ann Baker").check()
     page.get_by_label("The client approves hours").check()
@@ -144,7 +149,7 @@ def test_staff_create_a_portal_issue_a_link_and_the_link_opens_that_portal(
     try:
         page = staff.new_page()
         page.goto(host + "/console/")
-        _check(page, "list-empty", "desktop")
+        _check(page, "list-empty", "desktop", shot=False)
         portal_url = _create_portal(page, host)
         _check(page, "settings", "desktop")
         page.get_by_role("link", name="Links").click()
@@ -157,6 +162,10 @@ def test_staff_create_a_portal_issue_a_link_and_the_link_opens_that_portal(
         assert page.get_by_role("heading", name="Preview as Ann Baker").count() == 1
         _check(page, "preview", "desktop")
         page.goto(portal_url + "/approvals")
+        page.get_by_label(re.compile(r"^Select the expense of .*€49\.00")).check()
+        page.get_by_role("button", name="Submit to the client").click()
+        page.wait_for_load_state()
+        assert page.get_by_role("status").inner_text() == "1 item submitted to the client."
         _check(page, "approvals", "desktop")
         page.goto(host + "/console/")
         _check(page, "list", "desktop")
@@ -169,8 +178,23 @@ def test_staff_create_a_portal_issue_a_link_and_the_link_opens_that_portal(
         assert visitor.get_by_role("heading", level=1).inner_text() == "Acme — website"
         assert visitor.get_by_text("New website").count() >= 1
         assert visitor.get_by_text("Ordering app").count() == 0
+        visitor.get_by_role("navigation").get_by_role("link", name="Approvals").click()
+        visitor.wait_for_load_state()
+        visitor.get_by_role("button", name=re.compile(r"^Approve: .*Eva Jansen")).first.click()
+        visitor.wait_for_load_state()
     finally:
         client.close()
+    staff = _staff_context(browser, host, viewport={"width": 1280, "height": 900})
+    try:
+        page = staff.new_page()
+        page.goto(portal_url + "/activity")
+        rows = page.get_by_role("row")
+        assert "Approved: 1 time entry" in rows.nth(1).inner_text()
+        assert "Ann Baker (Client)" in rows.nth(1).inner_text()
+        assert page.get_by_text("Portal opened with a link").count() == 1
+        _check(page, "activity", "desktop")
+    finally:
+        staff.close()
 
 
 def test_every_console_page_is_axe_clean_on_a_phone(browser: Any, host: str) -> None:
@@ -187,6 +211,8 @@ def test_every_console_page_is_axe_clean_on_a_phone(browser: Any, host: str) -> 
         _check(page, "preview", "phone")
         page.goto(portal_url + "/approvals")
         _check(page, "approvals", "phone")
+        page.goto(portal_url + "/activity")
+        _check(page, "activity", "phone")
         page.goto(host + "/console/")
         _check(page, "list", "phone")
     finally:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import warnings
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -176,7 +177,9 @@ def prepare_engine(engine: Engine) -> Engine:
     PostgreSQL runs single-statement reads in autocommit (reset when the connection goes back to
     the pool). Nothing persistent is set: the file keeps its journal mode, the connections their
     pragmas and pysqlite's transaction handling; the busy timeout is the engine's (pysqlite's
-    default: 5 s). The same engine always gets the same view.
+    default: 5 s). The same engine always gets the same view. A SQLite engine that begins its
+    transactions itself (a ``begin`` listener, SQLAlchemy's pysqlite recipe) keeps doing so, and
+    a :class:`RuntimeWarning` says that concurrent writers may then meet "database is locked".
     Raises :class:`StorageError` for a database other than SQLite or PostgreSQL.
     """
     _check_supported(engine)
@@ -185,10 +188,22 @@ def prepare_engine(engine: Engine) -> Engine:
     view = _VIEWS.get(id(engine))
     if view is None:
         view = engine.execution_options(**{_VIEW: True})
-        if engine.dialect.name == "sqlite":
+        if engine.dialect.name != "sqlite":
+            event.listen(view, "engine_connect", _postgres_read)
+        elif len(engine.dispatch.begin) == 0:
             event.listen(view, "begin", _view_begin)
         else:
-            event.listen(view, "engine_connect", _postgres_read)
+            # The host begins its transactions itself (SQLAlchemy's pysqlite recipe): a BEGIN
+            # of ours would come first and make the host's fail, so the host's stands alone.
+            warnings.warn(
+                f"the SQLite engine given to clientportal ({safe_url(engine)}) begins its "
+                "transactions itself (a 'begin' listener), so the store cannot take the write "
+                "lock when a write begins (BEGIN IMMEDIATE): concurrent writers may fail with "
+                "'database is locked'. Give the store an engine of its own "
+                "(clientportal.sql.create_engine(url)) for the same file",
+                RuntimeWarning,
+                stacklevel=3,
+            )
         _VIEWS[id(engine)] = view
     return view
 
