@@ -87,3 +87,15 @@ def test_the_sql_source_gives_a_null_address_as_none(tmp_path: Path) -> None:
     )
     assert portal.contact_ids == {"bob"}
     assert visit_as(w.service, "bob", "p").portal.id == "p"
+
+
+def test_a_rejection_by_a_contact_without_an_address_offers_no_reply() -> None:
+    w = service_world(data=evolve(service_dataset(), contacts=NO_ADDRESS))
+    w.service.approvals.submit(OPEN_ON_WEB, by=MAX)
+    before = {m.id for m in w.store.pending()}
+    bob = visit_as(w.service, "bob")
+    assert w.service.approvals.client_reject(bob, ["w4"], reason="Not agreed").all_applied
+    [notice] = mails_of([m for m in w.store.pending() if m.id not in before])
+    text = " ".join(text_of(notice).split())
+    assert "Correct them and submit them again." in text
+    assert "reply to this e-mail" not in text

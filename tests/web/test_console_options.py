@@ -75,7 +75,8 @@ def test_a_region_of_a_language_is_accepted() -> None:
 
 def host_templates(tmp_path: Path) -> Path:
     """A host's templates: a banner in the header of every console page (its
-    console/base.html extends the built-in one and fills its ``brand`` block), its brand, and a portal base.html the preview must not use."""
+    console/base.html extends the built-in one and fills its ``brand`` block), its brand, and
+    a portal base.html the preview must not use."""
     (tmp_path / "console").mkdir()
     (tmp_path / "console" / "base.html").write_text(
         '{% extends "clientportal/console/base.html" %}'

@@ -262,10 +262,16 @@ def decision_content(
                 items=items,
                 **fill,
             )
-            next_step = t.gettext(
-                "The items are marked as rejected. Correct them and submit them again, or "
-                "reply to this e-mail to reach %(contact)s.",
-                contact=contact.name,
+            next_step = (
+                t.gettext(
+                    "The items are marked as rejected. Correct them and submit them again, or "
+                    "reply to this e-mail to reach %(contact)s.",
+                    contact=contact.name,
+                )
+                if contact.email
+                else t.gettext(
+                    "The items are marked as rejected. Correct them and submit them again."
+                )
             )
         else:
             subject = t.ngettext(
@@ -281,10 +287,16 @@ def decision_content(
                 email=_shown_email(t, contact),
                 **fill,
             )
-            next_step = t.gettext(
-                "The entries are marked as rejected. Correct them and submit them again, or "
-                "reply to this e-mail to reach %(contact)s.",
-                contact=contact.name,
+            next_step = (
+                t.gettext(
+                    "The entries are marked as rejected. Correct them and submit them again, or "
+                    "reply to this e-mail to reach %(contact)s.",
+                    contact=contact.name,
+                )
+                if contact.email
+                else t.gettext(
+                    "The entries are marked as rejected. Correct them and submit them again."
+                )
             )
         blocks = [
             Paragraph(said),

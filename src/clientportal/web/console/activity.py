@@ -6,19 +6,23 @@ contact's link was issued, opened or revoked, and when the portal was created or
 Only the events that name the portal are shown. A step the staff take on an item names no
 portal (an item may be shown by several), so it is not here: it is in the item's audit trail.
 
-The log is read from its start, a thousand events at a time, keeping the portal's latest
-:data:`LIMIT`: the page costs one read of the whole log (a store has no newer-first read).
+The log is read from its start, a thousand events at a time, keeping each portal's latest
+:data:`LIMIT` (:class:`ActivityIndex`, one per console): the first page costs one read of the
+whole log (a store has no newer-first read, nor one by portal), every later one only the events
+written since.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from attrs import frozen
 
+from ...errors import ValidationError
 from ...model import ItemKind
 from ...ports import Event
 from ...ports.events import (
@@ -34,7 +38,15 @@ from ..http import Response
 from .context import ConsoleContext
 from .texts import ConsoleText
 
-__all__ = ["LIMIT", "ActivityLine", "Names", "activity_page", "describe", "portal_events"]
+__all__ = [
+    "LIMIT",
+    "ActivityIndex",
+    "ActivityLine",
+    "Names",
+    "activity_page",
+    "describe",
+    "portal_events",
+]
 
 #: How many of the portal's latest events the page shows.
 LIMIT = 50
@@ -69,29 +81,69 @@ class ActivityLine:
     detail: str | None
 
 
+class ActivityIndex:
+    """Each portal's latest ``limit`` events, kept as the log is read on.
+
+    The first :meth:`latest` reads the log from its start, a thousand events at a time; every
+    later one reads only the events written since (the log's order never places a later commit
+    before an event already read). Should the log no longer know the last event read (pruned),
+    it is read again from the start. Safe to share between threads."""
+
+    def __init__(self, limit: int = LIMIT) -> None:
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._reset()
+
+    def __repr__(self) -> str:
+        return f"ActivityIndex({len(self._kept)} portals, after={self._after!r})"
+
+    def _reset(self) -> None:
+        self._after: str | None = None
+        self._kept: dict[str, deque[tuple[Event, Mapping[str, Any] | None]]] = {}
+        self._portal_data: dict[str, Mapping[str, Any]] = {}
+
+    def latest(
+        self, read: Callable[..., Sequence[Event]], portal_id: str
+    ) -> list[tuple[Event, Mapping[str, Any] | None]]:
+        """The latest events of portal ``portal_id``, newest first, read on with ``read``
+        (:meth:`~clientportal.service.PortalService.events`); each with the data of the
+        portal event before it (``None`` for all but a ``portal.updated`` after another portal
+        event)."""
+        with self._lock:
+            try:
+                self._read_on(read)
+            except ValidationError:  # the last event read is gone: start again
+                self._reset()
+                self._read_on(read)
+            return list(reversed(self._kept.get(portal_id, ())))
+
+    def _read_on(self, read: Callable[..., Sequence[Event]]) -> None:
+        while True:
+            batch = read(after=self._after, limit=_BATCH)
+            for event in batch:
+                if event.portal_id is not None:
+                    self._keep(event.portal_id, event)
+            if batch:
+                self._after = batch[-1].id
+            if len(batch) < _BATCH:
+                return
+
+    def _keep(self, portal_id: str, event: Event) -> None:
+        kept = self._kept.setdefault(portal_id, deque(maxlen=self._limit))
+        before = None
+        if event.type in (PORTAL_CREATED, PORTAL_UPDATED):
+            if event.type == PORTAL_UPDATED:
+                before = self._portal_data.get(portal_id)
+            self._portal_data[portal_id] = event.data
+        kept.append((event, before))
+
+
 def portal_events(
     read: Callable[..., Sequence[Event]], portal_id: str, *, limit: int = LIMIT
 ) -> list[tuple[Event, Mapping[str, Any] | None]]:
-    """The latest ``limit`` events of portal ``portal_id``, newest first, read with ``read``
-    (:meth:`~clientportal.service.PortalService.events`); each with the data of the portal
-    event before it (``None`` for all but a ``portal.updated`` after another portal event)."""
-    kept: deque[tuple[Event, Mapping[str, Any] | None]] = deque(maxlen=limit)
-    before: Mapping[str, Any] | None = None
-    after: str | None = None
-    while True:
-        batch = read(after=after, limit=_BATCH)
-        for event in batch:
-            if event.portal_id != portal_id:
-                continue
-            if event.type in (PORTAL_CREATED, PORTAL_UPDATED):
-                kept.append((event, before if event.type == PORTAL_UPDATED else None))
-                before = event.data
-            else:
-                kept.append((event, None))
-        if len(batch) < _BATCH:
-            break
-        after = batch[-1].id
-    return list(reversed(kept))
+    """The latest ``limit`` events of portal ``portal_id``, newest first, read from the start
+    of the log with ``read`` (:class:`ActivityIndex`, used once)."""
+    return ActivityIndex(limit).latest(read, portal_id)
 
 
 @frozen
@@ -184,6 +236,6 @@ def activity_page(ctx: ConsoleContext) -> Response:
     )
     lines = [
         describe(ctx.text, event, before, names)
-        for event, before in portal_events(ctx.service.events, portal.id)
+        for event, before in ctx.app.activity.latest(ctx.service.events, portal.id)
     ]
     return ctx.render("console/activity.html", portal=portal, lines=lines, limit=LIMIT)

@@ -16,8 +16,8 @@ import hashlib
 import logging
 import os
 import secrets
-from pathlib import Path
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ...errors import ConfigError, InvalidCsrfToken, NotFound
@@ -118,8 +118,8 @@ class ConsoleApp:
     ``clientportal/console/base.html``) changes every console page; the preview uses the host's
     ``overview.html`` and ``brand.html`` inside the console's own preview frame.
     ``language`` (one of the six) is the console's language when the staff member has none
-    (else the browser's ``Accept-Language``, else English). ``secure_cookies`` forces the CSRF cookie's ``Secure``
-    flag (default: on for https requests).
+    (else the browser's ``Accept-Language``, else English). ``secure_cookies`` forces the CSRF
+    cookie's ``Secure`` flag (default: on for https requests).
     """
 
     def __init__(
@@ -183,6 +183,8 @@ class ConsoleApp:
         self.csp = content_security_policy(self.theme)
         self.theme_digest = hashlib.sha256(self.theme.stylesheet().encode()).hexdigest()[:12]
         self.router: Router[ConsoleView] = Router(_routes())
+        #: Each portal's latest events, read on from the log (the Activity page).
+        self.activity = activity.ActivityIndex()
 
     def __repr__(self) -> str:
         return f"ConsoleApp({self.service!r}, prefix={self.prefix!r})"
