@@ -136,13 +136,21 @@ class ForgetsAnEmployee(Reference):
         return frozenset(sorted(super().entry_employee_ids(scope))[1:])
 
 
+#: The examples of each property run here: the bugs fail within the first few dozen (and at
+#: random, in far fewer than this on nearly every run: tests/testing/planted_hit_rates.py).
+EXAMPLES = 100
+
+
 def contract(kind: type[MemoryDataSource], ids: IdOrder = IdOrder.TEXT) -> DataSourceContract:
     class Contract(DataSourceContract):
         exact_pushdown = True
-        max_examples = 200
-        # Finding the fault is what counts here; shrinking it would only take time.
+        # The same examples on every run (the reference passes exactly those the bugs fail), in
+        # every profile; finding the fault is what counts here, shrinking it would take time.
         hypothesis_settings = settings(
-            phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None
+            max_examples=EXAMPLES,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.reuse, Phase.generate],
+            database=None,
         )
 
         def make_source(self, dataset: Dataset, store: ApprovalStore) -> DataSource:

@@ -10,8 +10,8 @@ from typing import Any
 
 from consoletools import Browser, acme_form, console_app, console_service
 
-from clientportal import Event, PortalService
-from clientportal.web.console.activity import Names, describe, portal_events
+from clientportal import Event, PortalService, ValidationError
+from clientportal.web.console.activity import ActivityIndex, Names, describe, portal_events
 from clientportal.web.console.texts import ConsoleText
 
 CLIENT_IP = "203.0.113.9"
@@ -161,3 +161,43 @@ def test_a_change_says_what_changed_since_the_portals_last_event() -> None:
     )
     unknown = describe(t, _event(1, "acme", "reminder.sent"), None, names)
     assert unknown.what == "Event reminder.sent"
+
+
+def test_the_index_reads_only_what_was_written_since_and_starts_again_when_the_log_forgets() -> (
+    None
+):
+    log = [_event(n, "acme" if n % 2 else "other") for n in range(1, 1500)]
+    reads: list[str | None] = []
+
+    def read(after: str | None = None, limit: int = 100) -> Sequence[Event]:
+        reads.append(after)
+        if after is not None and not 1 <= int(after) <= len(log):
+            raise ValidationError(["after: unknown event"], summary="cannot read the log")
+        start = 0 if after is None else int(after)
+        return log[start : start + limit]
+
+    index = ActivityIndex(limit=3)
+    assert [e.id for e, _ in index.latest(read, "acme")] == ["1499", "1497", "1495"]
+    assert reads == [None, "1000"]
+    log.append(_event(1500, "other"))
+    log.append(_event(1501, "acme", "portal.created"))
+    reads.clear()
+    assert [e.id for e, _ in index.latest(read, "acme")] == ["1501", "1499", "1497"]
+    assert reads == ["1499"]
+    del log[1000:]  # pruned: the last event read is gone
+    reads.clear()
+    assert [e.id for e, _ in index.latest(read, "acme")] == ["999", "997", "995"]
+    assert reads == ["1501", None, "1000"]
+
+
+def test_the_console_keeps_one_index_and_shows_new_events_on_the_next_visit() -> None:
+    service = console_service()
+    app = console_app(service)
+    browser = Browser(app)
+    portal_id = create(browser)
+    assert rows(browser.get(f"/console/portals/{portal_id}/activity").text) == ["Portal created –"]
+    service.links.issue(portal_id, "ann")
+    assert rows(browser.get(f"/console/portals/{portal_id}/activity").text)[0] == (
+        "Link issued Contact: Ann Baker –"
+    )
+    assert "1 portals" in repr(app.activity)
