@@ -7,6 +7,7 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
+from django.http import HttpRequest
 from tracker.models import Client, Contact, Entry, Person, Project, Task
 
 from clientportal import (
@@ -22,7 +23,6 @@ from clientportal.contrib.django.mapping import (
     Clients,
     Contacts,
     DjangoDataSource,
-    DjangoDirectory,
     Employees,
     Entries,
     Mapping,
@@ -30,8 +30,7 @@ from clientportal.contrib.django.mapping import (
     minutes,
 )
 from clientportal.sql import SqlStore
-from clientportal.web import Request
-from clientportal.web.console import make_console_app
+from clientportal.web.console import StaffMember
 from clientportal.workflow import Actor, Party
 
 TRACKER = Mapping(
@@ -104,16 +103,20 @@ def create_service(base_url: str) -> PortalService:
     return service
 
 
-def staff_member(request: Request) -> Actor | None:
-    """Who uses the staff console. Here: the first designer, from this machine only -- put your
-    own login's check here (the console answers 403 to None)."""
-    if request.remote_addr not in ("127.0.0.1", "::1"):
+#: The example has no login page: a visitor from this machine stands in for a signed-in user.
+THIS_MACHINE = ("127.0.0.1", "::1")
+
+
+def staff_member(request: HttpRequest) -> StaffMember | None:
+    """Who uses the staff console (urls.py mounts it), from Django's own request: a signed-in
+    staff user acts as the first designer. Put your own rule here (None: 403)."""
+    user = request.user
+    staff = user.is_authenticated and user.is_staff
+    if not staff and request.META.get("REMOTE_ADDR") not in THIS_MACHINE:
         return None
-    return Actor(Party.MANAGER, str(Person.objects.earliest("pk").pk))
+    designer = Person.objects.earliest("pk")
+    name = user.get_username() or designer.name
+    return StaffMember(actor=Actor(Party.MANAGER, str(designer.pk)), name=name)
 
 
 service = create_service(settings.BASE_URL + "/portal")
-#: The staff console (a WSGI app of its own), which serve.py puts under /console.
-staff_console = make_console_app(
-    service, authorize=staff_member, directory=DjangoDirectory(TRACKER), prefix="/console"
-)

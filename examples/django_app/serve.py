@@ -29,15 +29,7 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, skip_checks=True)  # the library's and the tracker's tables
-    from portal_service import service, staff_console
-
-    django_app = application
-
-    def application(environ: dict, start_response):  # type: ignore[no-untyped-def,type-arg]
-        """Django, with the staff console (a WSGI app of its own) under /console/."""
-        if str(environ.get("PATH_INFO", "")).startswith("/console"):
-            return staff_console(environ, start_response)
-        return django_app(environ, start_response)
+    from portal_service import service
 
     server = waitress.create_server(application, sockets=[sock], threads=4)
     (claire,) = service.admin.portal("domaine").contact_ids

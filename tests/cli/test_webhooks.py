@@ -97,6 +97,6 @@ def test_a_bad_url_or_a_short_secret_is_refused(
 def test_a_callback_that_cannot_be_imported_is_named(empty_db: str) -> None:
     code, _, err = run(empty_db, "worker", "--once", "--callback", "x=no_such_module:f")
     assert code == 2
-    assert "cannot import 'no_such_module:f'" in err
+    assert "cannot import 'no_such_module'" in err
     code, _, err = run(empty_db, "worker", "--once", "--callback", "nonsense")
     assert "expected NAME=module:function" in err

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from clientportal import ChangedMeanwhile, ValidationError
+from clientportal import ChangedMeanwhile, NotFound, ValidationError
 from clientportal.memory import MemoryStore
 from clientportal.model import ApprovalPolicy, Workflow
 from clientportal.ports import Event
 from clientportal.service import PortalService
-from worlds import EVA, MAX, OPEN_ON_WEB, T0, service_world, visit_as
+from worlds import EVA, MAX, OPEN_ON_WEB, T0, acme_portal, service_world, visit_as
 
 
 def _read_all(service: PortalService, after: str | None = None) -> list[Event]:
@@ -157,3 +157,54 @@ def test_every_event_is_read_once_in_order_across_pages() -> None:
 def test_a_page_size_out_of_range_is_refused(limit: int) -> None:
     with pytest.raises(ValidationError, match="limit"):
         service_world().service.events(limit=limit)
+
+
+def test_a_staff_step_names_the_client_of_each_item_one_event_per_client() -> None:
+    globex = acme_portal(
+        id="globex-erp", client_id="globex", project_ids=frozenset({"erp"}), contact_ids=()
+    )
+    w = service_world(portals=(acme_portal(), globex))
+    start = w.service.events()[-1].id if w.service.events() else None
+    # a1 is on Acme's project app, which no portal shows: its client is not known.
+    w.service.approvals.submit(["w1", "g1", "a1"], by=MAX)
+    submitted = [e for e in w.service.events(after=start) if e.type == "entries.submitted"]
+    assert [(e.client_id, e.portal_id, _items(e)) for e in submitted] == [
+        ("acme", None, [("w1", "PENDING_EXTERNAL")]),
+        ("globex", None, [("g1", "PENDING_EXTERNAL")]),
+        (None, None, [("a1", "PENDING_EXTERNAL")]),
+    ]
+    assert submitted[0].data["items"][0]["project_id"] == "web"
+
+
+def test_a_portals_events_are_its_own_and_the_staff_steps_on_its_clients_items() -> None:
+    globex = acme_portal(
+        id="globex-erp", client_id="globex", project_ids=frozenset({"erp"}), contact_ids=()
+    )
+    w = service_world(portals=(acme_portal(), globex))
+    w.service.approvals.submit(["w1", "g1"], by=MAX)
+    anna = visit_as(w.service, "anna")
+    w.service.approvals.client_approve(anna, ["w1"])
+    newest = w.service.portal_events("acme-web")
+    assert [(e.type, e.client_id) for e in newest] == [
+        ("entries.approved", "acme"),
+        ("link.opened", "acme"),
+        ("link.issued", "acme"),
+        ("entries.submitted_to_client", "acme"),
+        ("entries.submitted", "acme"),
+        ("link.issued", "acme"),  # the approval requests' personal links: Anna's, Bob's
+        ("link.issued", "acme"),
+    ]
+    assert [e.id for e in w.service.portal_events("acme-web", before=newest[1].id, limit=2)] == [
+        e.id for e in newest[2:4]
+    ]
+    with pytest.raises(NotFound, match="no portal with id 'nope'"):
+        w.service.portal_events("nope")
+
+
+def test_a_portal_change_names_what_changed() -> None:
+    w = service_world()
+    w.service.admin.update_portal("acme-web", name="Acme site", contact_ids=["anna"])
+    w.service.admin.update_portal("acme-web", active=False)
+    w.service.admin.update_portal("acme-web")
+    changes = [e.data["changed"] for e in w.service.events() if e.type == "portal.updated"]
+    assert changes == [["name", "contact_ids"], ["active"], []]

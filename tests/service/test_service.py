@@ -111,6 +111,7 @@ def test_the_service_is_a_composition_root_with_a_few_attributes() -> None:
         "mail",
         "pages",
         "policy",
+        "portal_events",  # one portal's events, newest first
         "request_scope",  # what one request shares (a connection, the projects read)
     ]
     for room, cls in ROOMS.items():

@@ -14,6 +14,7 @@ import importlib
 import inspect
 import os
 import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from ..ports import DataSource
     from ..sql import SqlStore
 
-__all__ = ["DATASOURCE_VARIABLE", "check_spec", "load_datasource"]
+__all__ = ["DATASOURCE_VARIABLE", "check_spec", "import_here", "load_datasource"]
 
 #: The environment variable that gives ``--datasource``.
 DATASOURCE_VARIABLE = "CLIENTPORTAL_DATASOURCE"
@@ -44,25 +45,38 @@ def check_spec(value: str | None) -> str | None:
     return value.strip()
 
 
-def _factory(spec: str) -> Any:
-    """The callable ``spec`` names, imported."""
-    module_name, _, name = spec.partition(":")
+def import_here(module_name: str, param_hint: str = _HINT) -> ModuleType:
+    """The module ``module_name``, imported with the current directory searched first (as
+    ``flask --app`` does: the console script's own directory is on ``sys.path``, the working
+    directory is not). A module that is not found, or fails while importing, is a
+    :class:`click.BadParameter` naming it and what to do."""
     here = os.getcwd()
     if here not in sys.path and "" not in sys.path:
         sys.path.insert(0, here)
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(module_name)
     except ImportError as error:
         missing = getattr(error, "name", None)
         if missing is not None and module_name.startswith(missing):
             raise click.BadParameter(
                 f"cannot import {module_name!r} ({error}): run the command where the module "
                 "can be imported (the current directory is searched) or set PYTHONPATH",
-                param_hint=_HINT,
+                param_hint=param_hint,
             ) from None
         raise click.BadParameter(
-            f"importing {module_name!r} failed: {error}", param_hint=_HINT
+            f"importing {module_name!r} failed: {error}", param_hint=param_hint
         ) from None
+    except Exception as error:  # the host's module raised while importing: say so, no traceback
+        raise click.BadParameter(
+            f"importing {module_name!r} failed: {type(error).__name__}: {error}",
+            param_hint=param_hint,
+        ) from None
+
+
+def _factory(spec: str) -> Any:
+    """The callable ``spec`` names, imported."""
+    module_name, _, name = spec.partition(":")
+    module = import_here(module_name)
     factory = getattr(module, name, None)
     if factory is None:
         raise click.BadParameter(

@@ -3,7 +3,6 @@ callbacks (:mod:`clientportal.worker`); ``--once`` does one round and exits."""
 
 from __future__ import annotations
 
-import importlib
 import signal
 import sys
 import threading
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .context import Context, with_context
+from .datasource import import_here
 from .delivery import SmtpChoice, smtp_mailer, smtp_options
 
 if TYPE_CHECKING:
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 def _callbacks(
     _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
 ) -> dict[str, Callback]:
-    """``NAME=module:function`` values, imported."""
+    """``NAME=module:function`` values, imported (the current directory searched first, as
+    for ``--datasource``)."""
     found: dict[str, Callback] = {}
     for value in values:
         name, sep, target = value.partition("=")
@@ -32,10 +33,11 @@ def _callbacks(
             )
         if name in found:
             raise click.BadParameter(f"{value!r}: the name {name!r} is given twice")
-        try:
-            function = getattr(importlib.import_module(module_name), attribute)
-        except (ImportError, AttributeError) as error:
-            raise click.BadParameter(f"{value!r}: cannot import {target!r}: {error}") from None
+        function = getattr(import_here(module_name, "--callback"), attribute, None)
+        if function is None:
+            raise click.BadParameter(
+                f"{value!r}: cannot import {target!r}: module {module_name!r} has no {attribute!r}"
+            )
         if not callable(function):
             raise click.BadParameter(f"{value!r}: {target!r} is not callable")
         found[name] = function
@@ -50,8 +52,9 @@ def _callbacks(
     multiple=True,
     metavar="NAME=module:function",
     callback=_callbacks,
-    help="A host function called with every event, in order (repeat for several). NAME keeps "
-    "its place in the log: keep it when you restart.",
+    help="A host function called with every event, in order (repeat for several; the current "
+    "directory is searched for the module). NAME keeps its place in the log: keep it when you "
+    "restart.",
 )
 @click.option("--once", is_flag=True, help="One round, then exit (for cron or a test).")
 @click.option(

@@ -3,12 +3,17 @@ callbacks' cursors, in memory (part of :class:`~clientportal.memory.MemoryStore`
 
 Events get ids ``"1"``, ``"2"``... in the order they are written, under the store's lock, so the
 log's order is the order of the writes. Every event written is queued for delivery to every
-endpoint there is at that moment (in the same step).
+endpoint there is at that moment (in the same step). The positions of each portal's events, and
+of each client's events that name no portal, are kept in lists as they are written, so a
+portal's newest events are found by bisection (:meth:`MemoryEventLog.portal_events`).
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import heapq
+import itertools
 import threading
 from collections.abc import Sequence
 
@@ -38,6 +43,9 @@ class MemoryEventLog:
 
     def __init__(self) -> None:
         self._events: list[Event] = []
+        # Positions in _events: of each portal's events, of each client's portal-less ones.
+        self._of_portal: dict[str, list[int]] = {}
+        self._of_client: dict[str, list[int]] = {}
         self._webhooks: dict[str, WebhookEndpoint] = {}
         self._deliveries: dict[str, WebhookDelivery] = {}
         self._delivery_leases: dict[str, dt.datetime] = {}
@@ -47,8 +55,13 @@ class MemoryEventLog:
     def _append_events(self, events: Sequence[NewEvent]) -> None:
         """Write ``events`` and queue their deliveries; the caller holds the lock."""
         for new in events:
-            event = new.stored(str(len(self._events) + 1))
+            position = len(self._events)
+            event = new.stored(str(position + 1))
             self._events.append(event)
+            if event.portal_id is not None:
+                self._of_portal.setdefault(event.portal_id, []).append(position)
+            elif event.client_id is not None:
+                self._of_client.setdefault(event.client_id, []).append(position)
             for endpoint in self._webhooks.values():
                 delivery_id = str(len(self._deliveries) + 1)
                 self._deliveries[delivery_id] = WebhookDelivery(
@@ -70,6 +83,30 @@ class MemoryEventLog:
                     raise unknown_event(after)
                 start = int(after)
             return tuple(self._events[start : start + limit])
+
+    def portal_events(
+        self,
+        portal_id: str,
+        *,
+        client_id: str | None = None,
+        before: str | None = None,
+        limit: int = 50,
+    ) -> Sequence[Event]:
+        """Up to ``limit`` events of the portal (and the client's events that name no portal,
+        with ``client_id``) before the event ``before``, newest first."""
+        check_event_limit(limit)
+        with self._lock:
+            end = len(self._events)
+            if before is not None:
+                if not before.isdigit() or not 1 <= int(before) <= len(self._events):
+                    raise unknown_event(before, name="before")
+                end = int(before) - 1
+            lists = [self._of_portal.get(portal_id, [])]
+            if client_id is not None:
+                lists.append(self._of_client.get(client_id, []))
+            newest = [_newest(positions, end, limit) for positions in lists]
+            merged = heapq.merge(*newest, reverse=True)
+            return tuple(self._events[i] for i in itertools.islice(merged, limit))
 
     # -- webhooks ------------------------------------------------------------------------------
 
@@ -184,3 +221,9 @@ class MemoryEventLog:
         """End the consumer's lease."""
         with self._lock:
             self._consumer_leases.pop(name, None)
+
+
+def _newest(positions: list[int], end: int, limit: int) -> list[int]:
+    """The last ``limit`` of the sorted ``positions`` below ``end``, greatest first."""
+    stop = bisect.bisect_left(positions, end)
+    return positions[max(0, stop - limit) : stop][::-1]

@@ -51,7 +51,9 @@ __all__ = [
 
 #: A portal was created (data: name, active, language, project_ids, contact_ids).
 PORTAL_CREATED = "portal.created"
-#: A portal was changed (data as for :data:`PORTAL_CREATED`, the portal after the change).
+#: A portal was changed (data as for :data:`PORTAL_CREATED`, the portal after the change, and
+#: ``changed``: the names of what changed, of name, language, active, project_ids, contact_ids
+#: and settings).
 PORTAL_UPDATED = "portal.updated"
 #: A link was issued (data: link_id, contact_id, expires_at).
 LINK_ISSUED = "link.issued"
@@ -166,12 +168,14 @@ def event_body(event: Event) -> bytes:
     return json.dumps(event.as_json(), sort_keys=True, separators=(",", ":")).encode()
 
 
-def unknown_event(after: str) -> ValidationError:
-    """The error for an ``after`` an event log never gave (the same words from every store)."""
+def unknown_event(after: str, *, name: str = "after") -> ValidationError:
+    """The error for an ``after`` (or a ``before``: ``name``) an event log never gave (the same
+    words from every store)."""
+    start = "start" if name == "after" else "newest"
     return ValidationError(
         [
-            f"after: {after!r} is not the id of an event of this log: pass the id of the last "
-            "event you read (or None to read from the start)"
+            f"{name}: {after!r} is not the id of an event of this log: pass the id of the last "
+            f"event you read (or None to read from the {start})"
         ],
         summary="cannot read the events",
     )
@@ -196,6 +200,22 @@ class EventLog(Protocol):
         however many writers there are: a reader that passes back the last id it read never
         skips one. Raises :class:`~clientportal.ValidationError` for an ``after`` the log never
         gave."""
+        ...
+
+    def portal_events(
+        self,
+        portal_id: str,
+        *,
+        client_id: str | None = None,
+        before: str | None = None,
+        limit: int = 50,
+    ) -> Sequence[Event]:
+        """Up to ``limit`` (1 to 1,000) events of one portal, newest first: those that name
+        ``portal_id`` and, with ``client_id``, those of that client that name no portal (the
+        staff's steps on the client's items), all before the event ``before`` (from the newest
+        when ``None``). Pass the last id read as ``before`` to read older ones. A page costs
+        what it returns, however long the log (an index, not a scan). Raises
+        :class:`~clientportal.ValidationError` for a ``before`` the log never gave."""
         ...
 
 

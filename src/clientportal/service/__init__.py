@@ -168,6 +168,18 @@ class PortalService:
         before it, however many processes write."""
         return self._events.events(after=after, limit=limit)
 
+    def portal_events(
+        self, portal_id: str, *, before: str | None = None, limit: int = 50
+    ) -> tuple[Event, ...]:
+        """Up to ``limit`` (1 to 1,000) events of the portal ``portal_id``, newest first, before
+        the event ``before`` (from the newest when ``None``; pass the last id read to read
+        older ones): its client's decisions, its links and changes, and the staff's steps on
+        its client's items. A page costs what it returns, however long the log. Raises
+        :class:`~clientportal.NotFound` for an unknown portal and
+        :class:`~clientportal.ValidationError` for a bad ``limit`` or ``before``."""
+        portal = self.admin.portal(portal_id)
+        return self._events.portal_events(portal, before=before, limit=limit)
+
     @contextlib.contextmanager
     def request_scope(self) -> Iterator[None]:
         """What one request shares. Within the block, the reads of the store and of the data

@@ -113,7 +113,8 @@ class Admin:
             raise ConfigError([str(error)], subject=f"portal {portal_id!r}") from None
         portal = self._checked(draft)
         at = aware_now(self._clock)
-        self._store.put_portal(portal, events=[portal_event(PORTAL_UPDATED, portal, at=at)])
+        updated = portal_event(PORTAL_UPDATED, portal, at=at, before=current)
+        self._store.put_portal(portal, events=[updated])
         return portal
 
     def check_portal(self, portal: Portal) -> None:

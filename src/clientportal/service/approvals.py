@@ -381,10 +381,19 @@ class Approvals:
         links = self._notifier.mail_links(self._links, now=now)
         outbox_for = self._outbox_for(audiences, actor, portal, told, notice_reason, links, now)
 
+        # A staff step's events are split by the client of each item's project.
+        clients = None if portal else self._notifier.clients_of(p.item.project_id for p in planned)
+
         def events_for(batch: Sequence[Planned]) -> list[NewEvent]:
-            decided = [(p.kind, p.item.id, p.transition) for p in batch]
+            decided = [(p.kind, p.item.id, p.item.project_id, p.transition) for p in batch]
             return decision_events(
-                decided, action=action, actor=actor, reason=reason, portal=portal, at=now
+                decided,
+                action=action,
+                actor=actor,
+                reason=reason,
+                portal=portal,
+                at=now,
+                clients=clients,
             )
 
         try:

@@ -7,19 +7,25 @@ transaction (:mod:`clientportal.ports.events`). Types:
 - a decision: one event per kind of item and step, ``entries.approved``, ``expenses.rejected``,
   ``trips.submitted``... (:func:`~clientportal.ports.decision_type`); items that now await the
   client (an internal approval forwarded at once, a submission in the EXTERNAL workflow) also
-  give ``entries.submitted_to_client`` (or ``expenses.``, ``trips.``);
-- ``portal.created``, ``portal.updated``;
+  give ``entries.submitted_to_client`` (or ``expenses.``, ``trips.``). A client's decision names
+  its portal and client. A step of the staff names no portal (an item may be shown by several,
+  or by none) but the client whose items it moved: one event per kind *and client*, the client
+  of an item being the client of the portals that show its project (checked against what the
+  DataSource lists for that client); items of a project no portal shows go into an event
+  without a client. So a portal's activity (:meth:`EventReader.portal_events`) is its own
+  events and the staff's steps on its client's items;
+- ``portal.created``, ``portal.updated`` (with ``changed``: what changed);
 - ``link.issued``, ``link.revoked``, ``link.opened`` (when a link admits its visitor).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..access import Link
-from ..model import ItemKind, Portal
+from ..model import ItemKind, Portal, Project
 from ..ports import (
     Event,
     EventLog,
@@ -32,33 +38,62 @@ from ..ports.events import LINK_OPENED
 from ..workflow import Action, Actor, ClientApprovalRequested, Transition
 
 __all__ = [
+    "CHANGEABLE",
     "Decided",
     "EventReader",
+    "clients_of",
     "decision_events",
     "link_event",
     "link_opened",
     "portal_event",
 ]
 
-#: One item's stored step: its kind, its id and the transition it made.
-Decided = tuple[ItemKind, str, Transition]
+#: One item's stored step: its kind, its id, its project's id and the transition it made.
+Decided = tuple[ItemKind, str, str, Transition]
 
 
-def portal_event(type: str, portal: Portal, *, at: dt.datetime) -> NewEvent:
-    """``portal.created`` or ``portal.updated`` for ``portal`` (as it is after the change)."""
+#: What a ``portal.updated`` event's ``changed`` may name, in this order.
+CHANGEABLE = ("name", "language", "active", "project_ids", "contact_ids", "settings")
+
+
+def portal_event(
+    type: str, portal: Portal, *, at: dt.datetime, before: Portal | None = None
+) -> NewEvent:
+    """``portal.created`` or ``portal.updated`` for ``portal`` (as it is after the change);
+    with ``before`` (the portal as it was), ``changed`` names what changed
+    (:data:`CHANGEABLE`)."""
+    data: dict[str, Any] = {
+        "name": portal.name,
+        "active": portal.active,
+        "language": portal.language,
+        "project_ids": sorted(portal.project_ids),
+        "contact_ids": sorted(portal.contact_ids),
+    }
+    if before is not None:
+        data["changed"] = [f for f in CHANGEABLE if getattr(portal, f) != getattr(before, f)]
     return NewEvent(
-        type=type,
-        occurred_at=at,
-        portal_id=portal.id,
-        client_id=portal.client_id,
-        data={
-            "name": portal.name,
-            "active": portal.active,
-            "language": portal.language,
-            "project_ids": sorted(portal.project_ids),
-            "contact_ids": sorted(portal.contact_ids),
-        },
+        type=type, occurred_at=at, portal_id=portal.id, client_id=portal.client_id, data=data
     )
+
+
+def clients_of(
+    project_ids: Iterable[str],
+    portals: Callable[[], Iterable[Portal]],
+    projects: Callable[[Portal], Sequence[Project]],
+) -> dict[str, str]:
+    """The client of each of ``project_ids`` that one of the ``portals`` shows, as ``projects``
+    (the portal's visible projects, from the DataSource) says; a project no portal shows is
+    left out. Reads the projects of only the portals that select one of them, and nothing when
+    there are no ``project_ids``."""
+    wanted = frozenset(project_ids)
+    found: dict[str, str] = {}
+    for portal in portals() if wanted else ():
+        if portal.project_ids.isdisjoint(wanted - found.keys()):
+            continue
+        for project in projects(portal):
+            if project.id in wanted:
+                found.setdefault(project.id, project.client_id)
+    return found
 
 
 def link_event(type: str, link: Link, *, client_id: str | None, at: dt.datetime) -> NewEvent:
@@ -77,10 +112,11 @@ def link_opened(link: Link, portal: Portal, *, at: dt.datetime) -> NewEvent:
     return link_event(LINK_OPENED, link, client_id=portal.client_id, at=at)
 
 
-def _item(item_id: str, transition: Transition) -> dict[str, Any]:
+def _item(item_id: str, project_id: str, transition: Transition) -> dict[str, Any]:
     state = transition.state
     return {
         "id": item_id,
+        "project_id": project_id,
         "status": state.status.value,
         "version": state.version,
         "workflow": None if state.workflow is None else state.workflow.value,
@@ -95,35 +131,42 @@ def decision_events(
     reason: str | None,
     portal: Portal | None,
     at: dt.datetime,
+    clients: Mapping[str, str] | None = None,
 ) -> list[NewEvent]:
     """The events of one decision's stored steps: one per kind of item for the step itself,
     and one per kind for the items that now await the client (unless the step was the
-    submission to the client). ``portal`` is the client's portal when a client decided."""
+    submission to the client). ``portal`` is the client's portal when a client decided. A
+    staff step (no ``portal``) names no portal: its items are split by client, ``clients``
+    giving each project's client (a project it lacks: an event without a client)."""
     common: dict[str, Any] = {
         "action": action.value,
         "actor": {"party": actor.party.value, "id": actor.id},
         "reason": reason,
     }
+    known = {} if clients is None else clients
     events: list[NewEvent] = []
 
-    def add(type: str, items: list[dict[str, Any]]) -> None:
-        if items:
+    def add(type: str, steps: list[Decided]) -> None:
+        groups: dict[str | None, list[dict[str, Any]]] = {}
+        for _, item_id, project_id, t in steps:
+            client = portal.client_id if portal is not None else known.get(project_id)
+            groups.setdefault(client, []).append(_item(item_id, project_id, t))
+        for client_id, items in sorted(groups.items(), key=lambda g: (g[0] is None, g[0] or "")):
             events.append(
                 NewEvent(
                     type=type,
                     occurred_at=at,
                     portal_id=None if portal is None else portal.id,
-                    client_id=None if portal is None else portal.client_id,
+                    client_id=client_id,
                     data={**common, "items": items},
                 )
             )
 
     for kind in ItemKind:
-        mine = [(item_id, t) for k, item_id, t in decided if k is kind]
-        add(decision_type(kind, action), [_item(i, t) for i, t in mine])
+        mine = [d for d in decided if d[0] is kind]
+        add(decision_type(kind, action), mine)
         if action is not Action.SUBMIT_TO_CLIENT:
-            asked = [(i, t) for i, t in mine if _asks_client(t)]
-            add(submitted_to_client_type(kind), [_item(i, t) for i, t in asked])
+            add(submitted_to_client_type(kind), [d for d in mine if _asks_client(d[3])])
     return events
 
 
@@ -148,3 +191,17 @@ class EventReader:
         :class:`~clientportal.ValidationError` for a bad ``limit`` or an unknown ``after``."""
         check_event_limit(limit)
         return tuple(self._log.events(after=after, limit=limit))
+
+    def portal_events(
+        self, portal: Portal, *, before: str | None = None, limit: int = 50
+    ) -> tuple[Event, ...]:
+        """Up to ``limit`` (1 to 1,000) events of ``portal``, newest first, before the event
+        ``before`` (from the newest when ``None``): the events that name it (its client's
+        decisions, its links, its changes) and the staff's steps on its client's items. A page
+        costs what it returns (:meth:`~clientportal.ports.EventLog.portal_events`). Raises
+        :class:`~clientportal.ValidationError` for a bad ``limit`` or an unknown ``before``."""
+        check_event_limit(limit)
+        found = self._log.portal_events(
+            portal.id, client_id=portal.client_id, before=before, limit=limit
+        )
+        return tuple(found)

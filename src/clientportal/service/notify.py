@@ -40,6 +40,7 @@ from ..model import Contact, Expense, Portal, Project, TimeEntry, Trip
 from ..ports import DataSource, OutboxMessage, OutboxStore, unique_by_id
 from ..visibility import Scope, visible_entries, visible_expenses, visible_trips
 from .decision_items import DecisionItem, kind_of, shown_to_client
+from .events import clients_of
 from .mail_links import MailLinks
 from .reading import PortalReader
 
@@ -341,6 +342,10 @@ class Notifier:
             if contacts:
                 audiences.append(Audience(portal, contacts, shown, scope, visible))
         return tuple(audiences)
+
+    def clients_of(self, project_ids: Iterable[str]) -> dict[str, str]:
+        """The client of each of ``project_ids`` a portal shows (:func:`.events.clients_of`)."""
+        return clients_of(project_ids, self._portals, self._reader.projects)
 
     def warn_unasked(self, items: Sequence[DecisionItem]) -> None:
         """Log (a warning on the ``clientportal.service`` logger) that ``items`` now await the

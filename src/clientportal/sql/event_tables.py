@@ -1,7 +1,10 @@
-"""The event log's tables (in :data:`~clientportal.sql.tables.metadata`, migration 0007).
+"""The event log's tables (in :data:`~clientportal.sql.tables.metadata`, migrations 0007 and
+0008).
 
 ``cp_events`` holds every event under ``seq``, an auto-incremented number (the event's id and
-the log's order: see :mod:`clientportal.sql.events` for why it is the commit order too).
+the log's order: see :mod:`clientportal.sql.events` for why it is the commit order too), with
+two indexes for reading one portal's events newest first (0008): by portal, and by client for
+the events that name no portal.
 ``cp_webhooks`` holds the endpoints with their secrets, ``cp_webhook_deliveries`` one row per
 event and endpoint, and ``cp_event_consumers`` the cursor of each host callback.
 """
@@ -28,6 +31,8 @@ events = Table(
     Column("portal_id", String(_ID)),
     Column("client_id", String(_ID)),
     Column("data", Text, nullable=False),  # a JSON object
+    Index("ix_cp_events_portal_seq", "portal_id", "seq"),
+    Index("ix_cp_events_client_portal_seq", "client_id", "portal_id", "seq"),
     sqlite_autoincrement=True,  # a seq is never given twice, even after a rollback
 )
 

@@ -14,6 +14,13 @@ every transaction writes, so the lock is held only for their inserts and the com
 one writer at a time holds the database (``BEGIN IMMEDIATE``) until it commits: the same order
 without a lock.
 
+**A portal's events, newest first.** :meth:`SqlEventLog.portal_events` reads the portal's events
+and its client's portal-less ones as two keyset queries, each walking an index backwards
+(``ix_cp_events_portal_seq`` on ``(portal_id, seq)``, ``ix_cp_events_client_portal_seq`` on
+``(client_id, portal_id, seq)``, migration 0008) and stopping after ``limit`` rows, and merges
+them: a page costs what it returns, however long the log. Each query is written so that the
+database can only answer it with that walk (:func:`_portal_walk`); the tests check the plans.
+
 **Webhooks.** Writing an event queues its delivery to every endpoint there is, in the same
 transaction. Workers claim due deliveries with a lease (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL), as they claim e-mails.
@@ -119,6 +126,43 @@ class SqlEventLog(SqlBase):
                     raise unknown_event(after)
                 query = query.where(_E.c.seq > found.seq)
             return [_event(row) for row in conn.execute(query)]
+
+    def portal_events(
+        self,
+        portal_id: str,
+        *,
+        client_id: str | None = None,
+        before: str | None = None,
+        limit: int = 50,
+    ) -> Sequence[Event]:
+        """Up to ``limit`` events of the portal (and the client's events that name no portal,
+        with ``client_id``) before the event ``before``, newest first: two index walks, merged
+        (see the module's docstring)."""
+        check_event_limit(limit)
+        postgres = self._postgres
+        walks = [_portal_walk(portal_id, postgres=postgres)]
+        if client_id is not None:
+            walks.append(_client_walk(client_id, postgres=postgres))
+        with self._read() as conn:
+            if before is not None:
+                seq = int(before) if before.isdigit() and len(before) < 19 else None
+                found = (
+                    None
+                    if seq is None
+                    else conn.execute(select(_E.c.seq).where(_E.c.seq == seq)).first()
+                )
+                if found is None:
+                    raise unknown_event(before, name="before")
+                walks = [walk.where(_E.c.seq < found.seq) for walk in walks]
+            rows = [row for walk in walks for row in conn.execute(walk.limit(limit))]
+        # A collation that calls two ids equal must not mix portals (see _portal_walk).
+        rows = [
+            row
+            for row in rows
+            if row.portal_id == portal_id or (row.portal_id is None and row.client_id == client_id)
+        ]
+        rows.sort(key=lambda row: row.seq, reverse=True)
+        return [_event(row) for row in rows[:limit]]
 
     # -- webhooks ------------------------------------------------------------------------------
 
@@ -262,6 +306,39 @@ class SqlEventLog(SqlBase):
         with self._write() as conn:
             if conn.execute(_C.update().where(_C.c.name == name).values(**values)).rowcount == 0:
                 raise NotFound(f"no event consumer named {name!r}: claim it first")
+
+
+def _portal_walk(portal_id: str, *, postgres: bool) -> sa.Select[Any]:
+    """The portal's events, newest first, as a walk of ``ix_cp_events_portal_seq``.
+
+    On PostgreSQL ``portal_id`` is matched as a range of one value, not with ``=``, and the
+    order names it: PostgreSQL drops an order on a column it knows to equal a constant, and
+    would then be free to walk the primary key backwards filtering each row -- cheap while the
+    portal is busy lately, a scan of the whole recent log when it is not. With the range only
+    this index gives the order, so the walk stops after a page. (Under a deterministic
+    collation, the only kind a database default can be, the range holds exactly the equal
+    ids.) SQLite walks the index for the plain ``=`` (and would sort after a range)."""
+    column = _E.c.portal_id
+    if not postgres:
+        return select(_E).where(column == portal_id).order_by(_E.c.seq.desc())
+    return (
+        select(_E)
+        .where(column >= portal_id, column <= portal_id)
+        .order_by(column.desc(), _E.c.seq.desc())
+    )
+
+
+def _client_walk(client_id: str, *, postgres: bool) -> sa.Select[Any]:
+    """The client's events that name no portal, newest first, as a walk of
+    ``ix_cp_events_client_portal_seq`` (see :func:`_portal_walk` for the range)."""
+    column, no_portal = _E.c.client_id, _E.c.portal_id.is_(None)
+    if not postgres:
+        return select(_E).where(column == client_id, no_portal).order_by(_E.c.seq.desc())
+    return (
+        select(_E)
+        .where(column >= client_id, column <= client_id, no_portal)
+        .order_by(column.desc(), _E.c.portal_id.desc(), _E.c.seq.desc())
+    )
 
 
 def _endpoint(row: Row[Any]) -> WebhookEndpoint:

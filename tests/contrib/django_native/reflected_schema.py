@@ -7,8 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-#: Alembic's own bookkeeping (Django's is ``django_migrations``): not part of the schema.
-_BOOKKEEPING = {"cp_alembic_version"}
+#: Where the revision of the library's tables is recorded (by Alembic, and by the app's
+#: Django migrations alike): compared as a table, and by the revision it holds.
+VERSION_TABLE = "cp_alembic_version"
 
 
 def _default(value: object) -> str | None:
@@ -16,14 +17,13 @@ def _default(value: object) -> str | None:
 
 
 def reflected(engine: Engine) -> dict[str, Any]:
-    """Every ``cp_*`` table: its columns in order (type, nullable, server default), primary
-    key, foreign keys, unique and check constraints and indexes, each with its name; on
-    PostgreSQL the sequences' types too."""
+    """Every ``cp_*`` table (``cp_alembic_version`` among them): its columns in order (type,
+    nullable, server default), primary key, foreign keys, unique and check constraints and
+    indexes, each with its name; the revision recorded; on PostgreSQL the sequences' types
+    too."""
     inspector = sa.inspect(engine)
     schema: dict[str, Any] = {}
-    names = [
-        n for n in inspector.get_table_names() if n.startswith("cp_") and n not in _BOOKKEEPING
-    ]
+    names = [n for n in inspector.get_table_names() if n.startswith("cp_")]
     for name in sorted(names):
         schema[name] = {
             "columns": [
@@ -59,6 +59,11 @@ def reflected(engine: Engine) -> dict[str, Any]:
                 for i in inspector.get_indexes(name)
             ),
         }
+    if VERSION_TABLE in names:
+        with engine.connect() as conn:
+            schema["revision"] = sorted(
+                conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
+            )
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             schema["sequences"] = sorted(

@@ -1,23 +1,19 @@
 """The console's activity page of a portal: what happened in it, newest first, from the event
-log (:meth:`PortalService.events <clientportal.service.PortalService.events>`), in plain
-language -- who decided what (the client's approvals and rejections, with their reasons), which
-contact's link was issued, opened or revoked, and when the portal was created or changed.
+log, in plain language -- who decided what (the client's approvals and rejections with their
+reasons, and the staff's steps on the client's items), which contact's link was issued, opened
+or revoked, and when the portal was created or changed (and what changed).
 
-Only the events that name the portal are shown. A step the staff take on an item names no
-portal (an item may be shown by several), so it is not here: it is in the item's audit trail.
-
-The log is read from its start, a thousand events at a time, keeping each portal's latest
-:data:`LIMIT` (:class:`ActivityIndex`, one per console): the first page costs one read of the
-whole log (a store has no newer-first read, nor one by portal), every later one only the events
-written since.
+The page reads one page of the portal's events, newest first
+(:meth:`PortalService.portal_events <clientportal.service.PortalService.portal_events>`): an
+index walk in the store that costs what the page shows, however long the log; an "Older events"
+link reads the next page with the last id shown (``?before=``). Nothing is kept between
+requests.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from attrs import frozen
@@ -35,23 +31,22 @@ from ...ports.events import (
 )
 from ...workflow import Action, Party
 from ..http import Response
+from ..params import parse_id
+from ..problems import BadRequest
 from .context import ConsoleContext
 from .texts import ConsoleText
 
 __all__ = [
     "LIMIT",
-    "ActivityIndex",
     "ActivityLine",
     "Names",
     "activity_page",
     "describe",
-    "portal_events",
+    "with_before",
 ]
 
-#: How many of the portal's latest events the page shows.
+#: How many events a page shows.
 LIMIT = 50
-#: How many events each read of the log asks for.
-_BATCH = 1000
 
 _KINDS = {"entries": ItemKind.ENTRY, "expenses": ItemKind.EXPENSE, "trips": ItemKind.TRIP}
 _COUNTS = {ItemKind.ENTRY: "entries_count", ItemKind.EXPENSE: "expenses_count"}
@@ -67,7 +62,9 @@ _CHANGES = (
     ("language", "language"),
     ("project_ids", "projects"),
     ("contact_ids", "contacts"),
+    ("settings", "settings"),
 )
+_PORTAL_EVENTS = (PORTAL_CREATED, PORTAL_UPDATED)
 
 
 @frozen
@@ -81,69 +78,21 @@ class ActivityLine:
     detail: str | None
 
 
-class ActivityIndex:
-    """Each portal's latest ``limit`` events, kept as the log is read on.
-
-    The first :meth:`latest` reads the log from its start, a thousand events at a time; every
-    later one reads only the events written since (the log's order never places a later commit
-    before an event already read). Should the log no longer know the last event read (pruned),
-    it is read again from the start. Safe to share between threads."""
-
-    def __init__(self, limit: int = LIMIT) -> None:
-        self._limit = limit
-        self._lock = threading.Lock()
-        self._reset()
-
-    def __repr__(self) -> str:
-        return f"ActivityIndex({len(self._kept)} portals, after={self._after!r})"
-
-    def _reset(self) -> None:
-        self._after: str | None = None
-        self._kept: dict[str, deque[tuple[Event, Mapping[str, Any] | None]]] = {}
-        self._portal_data: dict[str, Mapping[str, Any]] = {}
-
-    def latest(
-        self, read: Callable[..., Sequence[Event]], portal_id: str
-    ) -> list[tuple[Event, Mapping[str, Any] | None]]:
-        """The latest events of portal ``portal_id``, newest first, read on with ``read``
-        (:meth:`~clientportal.service.PortalService.events`); each with the data of the
-        portal event before it (``None`` for all but a ``portal.updated`` after another portal
-        event)."""
-        with self._lock:
-            try:
-                self._read_on(read)
-            except ValidationError:  # the last event read is gone: start again
-                self._reset()
-                self._read_on(read)
-            return list(reversed(self._kept.get(portal_id, ())))
-
-    def _read_on(self, read: Callable[..., Sequence[Event]]) -> None:
-        while True:
-            batch = read(after=self._after, limit=_BATCH)
-            for event in batch:
-                if event.portal_id is not None:
-                    self._keep(event.portal_id, event)
-            if batch:
-                self._after = batch[-1].id
-            if len(batch) < _BATCH:
-                return
-
-    def _keep(self, portal_id: str, event: Event) -> None:
-        kept = self._kept.setdefault(portal_id, deque(maxlen=self._limit))
-        before = None
-        if event.type in (PORTAL_CREATED, PORTAL_UPDATED):
-            if event.type == PORTAL_UPDATED:
-                before = self._portal_data.get(portal_id)
-            self._portal_data[portal_id] = event.data
-        kept.append((event, before))
-
-
-def portal_events(
-    read: Callable[..., Sequence[Event]], portal_id: str, *, limit: int = LIMIT
+def with_before(
+    events: Sequence[Event],
 ) -> list[tuple[Event, Mapping[str, Any] | None]]:
-    """The latest ``limit`` events of portal ``portal_id``, newest first, read from the start
-    of the log with ``read`` (:class:`ActivityIndex`, used once)."""
-    return ActivityIndex(limit).latest(read, portal_id)
+    """``events`` (newest first) each with the data of the portal event before it on the same
+    page, for a ``portal.updated`` written before events said what changed (``None`` for every
+    other event, and when that portal event is not on the page)."""
+    found: list[tuple[Event, Mapping[str, Any] | None]] = []
+    for n, event in enumerate(events):
+        before = None
+        if event.type == PORTAL_UPDATED and "changed" not in event.data:
+            older = (e for e in events[n + 1 :] if e.type in _PORTAL_EVENTS)
+            previous = next(older, None)
+            before = None if previous is None else previous.data
+        found.append((event, before))
+    return found
 
 
 @frozen
@@ -173,9 +122,20 @@ def _who(t: ConsoleText, actor: Any, names: Names) -> str | None:
     return f"{names.of(party, str(actor.get('id', '')))} ({t.party(party)})"
 
 
-def _changes(t: ConsoleText, data: Mapping[str, Any], before: Mapping[str, Any]) -> str | None:
-    said = [t(key) for field, key in _CHANGES if data.get(field) != before.get(field)]
-    if data.get("active") != before.get("active"):
+def _changes(
+    t: ConsoleText, data: Mapping[str, Any], before: Mapping[str, Any] | None
+) -> str | None:
+    """What a ``portal.updated`` changed: its ``changed`` list, else the difference from
+    ``before`` (the portal event before it; settings not compared), else ``None``."""
+    changed = data.get("changed")
+    if isinstance(changed, list):
+        named = set(changed)
+    elif before is not None:
+        named = {f for f in (*(f for f, _ in _CHANGES), "active") if data.get(f) != before.get(f)}
+    else:
+        return None
+    said = [t(key) for field, key in _CHANGES if field in named]
+    if "active" in named:
         said.append(t("activity_switched_on" if data.get("active") else "activity_switched_off"))
     return ", ".join(said) if said else None
 
@@ -193,7 +153,9 @@ def _decision(t: ConsoleText, event: Event, names: Names) -> ActivityLine | None
     what = t("activity_step", step=t.step(action), items=counted)
     reason = data.get("reason")
     detail = t.pair(t("reason"), reason) if isinstance(reason, str) and reason else None
-    who = None if action is Action.SUBMIT_TO_CLIENT else _who(t, data.get("actor"), names)
+    # Items an approval forwarded to the client were forwarded by nobody: no one is named.
+    taken = action is not Action.SUBMIT_TO_CLIENT or data.get("action") == action.value
+    who = _who(t, data.get("actor"), names) if taken else None
     return ActivityLine(event.occurred_at, what, who, detail)
 
 
@@ -204,13 +166,14 @@ def describe(
     names: Names,
 ) -> ActivityLine:
     """``event`` in plain language in the language of ``t``; ``names`` are the names of the
-    portal's contacts and employees, ``before`` the portal's data before a ``portal.updated``."""
+    portal's contacts and employees, ``before`` the data of the portal event before a
+    ``portal.updated`` that does not say what changed (see :func:`with_before`)."""
     data = event.data
     at = event.occurred_at
     if event.type == PORTAL_CREATED:
         return ActivityLine(at, t("activity_portal_created"), None, None)
     if event.type == PORTAL_UPDATED:
-        detail = _changes(t, data, before) if before is not None else None
+        detail = _changes(t, data, before)
         said = t.pair(t("activity_changed"), detail) if detail else None
         return ActivityLine(at, t("activity_portal_updated"), None, said)
     if event.type in _LINK_EVENTS:
@@ -228,14 +191,20 @@ def describe(
 
 
 def activity_page(ctx: ConsoleContext) -> Response:
-    """``GET /portals/{portal_id}/activity``: the portal's latest events, newest first."""
+    """``GET /portals/{portal_id}/activity[?before=ID]``: a page of the portal's events, newest
+    first (before the event ``ID``), with a link to the older ones when there are more."""
     portal = ctx.service.admin.portal(ctx.param_id("portal_id"))
+    sent = ctx.query.get("before")
+    before = None if sent is None else parse_id(sent, "before")
+    try:
+        events = ctx.service.portal_events(portal.id, before=before, limit=LIMIT + 1)
+    except ValidationError:
+        raise BadRequest("before: not an event of this log") from None
     names = Names(
         contacts={c.id: c.name for c in ctx.app.directory.contacts(portal.client_id)},
         employees={e.id: e.name for e in ctx.service.pages.choices(portal).employees},
     )
-    lines = [
-        describe(ctx.text, event, before, names)
-        for event, before in ctx.app.activity.latest(ctx.service.events, portal.id)
-    ]
-    return ctx.render("console/activity.html", portal=portal, lines=lines, limit=LIMIT)
+    shown = events[:LIMIT]
+    lines = [describe(ctx.text, event, before, names) for event, before in with_before(shown)]
+    older = ctx.url("activity", query=[("before", shown[-1].id)]) if len(events) > LIMIT else None
+    return ctx.render("console/activity.html", portal=portal, lines=lines, limit=LIMIT, older=older)

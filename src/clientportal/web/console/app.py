@@ -183,8 +183,6 @@ class ConsoleApp:
         self.csp = content_security_policy(self.theme)
         self.theme_digest = hashlib.sha256(self.theme.stylesheet().encode()).hexdigest()[:12]
         self.router: Router[ConsoleView] = Router(_routes())
-        #: Each portal's latest events, read on from the log (the Activity page).
-        self.activity = activity.ActivityIndex()
 
     def __repr__(self) -> str:
         return f"ConsoleApp({self.service!r}, prefix={self.prefix!r})"

@@ -182,10 +182,12 @@ CONSOLE_LABELS: Mapping[str, str] = {
     # Activity (the portal's events)
     "activity": N_("Activity"),
     "activity_help": N_(
-        "What happened in this portal, newest first (the latest %(count)s events): the "
-        "client's decisions, links issued, opened and revoked, and changes to the portal. The "
-        "staff's own steps are in each item's audit trail under Approval."
+        "What happened in this portal, newest first (%(count)s events a page): the client's "
+        "decisions, the staff's steps on the client's items, links issued, opened and revoked, "
+        "and changes to the portal."
     ),
+    # TRANSLATORS: the link to the next page of the activity table (events before these).
+    "activity_older": N_("Older events"),
     "activity_empty": N_("Nothing has happened in this portal yet."),
     # TRANSLATORS: the column of the activity table that says what happened.
     "activity_what": N_("What happened"),

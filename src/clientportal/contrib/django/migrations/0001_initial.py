@@ -4,8 +4,10 @@ outbox, the stored settings).
 
 The tables are frozen here as SQLAlchemy Core declarations, as an Alembic migration freezes
 them, and created by :class:`~clientportal.contrib.django.operations.CreateTables` for the
-database being migrated. The unmanaged :class:`~clientportal.contrib.django.models.Approval`
-model is the ORM's view of ``cp_approvals``.
+database being migrated, which then records the revision ``0006`` in ``cp_alembic_version``
+(nothing is created when the database is at that revision already). The unmanaged
+:class:`~clientportal.contrib.django.models.Approval` model is the ORM's view of
+``cp_approvals``.
 """
 
 from __future__ import annotations
@@ -229,7 +231,7 @@ class Migration(migrations.Migration):
 
     initial = True
     operations = [  # noqa: RUF012 (Django's own declaration)
-        CreateTables(tables, naming_convention=NAMING),
+        CreateTables(tables, naming_convention=NAMING, revision="0006"),
         migrations.CreateModel(
             name="Approval",
             fields=[

@@ -1,6 +1,7 @@
 """The event log for the host (``cp_events``), webhook endpoints and their deliveries
 (``cp_webhooks``, ``cp_webhook_deliveries``) and the host callbacks' cursors
-(``cp_event_consumers``): the library's Alembic revision 0007.
+(``cp_event_consumers``): the library's Alembic revision 0007 (recorded in
+``cp_alembic_version``).
 """
 
 from __future__ import annotations
@@ -91,4 +92,6 @@ class Migration(migrations.Migration):
 
     dependencies = [("clientportal", "0001_initial")]  # noqa: RUF012
 
-    operations = [CreateTables(tables, naming_convention=NAMING)]  # noqa: RUF012
+    operations = [  # noqa: RUF012 (Django's own declaration)
+        CreateTables(tables, naming_convention=NAMING, revision="0007", down_revision="0006")
+    ]
