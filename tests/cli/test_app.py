@@ -89,6 +89,26 @@ def test_an_outdated_schema_names_the_upgrade(tmp_path: Path) -> None:
     assert run(db, "company", "show")[0] == 0
 
 
+def test_a_schema_newer_than_this_clientportal_names_the_upgrade_of_the_package(
+    empty_db: str,
+) -> None:
+    from sqlalchemy import text
+
+    from clientportal.sql import create_engine, head_revision
+
+    engine = create_engine(f"sqlite:///{empty_db}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE cp_alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    code, _, err = run(empty_db, "portal", "list")
+    assert code == 1
+    assert one_error(err).endswith(
+        f"is at schema revision 9999, newer than this clientportal knows (up to "
+        f"{head_revision()}): use the clientportal version that migrated it (pip install "
+        "--upgrade clientportal)"
+    )
+
+
 def test_bad_arguments_are_usage_errors(empty_db: str) -> None:
     for args, message in {
         ("--base-url", "127.0.0.1:8731", "portal", "list"): "did you mean http://127.0.0.1:8731?",

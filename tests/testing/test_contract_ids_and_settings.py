@@ -13,11 +13,15 @@ from clientportal.testing.contract import Renumbering, kit_settings, sample_data
 from clientportal.testing.contract.cost_draws import cost_sample
 from clientportal.testing.strategies import worlds
 
+#: The profile's examples, at most 200 (at 1,000 the renumbering property took a minute of CI).
+EXAMPLES = min(200, settings.default.max_examples if settings.default else 100)
+
 
 def canonical(value: str) -> bool:
     return value.isdigit() and str(int(value)) == value
 
 
+@settings(max_examples=EXAMPLES)
 @given(worlds())
 def test_every_id_and_reference_becomes_a_canonical_integer(world: Dataset) -> None:
     ids = Renumbering(world, IdOrder.INTEGER)

@@ -274,7 +274,14 @@ class Context:
                 f"the database {self.safe_db} has no clientportal tables yet: "
                 "run `clientportal db upgrade` (or `clientportal demo`) first"
             )
-        if revision != head_revision():
+        head = head_revision()
+        if revision.isdigit() and head.isdigit() and int(revision) > int(head):
+            raise SchemaMissing(
+                f"the database {self.safe_db} is at schema revision {revision}, newer than this "
+                f"clientportal knows (up to {head}): use the clientportal version that migrated "
+                "it (pip install --upgrade clientportal)"
+            )
+        if revision != head:
             raise SchemaMissing(
                 f"the database {self.safe_db} is at schema revision {revision}, this clientportal "
                 f"needs {head_revision()}: run `clientportal db upgrade`"

@@ -4,6 +4,7 @@ tables the app's migrations made, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tracker import (
     create_tables,
 )
 
+from clientportal import model as records
 from clientportal.contrib.django.engine import engine_from_settings
 from clientportal.contrib.django.mapping import (
     Clients,
@@ -59,12 +61,13 @@ TRACKER = Mapping(
 # -- end of the mapping ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="class", params=["sqlite", "postgresql"])
 def tracker_db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Engine]]:
     """A database with the library's tables (``migrate``) and the tracker's, and the engine
-    the store works through."""
+    the store works through: one for each contract class, so the two maps' worlds never meet
+    in one database whatever order (or xdist worker) their tests run in."""
     with database(request.param, tmp_path_factory.mktemp("tracker")) as alias:
         call_command("migrate", "clientportal", database=alias, verbosity=0)
         create_tables(alias)
@@ -209,3 +212,28 @@ class TestRatedTrackerMapping(DataSourceContract):
 
     def source(self, store: ApprovalStore) -> DataSource:
         return DjangoDataSource(RATED, using=self.alias)
+
+
+def test_each_loader_empties_every_table_the_other_filled(
+    tracker_db: tuple[str, Engine],
+) -> None:
+    """A loader that emptied only its own tables failed on the other map's rows (a foreign key
+    of its entries to the shared people) when tests of both ran on one database."""
+    alias, _ = tracker_db
+    world = Dataset(
+        clients=[records.Client("1", "Acme")],
+        employees=[records.Employee("2", "Eva")],
+        projects=[records.Project("3", "1", "Site")],
+        entries=[
+            records.TimeEntry("4", "3", "2", dt.date(2026, 3, 2), 3600, "Design", task="Logo")
+        ],
+    )
+    tracker, rated = TestTrackerMapping(), TestRatedTrackerMapping()
+    tracker.alias = rated.alias = alias
+    for contract in (tracker, rated, tracker):
+        contract.load(world)
+    counts = {m.__name__: m._default_manager.using(alias).count() for m in MODELS}
+    assert counts == {
+        "Customer": 1, "Person": 1, "Project": 1, "Task": 1, "Entry": 1,
+        "Contact": 0, "RatedProject": 0, "RatedEntry": 0,
+    }  # fmt: skip
