@@ -115,7 +115,7 @@ def test_pages_follow_one_another_without_gaps(store: Store) -> None:
     assert seen == list(range(7))
 
 
-@pytest.mark.parametrize("after", ["999999", "abc", "", "-1", "1" * 40])
+@pytest.mark.parametrize("after", ["999999", "abc", "", "-1", "1" * 40, "\u00b9"])
 def test_an_unknown_cursor_is_refused_with_what_to_pass(store: Store, after: str) -> None:
     store.put_portal(_portal(), events=[_event(1)])
     with pytest.raises(ValidationError, match="is not the id of an event of this log"):

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from clientportal import ValidationError
+from clientportal import ConfigError, ValidationError
 from clientportal.memory import ManualClock, MemoryStore
 from clientportal.model import Portal
 from clientportal.ports import Event, NewEvent, WebhookEndpoint
@@ -222,3 +222,74 @@ def test_the_worker_loop_stops_when_asked(receiver: str) -> None:
     thread.join(timeout=5)
     assert not thread.is_alive()
     assert store.deliveries()[0].delivered_at is not None
+
+
+class Redirector(http.server.BaseHTTPRequestHandler):
+    """Answers every POST with a 302 to ``/landing``, whose GET answers 200."""
+
+    gets: ClassVar[list[dict[str, str]]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(302)
+        self.send_header("Location", "/landing")
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        self.gets.append(dict(self.headers.items()))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_redirect_is_a_failed_attempt_not_a_delivery() -> None:
+    Redirector.gets = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    try:
+        store = _store_with_event(url)
+        report = deliver_webhooks(store, clock=ManualClock(T0))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (report.delivered, report.failed) == (0, 1)
+    (pending,) = store.deliveries()
+    assert pending.last_error is not None
+    assert pending.last_error.startswith(f"HTTP 302 from {url}")
+    assert "redirect is not followed" in pending.last_error
+    assert Redirector.gets == []  # neither the body lost in a GET nor the signature sent on
+
+
+def test_no_post_starts_that_could_outlast_the_lease() -> None:
+    store = _store_with_event("http://127.0.0.1:9/unused")
+    portal = Portal(id="p1", client_id="c1", name="Acme 2", created_at=T0)
+    store.put_portal(
+        portal, events=[NewEvent(type="portal.updated", occurred_at=T0, portal_id="p1", data={})]
+    )
+    clock = ManualClock(T0)
+    posted: list[str] = []
+
+    def slow_post(url: str, body: bytes, headers: Any, timeout: float) -> int:
+        posted.append(headers["Idempotency-Key"])
+        clock.advance(dt.timedelta(seconds=115))  # the first post takes most of the lease
+        return 204
+
+    report = deliver_webhooks(
+        store, clock=clock, post=slow_post, lease=dt.timedelta(minutes=2), timeout=10
+    )
+    # 5 seconds of lease left, a post may take 10: the second waits for the lease to end.
+    assert (report.claimed, report.delivered, len(posted)) == (2, 1, 1)
+    with pytest.raises(ConfigError, match="lease"):
+        deliver_webhooks(store, clock=clock, lease=dt.timedelta(seconds=10), timeout=10)
+
+
+def test_a_malformed_signature_header_is_a_validation_error_not_a_crash() -> None:
+    body = b'{"id":"1"}'
+    good = sign(body, SECRET, at=1_700_000_000).partition(",")[2]
+    for header in (f"t=\u00b9,{good}", "t=1700000000,v1=\u00e9\u00e9", "t=\u0661,v1=ab"):
+        with pytest.raises(ValidationError):
+            verify_signature(header, body, SECRET, now=1_700_000_000)

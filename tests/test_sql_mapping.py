@@ -142,6 +142,16 @@ def test_ids_that_cannot_be_integers_match_nothing(tracker: Engine) -> None:
     assert source.entries(_scope({"1"}), EntryQuery(employee_ids=frozenset({"u"}))).entries == ()
 
 
+def test_ids_beyond_64_bits_match_nothing_and_fail_nothing(tracker: Engine) -> None:
+    source = GUIDE_CODE["tracker_source"](tracker)
+    huge = "9" * 25  # a canonical integer no integer column holds (SQLite refuses to bind it)
+    assert source.client(huge) is None
+    assert source.entries_by_id(frozenset({huge, "1"}))[0].id == "1"
+    assert source.entries(_scope({huge, "1"}), EntryQuery()).entries[0].project_id == "1"
+    query = EntryQuery(after=EntryCursor(dt.date(2026, 3, 2), huge))  # after every id of its day
+    assert source.entries(_scope({"1", "2"}), query).entries == ()
+
+
 def test_another_clients_projects_are_never_read(tracker: Engine) -> None:
     source = GUIDE_CODE["tracker_source"](tracker)
     foreign = _scope({"1", "3"})  # project 3 is client 2's

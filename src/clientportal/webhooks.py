@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from attrs import frozen
 
@@ -90,11 +91,11 @@ def _signature_problem(
         if sep:
             parts.setdefault(key, []).append(value)
     stamps = parts.get("t", [])
-    if len(stamps) != 1 or not stamps[0].isdigit() or not parts.get("v1"):
+    if len(stamps) != 1 or not (stamps[0].isascii() and stamps[0].isdigit()) or not parts.get("v1"):
         return f"{SIGNATURE_HEADER}: expected 't=<unix time>,v1=<hex>', got {header[:100]!r}"
     at = int(stamps[0])
     expected = sign(body, secret, at=at).partition(",v1=")[2]
-    if not any(hmac.compare_digest(expected, given) for given in parts["v1"]):
+    if not any(given.isascii() and hmac.compare_digest(expected, given) for given in parts["v1"]):
         return (
             f"{SIGNATURE_HEADER}: no v1 signature matches the body: check the endpoint's "
             "secret, and verify the raw body as received"
@@ -107,9 +108,22 @@ def _signature_problem(
     return at
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows no redirect: ``urllib`` would turn the POST into a GET without the body (and
+    send the signed headers to wherever the answer points), and a 2xx from that GET would count
+    as delivered. The 3xx is the answer, a failed attempt."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def post_json(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> int:
     """POST ``body`` as JSON to ``url`` with ``urllib``; the response's status (an HTTP error's
-    too). Raises :class:`OSError` when there is no answer."""
+    too; a redirect is not followed: its 3xx is the status). Raises :class:`OSError` when there
+    is no answer."""
     request = urllib.request.Request(
         url,
         data=body,
@@ -117,7 +131,7 @@ def post_json(url: str, body: bytes, headers: Mapping[str, str], timeout: float)
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
@@ -141,7 +155,7 @@ class WebhookReport:
         )
 
 
-def _check(batch: int, max_attempts: int, timeout: float) -> None:
+def _check(batch: int, max_attempts: int, timeout: float, lease: dt.timedelta) -> None:
     problems = [
         f"{name} must be at least 1, got {value!r}"
         for name, value in (("batch", batch), ("max_attempts", max_attempts))
@@ -149,6 +163,11 @@ def _check(batch: int, max_attempts: int, timeout: float) -> None:
     ]
     if timeout <= 0:
         problems.append(f"timeout must be a positive number of seconds, got {timeout!r}")
+    elif lease <= dt.timedelta(seconds=timeout):
+        problems.append(
+            f"lease ({lease}) must be longer than timeout ({timeout} seconds): a delivery "
+            "posted near the end of its lease could be claimed and posted by another worker"
+        )
     if problems:
         raise ConfigError(problems, subject="the webhook delivery")
 
@@ -167,16 +186,20 @@ def deliver_webhooks(
 ) -> WebhookReport:
     """Deliver one batch of due webhook deliveries (see the module's docstring).
 
-    Claims up to ``batch`` for ``lease`` (no other worker claims them meanwhile), posts each,
-    and marks it delivered, failed (retried later) or given up."""
-    _check(batch, max_attempts, timeout)
+    Claims up to ``batch`` for ``lease`` (no other worker claims them meanwhile), posts each
+    that can still finish within the lease (``timeout`` before its end; the rest wait for the
+    lease to end), and marks it delivered, failed (retried later) or given up."""
+    _check(batch, max_attempts, timeout, lease)
     clock = SystemClock() if clock is None else clock
     claimed_at = clock.now()
     claimed = store.claim_deliveries(now=claimed_at, limit=batch, lease=lease)
     report = WebhookReport(claimed=len(claimed))
+    # A post may take up to ``timeout``: one started later than this could still be running
+    # when the lease ends and another worker claims the same delivery.
+    last_start = claimed_at + lease - dt.timedelta(seconds=timeout)
     for delivery in claimed:
-        if clock.now() >= claimed_at + lease:
-            break  # the lease ran out: another worker may have them now
+        if clock.now() >= last_start:
+            break  # the lease (nearly) ran out: another worker may have them soon
         report += _deliver_one(
             store, delivery, clock, post, timeout, max_attempts, backoff, max_backoff
         )
@@ -205,6 +228,8 @@ def _deliver_one(
     try:
         status = post(delivery.endpoint.url, body, headers, timeout)
         error = None if 200 <= status < 300 else f"HTTP {status} from {delivery.endpoint.url}"
+        if error is not None and 300 <= status < 400:
+            error += " (a redirect is not followed: register the URL it points to)"
     except Exception as failure:  # no answer: refused, timed out, bad URL
         error = f"{type(failure).__name__}: {failure}"[:_MAX_ERROR]
     now = clock.now()

@@ -79,7 +79,9 @@ class MemoryEventLog:
         with self._lock:
             start = 0
             if after is not None:
-                if not after.isdigit() or not 1 <= int(after) <= len(self._events):
+                if not (after.isascii() and after.isdigit()) or not 1 <= int(after) <= len(
+                    self._events
+                ):
                     raise unknown_event(after)
                 start = int(after)
             return tuple(self._events[start : start + limit])
@@ -98,7 +100,9 @@ class MemoryEventLog:
         with self._lock:
             end = len(self._events)
             if before is not None:
-                if not before.isdigit() or not 1 <= int(before) <= len(self._events):
+                if not (before.isascii() and before.isdigit()) or not 1 <= int(before) <= len(
+                    self._events
+                ):
                     raise unknown_event(before, name="before")
                 end = int(before) - 1
             lists = [self._of_portal.get(portal_id, [])]

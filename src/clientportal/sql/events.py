@@ -116,7 +116,9 @@ class SqlEventLog(SqlBase):
         query = select(_E).order_by(_E.c.seq).limit(limit)
         with self._read() as conn:
             if after is not None:
-                seq = int(after) if after.isdigit() and len(after) < 19 else None
+                seq = (
+                    int(after) if after.isascii() and after.isdigit() and len(after) < 19 else None
+                )
                 found = (
                     None
                     if seq is None
@@ -145,7 +147,11 @@ class SqlEventLog(SqlBase):
             walks.append(_client_walk(client_id, postgres=postgres))
         with self._read() as conn:
             if before is not None:
-                seq = int(before) if before.isdigit() and len(before) < 19 else None
+                seq = (
+                    int(before)
+                    if before.isascii() and before.isdigit() and len(before) < 19
+                    else None
+                )
                 found = (
                     None
                     if seq is None
@@ -241,7 +247,11 @@ class SqlEventLog(SqlBase):
         )
 
     def _update_delivery(self, delivery_id: str, **values: Any) -> None:
-        key = int(delivery_id) if delivery_id.isdigit() and len(delivery_id) < 19 else -1
+        key = (
+            int(delivery_id)
+            if delivery_id.isascii() and delivery_id.isdigit() and len(delivery_id) < 19
+            else -1
+        )
         with self._write() as conn:
             if conn.execute(_D.update().where(_D.c.id == key).values(**values)).rowcount == 0:
                 raise NotFound(f"no webhook delivery with id {delivery_id!r}")

@@ -275,6 +275,7 @@ def worlds(
     max_entries: int = 20,
     max_costs: int = 6,
     min_entries: int = 0,
+    min_costs: int = 0,
     cannot_hold: Collection[Missing] = (),
     budget_types: Collection[BudgetType] | None = None,
     currency: str = "EUR",
@@ -285,7 +286,8 @@ def worlds(
     entries are logged by employees who are not (or no longer) members, dates collide so ordering
     ties happen, and every internal note starts with :data:`INTERNAL_MARKER`. Up to ``max_costs``
     expenses and as many trips (``max_costs=0``: none, for a test about hours only, cheaper);
-    at least ``min_entries`` entries (then at least one project), drawn so, not filtered.
+    at least ``min_entries`` entries and ``min_costs`` expenses and as many trips (then at least
+    one project), drawn so, not filtered.
 
     For a schema that cannot hold some parts (:class:`~clientportal.testing.missing.Missing`,
     and budgets only of ``budget_types``), every world drawn is one it can hold
@@ -293,7 +295,7 @@ def worlds(
     hypothesis's health checks pass whatever is missing.
     """
     lacks = frozenset(cannot_hold)
-    least = 1 if min_entries else 0  # projects: entries need one
+    least = 1 if min_entries or min_costs else 0  # projects: entries and costs need one
     clients = [
         Client(id=f"c{i}", name=draw(_NAME)) for i in range(draw(st.integers(2, max_clients)))
     ]
@@ -376,13 +378,14 @@ def worlds(
         for i in range(draw(st.integers(0, 0 if Missing.QUOTES in lacks else 6)))
     ]
     costs = {"project_ids": project_ids, "employee_ids": employee_ids}
+    cost_counts = st.integers(min(min_costs, max_costs), max_costs)
     expenses = (
-        [draw(_expense(id=f"x{i}", **costs)) for i in range(draw(st.integers(0, max_costs)))]
+        [draw(_expense(id=f"x{i}", **costs)) for i in range(draw(cost_counts))]
         if project_ids and max_costs and Missing.EXPENSES not in lacks
         else []
     )
     trips = (
-        [draw(_trip(id=f"t{i}", **costs)) for i in range(draw(st.integers(0, max_costs)))]
+        [draw(_trip(id=f"t{i}", **costs)) for i in range(draw(cost_counts))]
         if project_ids and max_costs and Missing.TRIPS not in lacks
         else []
     )

@@ -81,6 +81,12 @@ def test_a_cursor_this_source_never_gave_is_refused(source: DjangoDataSource) ->
         source.entries(scope({"1"}), EntryQuery(after=EntryCursor(MONDAY, "e07")))
 
 
+def test_a_cursor_beyond_every_key_comes_after_its_whole_day(source: DjangoDataSource) -> None:
+    after = EntryCursor(MONDAY, str(2**70))  # canonical, but no integer key holds it
+    page = source.entries(scope({"1", "2"}), EntryQuery(after=after))
+    assert all(e.date < MONDAY for e in page.entries)
+
+
 def test_ids_that_cannot_be_keys_find_nothing(source: DjangoDataSource) -> None:
     assert source.client("1") is not None
     assert source.client("01") is None

@@ -42,6 +42,10 @@ def integer_ids(column: Expr) -> bool:
         return False
 
 
+#: The largest id an integer column can hold (a signed 64-bit integer).
+MAX_INTEGER_ID = 2**63 - 1
+
+
 def _canonical(value: str) -> bool:
     return value.isascii() and value.isdigit() and (value == "0" or not value.startswith("0"))
 
@@ -51,7 +55,9 @@ def id_key(column: Expr, value: str) -> Any | None:
     column (``None`` when ``value`` is not a canonical decimal integer: no row has that id), the
     text itself otherwise."""
     if integer_ids(column):
-        return int(value) if _canonical(value) else None
+        number = int(value) if _canonical(value) else None
+        # No integer column holds more than 64 bits (SQLite refuses to bind a larger int).
+        return number if number is not None and number <= MAX_INTEGER_ID else None
     return value
 
 

@@ -24,7 +24,16 @@ from ...visibility import Scope
 from .. import tables as t
 from ..entries import OPEN
 from ..rows import approval_state
-from .convert import Day, Duration, Seconds, id_key, id_keys, integer_ids, money
+from .convert import (
+    MAX_INTEGER_ID,
+    Day,
+    Duration,
+    Seconds,
+    id_key,
+    id_keys,
+    integer_ids,
+    money,
+)
 from .spec import Lookup, SchemaMap, tables_of
 
 __all__ = ["EntrySql", "Keys"]
@@ -178,7 +187,10 @@ class EntrySql:
         if not self.integer:
             return value
         # A cursor the source did not give (by hand, say) comes before every id of its day.
-        return int(value) if value.isascii() and value.isdigit() else -1
+        if not (value.isascii() and value.isdigit()):
+            return -1
+        # An id beyond every integer column's comes after every id of its day.
+        return min(int(value), MAX_INTEGER_ID)
 
     @staticmethod
     def status_in(statuses: frozenset[ApprovalStatus]) -> sa.ColumnElement[bool]:

@@ -26,6 +26,7 @@ from ...model import (
 from ...ports import ApprovalChange, ApprovalStore, EntryCursor, EntryQuery
 from ...workflow import Actor, Party
 from ..strategies import portals
+from .draws import _BUSY
 from .samples import _CLIENT, _DAY, _EMPLOYEE, _EXTERNAL, _step, sample_dataset
 
 __all__ = ["Cost", "cost_sample"]
@@ -129,10 +130,11 @@ def _showing_costs(portal: Portal) -> Portal:
 
 
 def _cost_portal(data: st.DataObject, world: Dataset, kind: ItemKind) -> Portal:
-    """A portal of ``world`` that shows expenses and trips, and half the time is the portal of
-    the client with most items of ``kind``, selecting all its projects (pages are then several)."""
+    """A portal of ``world`` that shows expenses and trips, and three times in four is the
+    portal of the client with most items of ``kind``, selecting all its projects (pages are then
+    several)."""
     portal = _showing_costs(data.draw(portals(world), label="portal"))
-    if data.draw(st.booleans(), label="the busiest client's, with all its projects"):
+    if data.draw(_BUSY, label="the busiest client's, with all its projects"):
         client_of = {p.id: p.client_id for p in world.projects}
         counted = collections.Counter(client_of[i.project_id] for i in _items(world, kind))
         busiest = max(sorted(counted), key=counted.__getitem__) if counted else portal.client_id

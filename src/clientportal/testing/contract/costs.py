@@ -154,7 +154,7 @@ class CostSourceContract(SourceContractBase):
     ) -> tuple[Dataset, Portal, ApprovalPolicy | None, EntryQuery]:
         """A world with items of ``kind``, a portal showing them, a policy and a query, in the
         host's ids."""
-        world = data.draw(self._worlds(max_entries=2, max_costs=12), label="world")
+        world = data.draw(self._worlds(max_entries=2, min_costs=1, max_costs=12), label="world")
         portal = _cost_portal(data, world, kind)
         policy = data.draw(st.none() | policies(), label="policy")
         query = data.draw(_cost_queries(_items(world, kind), portal), label="query")

@@ -142,7 +142,11 @@ def scoped_entries(
     after = query.after
     if after is not None:
         id_sort_key(after.id, order)  # a DataSourceError for an id this source never gave
-        key = pk_of(e.model, after.id) if order is IdOrder.INTEGER else after.id
+        key: Any = after.id
+        if order is IdOrder.INTEGER:
+            found = pk_of(e.model, after.id)
+            # A canonical id beyond every key comes after every id of its day.
+            key = _LARGEST if found is None else found
         entries = entries.filter(
             Q(**{f"{e.date}__lt": after.date}) | Q(**{e.date: after.date, "cp_key__gt": key})
         )
