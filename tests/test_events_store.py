@@ -17,7 +17,14 @@ from sqlalchemy.engine import Engine
 from clientportal import ChangedMeanwhile, ValidationError
 from clientportal.memory import MemoryStore
 from clientportal.model import ApprovalState, ApprovalStatus, Portal, Workflow
-from clientportal.ports import ApprovalChange, NewEvent, Store, WebhookEndpoint
+from clientportal.ports import (
+    ApprovalChange,
+    ConsumerState,
+    Event,
+    NewEvent,
+    Store,
+    WebhookEndpoint,
+)
 from clientportal.workflow import Action, Actor, ApprovalEvent, Party
 
 T0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
@@ -297,3 +304,111 @@ def test_the_migration_goes_down_and_up_again(engine: Engine) -> None:
         command.upgrade(config, "head")
     names = set(inspect(engine).get_table_names())
     assert {"cp_events", "cp_webhooks", "cp_webhook_deliveries", "cp_event_consumers"} <= names
+
+
+# -- leases: a worker whose lease another worker took writes nothing ---------------------------
+
+
+def test_a_consumer_lease_taken_over_cannot_move_the_cursor_or_end_the_new_lease(
+    store: Store,
+) -> None:
+    first = store.claim_consumer("taken", now=T0, lease=LEASE)
+    assert first is not None
+    assert first.leased_until == T0 + LEASE
+    assert store.advance_consumer("taken", "1", lease=first.leased_until) is True
+    second = store.claim_consumer("taken", now=T0 + LEASE, lease=LEASE)  # the first ran out
+    assert second is not None
+    assert second.leased_until == T0 + 2 * LEASE
+    assert store.advance_consumer("taken", "9", lease=first.leased_until) is False
+    assert (
+        store.consumer_failed("taken", error="late", retry_at=T0, lease=first.leased_until) is False
+    )
+    assert store.release_consumer("taken", lease=first.leased_until) is False
+    assert store.claim_consumer("taken", now=T0 + LEASE, lease=LEASE) is None  # still held
+    assert store.advance_consumer("taken", "2", lease=second.leased_until) is True
+    assert store.release_consumer("taken", lease=second.leased_until) is True
+    third = store.claim_consumer("taken", now=T0 + LEASE, lease=LEASE)
+    assert third is not None
+    assert (third.after, third.attempts, third.last_error) == ("2", 0, None)
+
+
+def test_a_delivery_lease_taken_over_cannot_mark_it(store: Store) -> None:
+    store.add_webhook(WebhookEndpoint(id="a", url="http://x/a", secret="s", created_at=T0))
+    store.put_portal(_portal(), events=[_event(0)])
+    (first,) = store.claim_deliveries(now=T0, limit=10, lease=LEASE)
+    assert first.leased_until == T0 + LEASE
+    (second,) = store.claim_deliveries(now=T0 + LEASE, limit=10, lease=LEASE)
+    assert second.leased_until == T0 + 2 * LEASE
+    assert store.mark_delivered(first.id, at=T0, lease=first.leased_until) is False
+    late = store.mark_delivery_failed(
+        first.id, at=T0, error="late", retry_at=None, lease=first.leased_until
+    )
+    assert late is False
+    (kept,) = store.deliveries()
+    assert (kept.attempts, kept.delivered_at, kept.last_error) == (0, None, None)
+    assert kept.leased_until == second.leased_until
+    assert not store.claim_deliveries(now=T0 + LEASE, limit=10, lease=LEASE)  # still held
+    assert store.mark_delivered(second.id, at=T0, lease=second.leased_until) is True
+    (done,) = store.deliveries()
+    assert (done.attempts, done.delivered_at, done.leased_until) == (1, T0, None)
+
+
+def test_a_worker_whose_callback_outlasted_its_lease_leaves_the_new_holders_cursor(
+    store: Store,
+) -> None:
+    from clientportal.memory import ManualClock
+    from clientportal.worker import run_callbacks
+
+    store.put_portal(_portal(), events=[_event(0), _event(1)])
+    clock = ManualClock(T0)
+    taken: list[ConsumerState] = []
+
+    def slow(event: Event) -> None:
+        clock.advance(LEASE)  # the callback outlasts the lease; another worker claims it
+        state = store.claim_consumer("slow", now=clock.now(), lease=LEASE)
+        assert state is not None
+        taken.append(state)
+
+    report = run_callbacks(store, {"slow": slow}, clock=clock, lease=LEASE)
+    assert report.handled == 0
+    (other,) = taken
+    assert store.claim_consumer("slow", now=clock.now(), lease=LEASE) is None  # not released
+    assert store.release_consumer("slow", lease=other.leased_until) is True
+    state = store.claim_consumer("slow", now=clock.now(), lease=LEASE)
+    assert state is not None
+    assert state.after is None  # the first worker did not move the cursor
+
+
+@pytest.mark.parametrize("status", [204, 500])
+def test_a_worker_whose_post_outlasted_its_lease_does_not_mark_the_delivery(
+    store: Store, status: int
+) -> None:
+    from clientportal.memory import ManualClock
+    from clientportal.webhooks import deliver_webhooks
+
+    store.add_webhook(WebhookEndpoint(id="a", url="http://x/a", secret="s", created_at=T0))
+    store.put_portal(_portal(), events=[_event(0)])
+    clock = ManualClock(T0)
+    lease = dt.timedelta(minutes=2)
+
+    def slow_post(url: str, body: bytes, headers: object, timeout: float) -> int:
+        clock.advance(lease)  # the post outlasts the lease; another worker claims it
+        assert store.claim_deliveries(now=clock.now(), limit=10, lease=lease)
+        return status
+
+    report = deliver_webhooks(store, clock=clock, post=slow_post, lease=lease, timeout=10)
+    assert (report.claimed, report.delivered, report.failed) == (1, 0, 0)
+    (kept,) = store.deliveries()
+    assert (kept.attempts, kept.delivered_at, kept.last_error) == (0, None, None)
+    assert kept.leased_until == T0 + 2 * lease  # the new holder's lease
+
+
+def test_moving_a_generation_on_writes_its_events_in_the_same_transaction(store: Store) -> None:
+    from clientportal import NotFound
+
+    store.put_portal(_portal())
+    assert store.bump_generation("p1", [_event(5, "link.revoked")]) == 1
+    assert [e.data["n"] for e in store.events()] == [5]
+    with pytest.raises(NotFound):
+        store.bump_generation("nope", [_event(6, "link.revoked")])
+    assert [e.data["n"] for e in store.events()] == [5]

@@ -206,6 +206,16 @@ def deliver_webhooks(
     return report
 
 
+def _lost(delivery: WebhookDelivery) -> WebhookReport:
+    logger.warning(
+        "webhook %s of event %s: another worker claimed it while it was posted (the lease ran "
+        "out); its result is not recorded",
+        delivery.id,
+        delivery.event.id,
+    )
+    return WebhookReport()
+
+
 def _deliver_one(
     store: WebhookStore,
     delivery: WebhookDelivery,
@@ -233,12 +243,17 @@ def _deliver_one(
     except Exception as failure:  # no answer: refused, timed out, bad URL
         error = f"{type(failure).__name__}: {failure}"[:_MAX_ERROR]
     now = clock.now()
+    lease = delivery.leased_until
     if error is None:
-        store.mark_delivered(delivery.id, at=now)
+        if not store.mark_delivered(delivery.id, at=now, lease=lease):
+            return _lost(delivery)
         return WebhookReport(delivered=1)
     attempt = delivery.attempts + 1
     if attempt >= max_attempts:
-        store.mark_delivery_failed(delivery.id, at=now, error=error, retry_at=None)
+        if not store.mark_delivery_failed(
+            delivery.id, at=now, error=error, retry_at=None, lease=lease
+        ):
+            return _lost(delivery)
         logger.error(
             "gave up webhook %s of event %s after %d attempts: %s",
             delivery.id,
@@ -248,7 +263,10 @@ def _deliver_one(
         )
         return WebhookReport(given_up=1)
     delay = min(backoff * 2 ** (attempt - 1), max_backoff)
-    store.mark_delivery_failed(delivery.id, at=now, error=error, retry_at=now + delay)
+    if not store.mark_delivery_failed(
+        delivery.id, at=now, error=error, retry_at=now + delay, lease=lease
+    ):
+        return _lost(delivery)
     logger.warning(
         "webhook %s of event %s failed (attempt %d of %d), retrying in %s: %s",
         delivery.id,

@@ -3,7 +3,10 @@ callbacks over the event log (``clientportal worker``, or :func:`run_worker` fro
 
 Any number of workers may run on one database: e-mails and webhook deliveries are claimed
 with a lease (nobody else claims them meanwhile), and each callback's cursor is leased to one
-worker at a time, so nothing is handed on twice at once.
+worker at a time. A worker writes a result only while it still holds its lease: when a callback
+or a post outlasts the lease and another worker claims the same cursor or delivery, the first
+one's result is dropped (a warning is logged), never written over the new holder's. The work
+itself may then be done twice (delivery is at least once).
 
 **Callbacks.** A callback is a named function taking an :class:`~clientportal.ports.Event`.
 Its name keys its cursor in the store: it receives every event of the log in order, from the
@@ -90,6 +93,7 @@ def run_callbacks(
         if state is None:
             continue
         attempts = state.attempts
+        held = state.leased_until
         try:
             for event in store.events(after=state.after, limit=batch):
                 if clock.now() >= claimed_at + lease:
@@ -99,9 +103,12 @@ def run_callbacks(
                 except Exception as error:
                     text = f"event {event.id} ({event.type}): {type(error).__name__}: {error}"
                     delay = min(backoff * 2**attempts, max_backoff)
-                    store.consumer_failed(
-                        name, error=text[:_MAX_ERROR], retry_at=clock.now() + delay
-                    )
+                    if not store.consumer_failed(
+                        name, error=text[:_MAX_ERROR], retry_at=clock.now() + delay, lease=held
+                    ):
+                        _lost(name, event)
+                        held = None
+                        break
                     logger.exception(
                         "callback %r failed on event %s (attempt %d), retrying in %s",
                         name,
@@ -111,12 +118,25 @@ def run_callbacks(
                     )
                     report += CallbackReport(failed=1)
                     break
-                store.advance_consumer(name, event.id)
+                if not store.advance_consumer(name, event.id, lease=held):
+                    _lost(name, event)
+                    held = None
+                    break
                 attempts = 0
                 report += CallbackReport(handled=1)
         finally:
-            store.release_consumer(name)
+            if held is not None:
+                store.release_consumer(name, lease=held)
     return report
+
+
+def _lost(name: str, event: Event) -> None:
+    logger.warning(
+        "callback %r: its lease ran out and another worker claimed it while event %s was "
+        "handled; stopping here (that worker carries on from its own cursor)",
+        name,
+        event.id,
+    )
 
 
 @frozen

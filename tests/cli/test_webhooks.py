@@ -100,3 +100,30 @@ def test_a_callback_that_cannot_be_imported_is_named(empty_db: str) -> None:
     assert "cannot import 'no_such_module'" in err
     code, _, err = run(empty_db, "worker", "--once", "--callback", "nonsense")
     assert "expected NAME=module:function" in err
+
+
+def test_the_secret_can_come_from_the_environment_or_a_hidden_prompt(empty_db: str) -> None:
+    env = {"CLIENTPORTAL_WEBHOOK_SECRET": SECRET}
+    code, out, err = run(empty_db, "webhook", "add", "https://example.com/env", env=env)
+    assert code == 0, err
+    assert SECRET not in out
+    other = SECRET + "-typed"
+    code, out, err = run(
+        empty_db, "webhook", "add", "https://example.com/typed", input=f"{other}\n{other}\n"
+    )
+    assert code == 0, err
+    assert "Secret (at least 16 characters)" in out
+    assert other not in out  # hidden: not echoed
+    secrets = {w.url: w.secret for w in SqlStore(f"sqlite:///{empty_db}").webhooks()}
+    assert secrets == {"https://example.com/env": SECRET, "https://example.com/typed": other}
+
+
+def test_a_typed_secret_must_be_typed_twice_alike_and_long_enough(empty_db: str) -> None:
+    mismatch = f"{SECRET}\nother-secret-0123\n"
+    code, out, _ = run(empty_db, "webhook", "add", "https://example.com/x", input=mismatch)
+    assert code == 1  # asked again, then no more input: aborted
+    assert "do not match" in out
+    code, out, _ = run(empty_db, "webhook", "add", "https://example.com/x", input="short\nshort\n")
+    assert code == 1
+    assert "at least 16 characters" in out
+    assert SqlStore(f"sqlite:///{empty_db}").webhooks() == []

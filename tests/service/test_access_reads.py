@@ -52,8 +52,8 @@ class _PerRecord:
     def set_access_mode(self, portal_id: str, mode: AccessMode) -> None:
         self._s.set_access_mode(portal_id, mode)
 
-    def bump_generation(self, portal_id: str) -> int:
-        return self._s.bump_generation(portal_id)
+    def bump_generation(self, portal_id: str, events: Sequence[NewEvent] = ()) -> int:
+        return self._s.bump_generation(portal_id, events)
 
     def add_link(self, link: Link, events: Sequence[NewEvent] = ()) -> None:
         self._s.add_link(link, events)

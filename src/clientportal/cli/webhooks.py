@@ -41,9 +41,14 @@ def _secret(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     "--secret",
     required=True,
     envvar="CLIENTPORTAL_WEBHOOK_SECRET",
+    prompt="Secret (at least 16 characters)",
+    hide_input=True,
+    confirmation_prompt=True,
     callback=_secret,
     help="The key the requests are signed with (at least 16 characters; the receiver checks "
-    "Clientportal-Signature with it). Or CLIENTPORTAL_WEBHOOK_SECRET.",
+    "Clientportal-Signature with it). Or CLIENTPORTAL_WEBHOOK_SECRET; without either it is "
+    "asked for, not shown as it is typed (a secret on the command line shows in ps and the "
+    "shell's history).",
 )
 @with_context
 def webhook_add(obj: Context, url: str, secret: str) -> None:

@@ -154,27 +154,42 @@ class MemoryEventLog:
             ][:limit]
             for delivery in due:
                 self._delivery_leases[delivery.id] = now + lease
-            return tuple(due)
+            return tuple(evolve(d, leased_until=now + lease) for d in due)
 
-    def mark_delivered(self, delivery_id: str, *, at: dt.datetime) -> None:
-        """Record that the delivery was accepted."""
+    def mark_delivered(
+        self, delivery_id: str, *, at: dt.datetime, lease: dt.datetime | None = None
+    ) -> bool:
+        """Record that the delivery was accepted (with ``lease``: only while still held)."""
         with self._lock:
             delivery = self._delivery(delivery_id)
+            if lease is not None and self._delivery_leases.get(delivery_id) != lease:
+                return False
             self._deliveries[delivery_id] = evolve(
                 delivery, attempts=delivery.attempts + 1, delivered_at=at, next_attempt_at=None
             )
             self._delivery_leases.pop(delivery_id, None)
+            return True
 
     def mark_delivery_failed(
-        self, delivery_id: str, *, at: dt.datetime, error: str, retry_at: dt.datetime | None
-    ) -> None:
-        """Count a failed attempt and keep ``error``; retry at ``retry_at`` (``None``: give up)."""
+        self,
+        delivery_id: str,
+        *,
+        at: dt.datetime,
+        error: str,
+        retry_at: dt.datetime | None,
+        lease: dt.datetime | None = None,
+    ) -> bool:
+        """Count a failed attempt and keep ``error``; retry at ``retry_at`` (``None``: give up).
+        With ``lease``: only while still held."""
         with self._lock:
             delivery = self._delivery(delivery_id)
+            if lease is not None and self._delivery_leases.get(delivery_id) != lease:
+                return False
             self._deliveries[delivery_id] = evolve(
                 delivery, attempts=delivery.attempts + 1, last_error=error, next_attempt_at=retry_at
             )
             self._delivery_leases.pop(delivery_id, None)
+            return True
 
     def _delivery(self, delivery_id: str) -> WebhookDelivery:
         try:
@@ -186,7 +201,7 @@ class MemoryEventLog:
         """Every delivery (of one endpoint), oldest event first."""
         with self._lock:
             return tuple(
-                d
+                evolve(d, leased_until=self._delivery_leases.get(d.id))
                 for d in self._deliveries.values()
                 if webhook_id is None or d.endpoint.id == webhook_id
             )
@@ -206,25 +221,41 @@ class MemoryEventLog:
             if state.next_attempt_at is not None and state.next_attempt_at > now:
                 return None
             self._consumer_leases[name] = now + lease
-            return state
+            return evolve(state, leased_until=now + lease)
 
-    def advance_consumer(self, name: str, after: str) -> None:
-        """Move the consumer past the event ``after``; its failures are forgotten."""
+    def _holds(self, name: str, lease: dt.datetime | None) -> bool:
+        return lease is None or self._consumer_leases.get(name) == lease
+
+    def advance_consumer(self, name: str, after: str, *, lease: dt.datetime | None = None) -> bool:
+        """Move the consumer past the event ``after``; its failures are forgotten (with
+        ``lease``: only while still held)."""
         with self._lock:
+            if not self._holds(name, lease):
+                return False
             self._consumers[name] = ConsumerState(name=name, after=after)
+            return True
 
-    def consumer_failed(self, name: str, *, error: str, retry_at: dt.datetime) -> None:
-        """Count a failed attempt of the consumer's next event; try again at ``retry_at``."""
+    def consumer_failed(
+        self, name: str, *, error: str, retry_at: dt.datetime, lease: dt.datetime | None = None
+    ) -> bool:
+        """Count a failed attempt of the consumer's next event; try again at ``retry_at``
+        (with ``lease``: only while still held)."""
         with self._lock:
+            if not self._holds(name, lease):
+                return False
             state = self._consumers.get(name, ConsumerState(name=name))
             self._consumers[name] = evolve(
                 state, attempts=state.attempts + 1, last_error=error, next_attempt_at=retry_at
             )
+            return True
 
-    def release_consumer(self, name: str) -> None:
-        """End the consumer's lease."""
+    def release_consumer(self, name: str, *, lease: dt.datetime | None = None) -> bool:
+        """End the consumer's lease (with ``lease``: only the lease it is)."""
         with self._lock:
+            if not self._holds(name, lease):
+                return False
             self._consumer_leases.pop(name, None)
+            return True
 
 
 def _newest(positions: list[int], end: int, limit: int) -> list[int]:

@@ -70,12 +70,13 @@ class MemoryPortalStore(MemoryEventLog):
         with self._lock:
             self._access[portal_id] = evolve(self._known(portal_id), mode=mode)
 
-    def bump_generation(self, portal_id: str) -> int:
-        """Move the portal's generation on by one and return it; :class:`~clientportal.NotFound`
-        when unknown."""
+    def bump_generation(self, portal_id: str, events: Sequence[NewEvent] = ()) -> int:
+        """Move the portal's generation on by one and return it (and write ``events``);
+        :class:`~clientportal.NotFound` when unknown."""
         with self._lock:
             access = self._known(portal_id)
             self._access[portal_id] = access = evolve(access, generation=access.generation + 1)
+            self._append_events(events)
             return access.generation
 
     def _known(self, portal_id: str) -> PortalAccess:

@@ -241,7 +241,9 @@ class WebhookEndpoint:
 @frozen(kw_only=True)
 class WebhookDelivery:
     """One event on its way to one endpoint: how many attempts were made, when the next is due
-    (``None``: delivered or given up), when it was delivered, and the last attempt's error."""
+    (``None``: delivered or given up), when it was delivered, the last attempt's error, and
+    ``leased_until``: the end of the lease its last claim set (``None``: not claimed since it
+    was last marked). A worker passes that back to ``mark_*`` as the proof it still holds it."""
 
     id: str = field(validator=cv.identifier)
     event: Event = field(validator=v.instance_of(Event))
@@ -250,6 +252,7 @@ class WebhookDelivery:
     next_attempt_at: dt.datetime | None = None
     delivered_at: dt.datetime | None = None
     last_error: str | None = None
+    leased_until: dt.datetime | None = None
 
     @property
     def given_up(self) -> bool:
@@ -278,17 +281,28 @@ class WebhookStore(Protocol):
         self, *, now: dt.datetime, limit: int, lease: dt.timedelta
     ) -> Sequence[WebhookDelivery]:
         """Claim up to ``limit`` deliveries due at ``now`` (oldest event first) until
-        ``now + lease``."""
+        ``now + lease`` (each one's ``leased_until``)."""
         ...
 
-    def mark_delivered(self, delivery_id: str, *, at: dt.datetime) -> None:
-        """Record that the delivery was accepted by its endpoint."""
+    def mark_delivered(
+        self, delivery_id: str, *, at: dt.datetime, lease: dt.datetime | None = None
+    ) -> bool:
+        """Record that the delivery was accepted by its endpoint. With ``lease`` (the claim's
+        ``leased_until``) only while that claim still holds it: False, and nothing written,
+        when another worker has claimed it since."""
         ...
 
     def mark_delivery_failed(
-        self, delivery_id: str, *, at: dt.datetime, error: str, retry_at: dt.datetime | None
-    ) -> None:
-        """Record a failed attempt and its error; ``retry_at=None`` gives up (kept)."""
+        self,
+        delivery_id: str,
+        *,
+        at: dt.datetime,
+        error: str,
+        retry_at: dt.datetime | None,
+        lease: dt.datetime | None = None,
+    ) -> bool:
+        """Record a failed attempt and its error; ``retry_at=None`` gives up (kept). ``lease``
+        as for :meth:`mark_delivered`."""
         ...
 
     def deliveries(self, webhook_id: str | None = None) -> Sequence[WebhookDelivery]:
@@ -299,13 +313,16 @@ class WebhookStore(Protocol):
 @frozen(kw_only=True)
 class ConsumerState:
     """Where one host callback is in the log: the last event it handled (``None``: none yet),
-    and, while an event keeps failing, the attempts, when it is tried again and the error."""
+    and, while an event keeps failing, the attempts, when it is tried again and the error.
+    A claim's state has ``leased_until``, the end of the lease it set: the worker passes it
+    back as ``lease`` to prove it still holds the consumer."""
 
     name: str = field(validator=cv.non_empty_text)
     after: str | None = None
     attempts: int = field(default=0, validator=cv.seconds)
     next_attempt_at: dt.datetime | None = None
     last_error: str | None = None
+    leased_until: dt.datetime | None = None
 
 
 @runtime_checkable
@@ -316,17 +333,25 @@ class EventConsumers(Protocol):
         self, name: str, *, now: dt.datetime, lease: dt.timedelta
     ) -> ConsumerState | None:
         """Lease the consumer ``name`` (created at the start of the log when new) until
-        ``now + lease``; ``None`` while another worker holds it, or its retry is not due."""
+        ``now + lease`` (the state's ``leased_until``); ``None`` while another worker holds
+        it, or its retry is not due."""
         ...
 
-    def advance_consumer(self, name: str, after: str) -> None:
-        """Move the consumer past the event ``after`` (its failures are forgotten)."""
+    def advance_consumer(self, name: str, after: str, *, lease: dt.datetime | None = None) -> bool:
+        """Move the consumer past the event ``after`` (its failures are forgotten). With
+        ``lease`` (the claim's ``leased_until``) only while that claim still holds it: False,
+        and nothing written, when another worker has claimed it since (a lease that ran out
+        but nobody claimed is still held)."""
         ...
 
-    def consumer_failed(self, name: str, *, error: str, retry_at: dt.datetime) -> None:
-        """Count a failed attempt of the consumer's next event; try again at ``retry_at``."""
+    def consumer_failed(
+        self, name: str, *, error: str, retry_at: dt.datetime, lease: dt.datetime | None = None
+    ) -> bool:
+        """Count a failed attempt of the consumer's next event; try again at ``retry_at``.
+        ``lease`` as for :meth:`advance_consumer`."""
         ...
 
-    def release_consumer(self, name: str) -> None:
-        """End the consumer's lease (another worker may claim it at once)."""
+    def release_consumer(self, name: str, *, lease: dt.datetime | None = None) -> bool:
+        """End the consumer's lease (another worker may claim it at once). ``lease`` as for
+        :meth:`advance_consumer`: a worker never ends a lease another worker took."""
         ...

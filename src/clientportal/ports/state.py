@@ -84,8 +84,9 @@ class PortalStore(Protocol):
         unknown portal."""
         ...
 
-    def bump_generation(self, portal_id: str) -> int:
-        """Move the portal's generation on by one, atomically, and return the new generation.
+    def bump_generation(self, portal_id: str, events: Sequence[NewEvent] = ()) -> int:
+        """Move the portal's generation on by one, atomically, and return the new generation
+        (and write ``events`` in the same transaction).
 
         Every link issued before then stops working. Raises :class:`~clientportal.NotFound` for an
         unknown portal.

@@ -161,7 +161,11 @@ class LinkRegister:
         return revoked
 
     def regenerate(self, link_id: str, *, expires_at: dt.datetime | None = None) -> IssuedLink:
-        """A new link for the same portal and contact; the old link is revoked."""
+        """A new link for the same portal and contact; the old link is revoked.
+
+        Two writes, not one transaction: the new link is issued (``link.issued``) before the
+        old one is revoked (``link.revoked``). If the second fails, the old link still works
+        beside the new one: revoke it again with :meth:`revoke`."""
         old = self._store.get_link(link_id)
         if old is None:
             raise NotFound(f"no link with id {link_id!r}: list a portal's links with for_portal()")
@@ -171,10 +175,16 @@ class LinkRegister:
 
     def revoke_all(self, portal_id: str) -> int:
         """Revoke every link of the portal at once (its generation moves on); returns the new
-        generation. Links issued afterwards work as usual."""
+        generation. Links issued afterwards work as usual. Writes a ``link.revoked`` event for
+        each link that was active (with the new generation, in one transaction)."""
         now = aware_now(self._clock)
-        self._portal(portal_id)
-        generation = self._store.bump_generation(portal_id)
+        portal, access = self._portal(portal_id)
+        events = [
+            link_event(LINK_REVOKED, link, client_id=portal.client_id, at=now)
+            for link in self._store.list_links(portal_id)
+            if link.status(now=now, generation=access.generation) is LinkStatus.ACTIVE
+        ]
+        generation = self._store.bump_generation(portal_id, events)
         self._log_ok(AccessAction.REVOKE_ALL, now, portal_id=portal_id)
         return generation
 

@@ -224,10 +224,14 @@ class SqlEventLog(SqlBase):
             rows = conn.execute(_delivery_query().where(_D.c.id.in_(ids))).all()
         return [_delivery(row) for row in rows]
 
-    def mark_delivered(self, delivery_id: str, *, at: dt.datetime) -> None:
-        """Record that the delivery was accepted."""
-        self._update_delivery(
+    def mark_delivered(
+        self, delivery_id: str, *, at: dt.datetime, lease: dt.datetime | None = None
+    ) -> bool:
+        """Record that the delivery was accepted (with ``lease``: only while still held,
+        ``... WHERE id = ? AND leased_until = ?``)."""
+        return self._update_delivery(
             delivery_id,
+            lease,
             attempts=_D.c.attempts + 1,
             delivered_at=at,
             next_attempt_at=None,
@@ -235,26 +239,40 @@ class SqlEventLog(SqlBase):
         )
 
     def mark_delivery_failed(
-        self, delivery_id: str, *, at: dt.datetime, error: str, retry_at: dt.datetime | None
-    ) -> None:
-        """Count a failed attempt and keep ``error``; retry at ``retry_at`` (``None``: give up)."""
-        self._update_delivery(
+        self,
+        delivery_id: str,
+        *,
+        at: dt.datetime,
+        error: str,
+        retry_at: dt.datetime | None,
+        lease: dt.datetime | None = None,
+    ) -> bool:
+        """Count a failed attempt and keep ``error``; retry at ``retry_at`` (``None``: give up).
+        With ``lease``: only while still held."""
+        return self._update_delivery(
             delivery_id,
+            lease,
             attempts=_D.c.attempts + 1,
             last_error=error,
             next_attempt_at=retry_at,
             leased_until=None,
         )
 
-    def _update_delivery(self, delivery_id: str, **values: Any) -> None:
+    def _update_delivery(self, delivery_id: str, lease: dt.datetime | None, **values: Any) -> bool:
         key = (
             int(delivery_id)
             if delivery_id.isascii() and delivery_id.isdigit() and len(delivery_id) < 19
             else -1
         )
+        update = _D.update().where(_D.c.id == key).values(**values)
+        if lease is not None:
+            update = update.where(_D.c.leased_until == lease)
         with self._write() as conn:
-            if conn.execute(_D.update().where(_D.c.id == key).values(**values)).rowcount == 0:
+            if conn.execute(update).rowcount == 1:
+                return True
+            if conn.execute(select(_D.c.id).where(_D.c.id == key)).first() is None:
                 raise NotFound(f"no webhook delivery with id {delivery_id!r}")
+            return False
 
     def deliveries(self, webhook_id: str | None = None) -> Sequence[WebhookDelivery]:
         """Every delivery (of one endpoint), oldest first."""
@@ -294,28 +312,39 @@ class SqlEventLog(SqlBase):
             attempts=row.attempts,
             next_attempt_at=row.next_attempt_at,
             last_error=row.last_error,
+            leased_until=row.leased_until,
         )
 
-    def advance_consumer(self, name: str, after: str) -> None:
-        """Move the consumer past the event ``after``; its failures are forgotten."""
-        self._update_consumer(
-            name, after_id=after, attempts=0, next_attempt_at=None, last_error=None
+    def advance_consumer(self, name: str, after: str, *, lease: dt.datetime | None = None) -> bool:
+        """Move the consumer past the event ``after``; its failures are forgotten (with
+        ``lease``: only while still held, ``... WHERE name = ? AND leased_until = ?``)."""
+        return self._update_consumer(
+            name, lease, after_id=after, attempts=0, next_attempt_at=None, last_error=None
         )
 
-    def consumer_failed(self, name: str, *, error: str, retry_at: dt.datetime) -> None:
-        """Count a failed attempt of the consumer's next event; try again at ``retry_at``."""
-        self._update_consumer(
-            name, attempts=_C.c.attempts + 1, last_error=error, next_attempt_at=retry_at
+    def consumer_failed(
+        self, name: str, *, error: str, retry_at: dt.datetime, lease: dt.datetime | None = None
+    ) -> bool:
+        """Count a failed attempt of the consumer's next event; try again at ``retry_at``
+        (with ``lease``: only while still held)."""
+        return self._update_consumer(
+            name, lease, attempts=_C.c.attempts + 1, last_error=error, next_attempt_at=retry_at
         )
 
-    def release_consumer(self, name: str) -> None:
-        """End the consumer's lease."""
-        self._update_consumer(name, leased_until=None)
+    def release_consumer(self, name: str, *, lease: dt.datetime | None = None) -> bool:
+        """End the consumer's lease (with ``lease``: only the lease it is)."""
+        return self._update_consumer(name, lease, leased_until=None)
 
-    def _update_consumer(self, name: str, **values: Any) -> None:
+    def _update_consumer(self, name: str, lease: dt.datetime | None, **values: Any) -> bool:
+        update = _C.update().where(_C.c.name == name).values(**values)
+        if lease is not None:
+            update = update.where(_C.c.leased_until == lease)
         with self._write() as conn:
-            if conn.execute(_C.update().where(_C.c.name == name).values(**values)).rowcount == 0:
+            if conn.execute(update).rowcount == 1:
+                return True
+            if conn.execute(select(_C.c.name).where(_C.c.name == name)).first() is None:
                 raise NotFound(f"no event consumer named {name!r}: claim it first")
+            return False
 
 
 def _portal_walk(portal_id: str, *, postgres: bool) -> sa.Select[Any]:
@@ -363,6 +392,7 @@ def _delivery_query() -> sa.Select[Any]:
             _D.c.next_attempt_at,
             _D.c.delivered_at,
             _D.c.last_error,
+            _D.c.leased_until,
             _E,
             _W.c.id.label("webhook_id"),
             _W.c.url,
@@ -385,4 +415,5 @@ def _delivery(row: Row[Any]) -> WebhookDelivery:
         next_attempt_at=row.next_attempt_at,
         delivered_at=row.delivered_at,
         last_error=row.last_error,
+        leased_until=row.leased_until,
     )

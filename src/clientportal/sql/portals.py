@@ -107,12 +107,23 @@ class SqlPortalStore(SqlVisits):
             if conn.execute(update).rowcount == 0:
                 raise _unknown_portal(portal_id)
 
-    def bump_generation(self, portal_id: str) -> int:
-        """Move the portal's generation on by one, atomically, and return it."""
-        generation = self._add_one(t.portals.c.generation, portal_id)
+    def bump_generation(self, portal_id: str, events: Sequence[NewEvent] = ()) -> int:
+        """Move the portal's generation on by one, atomically, and return it (``events`` in
+        the same transaction)."""
+        column = t.portals.c.generation
+        update = (
+            t.portals.update()
+            .where(t.portals.c.id == portal_id)
+            .values(generation=column + 1)
+            .returning(column)
+        )
+        with self._write() as conn:
+            generation = conn.execute(update).scalar()
+            if generation is not None:
+                insert_events(conn, events, postgres=self._postgres)
         if generation is None:
             raise _unknown_portal(portal_id)
-        return generation
+        return int(generation)
 
     # -- links ---------------------------------------------------------------------------------
 
