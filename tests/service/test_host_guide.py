@@ -15,8 +15,9 @@ def blocks() -> list[str]:
 
 
 def test_the_guides_code_submits_hours_and_refuses_to_edit_locked_ones(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PORTAL_SECRET", "host-guide test key, 32 characters or more: 7f3a9c2e51d8")
     namespace: dict[str, object] = {"__name__": "host_guide"}
     submit, guard = blocks()
     exec(compile(submit, str(GUIDE), "exec"), namespace)

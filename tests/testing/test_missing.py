@@ -91,3 +91,14 @@ def test_max_costs_zero_draws_no_expenses_or_trips() -> None:
         assert world.trips == ()
 
     check()
+
+
+def test_min_costs_draws_at_least_that_many_expenses_and_trips() -> None:
+    @settings(max_examples=20)
+    @given(worlds(min_costs=2, max_costs=3))
+    def check(world: Dataset) -> None:
+        assert world.projects
+        assert 2 <= len(world.expenses) <= 3
+        assert 2 <= len(world.trips) <= 3
+
+    check()
