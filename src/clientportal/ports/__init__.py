@@ -43,6 +43,11 @@ from .effects import RateLimits as RateLimits
 from .effects import SystemClock as SystemClock
 from .effects import aware_now as aware_now
 from .events import ConsumerState as ConsumerState
+from .requests import ApprovalRequest as ApprovalRequest
+from .requests import QuoteDecision as QuoteDecision
+from .requests import RequestedItem as RequestedItem
+from .requests import RequestStore as RequestStore
+from .requests import SignOff as SignOff
 from .events import Event as Event
 from .events import EventConsumers as EventConsumers
 from .events import EventLog as EventLog

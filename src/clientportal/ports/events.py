@@ -33,7 +33,12 @@ __all__ = [
     "LINK_REVOKED",
     "PORTAL_CREATED",
     "PORTAL_UPDATED",
+    "QUOTE_ACCEPTED",
+    "QUOTE_DECLINED",
+    "REMINDER_ESCALATED",
     "REMINDER_SENT",
+    "REMINDER_WARNED",
+    "STAFF_REMINDER_SENT",
     "ConsumerState",
     "Event",
     "EventConsumers",
@@ -61,8 +66,20 @@ LINK_ISSUED = "link.issued"
 LINK_REVOKED = "link.revoked"
 #: A link admitted its visitor (after its one-time code, on a portal that asks for one).
 LINK_OPENED = "link.opened"
-#: Reserved for reminders to the client (not written yet).
+#: A reminder digest was sent to a contact about items awaiting them (data: contact_id,
+#: request_ids, items, number: the how-manieth reminder).
 REMINDER_SENT = "reminder.sent"
+#: Unanswered items were escalated to other contacts (data: contact_ids, request_ids, items).
+REMINDER_ESCALATED = "reminder.escalated"
+#: A contact was warned that items will be approved by the policy (data: contact_id, items,
+#: approve_at).
+REMINDER_WARNED = "reminder.warned"
+#: A digest of items awaiting the staff's approval was sent (data: recipients, items).
+STAFF_REMINDER_SENT = "reminder.staff_sent"
+#: A contact accepted a quote (data: quote_id, number, contact_id, signature).
+QUOTE_ACCEPTED = "quote.accepted"
+#: A contact declined a quote (data: quote_id, number, contact_id, signature, reason).
+QUOTE_DECLINED = "quote.declined"
 
 #: The step each action is named by in an event type (``entries.approved``).
 DECISION_STEPS: Mapping[Action, str] = MappingProxyType(
@@ -73,6 +90,7 @@ DECISION_STEPS: Mapping[Action, str] = MappingProxyType(
         Action.WITHDRAW: "withdrawn",
         Action.REOPEN: "reopened",
         Action.SUBMIT_TO_CLIENT: "submitted_to_client",
+        Action.UNDO: "undone",
     }
 )
 

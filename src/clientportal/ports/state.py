@@ -19,6 +19,7 @@ from ..model import ApprovalState, ItemKind, Portal
 from ..workflow import ApprovalEvent
 from .effects import RateLimiter
 from .events import EventConsumers, EventLog, NewEvent, WebhookStore
+from .requests import ApprovalRequest, RequestStore, SignOff
 
 __all__ = [
     "AccessLog",
@@ -335,9 +336,14 @@ class ApprovalStore(Protocol):
         changes: Sequence[ApprovalChange],
         outbox: Sequence[OutboxMessage] = (),
         events: Sequence[NewEvent] = (),
+        *,
+        requests: Sequence[ApprovalRequest] = (),
+        signoffs: Sequence[SignOff] = (),
     ) -> None:
         """In one transaction: store every change (compare-and-set on its version), append its
-        event to the audit trail, queue ``outbox`` and write ``events`` to the event log. If
+        event to the audit trail, queue ``outbox``, write ``events`` to the event log, and store
+        the approval ``requests`` the e-mails ask and the ``signoffs`` the decisions make
+        (:mod:`clientportal.ports.requests`). If
         any entry is no longer at its
         ``expected_version``, write nothing and raise :class:`ChangedMeanwhile` naming them (with
         their kinds). A batch may mix kinds.
@@ -466,6 +472,7 @@ class Store(
     EventLog,
     WebhookStore,
     EventConsumers,
+    RequestStore,
     Protocol,
 ):
     """Everything the service keeps: what :class:`~clientportal.memory` and ``sql`` implement."""

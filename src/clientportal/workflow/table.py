@@ -38,12 +38,14 @@ class Party(enum.Enum):
     MANAGER = "MANAGER"
     CLIENT = "CLIENT"
     ADMIN = "ADMIN"
+    #: The company's reminder policy, approving for the client once its time is up.
+    POLICY = "POLICY"
 
     @property
     def is_staff(self) -> bool:
         """True for the host's own people (employee, manager, admin). A client acts only through
         their portal, on what it shows them."""
-        return self is not Party.CLIENT
+        return self is not Party.CLIENT and self is not Party.POLICY
 
 
 class Action(enum.Enum):
@@ -55,6 +57,8 @@ class Action(enum.Enum):
     WITHDRAW = "WITHDRAW"
     SUBMIT_TO_CLIENT = "SUBMIT_TO_CLIENT"
     REOPEN = "REOPEN"
+    #: The client takes back their own decision, within the undo window.
+    UNDO = "UNDO"
 
 
 @frozen
