@@ -31,6 +31,7 @@ LAYER_OF = {
     "ports": "core",
     "ratelimit": "core",
     "redaction": "core",
+    "signoff": "core",  # issue 15: sign-off certificates (H4)
     "service": "service",
     "memory": "backend",
     "sql": "backend",

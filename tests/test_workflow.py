@@ -395,7 +395,9 @@ def test_only_the_stages_party_approves_or_rejects(
 ) -> None:
     machine = approval_machine(workflow)
     pending = reach(machine, HAPPY_PATHS[workflow, True][:stage_index]).state
-    with pytest.raises(TransitionNotAllowed, match=r"only (CLIENT|MANAGER or ADMIN) may") as caught:
+    with pytest.raises(
+        TransitionNotAllowed, match=r"only (CLIENT or POLICY|CLIENT|MANAGER or ADMIN) may"
+    ) as caught:
         machine.apply(pending, action, intruder, at=NOW, reason=REASON, owner=OWNER)
     assert (caught.value.status, caught.value.party) == (pending.status, intruder.party)
 
@@ -497,7 +499,7 @@ def test_a_refused_step_explains_what_the_party_could_do_instead() -> None:
     with pytest.raises(TransitionNotAllowed) as several:
         external.apply(waiting, Action.SUBMIT, ADMIN, at=NOW)
     assert several.value.why == (
-        "a ADMIN can take no step from PENDING_EXTERNAL; possible are APPROVE (CLIENT), "
+        "a ADMIN can take no step from PENDING_EXTERNAL; possible are APPROVE (CLIENT/POLICY), "
         "REJECT (CLIENT), WITHDRAW (EMPLOYEE/MANAGER)"
     )
 

@@ -31,6 +31,7 @@ from clientportal import (
     approval_machine,
     is_editable,
 )
+from clientportal.workflow import DecisionUndone
 
 S = ApprovalStatus
 OWNER = "emp-1"
@@ -41,6 +42,7 @@ ACTORS = [
     Actor(Party.MANAGER, OWNER),  # a manager who logs hours too: self-approval
     Actor(Party.ADMIN, "adm-1"),
     Actor(Party.CLIENT, "contact-1"),
+    Actor(Party.POLICY, "reminder-policy"),
 ]
 REASONS = [None, "", "  ", "hours look high"]
 
@@ -52,6 +54,8 @@ STAGES = {
 }
 PENDING = {"internal": S.PENDING_INTERNAL, "external": S.PENDING_EXTERNAL}
 DECIDES = {"internal": {Party.MANAGER, Party.ADMIN}, "external": {Party.CLIENT}}
+#: Who may approve: the stage's deciders, and at the client's stage the reminder policy too.
+APPROVES = {"internal": DECIDES["internal"], "external": {Party.CLIENT, Party.POLICY}}
 KEEPS = {Party.EMPLOYEE, Party.MANAGER}
 FORWARD = {Action.SUBMIT, Action.APPROVE, Action.SUBMIT_TO_CLIENT}
 
@@ -88,10 +92,12 @@ def model_step(
         kind = stages[m.stage]
         if action is Action.WITHDRAW and keeps:
             return Model()
-        if action not in (Action.APPROVE, Action.REJECT) or party not in DECIDES[kind]:
-            return None
-        if action is Action.REJECT:
+        if action is Action.UNDO:
+            return _undone(m, stages, party, after_stage=m.stage - 1)
+        if action is Action.REJECT and party in DECIDES[kind]:
             return Model(S.REJECTED, m.workflow) if has_reason else None
+        if action is not Action.APPROVE or party not in APPROVES[kind]:
+            return None
         if kind == "internal" and not policy.self_approval and owner in (None, actor.id):
             return None
         following = m.stage + 1
@@ -107,7 +113,28 @@ def model_step(
         return None
     if m.status is S.APPROVED and action is Action.REOPEN and party in DECIDES["internal"]:
         return Model() if has_reason else None
+    if m.status is S.APPROVED and action is Action.UNDO:
+        assert m.workflow is not None
+        return _undone(m, STAGES[m.workflow], party, after_stage=len(STAGES[m.workflow]) - 1)
+    if m.status is S.REJECTED and action is Action.UNDO and m.workflow is not None:
+        # Whoever rejected: the table cannot tell, the service checks the audit trail.
+        stages = STAGES[m.workflow]
+        return _undone(
+            m, stages, party, after_stage=stages.index("external") if "external" in stages else None
+        )
     return None
+
+
+def _undone(
+    m: Model, stages: tuple[str, ...], party: Party, *, after_stage: int | None
+) -> Model | None:
+    """UNDO by the client: back to the client's stage when the last stage passed (or the one
+    that rejected) was the client's; refused otherwise."""
+    if party is not Party.CLIENT or after_stage is None or after_stage < 0:
+        return None
+    if stages[after_stage] != "external":
+        return None
+    return Model(S.PENDING_EXTERNAL, m.workflow, after_stage)
 
 
 class ApprovalWorkflowMachine(RuleBasedStateMachine):
@@ -206,8 +233,10 @@ class ApprovalWorkflowMachine(RuleBasedStateMachine):
         assert t.event.after == t.state
         assert (t.event.action, t.event.actor, t.event.at) == (action, actor, self.at)
         assert (ClientApprovalRequested(actor) in t.effects) == (
-            t.state.status is S.PENDING_EXTERNAL
+            t.state.status is S.PENDING_EXTERNAL and action is not Action.UNDO
         )
+        if action is Action.UNDO:
+            assert t.effects == (DecisionUndone(actor),)
         assert (EntryApproved(actor) in t.effects) == (t.state.status is S.APPROVED)
         if action is Action.REJECT:
             assert t.effects == (EntryRejected(actor, reason.strip() if reason else ""),)
@@ -239,12 +268,15 @@ class ApprovalWorkflowMachine(RuleBasedStateMachine):
             return
         assert self.state.workflow is not None
         events = [t.event for t, _, _ in self.trail]
-        last_submit = max(i for i, e in enumerate(events) if e.action is Action.SUBMIT)
-        since = events[last_submit + 1 :]
+        # Since the last SUBMIT (all stages) or the client's last UNDO (from the client's stage).
+        restart = max(i for i, e in enumerate(events) if e.action in (Action.SUBMIT, Action.UNDO))
+        since = events[restart + 1 :]
         decisions = [e for e in since if e.action is Action.APPROVE]
         stages = STAGES[self.state.workflow]
+        if events[restart].action is Action.UNDO:
+            stages = stages[stages.index("external") :]
         assert [e.before.status for e in decisions] == [PENDING[k] for k in stages]
-        assert all(e.actor.party in DECIDES[k] for e, k in zip(decisions, stages, strict=True))
+        assert all(e.actor.party in APPROVES[k] for e, k in zip(decisions, stages, strict=True))
         assert all(e.action in (Action.APPROVE, Action.SUBMIT_TO_CLIENT) for e in since)
 
     @invariant()

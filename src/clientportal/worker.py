@@ -1,5 +1,6 @@
-"""The worker: one loop that delivers the outbox's e-mails, the webhooks, and runs the host's
-callbacks over the event log (``clientportal worker``, or :func:`run_worker` from a host).
+"""The worker: one loop that delivers the outbox's e-mails, the webhooks, runs the host's
+callbacks over the event log, and sends the due reminders (``clientportal worker``, or
+:func:`run_worker` from a host).
 
 Any number of workers may run on one database: e-mails and webhook deliveries are claimed
 with a lease (nobody else claims them meanwhile), and each callback's cursor is leased to one
@@ -14,6 +15,12 @@ start of the log the first time it runs, then from where it stopped. It is calle
 per event: a callback that raises is called again with the same event ``backoff × 2^(n-1)``
 later (at most ``max_backoff``), and the events after it wait (the error is logged and kept in
 the store); make it idempotent (the event id tells a repeat).
+
+**Reminders.** Given a :class:`~clientportal.service.reminders.Reminders` (``service.reminders``),
+each round also sends the reminders, escalations, warnings and staff digests that are due and
+takes the approvals the reminder policy makes (:mod:`clientportal.service.reminders`); the store
+sees to it that each happens once, whatever the number of workers. :func:`run_worker` runs them
+at most every ``reminders_every`` seconds.
 """
 
 from __future__ import annotations
@@ -21,8 +28,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from attrs import frozen
 
@@ -30,6 +38,9 @@ from .errors import ConfigError
 from .ports import Clock, Event, EventConsumers, EventLog, Mailer, Store, SystemClock
 from .smtp import DeliveryReport, deliver_outbox
 from .webhooks import Post, WebhookReport, deliver_webhooks, post_json
+
+if TYPE_CHECKING:
+    from .service.reminders import ReminderReport, Reminders
 
 __all__ = [
     "Callback",
@@ -142,17 +153,20 @@ def _lost(name: str, event: Event) -> None:
 @frozen
 class WorkerReport:
     """What one :func:`work_once` round did: e-mails (``None`` without a mailer), webhooks,
-    callbacks."""
+    callbacks, reminders (``None`` when none were run)."""
 
     mail: DeliveryReport | None
     webhooks: WebhookReport
     callbacks: CallbackReport
+    reminders: ReminderReport | None = None
 
     @property
     def busy(self) -> bool:
-        """True when the round found work (the next may find more at once)."""
+        """True when the round found work (the next may find more at once: the e-mails the
+        reminders queued, say)."""
         mail = 0 if self.mail is None else self.mail.claimed
-        return bool(mail or self.webhooks.claimed or self.callbacks.handled)
+        reminded = self.reminders is not None and self.reminders.busy
+        return bool(mail or self.webhooks.claimed or self.callbacks.handled or reminded)
 
 
 def work_once(
@@ -163,13 +177,19 @@ def work_once(
     clock: Clock | None = None,
     post: Post = post_json,
     sender: str | None = None,
+    reminders: Reminders | None = None,
 ) -> WorkerReport:
     """One round: deliver due e-mails (with ``mailer``, when given), due webhooks (with
-    ``post``), and the callbacks' next events."""
+    ``post``), the callbacks' next events, and (with ``reminders``) the reminders due at the
+    clock's time. The reminders run last: what they queue goes out in the next round, which
+    follows at once."""
     mail = None if mailer is None else deliver_outbox(store, mailer, clock=clock, sender=sender)
     hooks = deliver_webhooks(store, clock=clock, post=post)
     called = run_callbacks(store, callbacks or {}, clock=clock)
-    return WorkerReport(mail, hooks, called)
+    reminded = None
+    if reminders is not None:
+        reminded = reminders.run(None if clock is None else clock.now())
+    return WorkerReport(mail, hooks, called, reminded)
 
 
 def run_worker(
@@ -182,21 +202,38 @@ def run_worker(
     post: Post = post_json,
     interval: float = 5.0,
     sender: str | None = None,
+    reminders: Reminders | None = None,
+    reminders_every: float = 60.0,
 ) -> None:
     """Run :func:`work_once` until ``stop`` is set: again at once after a busy round, else after
-    ``interval`` seconds. An error of the store (a database that is down) is logged and tried
-    again after ``interval``; it never ends the loop."""
-    if not isinstance(interval, int | float) or interval <= 0:
-        raise ConfigError(
-            [f"interval must be a positive number of seconds, got {interval!r}"],
-            subject="the worker",
-        )
+    ``interval`` seconds; the ``reminders`` (when given) at most every ``reminders_every``
+    seconds (each run reads every open approval request). An error of the store (a database
+    that is down) is logged and tried again after ``interval``; it never ends the loop."""
+    problems = [
+        f"{name} must be a positive number of seconds, got {value!r}"
+        for name, value in (("interval", interval), ("reminders_every", reminders_every))
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+    ]
+    if problems:
+        raise ConfigError(problems, subject="the worker")
     _check_names(callbacks or {})
+    reminded_at: float | None = None
     while not stop.is_set():
+        due = reminders is not None and (
+            reminded_at is None or time.monotonic() - reminded_at >= reminders_every
+        )
         try:
             report = work_once(
-                store, mailer=mailer, callbacks=callbacks, clock=clock, post=post, sender=sender
+                store,
+                mailer=mailer,
+                callbacks=callbacks,
+                clock=clock,
+                post=post,
+                sender=sender,
+                reminders=reminders if due else None,
             )
+            if due:
+                reminded_at = time.monotonic()
         except Exception:
             logger.exception("the worker's round failed; trying again in %s seconds", interval)
             stop.wait(interval)

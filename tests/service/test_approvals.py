@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from attrs import evolve
@@ -150,6 +151,7 @@ class RacingStore(MemoryStore):
         changes: Sequence[ApprovalChange],
         outbox: Sequence[OutboxMessage] = (),
         events: Sequence[NewEvent] = (),
+        **written: Any,
     ) -> None:
         self.calls.append([c.entry_id for c in changes])
         self.outboxes.append(len(outbox))
@@ -163,7 +165,7 @@ class RacingStore(MemoryStore):
                     if c.entry_id in victims
                 ]
             )
-        super().apply_changes(changes, outbox, events)
+        super().apply_changes(changes, outbox, events, **written)
 
 
 def test_a_lost_race_reports_changed_meanwhile_and_stores_the_rest_once() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from attrs import evolve
@@ -276,13 +277,14 @@ class RacingStore(MemoryStore):
         changes: Sequence[ApprovalChange],
         outbox: Sequence[OutboxMessage] = (),
         events: Sequence[NewEvent] = (),
+        **written: Any,
     ) -> None:
         self.calls.append([(c.kind, c.entry_id) for c in changes])
         victims, self.victims = self.victims, set()
         first = [c for c in changes if (c.kind, c.entry_id) in victims]
         if first:
             super().apply_changes([evolve(c, state=evolve(c.state, reason="bob")) for c in first])
-        super().apply_changes(changes, outbox, events)
+        super().apply_changes(changes, outbox, events, **written)
 
 
 def test_a_race_lost_on_an_expense_keeps_the_entry_of_the_same_id() -> None:

@@ -86,11 +86,13 @@ class _LosesOnce(MemoryStore):
 
     victim: str | None = None
 
-    def apply_changes(self, changes: Any, outbox: Any = (), events: Any = ()) -> None:
+    def apply_changes(
+        self, changes: Any, outbox: Any = (), events: Any = (), **written: Any
+    ) -> None:
         victim, self.victim = self.victim, None
         if victim is not None:
             raise ChangedMeanwhile([victim], kinds=["entry"])
-        super().apply_changes(changes, outbox, events)
+        super().apply_changes(changes, outbox, events, **written)
 
 
 def test_the_event_of_a_retried_batch_names_only_what_was_stored() -> None:

@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Sequence
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from attrs import evolve
@@ -153,10 +154,11 @@ class DownStore(MemoryStore):
         changes: Sequence[ApprovalChange],
         outbox: Sequence[OutboxMessage] = (),
         events: Sequence[NewEvent] = (),
+        **written: Any,
     ) -> None:
         if self.down:
             raise ConnectionError("the database is unreachable")
-        super().apply_changes(changes, outbox, events)
+        super().apply_changes(changes, outbox, events, **written)
 
     def revoke_link(self, link_id: str, at: dt.datetime, events: Sequence[NewEvent] = ()) -> None:
         if self.down and self.revoke_fails:

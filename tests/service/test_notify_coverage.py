@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from attrs import evolve
@@ -228,11 +229,12 @@ class RacingStore(MemoryStore):
         changes: Sequence[ApprovalChange],
         outbox: Sequence[OutboxMessage] = (),
         events: Sequence[NewEvent] = (),
+        **written: Any,
     ) -> None:
         victim, self.victim = self.victim, None
         if victim is not None and any(c.entry_id == victim for c in changes):
             raise ChangedMeanwhile([victim], kinds=[ItemKind.ENTRY.value])
-        super().apply_changes(changes, outbox, events)
+        super().apply_changes(changes, outbox, events, **written)
 
 
 def test_only_the_items_stored_are_named(caplog: pytest.LogCaptureFixture) -> None:

@@ -20,7 +20,18 @@ from clientportal import (
     MemoryDataSource,
     MemoryStore,
 )
-from clientportal.service import AccessGate, Admin, Approvals, LinkRegister, Pages, PortalService
+from clientportal.service import (
+    AccessGate,
+    ActionDesk,
+    Admin,
+    Approvals,
+    LinkRegister,
+    Pages,
+    PortalService,
+    Quotes,
+    Reminders,
+    SignOffs,
+)
 from worlds import MAIL, SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +77,10 @@ ROOMS = {
     "pages": Pages,
     "approvals": Approvals,
     "admin": Admin,
+    "actions": ActionDesk,
+    "signoffs": SignOffs,
+    "quotes": Quotes,
+    "reminders": Reminders,
 }
 
 
@@ -103,6 +118,7 @@ def test_the_service_is_a_composition_root_with_a_few_attributes() -> None:
     own = sorted(n for n in vars(service) if not n.startswith("_")) + _public(PortalService)
     assert sorted(own) == [
         "access",
+        "actions",  # one-click action links: look, then decide
         "admin",
         "approvals",
         "clock",
@@ -112,7 +128,10 @@ def test_the_service_is_a_composition_root_with_a_few_attributes() -> None:
         "pages",
         "policy",
         "portal_events",  # one portal's events, newest first
+        "quotes",  # quotes a contact accepts or declines
+        "reminders",  # what the worker runs: reminders, escalation, auto-approval
         "request_scope",  # what one request shares (a connection, the projects read)
+        "signoffs",  # the sign-off certificates of client approvals
     ]
     for room, cls in ROOMS.items():
         assert isinstance(getattr(service, room), cls)

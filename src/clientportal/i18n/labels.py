@@ -251,6 +251,135 @@ LABELS: Mapping[str, str] = {
     ),
     "reason_selected_items": N_("Reason for rejecting the selected items"),
     "reject_selected_with_reason_items": N_("Reject the selected items with this reason"),
+    # Sign-off of a week or month (issue 15, H4, web/signoff_views.py)
+    # TRANSLATORS: the menu item of the page where a client approves a whole week or month.
+    "signoff": N_("Sign-off"),
+    "signoff_title": N_("Sign off a week or month"),
+    "signoff_intro": N_(
+        "Approve everything that awaits you in a week or a month at once. You receive a "
+        "certificate (PDF) that lists what you approved."
+    ),
+    "signoff_weeks": N_("Weeks awaiting your approval"),
+    "signoff_months": N_("Months awaiting your approval"),
+    "signoff_period": N_("Period"),
+    "signoff_items": N_("Items"),
+    "signoff_distance": N_("Distance"),
+    "signoff_actions": N_("Actions"),
+    "signoff_approve_week": N_("Approve the whole week"),
+    "signoff_approve_month": N_("Approve the whole month"),
+    "signoff_review": N_("Review the items"),
+    "signoff_nothing": N_("Nothing awaits your approval."),
+    "signoff_certificates": N_("Your sign-off certificates"),
+    "signoff_no_certificates": N_("You have not signed anything off yet."),
+    "signoff_approved_at": N_("Approved on"),
+    # TRANSLATORS: the SHA-256 fingerprint that proves which items a certificate lists.
+    "signoff_fingerprint": N_("Fingerprint (SHA-256)"),
+    "signoff_download": N_("Download the PDF"),
+    # TRANSLATORS: the period of a certificate of items approved together, not a week or month.
+    "signoff_batch": N_("Items approved together"),
+    "signoff_done": N_("Approved. Your certificate is listed below."),
+    "signoff_some_left": N_("Some items were not approved: they no longer await your approval."),
+    "signoff_nothing_left": N_("Nothing in that period awaits your approval any more."),
+    "signoff_shared": N_(
+        "This link is shared. Open the portal from your personal link to sign off a period."
+    ),
+    # The console's list of a portal's certificates (its Approval tab)
+    "signoff_console_title": N_("Sign-off certificates"),
+    "signoff_console_none": N_("No contact has signed anything off in this portal yet."),
+    "signoff_approved_by": N_("Approved by"),
+    # Quotes a client accepts or declines (issue 15, H6, web/quote_views.py)
+    # TRANSLATORS: the heading of a quote's page; %(number)s is the quote's number.
+    "quote_title": N_("Quote %(number)s"),
+    # TRANSLATORS: the column and section about the client's decision on a quote.
+    "quote_decision": N_("Decision"),
+    # TRANSLATORS: the link from the list of quotes to the page where the client decides.
+    "quote_decide": N_("Accept or decline"),
+    # TRANSLATORS: %(name)s is the name the contact typed as their signature.
+    "quote_accepted_by": N_("Accepted by %(name)s on %(date)s"),
+    "quote_declined_by": N_("Declined by %(name)s on %(date)s"),
+    "quote_accept_intro": N_(
+        "By typing your full name and pressing “Accept the quote”, you accept quote "
+        "%(number)s of %(company)s for %(amount)s."
+    ),
+    "quote_signature": N_("Type your full name"),
+    "quote_signature_help": N_("Your typed name is your signature. It is kept with your decision."),
+    "quote_accept": N_("Accept the quote"),
+    # TRANSLATORS: the heading of the part of the form that declines a quote.
+    "quote_decline_heading": N_("Or decline it"),
+    "quote_decline_reason": N_("Reason for declining"),
+    "quote_decline_help": N_("Tell us why. Your reason is sent to %(company)s."),
+    "quote_decline_help_kept": N_("Tell us why. Your reason is kept with your decision."),
+    "quote_decline": N_("Decline the quote"),
+    "quote_back": N_("Back to the quotes"),
+    "quote_accepted_done": N_("Thank you: you accepted the quote. Your acceptance is recorded."),
+    "quote_declined_done": N_("You declined the quote. Your decision and reason are recorded."),
+    "quote_already_decided": N_("This quote has already been accepted or declined."),
+    "quote_expired": N_("This quote has expired: it can no longer be accepted or declined."),
+    "quote_closed": N_("This quote is not open for a decision."),
+    "quote_shared_link": N_(
+        "This link is shared. Open the portal from your personal link to accept or decline quotes."
+    ),
+    "quote_signature_missing": N_("Type your full name to sign."),
+    "quote_signature_too_long": N_("Your name is too long: type at most %(count)s characters."),
+    "quote_signature_not_a_name": N_("Type your name in letters."),
+    "quote_reason_required": N_("Please give a reason for declining the quote."),
+    # Undo a decision from the approvals page (issue 15, H2, web/undo_views.py)
+    # TRANSLATORS: shown after an approval or rejection; %(minutes)s is a whole number.
+    "undo_offer": N_("Changed your mind? You can undo this decision within %(minutes)s min."),
+    # TRANSLATORS: the button that takes the client's last approval or rejection back.
+    "undo_button": N_("Undo"),
+    "undo_done": N_("Your decision was undone. The items await your decision again."),
+    "undo_refused": N_(
+        "Some items could not be undone: the time for undoing has passed, someone else decided "
+        "on them, or the company has already invoiced them."
+    ),
+    "undo_nothing": N_(
+        "Nothing was undone: the time for undoing has passed, someone else decided on the "
+        "items, or the company has already invoiced them."
+    ),
+    # Action links: one-click decisions from the e-mail (issue 15, H3, web/action_views.py)
+    "act_title": N_("Your approval is requested"),
+    "act_intro": N_(
+        "%(company)s asks you to approve these items of %(portal)s. Nothing is decided until "
+        "you press a button below."
+    ),
+    "act_note": N_("Note"),
+    "act_approve_all": N_("Approve all"),
+    "act_reject_all": N_("Reject all"),
+    "act_open_portal": N_("Open the portal"),
+    "act_portal_help": N_("To open the portal, use the personal link in the same e-mail."),
+    "act_pin_help": N_(
+        "Your decision needs a one-time code. We e-mail it to %(email)s when you press "
+        "“Send me a code”."
+    ),
+    "act_code_sent": N_("A code is on its way to %(email)s. Enter it, then approve or reject."),
+    "act_pin_required": N_("Enter the code we e-mailed you first, or ask for one."),
+    "act_reason_required": N_("Please give a reason for rejecting these items."),
+    "act_form_expired": N_("This page had expired. Please try again."),
+    "act_expired_title": N_("This approval link has expired"),
+    "act_expired": N_(
+        "Nothing was decided. Open the portal to see what still awaits your approval, or ask "
+        "%(company)s for a new link."
+    ),
+    "act_used_title": N_("This approval link has already been used"),
+    "act_used": N_(
+        "A decision was already made with this link. Open the portal to see the items and "
+        "their status."
+    ),
+    "act_left_title": N_("Not decided here"),
+    "act_left_help": N_(
+        "These items changed or were decided after the e-mail was sent, so they are not "
+        "decided here. Look at them in the portal."
+    ),
+    "act_state_changed": N_("changed since the e-mail"),
+    "act_gone": N_("Some items of the e-mail are no longer shown in the portal."),
+    "act_nothing_title": N_("Nothing was decided"),
+    "act_nothing_left": N_(
+        "Nothing is left to decide here: every item of the e-mail changed or was decided since."
+    ),
+    "act_done_title": N_("Thank you"),
+    "act_done_approved": N_("Your approval is recorded for %(company)s."),
+    "act_done_rejected": N_("Your rejection and your reason are recorded for %(company)s."),
 }
 
 #: Texts that depend on a count, by key: ``(singular, plural)`` in English. Translate one with

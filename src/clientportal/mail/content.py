@@ -87,12 +87,16 @@ def approval_request_content(
     trips: Sequence[TripLike] = (),
     employees: Iterable[Named] = (),
     max_rows: int | None = None,
+    action_url: str | None = None,
+    note: str | None = None,
 ) -> Content:
     """The request to ``contact`` to approve ``entries`` (hours per project and per ISO week),
     ``expenses`` and ``trips`` (each listed, the first ``max_rows`` of a kind; ``None``: all).
 
     With ``link_valid_for``, ``url`` is the contact's personal link and the e-mail says how long
-    it works."""
+    it works. With ``action_url``, the first button decides from the e-mail (a page that shows
+    the items and asks to confirm) and ``url`` opens the portal. ``note`` is the staff's word on
+    why the items come back (reopened)."""
     project_names = names(projects)
     employee_names = names(employees)
     total = sum(e.seconds for e in entries)
@@ -163,10 +167,17 @@ def approval_request_content(
             + "\n"
             + t.gettext("Period: %(period)s", period=when)
         ),
+        *(
+            ()
+            if note is None
+            else (
+                Paragraph(t.gettext("A note from %(company)s:", company=sender.company_name)),
+                Quote(note),
+            )
+        ),
         *hour_blocks,
         *tables.blocks,
-        Paragraph(review),
-        Button(button, url),
+        *_decision_buttons(t, review, button, url, action_url),
         *(() if link_valid_for is None else (Paragraph(_personal_link_note(t, link_valid_for)),)),
         _signature(t, sender),
         Note(
@@ -182,6 +193,10 @@ def approval_request_content(
         **_common_values(t, sender, portal, contact),
         "submitted_by": submitted_by,
         "portal_url": RichValue(text=url, html=html_link(url)),
+        "action_url": ""
+        if action_url is None
+        else RichValue(text=action_url, html=html_link(action_url)),
+        "note": note or "",
         "link_valid_for": "" if link_valid_for is None else _duration_words(t, link_valid_for),
         "entry_count": len(entries),
         "total_hours": in_hours(total),
@@ -194,6 +209,21 @@ def approval_request_content(
     }
     subject = request_subject(t, portal.name, entries, expenses, trips)
     return Content(subject=subject, blocks=blocks, values=values)
+
+
+def _decision_buttons(
+    t: Translator, review: str, button: str, url: str, action_url: str | None
+) -> tuple[Block, ...]:
+    """The request's call to act: the portal's button, or with ``action_url`` first the one
+    that decides from the e-mail and then the portal's."""
+    if action_url is None:
+        return (Paragraph(review), Button(button, url))
+    return (
+        Paragraph(t.gettext("Approve or reject them straight from this e-mail:")),
+        Button(t.gettext("Approve or reject"), action_url),
+        Paragraph(t.gettext("Or look at them in the portal first:")),
+        Button(button, url),
+    )
 
 
 def decision_content(

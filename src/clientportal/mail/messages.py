@@ -80,6 +80,8 @@ def approval_requested(
     trips: Sequence[TripLike] = (),
     employees: Iterable[Named] = (),
     max_rows: int | None = None,
+    action_url: str | None = None,
+    note: str | None = None,
 ) -> Mail:
     """Ask ``contact`` to approve ``entries``, ``expenses`` and ``trips`` (any of them may be
     empty, not all) in the portal at ``portal_url``.
@@ -89,7 +91,9 @@ def approval_requested(
     ``PortalTrip``; the first ``max_rows`` of each, their ``employees`` named), the totals, the
     period and who submitted them (``submitted_by``). ``portal_url`` should be a URL that opens
     the portal without a session: the contact's personal link, working for ``link_valid_for``
-    (the e-mail says so, and not to forward it).
+    (the e-mail says so, and not to forward it). ``action_url``, when given, is the one-click
+    action link (:mod:`clientportal.service.actions`): the e-mail's first button. ``note`` is
+    the staff's note on why the items come back.
     """
     if not entries and not expenses and not trips:
         raise ValueError("an approval request needs at least one entry, expense or trip to approve")
@@ -97,6 +101,7 @@ def approval_requested(
     if link_valid_for is not None and link_valid_for <= dt.timedelta(0):
         raise ValueError(f"link_valid_for must be positive, got {link_valid_for}")
     url = _checked_url(portal_url)
+    action = None if action_url is None else _checked_url(action_url)
     t = _contact_translator(portal, contact)
     content = approval_request_content(
         t,
@@ -112,6 +117,8 @@ def approval_requested(
         trips=trips,
         employees=employees,
         max_rows=max_rows,
+        action_url=action,
+        note=note,
     )
     return _build(
         MailKind.APPROVAL_REQUESTED,

@@ -65,12 +65,31 @@ class MailKind(enum.Enum):
     ENTRIES_APPROVED = "entries_approved"
     #: To a client contact: the one-time code that opens the portal.
     ACCESS_CODE = "access_code"
+    #: To a client contact: a digest of what still awaits their approval.
+    REMINDER = "reminder"
+    #: To other contacts of the client: items left unanswered too long.
+    REMINDER_ESCALATION = "reminder_escalation"
+    #: To a client contact: items will be approved by the company's policy unless they decide.
+    AUTO_APPROVAL_WARNING = "auto_approval_warning"
+    #: To the company's approvers: a digest of what awaits the staff's approval.
+    STAFF_REMINDER = "staff_reminder"
+    #: To the company: a client contact accepted or declined a quote.
+    QUOTE_DECIDED = "quote_decided"
+    #: To the company: a client contact took back their decision.
+    ENTRIES_UNDONE = "entries_undone"
 
     @property
     def carries_secret(self) -> bool:
-        """True for the e-mails that carry a secret: the one-time code, and the approval
-        request's personal link. The outbox keeps none of their text once they are sent."""
-        return self in (MailKind.ACCESS_CODE, MailKind.APPROVAL_REQUESTED)
+        """True for the e-mails that carry a secret: the one-time code, and the personal links
+        of the approval request and of the e-mails that remind a contact of it. The outbox
+        keeps none of their text once they are sent."""
+        return self in (
+            MailKind.ACCESS_CODE,
+            MailKind.APPROVAL_REQUESTED,
+            MailKind.REMINDER,
+            MailKind.REMINDER_ESCALATION,
+            MailKind.AUTO_APPROVAL_WARNING,
+        )
 
 
 _COMMON = ("company_name", "portal_name", "language", "contact_name")
@@ -85,6 +104,16 @@ _DECISION = (
     "entries",
     *_ITEMS,
 )
+#: What every reminder e-mail to a contact shows (reminders, H5).
+_REMINDED = (
+    "portal_url",
+    "link_valid_for",
+    "entry_count",
+    "total_hours",
+    "period",
+    "entries_table",
+    *_ITEMS,
+)
 
 #: The variables each kind of template can use (the values are described in docs/languages.md).
 TEMPLATE_VARIABLES: Mapping[MailKind, frozenset[str]] = {
@@ -93,6 +122,8 @@ TEMPLATE_VARIABLES: Mapping[MailKind, frozenset[str]] = {
             *_COMMON,
             "submitted_by",
             "portal_url",
+            "action_url",
+            "note",
             "link_valid_for",
             "entry_count",
             "total_hours",
@@ -107,6 +138,30 @@ TEMPLATE_VARIABLES: Mapping[MailKind, frozenset[str]] = {
     MailKind.ENTRIES_REJECTED: frozenset((*_COMMON, *_DECISION, "reason")),
     MailKind.ENTRIES_APPROVED: frozenset((*_COMMON, *_DECISION)),
     MailKind.ACCESS_CODE: frozenset((*_COMMON, "code", "valid_minutes", "valid_for")),
+    # reminders (H5): mail/reminders.py
+    MailKind.REMINDER: frozenset((*_COMMON, *_REMINDED, "reminder_number", "asked_since")),
+    MailKind.REMINDER_ESCALATION: frozenset((*_COMMON, *_REMINDED, "asked_contact", "asked_since")),
+    MailKind.AUTO_APPROVAL_WARNING: frozenset((*_COMMON, *_REMINDED, "approve_at")),
+    MailKind.STAFF_REMINDER: frozenset(("company_name", "language", "item_count", "items_table")),
+    # quotes (H6)
+    MailKind.QUOTE_DECIDED: frozenset(
+        (
+            *_COMMON,
+            "contact_email",
+            "quote_number",
+            "quote_date",
+            "valid_until",
+            "amount",
+            "project_names",
+            "decision",
+            "accepted",
+            "signature",
+            "reason",
+            "decided_at",
+        )
+    ),
+    # undo (H2)
+    MailKind.ENTRIES_UNDONE: frozenset((*_COMMON, *_DECISION)),
 }
 
 #: What a template of each kind must show, or the e-mail would lose its point.
@@ -115,6 +170,12 @@ REQUIRED_VARIABLES: Mapping[MailKind, frozenset[str]] = {
     MailKind.ENTRIES_REJECTED: frozenset({"reason"}),
     MailKind.ENTRIES_APPROVED: frozenset(),
     MailKind.ACCESS_CODE: frozenset({"code"}),
+    MailKind.REMINDER: frozenset({"portal_url"}),
+    MailKind.REMINDER_ESCALATION: frozenset({"portal_url"}),
+    MailKind.AUTO_APPROVAL_WARNING: frozenset({"portal_url"}),
+    MailKind.STAFF_REMINDER: frozenset(),
+    MailKind.QUOTE_DECIDED: frozenset({"quote_number", "signature"}),
+    MailKind.ENTRIES_UNDONE: frozenset(),
 }
 
 _MAX_SUBJECT = 500

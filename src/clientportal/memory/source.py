@@ -12,7 +12,18 @@ from typing import TypeVar
 from attrs import evolve
 
 from ..errors import ConfigError, DataSourceError
-from ..model import Budget, Client, Contact, Dataset, Employee, Invoice, Project, Quote, TimeEntry
+from ..model import (
+    Budget,
+    Client,
+    Contact,
+    Dataset,
+    Employee,
+    Invoice,
+    ItemRef,
+    Project,
+    Quote,
+    TimeEntry,
+)
 from ..ports import (
     ApprovalStore,
     DocumentFile,
@@ -47,7 +58,8 @@ class MemoryDataSource(MemoryCostSource):
     order of the ids of one day in its pages (:class:`~clientportal.ports.IdOrder`; as text
     unless given): :attr:`~clientportal.ports.IdOrder.INTEGER` needs every id of entries,
     expenses and trips to be a canonical decimal integer and orders them as numbers, as a host
-    ordering its integer primary keys does.
+    ordering its integer primary keys does. ``invoiced`` names the items the host has invoiced
+    (:class:`~clientportal.ports.InvoicedItems`: a client can no longer undo a decision on them).
 
     Expenses and trips, with their states from ``store`` under their kind, come from
     :class:`~clientportal.memory.costs.MemoryCostSource`.
@@ -60,6 +72,7 @@ class MemoryDataSource(MemoryCostSource):
         *,
         documents: Mapping[tuple[str, str], DocumentFile] | None = None,
         id_order: IdOrder = IdOrder.TEXT,
+        invoiced: Iterable[ItemRef] = (),
     ) -> None:
         if not isinstance(id_order, IdOrder):
             raise ConfigError(
@@ -70,6 +83,12 @@ class MemoryDataSource(MemoryCostSource):
         self.dataset = dataset
         self.store = store
         self._documents = dict(documents or {})
+        self._invoiced = frozenset(invoiced)
+        if not all(isinstance(ref, ItemRef) for ref in self._invoiced):
+            raise ConfigError(
+                ["invoiced: give ItemRef values (ItemRef.entry('e1'), ItemRef.expense('x1'), ...)"],
+                subject="MemoryDataSource",
+            )
         self._clients = {c.id: c for c in dataset.clients}
         self._employees = {e.id: e for e in dataset.employees}
         self._projects = {p.id: p for p in dataset.projects}
@@ -248,6 +267,11 @@ class MemoryDataSource(MemoryCostSource):
         chosen.sort(key=lambda d: d.id)
         chosen.sort(key=lambda d: d.date, reverse=True)
         return chosen
+
+    def invoiced(self, items: frozenset[ItemRef]) -> frozenset[ItemRef]:
+        """The items among ``items`` given as ``invoiced``
+        (:class:`~clientportal.ports.InvoicedItems`)."""
+        return items & self._invoiced
 
     def document_file(self, kind: str, document_id: str) -> DocumentFile | None:
         """The file given for ``(kind, document_id)`` when this source was made, or ``None``."""

@@ -1,6 +1,7 @@
 """``MemoryStore``: the whole :class:`~clientportal.ports.Store` in memory, built on
 :class:`~clientportal.memory.MemoryPortalStore`: approval state with its audit trail, the outbox
-and the access log."""
+and the access log, and (:class:`~clientportal.memory.requests.MemoryRequestStore`) approval
+requests, once-only e-mails, sign-offs and quote decisions."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from ..errors import ChangedMeanwhile, NotFound
 from ..model import ApprovalState, ItemKind, Portal
 from ..ports import (
     ApprovalChange,
+    ApprovalRequest,
     NewEvent,
     OutboxMessage,
+    SignOff,
     check_changes,
     check_claim,
     check_new_outbox,
@@ -24,11 +27,12 @@ from ..ratelimit import TokenBucketLimiter, named_limiter
 from ..workflow import ApprovalEvent
 from .log import REFUSALS_LOGGED, REFUSALS_REFILL, MemoryAccessLog
 from .portals import MemoryPortalStore
+from .requests import MemoryRequestStore
 
 __all__ = ["MemoryStore"]
 
 
-class MemoryStore(MemoryPortalStore):
+class MemoryStore(MemoryRequestStore, MemoryPortalStore):
     """The whole :class:`~clientportal.ports.Store` in memory: portals, links and codes (as
     :class:`MemoryPortalStore`), approval state with its audit trail, the outbox and the access log.
 
@@ -37,8 +41,10 @@ class MemoryStore(MemoryPortalStore):
     """
 
     def __init__(self, portals: Iterable[Portal] = ()) -> None:
-        super().__init__(portals)
+        MemoryPortalStore.__init__(self, portals)
+        MemoryRequestStore.__init__(self)
         self._approvals: dict[tuple[ItemKind, str], ApprovalState] = {}
+        self._updated: dict[tuple[ItemKind, str], dt.datetime] = {}  # when each state was stored
         self._history: dict[tuple[ItemKind, str], list[ApprovalEvent]] = {}
         self._outbox: dict[str, OutboxMessage] = {}
         self._leases: dict[str, dt.datetime] = {}  # outbox id -> claimed until
@@ -104,15 +110,19 @@ class MemoryStore(MemoryPortalStore):
         changes: Sequence[ApprovalChange],
         outbox: Sequence[OutboxMessage] = (),
         events: Sequence[NewEvent] = (),
+        *,
+        requests: Sequence[ApprovalRequest] = (),
+        signoffs: Sequence[SignOff] = (),
     ) -> None:
         """Store every change (compare-and-set on its version), append its event to the audit
-        trail, queue ``outbox`` and write ``events`` to the event log, all or nothing.
+        trail, queue ``outbox``, write ``events`` to the event log and store the approval
+        ``requests`` and ``signoffs``, all or nothing.
 
         Changes apply in order, so one batch may move an entry twice. An entry with no stored
         state has nothing to compare with (its state is still its source's own): its first change
         is stored whatever ``expected_version`` says. Raises :class:`ChangedMeanwhile` naming
-        every entry that moved on, and ``ValueError`` for an outbox id that is taken; either way
-        nothing is written.
+        every entry that moved on, and :class:`~clientportal.ValidationError` for an outbox,
+        request or sign-off id that is taken; either way nothing is written.
         """
         check_changes(changes)
         with self._lock:
@@ -129,11 +139,14 @@ class MemoryStore(MemoryPortalStore):
                 unique = list(dict.fromkeys(stale))
                 raise ChangedMeanwhile([i for _, i in unique], [k.value for k, _ in unique])
             self._check_new_outbox(outbox)
+            self._check_new_records(requests, signoffs)
             self._approvals.update(working)
             for change in changes:
-                self._history.setdefault((change.kind, change.entry_id), []).append(change.event)
-            for message in outbox:
-                self._outbox[message.id] = message
+                key = (change.kind, change.entry_id)
+                self._history.setdefault(key, []).append(change.event)
+                self._updated[key] = change.event.at
+            self._queue(outbox)
+            self._add_records(requests, signoffs)
             self._append_events(events)
 
     def history(self, entry_id: str, kind: ItemKind = ItemKind.ENTRY) -> Sequence[ApprovalEvent]:
@@ -147,8 +160,12 @@ class MemoryStore(MemoryPortalStore):
         """Queue ``messages``; ``ValueError`` (and nothing queued) when an id is taken."""
         with self._lock:
             self._check_new_outbox(messages)
-            for message in messages:
-                self._outbox[message.id] = message
+            self._queue(messages)
+
+    def _queue(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue checked ``messages``; the caller holds the lock."""
+        for message in messages:
+            self._outbox[message.id] = message
 
     def _check_new_outbox(self, messages: Sequence[OutboxMessage]) -> None:
         check_new_outbox(

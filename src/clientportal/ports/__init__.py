@@ -31,6 +31,8 @@ from .data import EntryQuery as EntryQuery
 from .data import EntryTotals as EntryTotals
 from .data import EntryWeeks as EntryWeeks
 from .data import IdOrder as IdOrder
+from .data import InvoicedItems as InvoicedItems
+from .data import OpenQuotes as OpenQuotes
 from .data import Totals as Totals
 from .data import id_order_of as id_order_of
 from .data import id_sort_key as id_sort_key

@@ -1,5 +1,6 @@
 """The host's side: the read-only :class:`DataSource` a host implements, the records it carries,
-its optional parts (:class:`EntryTotals`, :class:`EntryEmployees`, :class:`EntryWeeks`), and the
+its optional parts (:class:`EntryTotals`, :class:`EntryEmployees`, :class:`EntryWeeks`,
+:class:`InvoicedItems`), and the
 order of its pages (:class:`IdOrder`)."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..model import (
     Employee,
     Expense,
     Invoice,
+    ItemRef,
     Project,
     Quote,
     TimeEntry,
@@ -41,6 +43,8 @@ __all__ = [
     "EntryTotals",
     "EntryWeeks",
     "IdOrder",
+    "InvoicedItems",
+    "OpenQuotes",
     "Totals",
     "id_order_of",
     "id_sort_key",
@@ -345,6 +349,21 @@ class EntryEmployees(Protocol):
 
 
 @runtime_checkable
+class OpenQuotes(Protocol):
+    """Optional for a :class:`~clientportal.ports.DataSource`: which of a client's quotes the
+    host holds open for the client's decision (accept or decline in the portal).
+
+    Without this method every quote the portal shows that is sent (``DocumentStatus.SENT``),
+    not past its ``valid_until`` and not decided in the portal yet is open; with it, only those
+    of them whose id it returns (it can only narrow: a draft or an expired quote never opens).
+    """
+
+    def open_quote_ids(self, client_id: str) -> frozenset[str]:
+        """The ids of the client's quotes that may be accepted or declined now."""
+        ...
+
+
+@runtime_checkable
 class EntryWeeks(Protocol):
     """Optional for a :class:`~clientportal.ports.DataSource`: hours per week, for the overview's
     chart.
@@ -361,4 +380,22 @@ class EntryWeeks(Protocol):
         """The seconds of the scope's entries (of ``scope.client_id`` in ``scope.project_ids``)
         per ISO week, keyed by the week's Monday, for the weeks from Monday ``first`` to Monday
         ``last``; weeks without entries may be left out."""
+        ...
+
+
+# -- workflow + undo (H2): the host's invoiced flag ------------------------------------------------
+
+
+@runtime_checkable
+class InvoicedItems(Protocol):
+    """Optional for a :class:`~clientportal.ports.DataSource`: which items the host has invoiced.
+
+    A client may undo their decision for a short while (:mod:`clientportal.service.undo`), but
+    never on hours, expenses or trips the host has put on an invoice meanwhile: those are refused
+    as invoiced. Without this method nothing counts as invoiced (the undo window alone limits an
+    undo).
+    """
+
+    def invoiced(self, items: frozenset[ItemRef]) -> frozenset[ItemRef]:
+        """The items among ``items`` that the host has invoiced (a subset of ``items``)."""
         ...

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from attrs import Attribute, field, frozen
 from attrs import validators as v
 
 from .. import _validators as cv
-from ..model import ItemKind
+from ..errors import ValidationError
+from ..model import ApprovalStatus, ItemKind
 
 if TYPE_CHECKING:
     from .events import NewEvent
@@ -37,7 +38,12 @@ __all__ = [
     "RequestStore",
     "RequestedItem",
     "SignOff",
+    "check_new_records",
+    "check_once_key",
 ]
+
+#: The longest key :meth:`RequestStore.send_once` records.
+MAX_ONCE_KEY = 200
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -161,6 +167,16 @@ class RequestStore(Protocol):
         nothing and return False; True when this call wrote them."""
         ...
 
+    # -- staff reminders -------------------------------------------------------------------
+
+    def items_in_status(
+        self, status: ApprovalStatus, *, limit: int = 1000
+    ) -> Sequence[tuple[ItemKind, str, dt.datetime | None]]:
+        """Up to ``limit`` items (of every kind) whose stored state is in ``status``, each with
+        the time its state was stored (``None`` when unknown), oldest first (unknown times
+        first, then by kind and id): what the staff are reminded of."""
+        ...
+
     # -- sign-offs -------------------------------------------------------------------------
 
     def get_signoff(self, signoff_id: str) -> SignOff | None:
@@ -194,3 +210,54 @@ class RequestStore(Protocol):
         """The decisions stored for those of ``quote_ids`` of the client that have one, by
         quote id."""
         ...
+
+
+def check_once_key(key: object) -> None:
+    """Refuse a :meth:`RequestStore.send_once` key that is not 1 to 200 characters of text;
+    every store calls it first, so all refuse the same keys with the same words."""
+    if not isinstance(key, str) or not 1 <= len(key) <= MAX_ONCE_KEY:
+        raise ValidationError(
+            [
+                f"key: must be 1 to {MAX_ONCE_KEY} characters of text, got {key!r}: build it "
+                "from what makes the e-mail unique (e.g. 'reminder:<request id>:2')"
+            ],
+            summary="cannot send once",
+        )
+
+
+def check_new_records(
+    requests: Sequence[ApprovalRequest],
+    signoffs: Sequence[SignOff],
+    stored: Callable[[str, Sequence[str]], Iterable[str]],
+) -> None:
+    """Refuse approval requests and sign-offs whose ids are given twice or already stored
+    (``stored("request" | "signoff", ids)`` answers those of ``ids`` the store holds), and
+    sign-offs with half a period or a period that ends before it starts, naming them all.
+    Every store calls it before :meth:`~clientportal.ports.ApprovalStore.apply_changes` writes
+    anything."""
+    problems: list[str] = []
+    for name, ids in (
+        ("request", [r.id for r in requests]),
+        ("signoff", [s.id for s in signoffs]),
+    ):
+        if not ids:
+            continue
+        taken = sorted({i for i in ids if ids.count(i) > 1} | set(stored(name, ids)))
+        if taken:
+            what = "approval request" if name == "request" else "sign-off"
+            problems.append(
+                f"{what} ids already stored: {', '.join(taken)}: give each {what} a new id "
+                "(e.g. clientportal.access.random_id())"
+            )
+    for signoff in signoffs:
+        start, end = signoff.period_start, signoff.period_end
+        if (start is None) != (end is None):
+            problems.append(
+                f"sign-off {signoff.id!r}: give both period_start and period_end, or neither"
+            )
+        elif start is not None and end is not None and end < start:
+            problems.append(
+                f"sign-off {signoff.id!r}: its period ends ({end}) before it starts ({start})"
+            )
+    if problems:
+        raise ValidationError(problems, summary="cannot store the approval requests or sign-offs")

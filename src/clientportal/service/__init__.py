@@ -13,7 +13,15 @@ one store.
   (:mod:`clientportal.service.pages`);
 - :attr:`~PortalService.approvals` -- every decision: the client's and the staff's
   (:mod:`clientportal.service.approvals`);
-- :attr:`~PortalService.admin` -- portals (:mod:`clientportal.service.admin`).
+- :attr:`~PortalService.admin` -- portals (:mod:`clientportal.service.admin`);
+- :attr:`~PortalService.actions` -- the one-click action links of approval requests
+  (:mod:`clientportal.service.actions`);
+- :attr:`~PortalService.signoffs` -- the sign-off certificates of client approvals
+  (:mod:`clientportal.service.signoffs`);
+- :attr:`~PortalService.quotes` -- quotes a contact accepts or declines
+  (:mod:`clientportal.service.quotes`);
+- :attr:`~PortalService.reminders` -- reminders, escalation and auto-approval, run by the worker
+  (:mod:`clientportal.service.reminders`).
 
 Who is told what (:mod:`clientportal.service.notify`) serves the rooms that change something.
 """
@@ -21,7 +29,8 @@ Who is told what (:mod:`clientportal.service.notify`) serves the rooms that chan
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Iterator, Mapping
 
 from ..access import AccessPolicy, SecretKeys
 from ..errors import ConfigError
@@ -36,8 +45,10 @@ from ..ports import (
     Store,
     SystemClock,
 )
+from ..reminders import ReminderPolicy
 from ..workflow import approval_machine
 from .access import AccessGate
+from .actions import ActionDesk, ActionTokens
 from .admin import Admin
 from .approvals import Approvals
 from .costs_reading import CostsView
@@ -46,11 +57,17 @@ from .links import IssuedLink, LinkRegister
 from .notify import MailSettings, Notifier
 from .outcomes import DecisionResult, EntryOutcome, Outcome
 from .pages import HoursChoices, HoursPerWeek, Overview, Pages, Viewer
+from .quotes import Quotes
 from .reading import HoursPage, PortalReader, remembered_projects
+from .reminders import ReminderReport, Reminders
+from .signing import Signing
+from .signoffs import SignOffs
+from .undo import UndoRules
 from .visits import CodeDelivery, Opening, SessionGrant, Visit
 
 __all__ = [
     "AccessGate",
+    "ActionDesk",
     "Admin",
     "Approvals",
     "CodeDelivery",
@@ -69,7 +86,11 @@ __all__ = [
     "Overview",
     "Pages",
     "PortalService",
+    "Quotes",
+    "ReminderReport",
+    "Reminders",
     "SessionGrant",
+    "SignOffs",
     "Viewer",
     "Visit",
 ]
@@ -85,7 +106,10 @@ class PortalService:
     limits; ``client_limiter``, ``prefix_limiter``, ``link_limiter`` and ``code_limiter`` replace
     the gate's default rate limiters (see
     :class:`~clientportal.service.access.AccessGate`), which are the store's own when it keeps
-    shared ones (:class:`~clientportal.ports.RateLimits`).
+    shared ones (:class:`~clientportal.ports.RateLimits`). ``reminders`` is the company's
+    :class:`~clientportal.reminders.ReminderPolicy` (none: nobody is reminded) and
+    ``portal_reminders`` a portal's own, by portal id. A contact may undo their decision for
+    ``undo_window`` after making it (``timedelta(0)``: never).
     """
 
     def __init__(
@@ -103,8 +127,23 @@ class PortalService:
         prefix_limiter: RateLimiter | None = None,
         link_limiter: RateLimiter | None = None,
         code_limiter: RateLimiter | None = None,
+        reminders: ReminderPolicy | None = None,
+        portal_reminders: Mapping[str, ReminderPolicy] | None = None,
+        undo_window: dt.timedelta = dt.timedelta(minutes=15),
     ) -> None:
         problems: list[str] = []
+        if reminders is not None and not isinstance(reminders, ReminderPolicy):
+            problems.append(f"reminders must be a ReminderPolicy, got {type(reminders).__name__}")
+        for portal_id, own in (portal_reminders or {}).items():
+            if not isinstance(own, ReminderPolicy):
+                problems.append(
+                    f"portal_reminders[{portal_id!r}] must be a ReminderPolicy, got "
+                    f"{type(own).__name__}"
+                )
+        if not isinstance(undo_window, dt.timedelta) or undo_window < dt.timedelta(0):
+            problems.append(
+                f"undo_window must be a timedelta of 0 or more (0: no undo), got {undo_window!r}"
+            )
         if not isinstance(mail, MailSettings):
             problems.append(f"mail must be a MailSettings, got {type(mail).__name__}")
         if policy is not None and not isinstance(policy, ApprovalPolicy):
@@ -118,8 +157,14 @@ class PortalService:
         #: The company's approval policy.
         self.policy = ApprovalPolicy() if policy is None else policy
         reader = PortalReader(data, self.policy)
+        tokens = ActionTokens(secret_keys)
         notifier = Notifier(
-            data=data, reader=reader, portals=store.list_portals, outbox=store, mail=mail
+            data=data,
+            reader=reader,
+            portals=store.list_portals,
+            outbox=store,
+            mail=mail,
+            tokens=tokens,
         )
         #: Visitors: open links, sessions, one-time codes, CSRF.
         self.access = AccessGate(
@@ -153,10 +198,43 @@ class PortalService:
             notifier=notifier,
             links=self.links,
             clock=self.clock,
+            signing=Signing(data, reader, company=mail.company_name or mail.sender_name),
+            undo=UndoRules(store, data, undo_window),
             scope=self.request_scope,
         )
         #: Portals.
         self.admin = Admin(data, store, policy=self.policy, clock=self.clock)
+        #: The one-click action links of approval requests: look, then decide.
+        self.actions = ActionDesk(
+            store=store,
+            data=data,
+            reader=reader,
+            approvals=self.approvals,
+            gate=self.access,
+            notifier=notifier,
+            tokens=tokens,
+            clock=self.clock,
+        )
+        #: The sign-off certificates of client approvals.
+        self.signoffs = SignOffs(store, pages=self.pages)
+        #: Quotes a contact accepts or declines.
+        self.quotes = Quotes(
+            data, store, pages=self.pages, notifier=notifier, mail=mail, clock=self.clock
+        )
+        #: Reminders, escalation and auto-approval: what the worker runs.
+        self.reminders = Reminders(
+            data=data,
+            store=store,
+            reader=reader,
+            notifier=notifier,
+            approvals=self.approvals,
+            links=self.links,
+            mail=mail,
+            policy=reminders,
+            portal_policies=dict(portal_reminders or {}),
+            clock=self.clock,
+            scope=self.request_scope,
+        )
         self._sharing = tuple(part for part in (store, data) if isinstance(part, OneConnection))
         self._events = EventReader(store)
 

@@ -23,56 +23,22 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Concatenate, ParamSpec, TypeAlias, TypeVar
 
-from attrs import evolve
-
-from ..errors import (
-    ChangedMeanwhile,
-    ClientPortalError,
-    TransitionNotAllowed,
-    ValidationError,
-    WorkflowError,
-)
-from ..model import ApprovalPolicy, Contact, Expense, ItemKind, ItemRef, Portal, TimeEntry, Trip
-from ..ports import (
-    ApprovalChange,
-    ApprovalStore,
-    Clock,
-    DataSource,
-    NewEvent,
-    OutboxMessage,
-    aware_now,
-)
-from ..workflow import (
-    Action,
-    Actor,
-    ApprovalEvent,
-    ApprovalMachine,
-    ClientApprovalRequested,
-    Party,
-    Transition,
-    check_reason,
-)
-from .decision_items import (
-    ItemKey,
-    ItemReader,
-    Planned,
-    item_keys,
-    kind_of,
-    nobody_asked_why,
-    seen_versions,
-)
-from .events import decision_events
+from ..errors import ValidationError, WorkflowError
+from ..model import ApprovalPolicy, Contact, ItemKind, ItemRef, Portal
+from ..ports import Clock, DataSource, OutboxMessage, Store, aware_now
+from ..workflow import Action, Actor, ApprovalEvent, ApprovalMachine, Party, is_editable
+from .deciding import Decider, Told
+from .decision_items import ItemKey, ItemReader, Planned, item_keys, seen_versions
 from .links import LinkRegister
-from .mail_links import MailLinks
-from .notify import Audience, Notifier, unasked
-from .outcomes import DecisionResult, EntryOutcome, Outcome
+from .notify import Notifier
+from .outcomes import DecisionResult
+from .periods import awaiting_in_period
 from .reading import PortalReader
+from .signing import Signing
+from .undo import UndoRules
 from .visits import Visit
 
-__all__ = ["Approvals", "check_actor"]
-
-#: How a refused step names the item ("MANAGER may not APPROVE an expense in status ...").
-_A_ITEM = {ItemKind.ENTRY: "an entry", ItemKind.EXPENSE: "an expense", ItemKind.TRIP: "a trip"}
+__all__ = ["POLICY_ACTOR", "Approvals", "check_actor"]
 
 #: What a decision takes: items as references, or plain strings for time entries.
 _Items: TypeAlias = Iterable[str | ItemRef]
@@ -81,53 +47,6 @@ _Items: TypeAlias = Iterable[str | ItemRef]
 _Versions: TypeAlias = (
     Mapping[str | ItemRef, int] | Mapping[str, int] | Mapping[ItemRef, int] | None
 )
-
-
-def _commit(
-    store: ApprovalStore,
-    planned: Sequence[Planned],
-    outbox_for: Callable[[Sequence[Planned]], Sequence[OutboxMessage]],
-    events_for: Callable[[Sequence[Planned]], Sequence[NewEvent]],
-) -> tuple[tuple[Planned, ...], tuple[ItemKey, ...]]:
-    """Store ``planned`` with the e-mails ``outbox_for`` and the events ``events_for`` build
-    for them, in one transaction.
-
-    Each change expects the version its item was read at, and names the item's kind (one call
-    may mix kinds). Items the store reports as changed meanwhile, matched by kind *and* id, are
-    dropped and the rest is tried again (with its e-mails rebuilt), until it is stored or nothing
-    is left. Returns what was stored and the ``(kind, id)`` of the items that changed meanwhile.
-    """
-    remaining = tuple(planned)
-    changed: list[ItemKey] = []
-    while remaining:
-        changes = [
-            ApprovalChange(
-                entry_id=p.item.id,
-                expected_version=p.item.approval.version,
-                state=p.transition.state,
-                event=p.transition.event,
-                kind=p.kind,
-            )
-            for p in remaining
-        ]
-        try:
-            store.apply_changes(
-                changes, tuple(outbox_for(remaining)), events=tuple(events_for(remaining))
-            )
-        except ChangedMeanwhile as conflict:
-            named = set(conflict.items)
-            stale = {p.key for p in remaining if (p.kind.value, p.item.id) in named}
-            if not stale:
-                raise ClientPortalError(
-                    "the approval store raised ChangedMeanwhile for items "
-                    f"{list(conflict.items)[:10]} that were not in the batch: it must name "
-                    "(by kind and id) the items of the batch that moved on"
-                ) from conflict
-            changed.extend(p.key for p in remaining if p.key in stale)
-            remaining = tuple(p for p in remaining if p.key not in stale)
-        else:
-            return remaining, tuple(changed)
-    return (), tuple(changed)
 
 
 _P = ParamSpec("_P")
@@ -149,14 +68,17 @@ def _in_scope(
 
 class Approvals:
     """Takes approval steps on time entries, expenses and trips: the client's through their
-    visit, the staff's by actor.
+    visit (or their e-mail's action link), the staff's by actor, the reminder policy's when a
+    client's time is up.
 
     Every method takes its items as :class:`~clientportal.ItemRef` values or plain strings (a
     time entry's id), and ``versions`` keyed the same way. Reads the items from ``data`` (for a
     client, only what their portal shows, through ``reader``), plans each step with ``machine``,
-    tells people through ``notifier`` (their e-mails' personal links issued by ``links``) and
-    stores everything in ``store``. SUBMIT is refused while the company's ``policy`` is off.
-    Each decision's reads share what ``scope`` gives (:meth:`PortalService.request_scope
+    tells people through ``notifier`` (their e-mails' personal links issued by ``links``, their
+    action links' tokens drawn by ``tokens``) and stores everything in ``store``. SUBMIT is
+    refused while the company's ``policy`` is off. A client's approval is signed off
+    (``signing``); a client may undo their own decision within ``undo``'s window. Each
+    decision's reads share what ``scope`` gives (:meth:`PortalService.request_scope
     <clientportal.service.PortalService.request_scope>`: one connection, the projects read once).
     """
 
@@ -164,13 +86,15 @@ class Approvals:
         self,
         *,
         data: DataSource,
-        store: ApprovalStore,
+        store: Store,
         reader: PortalReader,
         machine: ApprovalMachine,
         policy: ApprovalPolicy,
         notifier: Notifier,
         links: LinkRegister,
         clock: Clock,
+        signing: Signing,
+        undo: UndoRules,
         scope: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
     ) -> None:
         self._scope = scope
@@ -181,19 +105,42 @@ class Approvals:
         self._machine = machine
         self._policy = policy
         self._notifier = notifier
-        self._links = links
         self._clock = clock
+        self._undo = undo
+        self._decider = Decider(
+            store=store,
+            items=self._items,
+            reader=reader,
+            machine=machine,
+            notifier=notifier,
+            links=links,
+            signing=signing,
+            clock=clock,
+        )
 
     def __repr__(self) -> str:
         return f"Approvals(machine={self._machine!r})"
 
+    @property
+    def undo_window(self) -> dt.timedelta:
+        """How long after their decision a contact may undo it (``timedelta(0)``: never)."""
+        return self._undo.window
+
     # -- the client's decisions ------------------------------------------------------------------
 
     def client_approve(
-        self, visit: Visit, entry_ids: _Items, *, versions: _Versions = None
+        self,
+        visit: Visit,
+        entry_ids: _Items,
+        *,
+        versions: _Versions = None,
+        address_hash: str | None = None,
     ) -> DecisionResult:
-        """The visit's contact approves items of their portal; the company is told."""
-        return self.client_decide(visit, Action.APPROVE, entry_ids, versions=versions)
+        """The visit's contact approves items of their portal; the company is told, with the
+        sign-off certificate of what they approved."""
+        return self.client_decide(
+            visit, Action.APPROVE, entry_ids, versions=versions, address_hash=address_hash
+        )
 
     def client_reject(
         self,
@@ -202,9 +149,17 @@ class Approvals:
         *,
         reason: str,
         versions: _Versions = None,
+        address_hash: str | None = None,
     ) -> DecisionResult:
         """The visit's contact rejects items for ``reason``; the company is told why."""
-        return self.client_decide(visit, Action.REJECT, entry_ids, reason=reason, versions=versions)
+        return self.client_decide(
+            visit,
+            Action.REJECT,
+            entry_ids,
+            reason=reason,
+            versions=versions,
+            address_hash=address_hash,
+        )
 
     def client_decide(
         self,
@@ -214,6 +169,7 @@ class Approvals:
         *,
         reason: str | None = None,
         versions: _Versions = None,
+        address_hash: str | None = None,
     ) -> DecisionResult:
         """Approve or reject (``action``) items as the visit's contact: time entries (plain ids
         or :class:`~clientportal.ItemRef`), expenses and trips, mixed as they come.
@@ -224,29 +180,150 @@ class Approvals:
         (:attr:`PortalEntry.version <clientportal.PortalEntry.version>`, and likewise on
         expenses and trips); items that moved on since are reported as changed meanwhile. A step
         the workflow does not give the client (anything but APPROVE and REJECT) is refused per
-        item as not allowed.
+        item as not allowed. ``address_hash`` is the keyed hash of the address the contact
+        decided from (``service.access.codec.client_hash(address)``), for the sign-off.
         """
-        portal = visit.portal
-        if not self._reader.scope(portal).approval:
-            raise WorkflowError(
-                f"portal {portal.id!r} does not let its client approve: switch on its "
-                "settings.approval (and the hours, expenses or trips it shows), with an approval "
-                "policy whose workflow has a client step"
-            )
         if visit.contact_id is None:
             raise WorkflowError(
                 f"link {visit.link.id!r} is shared: only a contact's own link can approve or "
                 "reject, so the audit trail names who decided; issue the contact a link"
             )
-        contact = self._notifier.require_contact(portal, visit.contact_id)
-        return self._decide(
+        return self.contact_decide(
+            visit.portal,
+            visit.contact_id,
             action,
             entry_ids,
-            Actor(Party.CLIENT, contact.id),
             reason=reason,
             versions=versions,
+            address_hash=address_hash,
+        )
+
+    def contact_decide(
+        self,
+        portal: Portal,
+        contact_id: str,
+        action: Action,
+        entry_ids: _Items,
+        *,
+        reason: str | None = None,
+        versions: _Versions = None,
+        address_hash: str | None = None,
+    ) -> DecisionResult:
+        """As :meth:`client_decide`, for the contact ``contact_id`` of ``portal`` without a
+        visit: what a one-click action link decides (:mod:`clientportal.service.actions`)."""
+        self._check_client_step(portal)
+        contact = self._notifier.require_contact(portal, contact_id)
+        return self._decide_for(
+            portal,
+            contact,
+            action,
+            entry_ids,
+            reason=reason,
+            versions=versions,
+            address_hash=address_hash,
+        )
+
+    def client_sign_off(
+        self,
+        visit: Visit,
+        *,
+        start: dt.date,
+        end: dt.date,
+        address_hash: str | None = None,
+    ) -> DecisionResult:
+        """The visit's contact approves, at once, everything awaiting them dated from ``start``
+        to ``end`` (a week, a month) that their portal shows, at the versions read now; the
+        sign-off certificate names the period. An empty period approves nothing."""
+        if visit.contact_id is None:
+            raise WorkflowError(
+                f"link {visit.link.id!r} is shared: only a contact's own link can sign off a "
+                "period; issue the contact a link"
+            )
+        portal = visit.portal
+        self._check_client_step(portal)
+        contact = self._notifier.require_contact(portal, visit.contact_id)
+        with self._scope():
+            awaiting = awaiting_in_period(self._data, self._reader, portal, start=start, end=end)
+        return self._decide_for(
+            portal,
+            contact,
+            Action.APPROVE,
+            list(awaiting),
+            versions=awaiting,
+            address_hash=address_hash,
+            period=(start, end),
+        )
+
+    def client_undo(
+        self,
+        visit: Visit,
+        entry_ids: _Items,
+        *,
+        address_hash: str | None = None,
+    ) -> DecisionResult:
+        """The visit's contact takes back their own approval or rejection of items, within the
+        undo window and unless the host has invoiced them: the items await them again, the
+        company is told and the host gets ``entries.undone`` (and the like) events."""
+        if visit.contact_id is None:
+            raise WorkflowError(
+                f"link {visit.link.id!r} is shared: only the contact who decided can undo"
+            )
+        portal = visit.portal
+        self._check_client_step(portal)
+        contact = self._notifier.require_contact(portal, visit.contact_id)
+        keys = item_keys(entry_ids)
+        now = aware_now(self._clock)
+        with self._scope():
+            items = self._items.read(keys, portal)
+            refused = self._undo.refusals(contact.id, list(items.values()), now)
+        told = Told(
             portal=portal,
             contact=contact,
+            address_hash=address_hash,
+            notice=self._undo.notice(self._notifier, portal, contact),
+        )
+        return self._run(
+            Action.UNDO,
+            keys,
+            Actor(Party.CLIENT, contact.id),
+            reason=None,
+            versions=None,
+            told=told,
+            refused=refused,
+        )
+
+    def is_editable(self, item: str | ItemRef) -> bool:
+        """Whether the host may let its staff edit the item now: only while it is OPEN or
+        REJECTED (an approved item is locked until staff reopen it). An item the DataSource does
+        not have is not editable here."""
+        key = item_keys([item])[0]
+        with self._scope():
+            found = self._items.read([key], None).get(key)
+        return found is not None and is_editable(found.approval)
+
+    def policy_approve(self, portal: Portal, items: Mapping[ItemRef, int]) -> DecisionResult:
+        """The company's reminder policy approves ``items`` (at the versions given) for the
+        client of ``portal``, because their time to decide is up: the audit trail's actor is the
+        policy (``Actor(Party.POLICY, "reminder-policy")``), and the company is told."""
+        self._check_client_step(portal)
+        from .policy_notice import auto_approved_notice
+
+        def notice(batch: Sequence[Planned], now: dt.datetime) -> OutboxMessage | None:
+            return auto_approved_notice(
+                self._notifier,
+                portal,
+                [p.item for p in batch],
+                self._reader.projects(portal),
+                now=now,
+            )
+
+        return self._run(
+            Action.APPROVE,
+            item_keys(items),
+            POLICY_ACTOR,
+            reason=None,
+            versions=items,
+            told=Told(portal=portal, notice=notice),
         )
 
     # -- the staff's steps -----------------------------------------------------------------------
@@ -259,13 +336,14 @@ class Approvals:
         by: Actor,
         reason: str | None = None,
         versions: _Versions = None,
+        note: str | None = None,
     ) -> DecisionResult:
         """Take ``action`` on items (time entries, expenses, trips) as a member of the host's
         staff (``by``: an employee, manager or admin; an item's owner is its employee). Items
         that now await the client are e-mailed to the contacts of every portal that lets its
-        client approve them and shows them, one e-mail per contact and portal. An item no such
-        portal shows is moved on all the same; its outcome's ``why`` says that nobody was asked
-        (and a warning is logged).
+        client approve them and shows them, one e-mail per contact and portal (with ``note``,
+        the staff's word on why they come). An item no such portal shows is moved on all the
+        same; its outcome's ``why`` says that nobody was asked (and a warning is logged).
 
         SUBMIT is refused while the company's approval policy is off; items already in a
         workflow can still be finished.
@@ -285,7 +363,9 @@ class Approvals:
                 "(ApprovalPolicy(enabled=True, workflow=...)) before submitting hours, expenses "
                 "or trips"
             )
-        return self._decide(action, entry_ids, by, reason=reason, versions=versions)
+        return self._run(
+            action, item_keys(entry_ids), by, reason=reason, versions=versions, note=note
+        )
 
     def submit(self, entry_ids: _Items, *, by: Actor) -> DecisionResult:
         """Submit items for approval (from OPEN or REJECTED)."""
@@ -312,9 +392,22 @@ class Approvals:
         """Take submitted items back to OPEN (their employee or a manager)."""
         return self.act(Action.WITHDRAW, entry_ids, by=by)
 
-    def reopen(self, entry_ids: _Items, *, by: Actor, reason: str) -> DecisionResult:
-        """Reopen approved items for ``reason`` (a manager or admin)."""
-        return self.act(Action.REOPEN, entry_ids, by=by, reason=reason)
+    def reopen(
+        self, entry_ids: _Items, *, by: Actor, reason: str, send_back: bool = False
+    ) -> DecisionResult:
+        """Reopen approved items for ``reason`` (a manager or admin): they are OPEN and
+        editable again. With ``send_back``, the reopened items are submitted again at once, and
+        those that go to the client are e-mailed to them with ``reason`` as a note; the result
+        is the submission's (items the reopening refused are reported as it refused them)."""
+        reopened = self.act(Action.REOPEN, entry_ids, by=by, reason=reason)
+        if not send_back:
+            return reopened
+        refs = [ItemRef(o.kind, o.entry_id) for o in reopened.applied]
+        if not refs:
+            return reopened
+        sent = self.act(Action.SUBMIT, refs, by=by, note=reason)
+        resent = {(o.kind, o.entry_id): o for o in sent.outcomes}
+        return DecisionResult(tuple(resent.get((o.kind, o.entry_id), o) for o in reopened.outcomes))
 
     def submit_to_client(self, entry_ids: _Items, *, by: Actor) -> DecisionResult:
         """Send internally approved items on to the client (without automatic forwarding)."""
@@ -327,145 +420,63 @@ class Approvals:
 
     # -- one decision ----------------------------------------------------------------------------
 
-    @_in_scope
-    def _decide(
+    def _check_client_step(self, portal: Portal) -> None:
+        if not self._reader.scope(portal).approval:
+            raise WorkflowError(
+                f"portal {portal.id!r} does not let its client approve: switch on its "
+                "settings.approval (and the hours, expenses or trips it shows), with an approval "
+                "policy whose workflow has a client step"
+            )
+
+    def _decide_for(
         self,
+        portal: Portal,
+        contact: Contact,
         action: Action,
         entry_ids: _Items,
+        *,
+        reason: str | None = None,
+        versions: _Versions = None,
+        address_hash: str | None = None,
+        period: tuple[dt.date, dt.date] | None = None,
+    ) -> DecisionResult:
+        told = Told(portal=portal, contact=contact, address_hash=address_hash, period=period)
+        return self._run(
+            action,
+            item_keys(entry_ids),
+            Actor(Party.CLIENT, contact.id),
+            reason=reason,
+            versions=versions,
+            told=told,
+        )
+
+    @_in_scope
+    def _run(
+        self,
+        action: Action,
+        keys: Sequence[ItemKey],
         actor: Actor,
         *,
         reason: str | None,
         versions: _Versions,
-        portal: Portal | None = None,
-        contact: Contact | None = None,
+        told: Told | None = None,
+        refused: Mapping[ItemKey, str] | None = None,
+        note: str | None = None,
     ) -> DecisionResult:
-        """Take ``action`` as ``actor`` on each of the items; with ``portal``, only on the items
-        it shows (a client's decision, and ``contact``'s company is told)."""
-        keys = item_keys(entry_ids)
-        reason = check_reason(action, reason)
-        now = aware_now(self._clock)
-        seen = seen_versions(versions)
-        outcomes: dict[ItemKey, EntryOutcome] = {}
-        planned: list[Planned] = []
-        items = self._items.read(keys, portal)
-        for key in keys:
-            kind, item_id = key
-            item = items.get(key)
-            if item is None:
-                why = self._items.not_found_why(key, portal)
-                outcomes[key] = EntryOutcome(item_id, Outcome.NOT_FOUND, why=why, kind=kind)
-                continue
-            version = item.approval.version
-            if seen.get(key, version) != version:
-                why = (
-                    f"the {kind.value} is at version {version}, the decision was made on "
-                    f"version {seen[key]}: look at it again"
-                )
-                outcomes[key] = EntryOutcome(item_id, Outcome.CHANGED_MEANWHILE, why=why, kind=kind)
-                continue
-            try:
-                transition = self._machine.apply(
-                    item.approval, action, actor, at=now, reason=reason, owner=item.employee_id
-                )
-            except TransitionNotAllowed as refused:
-                outcomes[key] = EntryOutcome(
-                    item_id, Outcome.NOT_ALLOWED, why=refused.describe(_A_ITEM[kind]), kind=kind
-                )
-            else:
-                planned.append(Planned(item, transition))
-        told = contact if action in (Action.APPROVE, Action.REJECT) else None
-        notice_reason = reason if action is Action.REJECT else None
-        asking = [p.item for p in planned if _asks_client(p.transition)]
-        audiences = self._notifier.audiences(asking)
-        nobody = {(kind_of(i), i.id): nobody_asked_why(i) for i in unasked(audiences, asking)}
-        links = self._notifier.mail_links(self._links, now=now)
-        outbox_for = self._outbox_for(audiences, actor, portal, told, notice_reason, links, now)
+        return self._decider.decide(
+            action,
+            keys,
+            actor,
+            reason=reason,
+            versions=seen_versions(versions),
+            told=told,
+            refused=refused,
+            note=note,
+        )
 
-        # A staff step's events are split by the client of each item's project.
-        clients = None if portal else self._notifier.clients_of(p.item.project_id for p in planned)
 
-        def events_for(batch: Sequence[Planned]) -> list[NewEvent]:
-            decided = [(p.kind, p.item.id, p.item.project_id, p.transition) for p in batch]
-            return decision_events(
-                decided,
-                action=action,
-                actor=actor,
-                reason=reason,
-                portal=portal,
-                at=now,
-                clients=clients,
-            )
-
-        try:
-            stored, changed = _commit(self._store, planned, outbox_for, events_for)
-        except BaseException:
-            links.settle(stored=False)
-            raise
-        links.settle(stored=bool(stored))
-        self._notifier.warn_unasked([p.item for p in stored if p.key in nobody])
-        for p in stored:
-            outcomes[p.key] = EntryOutcome(
-                p.item.id, Outcome.APPLIED, p.transition.state, why=nobody.get(p.key), kind=p.kind
-            )
-        for kind, item_id in changed:
-            outcomes[kind, item_id] = EntryOutcome(
-                item_id,
-                Outcome.CHANGED_MEANWHILE,
-                why=f"somebody else changed the {kind.value} at the same moment: look at it again",
-                kind=kind,
-            )
-        return DecisionResult(tuple(outcomes[key] for key in keys))
-
-    def _outbox_for(
-        self,
-        audiences: Sequence[Audience],
-        actor: Actor,
-        portal: Portal | None,
-        contact: Contact | None,
-        reason: str | None,
-        links: MailLinks,
-        now: dt.datetime,
-    ) -> Callable[[Sequence[Planned]], list[OutboxMessage]]:
-        """What to e-mail for a batch of the planned steps (rebuilt if some of them are dropped):
-        approval requests to the ``audiences`` for the items that now await the client (each
-        with its contact's personal link from ``links``), and the company's notice of
-        ``contact``'s decision (a rejection's ``reason`` with it) when a client decided."""
-        notifier = self._notifier
-        submitted_by = notifier.name_of_staff(actor.id) if actor.party.is_staff else actor.id
-
-        def outbox_for(batch: Sequence[Planned]) -> list[OutboxMessage]:
-            links.start()
-            waiting = [
-                evolve(p.item, approval=p.transition.state)
-                for p in batch
-                if _asks_client(p.transition)
-            ]
-            messages = notifier.approval_requests(
-                audiences,
-                _of(waiting, TimeEntry),
-                expenses=_of(waiting, Expense),
-                trips=_of(waiting, Trip),
-                submitted_by=submitted_by,
-                links=links,
-                now=now,
-            )
-            if portal is not None and contact is not None:
-                decided = [p.item for p in batch]
-                notice = notifier.decision_notice(
-                    portal,
-                    contact,
-                    _of(decided, TimeEntry),
-                    self._reader.projects(portal),
-                    expenses=_of(decided, Expense),
-                    trips=_of(decided, Trip),
-                    reason=reason,
-                    now=now,
-                )
-                if notice is not None:
-                    messages.append(notice)
-            return messages
-
-        return outbox_for
+#: Who approves when the reminder policy's time is up (the audit trail's actor).
+POLICY_ACTOR = Actor(Party.POLICY, "reminder-policy")
 
 
 def check_actor(data: DataSource, by: Actor, action: Action) -> None:
@@ -482,15 +493,3 @@ def check_actor(data: DataSource, by: Actor, action: Action) -> None:
             ],
             summary=f"cannot {action.name.lower()} entries",
         )
-
-
-_T = TypeVar("_T", TimeEntry, Expense, Trip)
-
-
-def _of(items: Iterable[TimeEntry | Expense | Trip], kind: type[_T]) -> list[_T]:
-    """The items of one kind, in order."""
-    return [i for i in items if isinstance(i, kind)]
-
-
-def _asks_client(transition: Transition) -> bool:
-    return any(isinstance(e, ClientApprovalRequested) for e in transition.effects)

@@ -7,6 +7,12 @@ carries a link of its own: issued through the :class:`~clientportal.service.link
 after :attr:`MailSettings.email_link_days <clientportal.service.notify.MailSettings>`. The
 contact's hand-issued links are neither reused nor touched.
 
+An approval request also carries a one-click action link
+(:mod:`clientportal.service.actions`): :meth:`MailLinks.action_url` draws its token and records
+the :class:`~clientportal.ports.ApprovalRequest` behind it, which the decision stores with the
+e-mail itself (:meth:`~clientportal.ports.ApprovalStore.apply_changes` ``requests=``), so an
+action link exists exactly when its e-mail does.
+
 A link row and the outbox row cannot be written in one transaction through the store's ports
 (:meth:`~clientportal.ports.ApprovalStore.apply_changes` takes approval changes and e-mails, not
 links), so :class:`MailLinks` does the nearest correct thing: it issues each link just before the
@@ -19,11 +25,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..access import random_id
+from ..ports import ApprovalRequest, RequestedItem
+from .decision_items import DecisionItem, kind_of
 from .links import IssuedLink, LinkRegister
 
 if TYPE_CHECKING:
+    from .actions import ActionTokens
     from .notify import MailSettings
 
 __all__ = ["MailLinks"]
@@ -38,12 +49,22 @@ class MailLinks:
     e-mail, and :meth:`settle` once the attempt that was stored (or none) is known.
     """
 
-    def __init__(self, register: LinkRegister, mail: MailSettings, *, now: dt.datetime) -> None:
+    def __init__(
+        self,
+        register: LinkRegister,
+        mail: MailSettings,
+        *,
+        now: dt.datetime,
+        tokens: ActionTokens | None = None,
+    ) -> None:
         self._register = register
         self._mail = mail
+        self._now = now
         self._expires_at = now + mail.email_link_lifetime
         self._issued: dict[tuple[str, str], IssuedLink] = {}
         self._used: set[tuple[str, str]] = set()
+        self._tokens = tokens
+        self._requests: list[ApprovalRequest] = []
 
     def __repr__(self) -> str:
         return f"MailLinks(issued={len(self._issued)}, expires_at={self._expires_at.isoformat()})"
@@ -59,8 +80,46 @@ class MailLinks:
         return self._expires_at
 
     def start(self) -> None:
-        """A new attempt at building the batch's e-mails: no link is in use yet."""
+        """A new attempt at building the batch's e-mails: no link is in use yet, no action link
+        drawn."""
         self._used = set()
+        self._requests = []
+
+    def action_url(
+        self,
+        portal_id: str,
+        contact_id: str,
+        items: Sequence[DecisionItem],
+        *,
+        note: str | None = None,
+    ) -> str | None:
+        """The URL of a new one-click action link asking the contact about ``items`` (at the
+        versions they are at now), or ``None`` when the batch draws none (no tokens given). Call
+        it after :meth:`url` for the same contact: the request names that personal link (its
+        one-time code is the action's optional PIN)."""
+        if self._tokens is None or not items:
+            return None
+        request_id = random_id()
+        token, token_hash = self._tokens.issue(request_id)
+        issued = self._issued.get((portal_id, contact_id))
+        self._requests.append(
+            ApprovalRequest(
+                id=request_id,
+                portal_id=portal_id,
+                contact_id=contact_id,
+                items=tuple(RequestedItem(kind_of(i), i.id, i.approval.version) for i in items),
+                token_hash=token_hash,
+                created_at=self._now,
+                expires_at=self._expires_at,
+                link_id=None if issued is None else issued.link.id,
+                note=note,
+            )
+        )
+        return self._mail.action_url(token)
+
+    def requests(self) -> tuple[ApprovalRequest, ...]:
+        """The approval requests of this attempt's action links, to store with its e-mails."""
+        return tuple(self._requests)
 
     def url(self, portal_id: str, contact_id: str, *, page: str | None = None) -> str:
         """The URL of the contact's personal link for this batch, landing on ``page`` (one of

@@ -21,176 +21,32 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
-from email.utils import getaddresses
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlencode
 
-import attrs
-from attrs import field, frozen
-from attrs import validators as v
+from attrs import frozen
 
-from .. import _validators as cv
-from .._segments import encode_segment
 from ..access import random_id
 from ..errors import NotFound
-from ..mail.templates import MailKind, MailTemplate, select_template
-from ..model import Contact, Expense, Portal, Project, TimeEntry, Trip
+from ..mail.templates import MailKind
+from ..model import Contact, Expense, ItemKind, Portal, Project, TimeEntry, Trip
 from ..ports import DataSource, OutboxMessage, OutboxStore, unique_by_id
 from ..visibility import Scope, visible_entries, visible_expenses, visible_trips
 from .decision_items import DecisionItem, kind_of, shown_to_client
 from .events import clients_of
 from .mail_links import MailLinks
+from .mail_settings import LANDING_PAGES, MailSettings
 from .reading import PortalReader
 
 if TYPE_CHECKING:
-    from ..mail.messages import Mail, Recipient, Sender
+    from ..mail.messages import Mail
+    from .actions import ActionTokens
     from .links import LinkRegister
     from .visits import CodeDelivery
 
 __all__ = ["LANDING_PAGES", "Audience", "MailSettings", "Notifier", "unasked"]
 
-#: The portal pages a link's URL may ask to land on (``?next=approvals``) once it opened: the
-#: web layer lands on the overview for any other value, so ``next`` is never a URL.
-LANDING_PAGES: Final = frozenset({"overview", "hours", "invoices", "quotes", "approvals"})
-
 logger = logging.getLogger("clientportal.service")
-
-_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
-_URL = re.compile(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", re.IGNORECASE)
-
-
-def _domain(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not _DOMAIN.fullmatch(value) or "." not in value:
-        raise ValueError(
-            f"{attribute.name} must be a domain name such as 'portal.example.com', got {value!r}"
-        )
-
-
-def _base_url(value: object) -> object:
-    return value.rstrip("/") if isinstance(value, str) else value
-
-
-def _url(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not _URL.fullmatch(value):
-        raise ValueError(
-            f"{attribute.name} must be an http(s) URL without query or fragment, such as "
-            f"'https://portal.example.com', got {value!r}"
-        )
-
-
-def _path(placeholder: str) -> Any:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, str) or not value.startswith("/") or placeholder not in value:
-            raise ValueError(
-                f"{attribute.name} must be a path starting with '/' that contains {placeholder}, "
-                f"got {value!r}"
-            )
-
-    return check
-
-
-def _recipients(value: object) -> tuple[tuple[str, str], ...]:
-    """Addresses as ``"a@b.example"`` or ``"Name <a@b.example>"``, parsed to (name, address)."""
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, Iterable):
-        raise TypeError(f"company_recipients must be a list of e-mail addresses, got {value!r}")
-    parsed: list[tuple[str, str]] = []
-    for item in value:
-        if isinstance(item, tuple) and len(item) == 2:
-            name, address = item
-        elif isinstance(item, str):
-            pairs = getaddresses([item])  # several addresses in one item are refused below
-            name, address = pairs[0] if len(pairs) == 1 else ("", "")
-        else:
-            raise TypeError(f"company_recipients must hold e-mail addresses, got {item!r}")
-        if cv.email_problem(address) is not None:
-            raise ValueError(
-                f"company_recipients: {item!r} is not an e-mail address "
-                "('office@example.com' or 'Office <office@example.com>')"
-            )
-        parsed.append((str(name), address))
-    return tuple(parsed)
-
-
-@frozen(kw_only=True)
-class MailSettings:
-    """The company's side of the e-mails, and where the portal lives.
-
-    ``company_recipients`` are told when a client approves or rejects items (no notice is sent
-    when there are none); give addresses as ``"office@example.com"`` or
-    ``"Office <office@example.com>"``. Their notices are written in ``company_language``.
-    ``base_url`` is where the web layer is mounted: a link's URL is ``base_url + link_path`` and
-    the portal's own page ``base_url + portal_path``. Every e-mail to a contact carries a
-    personal link of its own that works for ``email_link_days`` (30 by default).
-    ``templates`` are the company's own wordings
-    (:class:`~clientportal.mail.templates.MailTemplate`). A notice about a decision on many items
-    lists the first ``listed_entries`` of each kind (its counts and totals cover all), and so
-    does an approval request its expenses and trips.
-    ``company_name`` is the company the texts name ("a contact of Pixel & Co", the sign-off);
-    by default the ``sender_name``.
-    """
-
-    sender_name: str = field(validator=cv.non_empty_text)
-    sender_address: str = field(validator=cv.email)
-    message_id_domain: str = field(validator=_domain)
-    base_url: str = field(converter=_base_url, validator=_url)
-    company_recipients: tuple[tuple[str, str], ...] = field(default=(), converter=_recipients)
-    company_language: str = field(default="en", validator=cv.language)
-    link_path: str = field(default="/open/{token}", validator=_path("{token}"))
-    portal_path: str = field(default="/portal/{portal_id}", validator=_path("{portal_id}"))
-    templates: tuple[MailTemplate, ...] = field(
-        default=(),
-        converter=cv.to_tuple,
-        validator=v.deep_iterable(v.instance_of(MailTemplate)),
-    )
-    listed_entries: int = field(default=200, validator=[v.instance_of(int), v.ge(1)])
-    company_name: str | None = field(default=None, validator=v.optional(cv.non_empty_text))
-    email_link_days: int = field(default=30, validator=[v.instance_of(int), v.ge(1), v.le(366)])
-
-    @property
-    def email_link_lifetime(self) -> dt.timedelta:
-        """How long the personal link in an e-mail to a contact works."""
-        return dt.timedelta(days=self.email_link_days)
-
-    def link_url(self, token: str, *, page: str | None = None) -> str:
-        """The URL that opens a link: what to send the contact. With ``page`` (one of
-        :data:`LANDING_PAGES`) the visitor lands on that page of the portal once it opened."""
-        url = self.base_url + self.link_path.format(token=token)
-        if page is None:
-            return url
-        if page not in LANDING_PAGES:
-            raise ValueError(
-                f"page must be one of {', '.join(sorted(LANDING_PAGES))}, got {page!r}"
-            )
-        return url + ("&" if "?" in url else "?") + urlencode({"next": page})
-
-    def portal_url(self, portal_id: str) -> str:
-        """The URL of the portal's own page (the visitor needs a session, or their link)."""
-        return self.base_url + self.portal_path.format(portal_id=encode_segment(portal_id))
-
-    def sender(self) -> Sender:
-        """The :class:`~clientportal.mail.messages.Sender` of every e-mail."""
-        from ..mail.messages import Sender
-
-        return Sender(
-            self.sender_name, self.sender_address, self.message_id_domain, self.company_name
-        )
-
-    def recipients(self) -> tuple[Recipient, ...]:
-        """The company's recipients as :class:`~clientportal.mail.messages.Recipient` values."""
-        from ..mail.messages import Recipient
-
-        return tuple(Recipient(name, address) for name, address in self.company_recipients)
-
-    def template(self, kind: MailKind, portal: Portal, language: str) -> MailTemplate | None:
-        """The company's template for this e-mail, if it has one."""
-        if not self.templates:
-            return None
-        return select_template(self.templates, kind, portal_id=portal.id, language=language)
-
 
 #: How many items the "nobody was asked" warning names (it counts them all).
 _NAMED_UNASKED: Final = 20
@@ -235,15 +91,22 @@ class Notifier:
         portals: Callable[[], Iterable[Portal]],
         outbox: OutboxStore,
         mail: MailSettings,
+        tokens: ActionTokens | None = None,
     ) -> None:
         self._data = data
         self._reader = reader
         self._portals = portals
         self._outbox = outbox
         self._mail = mail
+        self._tokens = tokens
 
     def __repr__(self) -> str:
         return f"Notifier(mail={self._mail!r})"
+
+    @property
+    def mail(self) -> MailSettings:
+        """The company's side of the e-mails."""
+        return self._mail
 
     # -- who -------------------------------------------------------------------------------------
 
@@ -368,7 +231,7 @@ class Notifier:
     def mail_links(self, register: LinkRegister, *, now: dt.datetime) -> MailLinks:
         """The personal links of a batch of e-mails written at ``now``, issued by ``register``
         (see :mod:`clientportal.service.mail_links`)."""
-        return MailLinks(register, self._mail, now=now)
+        return MailLinks(register, self._mail, now=now, tokens=self._tokens)
 
     def approval_requests(
         self,
@@ -380,11 +243,13 @@ class Notifier:
         submitted_by: str,
         links: MailLinks,
         now: dt.datetime,
+        note: str | None = None,
     ) -> list[OutboxMessage]:
         """One e-mail per contact of each audience, asking them to approve the ``waiting``
         entries, ``expenses`` and ``trips`` their portal shows (:meth:`Audience.shows`), as it
         shows them (V3, V13, V14). Each carries the contact's personal link from ``links``,
-        landing on the approvals page."""
+        landing on the approvals page, and a one-click action link for those items (with
+        ``note``, the staff's word on why they come back)."""
         from ..i18n import negotiate_locale
         from ..mail.messages import approval_requested
 
@@ -408,6 +273,11 @@ class Notifier:
             )
             if not shown and not shown_expenses and not shown_trips:
                 continue
+            listed = {(ItemKind.ENTRY, x.id) for x in shown}
+            listed |= {(ItemKind.EXPENSE, x.id) for x in shown_expenses}
+            listed |= {(ItemKind.TRIP, x.id) for x in shown_trips}
+            candidates: list[DecisionItem] = [*waiting, *expenses, *trips]
+            asked = [i for i in candidates if (kind_of(i), i.id) in listed]
             spenders = frozenset(x.employee_id for x in shown_expenses) | frozenset(
                 x.employee_id for x in shown_trips
             )
@@ -426,6 +296,8 @@ class Notifier:
                     employees=employees,
                     submitted_by=submitted_by,
                     portal_url=links.url(portal.id, contact.id, page="approvals"),
+                    action_url=links.action_url(portal.id, contact.id, asked, note=note),
+                    note=note,
                     link_valid_for=links.valid_for,
                     sender=sender,
                     now=now,
@@ -446,10 +318,12 @@ class Notifier:
         trips: Sequence[Trip] = (),
         reason: str | None,
         now: dt.datetime,
+        attachment: tuple[str, bytes] | None = None,
     ) -> OutboxMessage | None:
         """The company's notice that ``contact`` approved (``reason`` ``None``) or rejected
         ``entries``, ``expenses`` and ``trips``, each as ``portal`` shows it (its visible
-        ``projects``); ``None`` when there is nobody to tell or nothing decided."""
+        ``projects``); ``None`` when there is nobody to tell or nothing decided. ``attachment``
+        is a PDF (file name, bytes) it carries: the approval's sign-off certificate."""
         recipients = self._mail.recipients()
         if not recipients:
             return None
@@ -487,8 +361,62 @@ class Notifier:
             mail = entries_approved(**common)
         else:
             mail = entries_rejected(reason=reason, **common)
+        if attachment is not None:
+            filename, pdf = attachment
+            mail.message.add_attachment(
+                pdf, maintype="application", subtype="pdf", filename=filename
+            )
         return _queued(mail, now)
 
+
+    def company_notice(  # workflow + undo (H2)
+        self,
+        kind: MailKind,
+        build: Callable[..., Mail],
+        portal: Portal,
+        contact: Contact,
+        entries: Sequence[TimeEntry],
+        *,
+        expenses: Sequence[Expense] = (),
+        trips: Sequence[Trip] = (),
+        now: dt.datetime,
+    ) -> OutboxMessage | None:
+        """The company's notice of ``kind`` about what ``contact`` did to ``entries``,
+        ``expenses`` and ``trips`` (each as ``portal`` shows it), written by ``build`` (a builder
+        with the keywords of :func:`~clientportal.mail.messages.entries_approved`, e.g.
+        :func:`~clientportal.mail.undo.entries_undone`) in the company's language with its
+        template of ``kind``; ``None`` when there is nobody to tell or nothing shown."""
+        recipients = self._mail.recipients()
+        if not recipients:
+            return None
+        projects = self._reader.projects(portal)
+        shown = tuple(visible_entries(portal, projects, entries, self._reader.policy))
+        shown_expenses = tuple(visible_expenses(portal, projects, expenses))
+        shown_trips = tuple(visible_trips(portal, projects, trips))
+        if not shown and not shown_expenses and not shown_trips:
+            return None
+        language = self._mail.company_language
+        people = frozenset(
+            [e.employee_id for e in shown]
+            + [x.employee_id for x in shown_expenses]
+            + [x.employee_id for x in shown_trips]
+        )
+        mail = build(
+            portal=portal,
+            contact=contact,
+            entries=shown,
+            expenses=shown_expenses,
+            trips=shown_trips,
+            projects=projects,
+            employees=tuple(self._data.employees(people)),
+            recipients=recipients,
+            sender=self._mail.sender(),
+            now=now,
+            locale=language,
+            template=self._mail.template(kind, portal, language),
+            max_rows=self._mail.listed_entries,
+        )
+        return _queued(mail, now)
 
 def _queued(mail: Mail, now: dt.datetime) -> OutboxMessage:
     return OutboxMessage.of(random_id(), mail.message, created_at=now, secret=mail.secret)

@@ -8,6 +8,7 @@ import enum
 from attrs import frozen
 
 from ..model import ApprovalState, ItemKind
+from ..ports import SignOff
 
 __all__ = ["DecisionResult", "EntryOutcome", "Outcome"]
 
@@ -46,9 +47,11 @@ class EntryOutcome:
 
 @frozen
 class DecisionResult:
-    """Per item, in the order asked: what became of it."""
+    """Per item, in the order asked: what became of it; and, when a client approved, the
+    sign-off certificate of what they approved (:mod:`clientportal.service.signing`)."""
 
     outcomes: tuple[EntryOutcome, ...]
+    signoff: SignOff | None = None
 
     @property
     def applied(self) -> tuple[EntryOutcome, ...]:

@@ -26,12 +26,20 @@ from sqlalchemy.sql.selectable import TableValuedAlias
 
 from ..errors import ChangedMeanwhile
 from ..model import ApprovalState, ItemKind
-from ..ports import ApprovalChange, NewEvent, OutboxMessage, check_changes
+from ..ports import (
+    ApprovalChange,
+    ApprovalRequest,
+    NewEvent,
+    OutboxMessage,
+    SignOff,
+    check_changes,
+)
 from ..workflow import Action, Actor, ApprovalEvent, Party
 from . import tables as t
 from .base import SqlBase
 from .events import insert_events
 from .outbox import insert_outbox
+from .requests import insert_records
 from .rows import approval_state, batches, state_values
 
 __all__ = ["SqlApprovalStore"]
@@ -64,21 +72,25 @@ class SqlApprovalStore(SqlBase):
         changes: Sequence[ApprovalChange],
         outbox: Sequence[OutboxMessage] = (),
         events: Sequence[NewEvent] = (),
+        *,
+        requests: Sequence[ApprovalRequest] = (),
+        signoffs: Sequence[SignOff] = (),
     ) -> None:
         """Store every change (compare-and-set on its version), append its event to the audit
-        trail, queue ``outbox`` and write ``events`` to the event log, in one transaction; the
-        changes may be of any kinds.
+        trail, queue ``outbox``, write ``events`` to the event log and store the approval
+        ``requests`` and ``signoffs`` (:func:`~clientportal.sql.requests.insert_records`), in
+        one transaction; the changes may be of any kinds.
 
         The items' rows are locked (``SELECT … FOR UPDATE`` on PostgreSQL, entries first, then
         expenses, then trips, each by id, so concurrent batches never deadlock; the write lock on
         SQLite) and compared with each change's ``expected_version``; an item without a row is
         inserted only if nobody else inserted it meanwhile. Raises :class:`ChangedMeanwhile`
-        naming the items that moved on (ids and kinds), ``ValueError`` for a taken outbox id;
-        either way nothing is written.
+        naming the items that moved on (ids and kinds), :class:`~clientportal.ValidationError`
+        for a taken outbox, request or sign-off id; either way nothing is written.
         """
         changes = tuple(changes)
         check_changes(changes)
-        if not changes and not outbox and not events:
+        if not (changes or outbox or events or requests or signoffs):
             return
         ids: dict[ItemKind, set[str]] = {}
         for change in changes:
@@ -111,6 +123,7 @@ class SqlApprovalStore(SqlBase):
                     conn.execute(t.approval_events.insert(), trail)
             if outbox:
                 insert_outbox(conn, outbox)
+            insert_records(conn, requests, signoffs)
             insert_events(conn, events, postgres=self._postgres)
 
     def _lock_versions(self, conn: Connection, kind: ItemKind, ids: list[str]) -> dict[str, int]:

@@ -4,8 +4,9 @@ One class made of one part per port, each in its own module: portals, links and 
 (:mod:`~clientportal.sql.portals`), approval state and its audit trail
 (:mod:`~clientportal.sql.approvals`), the outbox (:mod:`~clientportal.sql.outbox`), the
 access log (:mod:`~clientportal.sql.log`), the shared rate limits
-(:mod:`~clientportal.sql.ratelimit`) and the event log with its webhooks
-(:mod:`~clientportal.sql.events`). Every change that may race is one atomic statement or
+(:mod:`~clientportal.sql.ratelimit`), the event log with its webhooks
+(:mod:`~clientportal.sql.events`), and approval requests, once-only e-mails, sign-offs and quote
+decisions (:mod:`~clientportal.sql.requests`). Every change that may race is one atomic statement or
 one transaction: see each part.
 """
 
@@ -22,6 +23,7 @@ from .log import SqlAccessLog
 from .outbox import SqlOutboxStore
 from .portals import SqlPortalStore
 from .ratelimit import SqlRateLimits
+from .requests import SqlRequestStore
 
 __all__ = ["SqlStore", "session_retention"]
 
@@ -33,7 +35,13 @@ def session_retention(wanted: dt.timedelta) -> dt.timedelta:
 
 
 class SqlStore(
-    SqlPortalStore, SqlApprovalStore, SqlOutboxStore, SqlAccessLog, SqlRateLimits, SqlEventLog
+    SqlPortalStore,
+    SqlApprovalStore,
+    SqlOutboxStore,
+    SqlAccessLog,
+    SqlRateLimits,
+    SqlEventLog,
+    SqlRequestStore,
 ):
     """A :class:`~clientportal.ports.Store` over the ``cp_*`` tables of a SQLite or PostgreSQL
     database. Create the tables first with :func:`clientportal.sql.upgrade`.

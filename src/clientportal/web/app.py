@@ -25,7 +25,19 @@ from ..errors import (
 )
 from ..redaction import RedactTokens, redact_tokens
 from ..service import Visit
-from . import access_views, api, api_costs, approval_views, cost_csv, cost_views, views
+from . import (
+    access_views,
+    action_views,
+    api,
+    api_costs,
+    approval_views,
+    cost_csv,
+    cost_views,
+    quote_views,
+    signoff_views,
+    undo_views,
+    views,
+)
 from .context import Context
 from .error_pages import failure_page, page_context, problem_page
 from .http import DEFAULT_MAX_BODY, Request, Response, encode_path, encode_query
@@ -110,6 +122,9 @@ def _routes() -> list[Route[View]]:
     a = "/api/portals/{portal_id}"
     html: list[tuple[str, str, View, str]] = [
         ("GET", "/l/{token}", access_views.open_link, "open"),
+        ("GET", "/act/{token}", action_views.act, "act"),
+        ("POST", "/act/{token}", action_views.act_decide, "act_decide"),
+        ("POST", "/act/{token}/code", action_views.act_send_code, "act_code"),
         ("GET", p, views.overview, "overview"),
         ("GET", p + "/hours", views.hours, "hours"),
         ("GET", p + "/hours.csv", views.hours_csv, "hours_csv"),
@@ -119,10 +134,16 @@ def _routes() -> list[Route[View]]:
         ("GET", p + "/trips.csv", cost_csv.trips_csv, "trips_csv"),
         ("GET", p + "/invoices", views.documents, "invoices"),
         ("GET", p + "/invoices/{document_id}", views.document_file, "invoice_file"),
-        ("GET", p + "/quotes", views.documents, "quotes"),
+        ("GET", p + "/quotes", quote_views.quotes, "quotes"),
         ("GET", p + "/quotes/{document_id}", views.document_file, "quote_file"),
+        ("GET", p + "/quotes/{quote_id}/decision", quote_views.quote_decision, "quote_decision"),
+        ("POST", p + "/quotes/{quote_id}/decision", quote_views.decide_quote, "decide_quote"),
         ("GET", p + "/approvals", approval_views.approvals, "approvals"),
         ("POST", p + "/approvals", approval_views.decide, "decide"),
+        ("POST", p + "/approvals/undo", undo_views.undo, "undo"),
+        ("GET", p + "/sign-off", signoff_views.signoff_page, "signoff"),
+        ("POST", p + "/sign-off", signoff_views.sign_off_period, "sign_off_period"),
+        ("GET", p + "/sign-offs/{signoff_id}", signoff_views.signoff_file, "signoff_file"),
         ("GET", p + "/code", access_views.code_page, "code"),
         ("POST", p + "/code", access_views.verify_code, "verify_code"),
         ("POST", p + "/code/send", access_views.send_code, "send_code"),
@@ -239,6 +260,9 @@ class PortalApp:
             self.router.add(Route("GET", link_path, access_views.open_link, "open_mail"))
         if portal_path != "/portal/{portal_id}":
             self.router.add(Route("GET", portal_path, _redirect_to_overview, "portal_mail"))
+        action_path = getattr(mail, "action_path", "/act/{token}")
+        if action_path != "/act/{token}":
+            self.router.add(Route("GET", action_path, action_views.act, "act_mail"))
 
     @property
     def company(self) -> str:
@@ -396,6 +420,7 @@ class PortalApp:
             items.append(("trips", t("trips"), ctx.url("trips")))
         if scope.approval:
             items.append(("approvals", t("approvals"), ctx.url("approvals")))
+            items.append(("signoff", t("signoff"), ctx.url("signoff")))
         if settings.show_invoices:
             items.append(("invoices", t("invoices"), ctx.url("invoices")))
         if settings.show_quotes:

@@ -5,7 +5,8 @@ latest decisions.
 Every decision is a POST answered with ``303 See Other`` back to the page (Post/Redirect/Get).
 What happened, or what was wrong with the form (with what the client typed, and the row or
 field concerned), comes along as a one-time :class:`~.flash.Flash`: Back and reload never decide
-twice, nor repeat a message.
+twice, nor repeat a message. After a decision the flash offers "Undo" while the undo window is
+open (:mod:`~.undo_views`).
 
 An item of the form names its kind, the version the client saw and its id:
 ``expense:<version>:<id>`` and ``trip:<version>:<id>`` (:func:`parse_item`); a time entry is
@@ -32,6 +33,7 @@ from .flash import Flash, Notice
 from .http import Response
 from .params import decode_cursor, encode_cursor, entry_query, filter_items, parse_id
 from .problems import BadRequest, Forbidden, PageNotFound
+from .undo_views import offer_undo, undo_offer
 
 __all__ = ["CURSOR_PARAMS", "RECENT_DECISIONS", "approvals", "decide", "parse_item"]
 
@@ -193,6 +195,7 @@ def approvals(ctx: Context) -> Response:
         shared=visit.contact_id is None,
         flash=flash,
         focus=_focus(flash, shown),
+        undo=undo_offer(ctx, flash),
         selected=frozenset(flash.selected),
         query=query,
         max_reason=MAX_REASON,
@@ -317,6 +320,7 @@ def _decided(ctx: Context, visit: Visit, decision: _Decision, several: bool) -> 
             list(decision.refs),
             reason=decision.reason if decision.action is Action.REJECT else None,
             versions=dict(decision.refs),
+            address_hash=ctx.service.access.codec.client_hash(ctx.client),
         )
     except InvalidReason as invalid:
         return Flash(
@@ -327,4 +331,4 @@ def _decided(ctx: Context, visit: Visit, decision: _Decision, several: bool) -> 
         )
     except WorkflowError:
         raise PageNotFound() from None
-    return _outcome(decision, result, several)
+    return offer_undo(ctx, _outcome(decision, result, several), result)

@@ -58,13 +58,18 @@ def _strings(value: Iterable[str]) -> tuple[str, ...]:
 class Flash:
     """What a POST leaves for the next page: ``notices`` to show once; an ``error`` (a text key)
     to show where ``focus`` points (a page's own name for the field or row concerned); what the
-    visitor ``typed`` there and which entries were ``selected``, to fill the form in again."""
+    visitor ``typed`` there and which entries were ``selected``, to fill the form in again; what
+    the visitor may ``undo`` until ``undo_until``."""
 
     notices: tuple[Notice, ...] = field(default=(), converter=_notices)
     error: str | None = field(default=None, validator=v.optional(_known_label))
     typed: str = field(default="", validator=v.instance_of(str))
     selected: tuple[str, ...] = field(default=(), converter=_strings)
     focus: str | None = field(default=None, validator=v.optional(v.instance_of(str)))
+    #: The items (``<kind>:<id>``) of the decision just taken that the visitor may undo, and
+    #: until when (ISO 8601, UTC): the approvals page offers "Undo" while that time is ahead.
+    undo: tuple[str, ...] = field(default=(), converter=_strings)
+    undo_until: str | None = field(default=None, validator=v.optional(v.instance_of(str)))
 
 
 def _serializer(key: str) -> URLSafeTimedSerializer:
@@ -78,6 +83,8 @@ def _payload(flash: Flash) -> dict[str, Any]:
         "t": flash.typed,
         "s": list(flash.selected),
         "f": flash.focus,
+        "u": list(flash.undo),
+        "uu": flash.undo_until,
     }
 
 
@@ -92,6 +99,8 @@ def dump_flash(flash: Flash, key: str) -> str:
             payload["t"] = payload["t"][: len(payload["t"]) * 3 // 4]
         elif payload["s"]:
             payload["s"] = []
+        elif payload["u"]:
+            payload["u"], payload["uu"] = [], None
         else:  # notices and an error are a few dozen bytes: only a misuse gets here
             raise ValueError(f"a flash of {len(value)} bytes does not fit in a cookie")
         value = serializer.dumps(payload)
@@ -114,6 +123,8 @@ def load_flash(value: str, key: str) -> Flash | None:
             typed=payload["t"],
             selected=[str(s) for s in payload["s"]],
             focus=payload["f"],
+            undo=[str(u) for u in payload.get("u", ())],
+            undo_until=payload.get("uu"),
         )
     except (KeyError, TypeError, ValueError):
         return None

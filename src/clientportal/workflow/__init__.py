@@ -5,9 +5,11 @@ Hours travel from the employee to an internal manager and/or the client in one o
 (:data:`~clientportal.workflow.table.TRANSITIONS`), checked by small graph functions when the table
 loads. :func:`~clientportal.workflow.machine.approval_machine` applies them with the guards
 time-tracking users rely on: only the stage's party decides, a rejection says why, nobody approves
-their own hours unless allowed, approved hours are locked. Every step returns a
-:class:`~clientportal.workflow.events.Transition`: the new state, an audit record and the effects
-(e-mails to send) for the service layer. Nothing here does I/O.
+their own hours unless allowed, approved hours are locked. The reminder policy
+(:attr:`~clientportal.workflow.table.Party.POLICY`) approves only where the client may, and a
+client may UNDO their decision (the service checks whose decision it was, and the window). Every
+step returns a :class:`~clientportal.workflow.events.Transition`: the new state, an audit record
+and the effects (e-mails to send) for the service layer. Nothing here does I/O.
 
 Owners: ``apply(..., owner=entry.employee_id)`` says whose hours these are. An EMPLOYEE may
 SUBMIT and WITHDRAW only entries whose ``owner`` is their own id (a MANAGER may on anyone's
@@ -25,6 +27,7 @@ every name is importable from here.
 from .diagram import to_mermaid as to_mermaid
 from .events import ApprovalEvent as ApprovalEvent
 from .events import ClientApprovalRequested as ClientApprovalRequested
+from .events import DecisionUndone as DecisionUndone
 from .events import Effect as Effect
 from .events import EntryApproved as EntryApproved
 from .events import EntryRejected as EntryRejected

@@ -16,6 +16,7 @@ from .table import Action, Actor
 __all__ = [
     "ApprovalEvent",
     "ClientApprovalRequested",
+    "DecisionUndone",
     "Effect",
     "EntryApproved",
     "EntryRejected",
@@ -55,8 +56,18 @@ class EntryReopened:
     reason: str = field(validator=cv.non_empty_text)
 
 
+@frozen
+class DecisionUndone:
+    """The client ``by`` took their decision back: the entry awaits them again. Nobody is asked
+    by e-mail (the client is on the page); the company is told of the undo."""
+
+    by: Actor = field(validator=v.instance_of(Actor))
+
+
 #: Everything :attr:`Transition.effects` may hold; a service handles the kinds it knows.
-Effect: TypeAlias = ClientApprovalRequested | EntryApproved | EntryRejected | EntryReopened
+Effect: TypeAlias = (
+    ClientApprovalRequested | EntryApproved | EntryRejected | EntryReopened | DecisionUndone
+)
 
 
 @frozen

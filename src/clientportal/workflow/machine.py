@@ -20,6 +20,7 @@ from ..model import ApprovalState, ApprovalStatus, Workflow
 from .events import (
     ApprovalEvent,
     ClientApprovalRequested,
+    DecisionUndone,
     Effect,
     EntryApproved,
     EntryRejected,
@@ -201,6 +202,9 @@ def _effects(
     action: Action, actor: Actor, target: ApprovalStatus, reason: str | None
 ) -> tuple[Effect, ...]:
     effects: list[Effect] = []
+    if action is Action.UNDO:
+        # Back where the client decides, but the client is the one who just asked for it.
+        return (DecisionUndone(by=actor),)
     if target is ApprovalStatus.PENDING_EXTERNAL:
         effects.append(ClientApprovalRequested(by=actor))
     if target is ApprovalStatus.APPROVED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from ..model import ApprovalState, ApprovalStatus, Workflow
-from .table import TRANSITIONS, Party
+from .table import TRANSITIONS, Action, Party
 
 __all__ = ["AWAITING_CLIENT", "CLIENT_DECIDED", "client_has_decided", "is_editable"]
 
@@ -24,8 +24,13 @@ def is_editable(state: ApprovalState) -> bool:
 
 def _client_decided(workflow: Workflow) -> frozenset[ApprovalStatus]:
     """Where an entry of ``workflow`` stands once its client has decided: the targets of the
-    client's steps, and the ends of the round (none when the workflow has no client step)."""
-    client_steps = [step for step in TRANSITIONS[workflow] if Party.CLIENT in step.parties]
+    client's decisions (APPROVE, REJECT; not their UNDO, which takes a decision back), and the
+    ends of the round (none when the workflow has no client step)."""
+    client_steps = [
+        step
+        for step in TRANSITIONS[workflow]
+        if Party.CLIENT in step.parties and step.action in (Action.APPROVE, Action.REJECT)
+    ]
     if not client_steps:
         return frozenset()
     return frozenset(

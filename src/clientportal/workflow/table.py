@@ -99,11 +99,20 @@ _DECIDERS = frozenset({Party.MANAGER, Party.ADMIN})
 #: on an employee's behalf.
 _OWN_ENTRIES_ONLY = frozenset({Party.EMPLOYEE})
 _CLIENT = frozenset({Party.CLIENT})
+#: Who may approve where the client decides: the client, and the reminder policy for them.
+_CLIENT_APPROVERS = frozenset({Party.CLIENT, Party.POLICY})
 
 _A = Action
 
 #: The legal steps of each workflow. SUBMIT (from OPEN or REJECTED) captures the workflow into the
 #: state; every later step follows the captured workflow.
+#:
+#: The reminder policy (:attr:`Party.POLICY`) may approve exactly where the client may. UNDO takes
+#: a client's decision back to PENDING_EXTERNAL: from APPROVED (where the client took the last
+#: step: EXTERNAL, INTERNAL_EXTERNAL), from PENDING_INTERNAL in EXTERNAL_INTERNAL (approved by the
+#: client, awaiting the manager) and from REJECTED. The table cannot know who took the last step
+#: (a manager may have rejected, or approved last): the service checks the audit trail
+#: (:mod:`clientportal.service.undo`) before it asks for an UNDO.
 TRANSITIONS: Mapping[Workflow, tuple[Step, ...]] = MappingProxyType(
     {
         Workflow.INTERNAL: (
@@ -117,10 +126,12 @@ TRANSITIONS: Mapping[Workflow, tuple[Step, ...]] = MappingProxyType(
         Workflow.EXTERNAL: (
             Step(_O, _A.SUBMIT, _KEEPERS, _PE),
             Step(_RJ, _A.SUBMIT, _KEEPERS, _PE),
-            Step(_PE, _A.APPROVE, _CLIENT, _OK),
+            Step(_PE, _A.APPROVE, _CLIENT_APPROVERS, _OK),
             Step(_PE, _A.REJECT, _CLIENT, _RJ),
             Step(_PE, _A.WITHDRAW, _KEEPERS, _O),
             Step(_OK, _A.REOPEN, _DECIDERS, _O),
+            Step(_OK, _A.UNDO, _CLIENT, _PE),
+            Step(_RJ, _A.UNDO, _CLIENT, _PE),
         ),
         Workflow.INTERNAL_EXTERNAL: (
             Step(_O, _A.SUBMIT, _KEEPERS, _PI),
@@ -129,21 +140,25 @@ TRANSITIONS: Mapping[Workflow, tuple[Step, ...]] = MappingProxyType(
             Step(_PI, _A.REJECT, _DECIDERS, _RJ),
             Step(_PI, _A.WITHDRAW, _KEEPERS, _O),
             Step(_IA, _A.SUBMIT_TO_CLIENT, _DECIDERS, _PE),
-            Step(_PE, _A.APPROVE, _CLIENT, _OK),
+            Step(_PE, _A.APPROVE, _CLIENT_APPROVERS, _OK),
             Step(_PE, _A.REJECT, _CLIENT, _RJ),
             Step(_PE, _A.WITHDRAW, _KEEPERS, _O),
             Step(_OK, _A.REOPEN, _DECIDERS, _O),
+            Step(_OK, _A.UNDO, _CLIENT, _PE),
+            Step(_RJ, _A.UNDO, _CLIENT, _PE),
         ),
         Workflow.EXTERNAL_INTERNAL: (
             Step(_O, _A.SUBMIT, _KEEPERS, _PE),
             Step(_RJ, _A.SUBMIT, _KEEPERS, _PE),
-            Step(_PE, _A.APPROVE, _CLIENT, _PI),
+            Step(_PE, _A.APPROVE, _CLIENT_APPROVERS, _PI),
             Step(_PE, _A.REJECT, _CLIENT, _RJ),
             Step(_PE, _A.WITHDRAW, _KEEPERS, _O),
             Step(_PI, _A.APPROVE, _DECIDERS, _OK),
             Step(_PI, _A.REJECT, _DECIDERS, _RJ),
             Step(_PI, _A.WITHDRAW, _KEEPERS, _O),
             Step(_OK, _A.REOPEN, _DECIDERS, _O),
+            Step(_PI, _A.UNDO, _CLIENT, _PE),
+            Step(_RJ, _A.UNDO, _CLIENT, _PE),
         ),
     }
 )

@@ -39,7 +39,9 @@ settings win over the kit's (:func:`kit_settings`). ``make_source(dataset, store
 contract per port, for a store that implements only some of them: :class:`PortalStoreContract`
 (portals, links, codes) and :class:`AccessLogContract` and :class:`ApprovalStoreContract`
 (compare-and-set, audit trail) in :mod:`.store`, :class:`OutboxStoreContract` (leases, retries)
-in :mod:`.outbox`. Each runs the methods that must be atomic from several threads at once.
+in :mod:`.outbox`, :class:`RequestStoreContract` (approval requests used once, e-mails sent
+once, sign-offs, quotes decided once, states by status) in :mod:`.requests`. Each runs the
+methods that must be atomic from several threads at once.
 
 It includes :class:`CostSourceContract` (:mod:`.costs`): the same checks for a source's
 expenses and trips, skipped (naming the missing part) for a source without them;
@@ -65,6 +67,7 @@ from .outbox import OutboxStoreContract as OutboxStoreContract
 from .reading import all_entries as all_entries
 from .reading import effective_dataset as effective_dataset
 from .reading import filed_dataset as filed_dataset
+from .requests import RequestStoreContract as RequestStoreContract
 from .samples import T0 as T0
 from .samples import _link as _link
 from .samples import _mail as _mail

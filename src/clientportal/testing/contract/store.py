@@ -27,13 +27,16 @@ from ...ports import (
     AccessLog,
     ApprovalChange,
     ApprovalStore,
+    EventLog,
     OutboxStore,
     PortalStore,
+    RequestStore,
     Store,
 )
 from ...workflow import Action
 from .base import StorePortContract
 from .outbox import OutboxStoreContract
+from .requests import RequestStoreContract
 from .samples import T0, _code, _decided, _link, _mail, _portal, _submitted
 
 __all__ = [
@@ -471,17 +474,29 @@ def _applied(store: ApprovalStore, changes: Sequence[ApprovalChange]) -> bool:
 
 
 class StoreContract(
-    PortalStoreContract, AccessLogContract, ApprovalStoreContract, OutboxStoreContract
+    PortalStoreContract,
+    AccessLogContract,
+    ApprovalStoreContract,
+    OutboxStoreContract,
+    RequestStoreContract,
 ):
     """Tests every :class:`~clientportal.ports.Store` must pass. Subclass it as ``Test...``.
 
     Implement :meth:`make_store`. Set :attr:`threads` to 0 for a store that may not be shared
     between threads (the atomicity tests are then skipped). A store of only some of the ports
     subclasses only their contracts (:class:`PortalStoreContract`, :class:`AccessLogContract`,
-    :class:`ApprovalStoreContract`, :class:`~.outbox.OutboxStoreContract`).
+    :class:`ApprovalStoreContract`, :class:`~.outbox.OutboxStoreContract`,
+    :class:`~.requests.RequestStoreContract`).
     """
 
-    ports: ClassVar[tuple[type[Any], ...]] = (PortalStore, ApprovalStore, OutboxStore, AccessLog)
+    ports: ClassVar[tuple[type[Any], ...]] = (
+        PortalStore,
+        ApprovalStore,
+        OutboxStore,
+        AccessLog,
+        RequestStore,
+        EventLog,
+    )
 
     def make_store(self) -> Store:
         """A fresh, empty store."""

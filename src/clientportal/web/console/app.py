@@ -29,7 +29,7 @@ from ..render import TEMPLATE_DIR, Renderer, StaticFiles
 from ..routing import Match, Route, Router
 from ..security import content_security_policy, secure_headers
 from ..theme import Theme
-from . import activity, approvals, links, portals, preview
+from . import activity, approvals, links, portals, preview, signoffs
 from .context import CSRF_COOKIE, ConsoleContext, StaffMember
 from .directory import Directory
 from .texts import CONSOLE_LABELS, ConsoleText
@@ -88,6 +88,7 @@ def _routes() -> list[Route[ConsoleView]]:
         ("GET", p + "/history/{entry_id}", approvals.history, "history"),
         ("GET", p + "/history/{kind}/{item_id}", approvals.item_history, "item_history"),
         ("GET", p + "/activity", activity.activity_page, "activity"),
+        ("GET", p + "/sign-offs/{signoff_id}", signoffs.signoff_file, "signoff_file"),
         ("GET", "/static/{name}", _static, "static"),
         ("GET", "/theme.css", _theme_css, "theme"),
     ]

@@ -21,6 +21,7 @@ from ...ports import MAX_PAGE_SIZE, EntryQuery
 from ..http import Response
 from ..params import parse_id
 from ..problems import BadRequest, PageNotFound
+from . import signoffs
 from .context import ConsoleContext
 
 __all__ = [
@@ -104,6 +105,7 @@ def approval_page(ctx: ConsoleContext, **extra: Any) -> Response:
         "several": len(kinds) > 1,
         "submitted": None,
         "not_submitted": None,
+        "signoffs": signoffs.listed(ctx, portal) if scope.approval else (),
     }
     values.update(extra)
     return ctx.render("console/approvals.html", **values)

@@ -239,6 +239,7 @@ _STEP: Mapping[Action, tuple[str, str]] = {
     Action.WITHDRAW: Nc_("approval step", "Withdrawn"),
     Action.SUBMIT_TO_CLIENT: Nc_("approval step", "Submitted to the client"),
     Action.REOPEN: Nc_("approval step", "Reopened"),
+    Action.UNDO: Nc_("approval step", "Decision undone by the client"),  # workflow + undo (H2)
 }
 
 _PARTY: Mapping[Party, tuple[str, str]] = {
@@ -246,6 +247,7 @@ _PARTY: Mapping[Party, tuple[str, str]] = {
     Party.MANAGER: Nc_("party", "Manager"),
     Party.CLIENT: Nc_("party", "Client"),
     Party.ADMIN: Nc_("party", "Administrator"),
+    Party.POLICY: Nc_("party", "Reminder policy"),  # workflow + undo (H2)
 }
 
 

@@ -1,0 +1,649 @@
+"""Reminders, escalations, warnings and approvals by the policy: what the worker does about
+approval requests nobody answers, and the staff's own digests.
+
+:meth:`Reminders.run` reads the unused approval requests
+(:meth:`~clientportal.ports.RequestStore.open_requests`) and the current state of the items they
+list, and for each contact of each portal, under the portal's
+:class:`~clientportal.reminders.ReminderPolicy` (else the company's):
+
+- an item still *awaits* the contact while it is ``PENDING_EXTERNAL`` at the version the request
+  listed and the portal still shows it; a request with nothing awaiting is done with, so
+  reminders stop the moment the items are decided;
+- a **reminder** is one digest per contact and portal listing everything that awaits them, sent
+  on the local day one of their requests has a reminder due (:func:`~.reminders.due_on_day`),
+  at most once a day;
+- the **escalation** of a request to the policy's ``escalate_to`` contacts, the **warning** before
+  the approval by the policy, once per request;
+- the **approval by the policy** through :meth:`Approvals.policy_approve
+  <clientportal.service.approvals.Approvals.policy_approve>`, whose compare-and-set on each
+  item's version takes the step once whatever the number of workers;
+- a **staff digest** of the items awaiting the staff (``PENDING_INTERNAL``) to the company
+  policy's ``staff_recipients``, at most once a day.
+
+Every e-mail goes through :meth:`~clientportal.ports.RequestStore.send_once` under a key that
+names what it is (``reminder:<portal>:<contact>:<local day>``, ``escalation:<request>``,
+``warning:<request>``, ``staff-reminder:<local day>``) with its event, so any number of workers
+send each once. A contact's e-mails carry a personal link issued for them (as the approval
+requests do); a worker that loses the race revokes the link it issued.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from attrs import frozen
+
+from ..errors import ConfigError
+from ..model import ApprovalStatus, Contact, Expense, ItemRef, Portal, TimeEntry, Trip
+from ..ports import (
+    ApprovalRequest,
+    Clock,
+    DataSource,
+    NewEvent,
+    OutboxMessage,
+    Store,
+    aware_now,
+)
+from ..ports.events import (
+    REMINDER_ESCALATED,
+    REMINDER_SENT,
+    REMINDER_WARNED,
+    STAFF_REMINDER_SENT,
+)
+from ..reminders import (
+    ReminderPolicy,
+    auto_approval_at,
+    due_on_day,
+    escalation_at,
+    latest_reminder,
+    local_day,
+    staff_due,
+    warning_at,
+)
+from ..visibility import visible_entries, visible_expenses, visible_trips
+from .decision_items import DecisionItem, ItemKey, ItemReader, kind_of
+from .links import LinkRegister
+from .notify import MailSettings, Notifier
+from .outcomes import DecisionResult
+from .reading import PortalReader
+
+__all__ = ["PolicyApprover", "ReminderReport", "Reminders"]
+
+logger = logging.getLogger("clientportal.reminders")
+
+#: How many open requests are read per page.
+_PAGE = 500
+#: How many items a staff digest lists at most (it counts them all).
+_STAFF_LISTED = 200
+#: How far back, beyond the policy's longest wait, requests are still read.
+_MARGIN = dt.timedelta(days=7)
+
+
+class PolicyApprover(Protocol):
+    """What the reminders need of :class:`~clientportal.service.approvals.Approvals`."""
+
+    def policy_approve(self, portal: Portal, items: Mapping[ItemRef, int]) -> DecisionResult:
+        """Approve ``items`` (each at its version) for the portal's client, as the policy."""
+        ...
+
+
+@frozen
+class ReminderReport:
+    """What one :meth:`Reminders.run` did: ``reminders`` (digests to contacts),
+    ``escalations`` (requests escalated), ``warnings`` (requests warned of), ``auto_approved``
+    (items approved by the policy), ``staff`` (staff digests)."""
+
+    reminders: int = 0
+    escalations: int = 0
+    warnings: int = 0
+    auto_approved: int = 0
+    staff: int = 0
+
+    @property
+    def busy(self) -> bool:
+        """True when the run sent or approved something."""
+        return bool(
+            self.reminders or self.escalations or self.warnings or self.auto_approved or self.staff
+        )
+
+    def __add__(self, other: ReminderReport) -> ReminderReport:
+        return ReminderReport(
+            self.reminders + other.reminders,
+            self.escalations + other.escalations,
+            self.warnings + other.warnings,
+            self.auto_approved + other.auto_approved,
+            self.staff + other.staff,
+        )
+
+
+@frozen
+class _Asked:
+    """One open request and the items of it that still await its contact."""
+
+    request: ApprovalRequest
+    items: tuple[DecisionItem, ...]
+
+
+def _check_policies(
+    policy: ReminderPolicy | None, portal_policies: Mapping[str, ReminderPolicy]
+) -> None:
+    problems: list[str] = []
+    if policy is not None and not isinstance(policy, ReminderPolicy):
+        problems.append(f"reminders: must be a ReminderPolicy or None, got {type(policy).__name__}")
+    for portal_id, each in portal_policies.items():
+        if not isinstance(each, ReminderPolicy):
+            problems.append(
+                f"portal_reminders[{portal_id!r}]: must be a ReminderPolicy, got "
+                f"{type(each).__name__}"
+            )
+    if problems:
+        raise ConfigError(problems, subject="the reminders")
+
+
+class Reminders:
+    """Sends what the reminder policies ask for (see the module's docstring).
+
+    ``policy`` is the company's (``None``: no reminders, except for the portals of
+    ``portal_policies``, keyed by portal id). Reads the requests from ``store`` and the items
+    from ``data`` through ``reader`` (what each portal shows), writes the e-mails with
+    ``notifier`` and ``mail``, issues the personal links with ``links``, approves through
+    ``approvals``; ``scope`` is what each portal's reads share.
+    """
+
+    def __init__(
+        self,
+        *,
+        data: DataSource,
+        store: Store,
+        reader: PortalReader,
+        notifier: Notifier,
+        approvals: PolicyApprover,
+        links: LinkRegister,
+        mail: MailSettings,
+        policy: ReminderPolicy | None,
+        portal_policies: Mapping[str, ReminderPolicy] | None = None,
+        clock: Clock,
+        scope: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
+    ) -> None:
+        portal_policies = dict(portal_policies or {})
+        _check_policies(policy, portal_policies)
+        self._data = data
+        self._store = store
+        self._reader = reader
+        self._items = ItemReader(data, reader)
+        self._notifier = notifier
+        self._approvals = approvals
+        self._links = links
+        self._mail = mail
+        self._policy = policy
+        self._portal_policies = portal_policies
+        self._clock = clock
+        self._scope = scope
+
+    def __repr__(self) -> str:
+        return f"Reminders(policy={self._policy!r}, portals={sorted(self._portal_policies)})"
+
+    @property
+    def active(self) -> bool:
+        """True when some policy is set (else :meth:`run` has nothing to do)."""
+        return self._policy is not None or bool(self._portal_policies)
+
+    def policy_for(self, portal_id: str) -> ReminderPolicy | None:
+        """The policy of portal ``portal_id``: its own, else the company's."""
+        return self._portal_policies.get(portal_id, self._policy)
+
+    def run(self, now: dt.datetime | None = None) -> ReminderReport:
+        """Send every reminder, escalation, warning and staff digest due at ``now`` (the clock's
+        time when ``None``), and approve what the policy approves, each once."""
+        if not self.active:
+            return ReminderReport()
+        now = aware_now(self._clock) if now is None else now
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
+        report = ReminderReport()
+        for (portal_id, contact_id), requests in sorted(self._open_requests(now).items()):
+            try:
+                with self._scope():
+                    report += self._contact(portal_id, contact_id, requests, now)
+            except Exception:
+                logger.exception(
+                    "reminders for contact %s of portal %s failed; the others go on",
+                    contact_id,
+                    portal_id,
+                )
+        if self._policy is not None and self._policy.staff_recipients:
+            with self._scope():
+                report += self._staff(self._policy, now)
+        return report
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _horizon(self) -> dt.timedelta:
+        """How long after its request something may still be due, for every policy."""
+        longest = dt.timedelta(0)
+        for policy in (self._policy, *self._portal_policies.values()):
+            if policy is None:
+                continue
+            spans = [policy.first_after + max(0, policy.max_reminders - 1) * policy.every]
+            spans += [s for s in (policy.escalate_after, policy.auto_approve_after) if s]
+            longest = max(longest, *spans)
+        return longest + _MARGIN
+
+    def _open_requests(self, now: dt.datetime) -> dict[tuple[str, str], list[ApprovalRequest]]:
+        since = now - self._horizon()
+        found: dict[tuple[str, str], list[ApprovalRequest]] = {}
+        after: str | None = None
+        while True:
+            page = self._store.open_requests(since=since, after=after, limit=_PAGE)
+            for request in page:
+                if request.created_at <= now:
+                    found.setdefault((request.portal_id, request.contact_id), []).append(request)
+            if len(page) < _PAGE:
+                return found
+            after = page[-1].id
+
+    def _awaiting(self, portal: Portal, requests: Sequence[ApprovalRequest]) -> list[_Asked]:
+        """Each request with the items of it that still await its contact (requests with none
+        left out), oldest first."""
+        keys = tuple(dict.fromkeys((i.kind, i.id) for r in requests for i in r.items))
+        items = self._items.read(keys, portal) if keys else {}
+        asked = []
+        for request in sorted(requests, key=lambda r: (r.created_at, r.id)):
+            waiting = []
+            for listed in request.items:
+                item = items.get((listed.kind, listed.id))
+                if (
+                    item is not None
+                    and item.approval.status is ApprovalStatus.PENDING_EXTERNAL
+                    and item.approval.version == listed.version
+                ):
+                    waiting.append(item)
+            if waiting:
+                asked.append(_Asked(request, tuple(waiting)))
+        return asked
+
+    # -- one contact -----------------------------------------------------------------------------
+
+    def _contact(
+        self, portal_id: str, contact_id: str, requests: Sequence[ApprovalRequest], now: dt.datetime
+    ) -> ReminderReport:
+        policy = self.policy_for(portal_id)
+        portal = self._store.get_portal(portal_id)
+        if policy is None or portal is None or not portal.active:
+            return ReminderReport()
+        if not self._reader.scope(portal).approval:
+            return ReminderReport()
+        asked = self._awaiting(portal, requests)
+        if not asked:
+            return ReminderReport()
+        contact = self._notifier.contact(portal, contact_id)
+        report = ReminderReport()
+        if contact is not None and contact.email is not None and contact.id in portal.contact_ids:
+            report += self._remind(policy, portal, contact, asked, now)
+            report += self._escalate(policy, portal, contact, asked, now)
+            report += self._warn(policy, portal, contact, asked, now)
+        else:
+            logger.warning(
+                "contact %s of portal %s is no longer on the portal or has no e-mail address: "
+                "not reminded",
+                contact_id,
+                portal_id,
+            )
+        return report + self._auto_approve(policy, portal, asked, now)
+
+    def _remind(
+        self,
+        policy: ReminderPolicy,
+        portal: Portal,
+        contact: Contact,
+        asked: Sequence[_Asked],
+        now: dt.datetime,
+    ) -> ReminderReport:
+        due = []
+        for each in asked:
+            latest = latest_reminder(policy, each.request.created_at, now)
+            if latest is not None and due_on_day(policy, latest[1], now):
+                due.append(latest[0])
+        if not due:
+            return ReminderReport()
+        from ..mail.reminders import reminder
+
+        number = max(due)
+        items = _union(asked)
+        requests = [a.request for a in asked]
+
+        def build(url: str) -> list[OutboxMessage]:
+            mail = reminder(
+                portal=portal,
+                contact=contact,
+                awaiting=self._shown(portal, items),
+                number=number,
+                asked_on=local_day(requests[0].created_at, policy),
+                portal_url=url,
+                sender=self._mail.sender(),
+                now=now,
+                link_valid_for=self._mail.email_link_lifetime,
+                template=self._template("REMINDER", portal, contact),
+                max_rows=self._mail.listed_entries,
+            )
+            return [_queued(mail, now)]
+
+        event = self._event(
+            REMINDER_SENT,
+            portal,
+            now,
+            contact_id=contact.id,
+            request_ids=[r.id for r in requests],
+            items=_refs(items),
+            number=number,
+        )
+        key = f"reminder:{portal.id}:{contact.id}:{local_day(now, policy).isoformat()}"
+        sent = self._send(key, portal, [(contact, build)], event, now)
+        return ReminderReport(reminders=int(sent))
+
+    def _escalate(
+        self,
+        policy: ReminderPolicy,
+        portal: Portal,
+        contact: Contact,
+        asked: Sequence[_Asked],
+        now: dt.datetime,
+    ) -> ReminderReport:
+        due = [
+            a for a in asked if (at := escalation_at(policy, a.request.created_at)) and at <= now
+        ]
+        if not due:
+            return ReminderReport()
+        others = self._escalation_contacts(policy, portal, contact)
+        if not others:
+            return ReminderReport()
+        from ..mail.reminders import escalation
+
+        sent = 0
+        for each in due:
+
+            def build(url: str, to: Contact, each: _Asked = each) -> list[OutboxMessage]:
+                mail = escalation(
+                    portal=portal,
+                    contact=to,
+                    asked=contact,
+                    awaiting=self._shown(portal, each.items),
+                    asked_on=local_day(each.request.created_at, policy),
+                    portal_url=url,
+                    sender=self._mail.sender(),
+                    now=now,
+                    link_valid_for=self._mail.email_link_lifetime,
+                    template=self._template("REMINDER_ESCALATION", portal, to),
+                    max_rows=self._mail.listed_entries,
+                )
+                return [_queued(mail, now)]
+
+            event = self._event(
+                REMINDER_ESCALATED,
+                portal,
+                now,
+                contact_ids=[c.id for c in others],
+                asked_contact_id=contact.id,
+                request_ids=[each.request.id],
+                items=_refs(each.items),
+            )
+            builders = [(to, _bound(build, to)) for to in others]
+            sent += self._send(f"escalation:{each.request.id}", portal, builders, event, now)
+        return ReminderReport(escalations=sent)
+
+    def _escalation_contacts(
+        self, policy: ReminderPolicy, portal: Portal, asked: Contact
+    ) -> list[Contact]:
+        found = []
+        for contact_id in policy.escalate_to:
+            if contact_id == asked.id:
+                continue
+            contact = self._notifier.contact(portal, contact_id)
+            if contact is None or contact.email is None or contact_id not in portal.contact_ids:
+                logger.warning(
+                    "escalate_to names contact %s, who is not a contact with an e-mail address "
+                    "on portal %s: not escalated to them (add them to the portal)",
+                    contact_id,
+                    portal.id,
+                )
+                continue
+            found.append(contact)
+        return found
+
+    def _warn(
+        self,
+        policy: ReminderPolicy,
+        portal: Portal,
+        contact: Contact,
+        asked: Sequence[_Asked],
+        now: dt.datetime,
+    ) -> ReminderReport:
+        from ..mail.reminders import auto_approval_warning
+
+        sent = 0
+        for each in asked:
+            warn_at = warning_at(policy, each.request.created_at)
+            approve_at = auto_approval_at(policy, each.request.created_at)
+            if warn_at is None or approve_at is None or not warn_at <= now < approve_at:
+                continue
+
+            def build(url: str, each: _Asked = each, at: dt.datetime = approve_at) -> list[Any]:
+                mail = auto_approval_warning(
+                    portal=portal,
+                    contact=contact,
+                    awaiting=self._shown(portal, each.items),
+                    approve_at=at,
+                    time_zone=policy.zone,
+                    portal_url=url,
+                    sender=self._mail.sender(),
+                    now=now,
+                    link_valid_for=self._mail.email_link_lifetime,
+                    template=self._template("AUTO_APPROVAL_WARNING", portal, contact),
+                    max_rows=self._mail.listed_entries,
+                )
+                return [_queued(mail, now)]
+
+            event = self._event(
+                REMINDER_WARNED,
+                portal,
+                now,
+                contact_id=contact.id,
+                request_ids=[each.request.id],
+                items=_refs(each.items),
+                approve_at=approve_at.isoformat(),
+            )
+            sent += self._send(f"warning:{each.request.id}", portal, [(contact, build)], event, now)
+        return ReminderReport(warnings=sent)
+
+    def _auto_approve(
+        self, policy: ReminderPolicy, portal: Portal, asked: Sequence[_Asked], now: dt.datetime
+    ) -> ReminderReport:
+        due: dict[ItemRef, int] = {}
+        for each in asked:
+            approve_at = auto_approval_at(policy, each.request.created_at)
+            if approve_at is None or approve_at > now:
+                continue
+            for item in each.items:
+                due[ItemRef(kind_of(item), item.id)] = item.approval.version
+        if not due:
+            return ReminderReport()
+        result = self._approvals.policy_approve(portal, due)
+        return ReminderReport(auto_approved=len(result.applied))
+
+    # -- the staff -------------------------------------------------------------------------------
+
+    def _staff(self, policy: ReminderPolicy, now: dt.datetime) -> ReminderReport:
+        waiting = self._store.items_in_status(ApprovalStatus.PENDING_INTERNAL)
+        since = [at for _, _, at in waiting if at is not None]
+        if not waiting or not staff_due(policy, since, now):
+            return ReminderReport()
+        from ..mail.messages import Recipient
+        from ..mail.reminders import StaffItem, staff_reminder
+        from ..mail.templates import MailKind, select_template
+
+        listed = waiting[:_STAFF_LISTED]
+        keys: tuple[ItemKey, ...] = tuple((kind, item_id) for kind, item_id, _ in listed)
+        read = self._items.read(keys, None)
+        when = {(kind, item_id): at for kind, item_id, at in listed}
+        language = self._mail.company_language
+        names = self._names(read.values())
+        projects = self._project_names(read.values())
+        rows = []
+        for key in keys:
+            item = read.get(key)
+            if item is None:
+                continue
+            rows.append(
+                StaffItem(
+                    kind=key[0],
+                    id=key[1],
+                    date=item.date,
+                    employee=names.get(item.employee_id, item.employee_id),
+                    project=projects.get(item.project_id, item.project_id),
+                    worth=_worth(item, language),
+                    since=when[key],
+                )
+            )
+        if not rows:
+            return ReminderReport()
+        recipients = tuple(Recipient(name, address) for name, address in policy.staff_addresses)
+        mail = staff_reminder(
+            items=rows,
+            total=len(waiting),
+            recipients=recipients,
+            sender=self._mail.sender(),
+            now=now,
+            locale=language,
+            time_zone=policy.zone,
+            template=select_template(
+                self._mail.templates, MailKind.STAFF_REMINDER, portal_id="", language=language
+            ),
+        )
+        event = NewEvent(
+            type=STAFF_REMINDER_SENT,
+            occurred_at=now,
+            data={
+                "recipients": [r.address for r in recipients],
+                "items": [{"kind": k.value, "id": i} for k, i in keys],
+                "count": len(waiting),
+            },
+        )
+        once = f"staff-reminder:{local_day(now, policy).isoformat()}"
+        sent = self._store.send_once(once, at=now, outbox=[_queued(mail, now)], events=[event])
+        return ReminderReport(staff=int(sent))
+
+    def _names(self, items: Iterable[DecisionItem]) -> dict[str, str]:
+        ids = frozenset(i.employee_id for i in items)
+        return {e.id: e.name for e in self._data.employees(ids)} if ids else {}
+
+    def _project_names(self, items: Iterable[DecisionItem]) -> dict[str, str]:
+        wanted = frozenset(i.project_id for i in items)
+        found: dict[str, str] = {}
+        for portal in self._store.list_portals():
+            if portal.project_ids.isdisjoint(wanted):
+                continue
+            found.update((p.id, p.name) for p in self._reader.projects(portal) if p.id in wanted)
+        return found
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _shown(self, portal: Portal, items: Sequence[DecisionItem]) -> Any:
+        """The items as ``portal`` shows them, with its projects and the employees named."""
+        from ..mail.reminders import Awaiting
+
+        projects = self._reader.projects(portal)
+        policy = self._reader.policy
+        entries = tuple(
+            visible_entries(
+                portal, projects, [i for i in items if isinstance(i, TimeEntry)], policy
+            )
+        )
+        expenses = tuple(
+            visible_expenses(portal, projects, [i for i in items if isinstance(i, Expense)])
+        )
+        trips = tuple(visible_trips(portal, projects, [i for i in items if isinstance(i, Trip)]))
+        people = frozenset(
+            [e.employee_id for e in entries]
+            + [x.employee_id for x in expenses]
+            + [x.employee_id for x in trips]
+        )
+        employees = tuple(self._data.employees(people)) if people else ()
+        return Awaiting(entries, expenses, trips, projects, employees)
+
+    def _template(self, kind: str, portal: Portal, contact: Contact) -> Any:
+        from ..i18n import negotiate_locale
+        from ..mail.templates import MailKind
+
+        locale = negotiate_locale(
+            portal_language=portal.language, contact_language=contact.language
+        )
+        return self._mail.template(MailKind[kind], portal, str(locale))
+
+    def _event(self, type: str, portal: Portal, now: dt.datetime, **data: object) -> NewEvent:
+        return NewEvent(
+            type=type, occurred_at=now, portal_id=portal.id, client_id=portal.client_id, data=data
+        )
+
+    def _send(
+        self,
+        key: str,
+        portal: Portal,
+        builders: Sequence[tuple[Contact, Callable[[str], list[OutboxMessage]]]],
+        event: NewEvent,
+        now: dt.datetime,
+    ) -> bool:
+        """Build each e-mail with its contact's new personal link and store them all with
+        ``event`` under ``key``, once; the links of a batch another worker sent are revoked."""
+        links = self._notifier.mail_links(self._links, now=now)
+        links.start()
+        sent = False
+        try:
+            outbox = [
+                message
+                for contact, build in builders
+                for message in build(links.url(portal.id, contact.id, page="approvals"))
+            ]
+            sent = self._store.send_once(key, at=now, outbox=outbox, events=[event])
+        finally:
+            links.settle(stored=sent)
+        return sent
+
+
+def _bound(
+    build: Callable[[str, Contact], list[OutboxMessage]], to: Contact
+) -> Callable[[str], list[OutboxMessage]]:
+    return lambda url: build(url, to)
+
+
+def _union(asked: Sequence[_Asked]) -> tuple[DecisionItem, ...]:
+    found: dict[ItemKey, DecisionItem] = {}
+    for each in asked:
+        for item in each.items:
+            found.setdefault((kind_of(item), item.id), item)
+    return tuple(found.values())
+
+
+def _refs(items: Iterable[DecisionItem]) -> list[dict[str, str]]:
+    return [{"kind": kind_of(i).value, "id": i.id} for i in items]
+
+
+def _worth(item: DecisionItem, language: str) -> str:
+    """What ``item`` is worth, written for the staff: hours, an amount, a distance."""
+    from ..i18n import format_hours, format_money, format_number
+
+    if isinstance(item, TimeEntry):
+        return format_hours(item.seconds, language)
+    if isinstance(item, Expense):
+        return format_money(item.amount, item.currency, language)
+    return f"{format_number(item.distance, language)} km"
+
+
+def _queued(mail: Any, now: dt.datetime) -> OutboxMessage:
+    from ..access import random_id
+
+    return OutboxMessage.of(random_id(), mail.message, created_at=now, secret=mail.secret)
