@@ -32,6 +32,7 @@ LAYER_OF = {
     "ratelimit": "core",
     "redaction": "core",
     "signoff": "core",  # issue 15: sign-off certificates (H4)
+    "reminders": "core",  # issue 15: the reminder policy and its schedule (H5)
     "service": "service",
     "memory": "backend",
     "sql": "backend",

@@ -213,13 +213,16 @@ def test_escalation_warning_and_approval_times(policy: ReminderPolicy, asked: dt
     if policy.escalate_after is None:
         assert escalate is None
     else:
-        assert escalate is not None and escalate >= asked + policy.escalate_after
+        assert escalate is not None
+        assert escalate >= asked + policy.escalate_after
     approve = auto_approval_at(policy, asked)
     warn = warning_at(policy, asked)
     if policy.auto_approve_after is None:
-        assert approve is None and warn is None
+        assert approve is None
+        assert warn is None
         return
-    assert approve is not None and approve >= asked + policy.auto_approve_after
+    assert approve is not None
+    assert approve >= asked + policy.auto_approve_after
     if policy.warn_before_auto_approve is None:
         assert warn is None
         return

@@ -117,3 +117,35 @@ def test_a_lost_send_once_leaves_the_database_as_it_was(engine: Engine) -> None:
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT key, done_at FROM cp_sent_once")).all()
     assert [r[0] for r in rows] == ["digest:k1:2026-03-02"]
+
+
+def test_items_in_status_puts_states_of_unknown_age_first(engine: Engine) -> None:
+    """States loaded by a host (no ``updated_at``) are older than any the store stored."""
+    store = SqlStore(engine)
+    stored = _submitted("e2")
+    store.apply_changes([stored])
+    status = stored.state.status.value
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO cp_approvals (entry_id, status, version) VALUES "
+                "('e9', :s, 1), ('E1', :s, 1), ('e1', 'approved', 2)"
+            ),
+            {"s": status},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO cp_item_approvals (kind, item_id, status, version) "
+                "VALUES ('expense', 'a', :s, 1)"
+            ),
+            {"s": status},
+        )
+    found = store.items_in_status(stored.state.status)
+    assert [(kind.value, item_id, at) for kind, item_id, at in found] == [
+        ("entry", "E1", None),
+        ("entry", "e9", None),
+        ("expense", "a", None),
+        ("entry", "e2", T0),
+    ]
+    assert [i[1] for i in store.items_in_status(stored.state.status, limit=2)] == ["E1", "e9"]
+    assert store.items_in_status(stored.state.status, limit=0) == ()

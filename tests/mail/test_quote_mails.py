@@ -148,7 +148,8 @@ def test_a_company_template_words_the_notice() -> None:
     message = notice(template=template)
     assert message["Subject"] == "Accepted: OFF-2026-12 (€12,500.50)"
     assert text(message).startswith(
-        "Ruud Visser signed as Ruud Visser on Mar 2, 2026, 2:05:00\u202fPM (UTC).\n Website Mar 31, 2026"
+        "Ruud Visser signed as Ruud Visser on Mar 2, 2026, 2:05:00\u202fPM (UTC).\n"
+        " Website Mar 31, 2026"
     )
 
 

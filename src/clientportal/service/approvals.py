@@ -244,6 +244,8 @@ class Approvals:
         contact = self._notifier.require_contact(portal, visit.contact_id)
         with self._scope():
             awaiting = awaiting_in_period(self._data, self._reader, portal, start=start, end=end)
+        if not awaiting:
+            return DecisionResult(())
         return self._decide_for(
             portal,
             contact,

@@ -123,7 +123,7 @@ class SignOffs:
     ) -> tuple[SignOff, ...]:
         """Up to ``limit`` (1 to 500) certificates of the portal, newest first: the contact's
         own when ``contact_id`` is given."""
-        if not isinstance(limit, int) or not 1 <= limit <= 500:
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 500:
             raise ValidationError([f"limit: must be from 1 to 500, got {limit!r}"])
         return tuple(self._store.signoffs(portal_id, contact_id=contact_id, limit=limit))
 

@@ -27,10 +27,8 @@ from ...ports import (
     AccessLog,
     ApprovalChange,
     ApprovalStore,
-    EventLog,
     OutboxStore,
     PortalStore,
-    RequestStore,
     Store,
 )
 from ...workflow import Action
@@ -489,14 +487,7 @@ class StoreContract(
     :class:`~.requests.RequestStoreContract`).
     """
 
-    ports: ClassVar[tuple[type[Any], ...]] = (
-        PortalStore,
-        ApprovalStore,
-        OutboxStore,
-        AccessLog,
-        RequestStore,
-        EventLog,
-    )
+    ports: ClassVar[tuple[type[Any], ...]] = (PortalStore, AccessLog, *RequestStoreContract.ports)
 
     def make_store(self) -> Store:
         """A fresh, empty store."""

@@ -1,7 +1,9 @@
 """The console's activity page of a portal: what happened in it, newest first, from the event
 log, in plain language -- who decided what (the client's approvals and rejections with their
-reasons, and the staff's steps on the client's items), which contact's link was issued, opened
-or revoked, and when the portal was created or changed (and what changed).
+reasons, undone decisions, the reminder policy's approvals, and the staff's steps on the
+client's items), which contact's link was issued, opened or revoked, when the portal was created
+or changed (and what changed), the reminders, escalations and warnings its contacts were sent,
+and the quotes they accepted or declined (with the name they signed with and their reason).
 
 The page reads one page of the portal's events, newest first
 (:meth:`PortalService.portal_events <clientportal.service.PortalService.portal_events>`): an
@@ -19,6 +21,7 @@ from typing import Any
 from attrs import frozen
 
 from ...errors import ValidationError
+from ...i18n import N_
 from ...model import ItemKind
 from ...ports import Event
 from ...ports.events import (
@@ -28,6 +31,12 @@ from ...ports.events import (
     LINK_REVOKED,
     PORTAL_CREATED,
     PORTAL_UPDATED,
+    QUOTE_ACCEPTED,
+    QUOTE_DECLINED,
+    REMINDER_ESCALATED,
+    REMINDER_SENT,
+    REMINDER_WARNED,
+    STAFF_REMINDER_SENT,
 )
 from ...workflow import Action, Party
 from ..http import Response
@@ -37,6 +46,7 @@ from .context import ConsoleContext
 from .texts import ConsoleText
 
 __all__ = [
+    "ACTIVITY_TEXTS",
     "LIMIT",
     "ActivityLine",
     "Names",
@@ -65,6 +75,26 @@ _CHANGES = (
     ("settings", "settings"),
 )
 _PORTAL_EVENTS = (PORTAL_CREATED, PORTAL_UPDATED)
+
+#: The texts of the reminders' and quotes' events (issue 15), by key, in English (the msgids).
+ACTIVITY_TEXTS: Mapping[str, str] = {
+    # TRANSLATORS: the activity of a portal; %(number)s counts the reminders (1, 2, 3...).
+    "reminder_sent": N_("Reminder %(number)s sent"),
+    "reminder_escalated": N_("Unanswered items escalated to other contacts"),
+    # TRANSLATORS: %(date)s is when the reminder policy approves the items for the client.
+    "reminder_warned": N_("Warned that the items are approved automatically on %(date)s"),
+    "staff_reminder": N_("Reminder sent to the staff"),
+    "quote_accepted": N_("Quote %(number)s accepted"),
+    "quote_declined": N_("Quote %(number)s declined"),
+    "items_waiting": N_("Items awaiting a decision"),
+    "escalated_to": N_("Escalated to"),
+    "asked_first": N_("Asked first"),
+    "recipients": N_("Recipients"),
+    # TRANSLATORS: the name a contact typed to sign their decision on a quote.
+    "signature": N_("Signature"),
+}
+_REMINDERS = (REMINDER_SENT, REMINDER_ESCALATED, REMINDER_WARNED, STAFF_REMINDER_SENT)
+_QUOTES = {QUOTE_ACCEPTED: "quote_accepted", QUOTE_DECLINED: "quote_declined"}
 
 
 @frozen
@@ -119,7 +149,79 @@ def _who(t: ConsoleText, actor: Any, names: Names) -> str | None:
         party = Party(actor.get("party"))
     except ValueError:
         return None
+    if party is Party.POLICY:  # nobody to name: the company's reminder policy acted
+        return t.party(party)
     return f"{names.of(party, str(actor.get('id', '')))} ({t.party(party)})"
+
+
+def _said(t: ConsoleText, key: str, /, **values: object) -> str:
+    """An activity text of :data:`ACTIVITY_TEXTS` in the language of ``t``."""
+    return t.translator.gettext(ACTIVITY_TEXTS[key], **values)
+
+
+def _client(t: ConsoleText, contact_id: object, names: Names) -> str | None:
+    """The contact ``contact_id`` as the "by" column names a client (``None`` without one)."""
+    if not isinstance(contact_id, str) or not contact_id:
+        return None
+    return f"{names.contact(contact_id)} ({t.party(Party.CLIENT)})"
+
+
+def _details(t: ConsoleText, pairs: Sequence[tuple[str, object]]) -> str | None:
+    """``label: value`` of each pair with a value, joined with " · " (``None`` when none)."""
+    said = [t.pair(label, str(value)) for label, value in pairs if value not in (None, "", [])]
+    return " · ".join(said) if said else None
+
+
+def _count(data: Mapping[str, Any]) -> int | None:
+    items = data.get("items")
+    return len(items) if isinstance(items, list) else None
+
+
+def _reminder(t: ConsoleText, event: Event, names: Names) -> ActivityLine:
+    """A reminder, an escalation, a warning before auto-approval, or the staff's digest."""
+    data, at = event.data, event.occurred_at
+    waiting = (_said(t, "items_waiting"), _count(data))
+    if event.type == REMINDER_SENT:
+        what = _said(t, "reminder_sent", number=data.get("number", "?"))
+        return ActivityLine(
+            at, what, _client(t, data.get("contact_id"), names), _details(t, [waiting])
+        )
+    if event.type == REMINDER_ESCALATED:
+        others = data.get("contact_ids")
+        to = ", ".join(names.contact(str(c)) for c in others) if isinstance(others, list) else None
+        asked = data.get("asked_contact_id")
+        first = names.contact(asked) if isinstance(asked, str) and asked else None
+        pairs = [(_said(t, "escalated_to"), to), (_said(t, "asked_first"), first), waiting]
+        return ActivityLine(at, _said(t, "reminder_escalated"), None, _details(t, pairs))
+    if event.type == REMINDER_WARNED:
+        when = _moment(t, data.get("approve_at"))
+        what = _said(t, "reminder_warned", date=when)
+        return ActivityLine(
+            at, what, _client(t, data.get("contact_id"), names), _details(t, [waiting])
+        )
+    recipients = data.get("recipients")
+    listed = ", ".join(str(r) for r in recipients) if isinstance(recipients, list) else None
+    count = data.get("count") if isinstance(data.get("count"), int) else _count(data)
+    pairs = [(_said(t, "recipients"), listed), (_said(t, "items_waiting"), count)]
+    return ActivityLine(at, _said(t, "staff_reminder"), None, _details(t, pairs))
+
+
+def _moment(t: ConsoleText, value: object) -> str:
+    """An ISO date and time of an event's data as the console writes one (as given if it is
+    not one)."""
+    try:
+        return t.moment(dt.datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _quote(t: ConsoleText, event: Event, names: Names) -> ActivityLine:
+    """A contact's acceptance or refusal of a quote, with their typed signature and reason."""
+    data = event.data
+    what = _said(t, _QUOTES[event.type], number=data.get("number") or data.get("quote_id", "?"))
+    pairs = [(_said(t, "signature"), data.get("signature")), (t("reason"), data.get("reason"))]
+    who = _client(t, data.get("contact_id"), names)
+    return ActivityLine(event.occurred_at, what, who, _details(t, pairs))
 
 
 def _changes(
@@ -184,6 +286,10 @@ def describe(
             return ActivityLine(at, t(_LINK_EVENTS[event.type]), who, None)
         detail = t.pair(t("contact"), contact)
         return ActivityLine(at, t(_LINK_EVENTS[event.type]), None, detail)
+    if event.type in _REMINDERS:
+        return _reminder(t, event, names)
+    if event.type in _QUOTES:
+        return _quote(t, event, names)
     line = _decision(t, event, names)
     if line is not None:
         return line
