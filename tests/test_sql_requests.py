@@ -129,7 +129,7 @@ def test_items_in_status_puts_states_of_unknown_age_first(engine: Engine) -> Non
         conn.execute(
             sa.text(
                 "INSERT INTO cp_approvals (entry_id, status, version) VALUES "
-                "('e9', :s, 1), ('E1', :s, 1), ('e1', 'approved', 2)"
+                "('e9', :s, 1), ('E1', :s, 1), ('e1', 'APPROVED', 2)"
             ),
             {"s": status},
         )

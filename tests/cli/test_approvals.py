@@ -75,6 +75,18 @@ def test_internal_workflow_approve_and_reopen(demo_db: str) -> None:
     assert (code, out) == (0, [f"{a}\tAPPLIED → OPEN"])
 
 
+def test_reopened_hours_sent_back_go_straight_back_on_their_way(demo_db: str) -> None:
+    assert run(demo_db, "company", "set", "--workflow", "internal")[0] == 0
+    [(a, eva)] = entries(demo_db, "OPEN", count=1)
+    step(demo_db, "submit", a, "--by", eva)
+    step(demo_db, "approve", a, "--by", "lisa")
+    code, out, _ = step(
+        demo_db, "reopen", a, "--by", "lisa", "--reason", "Booked twice", "--send-back"
+    )
+    # Reopened, then submitted again at once: back in the (internal) approval.
+    assert (code, out) == (0, [f"{a}\tAPPLIED → PENDING_INTERNAL"])
+
+
 def test_auto_forward_sends_approved_hours_to_the_client_at_once(demo_db: str) -> None:
     [(a, _)] = entries(demo_db, "PENDING_INTERNAL", count=1)
     assert step(demo_db, "approve", a, "--by", "lisa")[1] == [f"{a}\tAPPLIED → PENDING_EXTERNAL"]

@@ -184,6 +184,6 @@ def test_first_reminder_escalation_and_auto_approval_happen_once_with_two_worker
     assert counts["entries.approved"] == 1
     for entry_id in SUBMITTED:
         history = service.approvals.history(entry_id)
-        approvals = [e for e in history if e.to_status is ApprovalStatus.APPROVED]
+        approvals = [e for e in history if e.after.status is ApprovalStatus.APPROVED]
         assert len(approvals) == 1
         assert approvals[0].actor.party is Party.POLICY

@@ -89,7 +89,7 @@ def test_accepting_stores_the_decision_the_event_and_the_companys_notice_togethe
         "amount": "4250.00",
         "currency": "EUR",
         "contact_id": "bob",
-        "actor": {"party": "client", "id": "bob"},
+        "actor": {"party": "CLIENT", "id": "bob"},
         "signature": "Bob Smith",
         "reason": None,
     }

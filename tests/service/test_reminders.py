@@ -221,7 +221,7 @@ def test_escalation_warning_and_auto_approval_each_happen_once_at_their_times() 
     assert w.run(utc(3, 10, 8)) == ReminderReport(auto_approved=6)
     for entry_id in OPEN_ON_WEB:
         last = w.service.approvals.history(entry_id)[-1]
-        assert last.to_status is ApprovalStatus.APPROVED
+        assert last.after.status is ApprovalStatus.APPROVED
         assert last.actor.party is Party.POLICY
     notices = w.new_mail()
     assert [str(m["To"]) for m in notices] == ["Office <office@example.com>, boss@example.com"]

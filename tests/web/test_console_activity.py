@@ -197,8 +197,8 @@ def test_a_change_says_what_changed() -> None:
     )
     nothing = _event(9, "portal.updated", {**PORTAL, "changed": []})
     assert describe(t, nothing, None, names).detail is None
-    unknown = describe(t, _event(1, "reminder.sent", {}), None, names)
-    assert unknown.what == "Event reminder.sent"
+    unknown = describe(t, _event(1, "invoice.paid", {}), None, names)
+    assert unknown.what == "Event invoice.paid"
 
 
 def test_an_older_change_is_compared_with_the_portal_event_before_it_on_the_page() -> None:

@@ -35,7 +35,7 @@ _KIND_OPTION = click.option(
 
 def _step(obj: Context, action: Action, entry_ids: tuple[str, ...], employee_id: str,
           party: Party, reason: str | None = None,
-          kind: ItemKind = ItemKind.ENTRY) -> None:  # fmt: skip
+          kind: ItemKind = ItemKind.ENTRY, send_back: bool = False) -> None:  # fmt: skip
     """Take ``action`` on the items of ``kind`` as the employee ``employee_id`` (in the role
     ``party``); one line per item says what happened, and the exit status is 1 when any was
     refused."""
@@ -65,7 +65,10 @@ def _step(obj: Context, action: Action, entry_ids: tuple[str, ...], employee_id:
         )
     service = obj.service()
     items = [ItemRef(kind, i) for i in entry_ids]
-    result = service.approvals.act(action, items, by=by, reason=reason)
+    if send_back and reason is not None:
+        result = service.approvals.reopen(items, by=by, reason=reason, send_back=True)
+    else:
+        result = service.approvals.act(action, items, by=by, reason=reason)
     for outcome in result.outcomes:
         state = f" → {outcome.state.status.name}" if outcome.state else ""
         why = f": {outcome.why}" if outcome.why else ""
@@ -95,6 +98,7 @@ def _staff_command(
     *,
     needs_reason: bool = False,
     on_behalf: bool = False,
+    send_back: bool = False,
 ) -> Callable[..., Any]:
     """The command ``approvals <name> ENTRY... --by EMPLOYEE`` that takes ``action``; with
     ``on_behalf`` its ``--on-behalf`` flag takes it as a MANAGER instead of as ``party``."""
@@ -102,7 +106,16 @@ def _staff_command(
     def command(obj: Context, /, entry_ids: tuple[str, ...], employee_id: str, **rest: Any) -> None:
         role = Party.MANAGER if rest.get("on_behalf") else party
         kind = ItemKind(rest.get("kind", ItemKind.ENTRY.value))
-        _step(obj, action, entry_ids, employee_id, role, rest.get("reason"), kind)
+        _step(
+            obj,
+            action,
+            entry_ids,
+            employee_id,
+            role,
+            rest.get("reason"),
+            kind,
+            send_back=bool(rest.get("send_back")),
+        )
 
     command.__doc__ = summary
     decorated = with_context(command)
@@ -116,6 +129,13 @@ def _staff_command(
             is_flag=True,
             help="Act as a manager on other employees' hours (without it, --by must be the "
             "employee whose hours they are).",
+        )(decorated)
+    if send_back:
+        decorated = click.option(
+            "--send-back",
+            is_flag=True,
+            help="Submit the reopened items again at once: those the client approves go back "
+            "to them, e-mailed with the --reason as a note.",
         )(decorated)
     decorated = _KIND_OPTION(decorated)
     decorated = click.option(
@@ -166,8 +186,10 @@ approvals_reopen = _staff_command(
     "reopen",
     Action.REOPEN,
     Party.MANAGER,
-    "Reopen approved entries as a manager, with a --reason.",
+    "Reopen approved entries as a manager, with a --reason (--send-back: straight back to the "
+    "client with the reason as a note).",
     needs_reason=True,
+    send_back=True,
 )
 
 

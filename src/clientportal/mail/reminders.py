@@ -1,6 +1,6 @@
 """The reminder e-mails: what the worker sends when approval requests go unanswered.
 
-Four builders, one per kind (:class:`~clientportal.mail.templates.MailKind`):
+Three builders, one per kind (:class:`~clientportal.mail.templates.MailKind`):
 
 * :func:`reminder` (``REMINDER``) — to a contact: a digest of everything that still awaits their
   approval in one portal, with their personal link;
@@ -8,14 +8,13 @@ Four builders, one per kind (:class:`~clientportal.mail.templates.MailKind`):
   asked contact left unanswered, with the recipient's own personal link;
 * :func:`auto_approval_warning` (``AUTO_APPROVAL_WARNING``) — to a contact: unless they decide,
   the company's policy approves the items at a given time;
-* :func:`staff_reminder` (``STAFF_REMINDER``) — to the company's approvers: what awaits the
-  staff's approval, and since when.
 
 The contact's e-mails are written in the portal's language (else the contact's), list the items
 as the portal shows them (``PortalEntry``, ``PortalExpense``, ``PortalTrip``), and carry a
-personal link (so the outbox drops their text once sent); the staff's digest is written in the
-company's language. Like :mod:`clientportal.mail.messages`, the builders are pure and a
-company's :class:`~clientportal.mail.templates.MailTemplate` may replace the standard text.
+personal link (so the outbox drops their text once sent). The company's own e-mails of the
+reminders are in :mod:`clientportal.mail.reminder_notices`. Like
+:mod:`clientportal.mail.messages`, the builders are pure and a company's
+:class:`~clientportal.mail.templates.MailTemplate` may replace the standard text.
 """
 
 from __future__ import annotations
@@ -27,11 +26,11 @@ from zoneinfo import ZoneInfo
 from attrs import frozen
 from babel.dates import format_datetime
 
-from ..i18n import LocaleLike, Translator, format_date, translator
-from ..model import Contact, ItemKind, Portal
+from ..i18n import Translator, format_date
+from ..model import Contact, Portal
 from .blocks import Block, Button, Heading, Note, Paragraph, Table, html_link
 from .content import Content, _duration_words, _personal_link_note
-from .envelope import Mail, Recipient, Sender, mailbox
+from .envelope import Mail, Sender, mailbox
 from .items import (
     NOTHING,
     CostSections,
@@ -55,12 +54,9 @@ from .templates import MailKind, MailTemplate, RichValue, TemplateValue
 
 __all__ = [
     "Awaiting",
-    "StaffItem",
     "auto_approval_warning",
-    "auto_approved",
     "escalation",
     "reminder",
-    "staff_reminder",
 ]
 
 
@@ -79,21 +75,6 @@ class Awaiting:
     def count(self) -> int:
         """How many items await."""
         return len(self.entries) + len(self.expenses) + len(self.trips)
-
-
-@frozen
-class StaffItem:
-    """One item awaiting the staff's approval, for their digest: its ``kind``, ``id``, date,
-    employee and project names, what it is worth (hours, money or distance, written out) and
-    since when it waits (``None`` when the store does not know)."""
-
-    kind: ItemKind
-    id: str
-    date: dt.date
-    employee: str
-    project: str
-    worth: str
-    since: dt.datetime | None
 
 
 def reminder(
@@ -225,144 +206,6 @@ def auto_approval_warning(
     )
 
 
-def staff_reminder(
-    *,
-    items: Sequence[StaffItem],
-    total: int,
-    recipients: Sequence[Recipient],
-    sender: Sender,
-    now: dt.datetime,
-    locale: LocaleLike,
-    time_zone: ZoneInfo,
-    template: MailTemplate | None = None,
-) -> Mail:
-    """Tell the company's approvers (``recipients``) that ``total`` items await the staff's
-    approval, listing ``items`` (the oldest first), in the company's ``locale``."""
-    if not items:
-        raise ValueError("a staff reminder needs at least one item awaiting the staff")
-    if not recipients:
-        raise ValueError("a staff reminder needs at least one recipient at the company")
-    t = translator(locale)
-    kinds = {
-        ItemKind.ENTRY: t.label("hours"),
-        ItemKind.EXPENSE: t.gettext("Expense"),
-        ItemKind.TRIP: t.gettext("Trip"),
-    }
-    table = Table(
-        columns=(
-            t.label("date"),
-            t.label("employee"),
-            t.label("project"),
-            t.gettext("Item"),
-            t.gettext("Waiting since"),
-        ),
-        rows=tuple(
-            (
-                format_date(i.date, t.locale),
-                i.employee,
-                i.project,
-                f"{kinds[i.kind]}: {i.worth}",
-                "–" if i.since is None else format_date(i.since.astimezone(time_zone), t.locale),
-            )
-            for i in items
-        ),
-        total=None,
-        numeric=frozenset(),
-    )
-    said = t.gettext(
-        "Items awaiting the approval of the staff in the client portal of %(company)s: %(count)s.",
-        count=total,
-        company=sender.company_name,
-    )
-    blocks: list[Block] = [
-        Paragraph(said),
-        table,
-        *showing(t, len(items), total),
-        Paragraph(t.gettext("Please approve or reject them, so the clients can be asked.")),
-        Note(t.gettext("This message was sent automatically by the client portal.")),
-    ]
-    values: dict[str, TemplateValue] = {
-        "company_name": sender.company_name,
-        "language": t.language,
-        "item_count": total,
-        "items_table": rich(table),
-    }
-    subject = t.gettext("Awaiting the staff's approval: %(count)s", count=total)
-    content = Content(subject=subject, blocks=blocks, values=values)
-    return _build(
-        MailKind.STAFF_REMINDER,
-        t,
-        content,
-        template=template,
-        sender=sender,
-        to=", ".join(mailbox(r.name, r.address) for r in recipients),
-        reply_to=None,
-        now=now,
-        message_id=None,
-        identity=(
-            *sorted(r.address for r in recipients),
-            *(f"{i.kind.value}:{i.id}" for i in items),
-        ),
-    )
-
-
-def auto_approved(
-    *,
-    portal: Portal,
-    awaiting: Awaiting,
-    recipients: Sequence[Recipient],
-    sender: Sender,
-    now: dt.datetime,
-    locale: LocaleLike,
-    max_rows: int | None = None,
-) -> Mail:
-    """Tell the company (``recipients``, in its ``locale``) that its reminder policy approved
-    ``awaiting`` for the client of ``portal``, because nobody answered in time."""
-    if not awaiting.count:
-        raise ValueError("an approval by the policy needs at least one entry, expense or trip")
-    if not recipients:
-        raise ValueError("the notice of an approval by the policy needs a recipient")
-    _check_max_rows(max_rows)
-    t = translator(locale)
-    table, hour_blocks, costs = _item_blocks(t, awaiting, max_rows)
-    items = listed(t, summary_phrases(t, awaiting.entries, awaiting.expenses, awaiting.trips))
-    blocks: list[Block] = [
-        Paragraph(
-            t.gettext(
-                "%(items)s in the portal %(portal)s were approved automatically by the reminder "
-                "policy: the client's contacts did not answer in time.",
-                items=items,
-                portal=portal.name,
-            )
-        ),
-        *hour_blocks,
-        *costs.blocks,
-        Note(t.gettext("This message was sent automatically by the client portal.")),
-    ]
-    dated: list[Dated] = [*awaiting.entries, *awaiting.expenses, *awaiting.trips]
-    values: dict[str, TemplateValue] = {
-        "company_name": sender.company_name,
-        "portal_name": portal.name,
-        "language": t.language,
-        "period": period(dated, t),
-        "entries_table": rich(table) if awaiting.entries else NOTHING,
-        **item_values(t, awaiting.entries, awaiting.expenses, awaiting.trips, costs),
-    }
-    subject = t.gettext("Approved by the reminder policy: %(portal)s", portal=portal.name)
-    return _build(
-        MailKind.ENTRIES_APPROVED,
-        t,
-        Content(subject=subject, blocks=blocks, values=values),
-        template=None,
-        sender=sender,
-        to=", ".join(mailbox(r.name, r.address) for r in recipients),
-        reply_to=None,
-        now=now,
-        message_id=None,
-        identity=("policy", portal.id, *sorted(r.address for r in recipients), *_ids(awaiting)),
-    )
-
-
 # --------------------------------------------------------------------------------------------------
 # The contact's e-mails
 
@@ -387,7 +230,7 @@ def _contact_content(
     _check_max_rows(max_rows)
     if link_valid_for is not None and link_valid_for <= dt.timedelta(0):
         raise ValueError(f"link_valid_for must be positive, got {link_valid_for}")
-    table, hour_blocks, costs = _item_blocks(t, awaiting, max_rows)
+    table, hour_blocks, costs = item_blocks(t, awaiting, max_rows)
     entries = awaiting.entries
     in_hours = hours(t)
     blocks: list[Block] = [
@@ -428,7 +271,7 @@ def _contact_content(
     return Content(subject=subject, blocks=blocks, values=values)
 
 
-def _item_blocks(
+def item_blocks(
     t: Translator, awaiting: Awaiting, max_rows: int | None
 ) -> tuple[Table, list[Block], CostSections]:
     """The hours' table (oldest first, the first ``max_rows``) and the expenses' and trips'
@@ -494,11 +337,11 @@ def _to_contact(
         reply_to=None,
         now=now,
         message_id=None,
-        identity=(portal.id, contact.id, *_ids(awaiting)),
+        identity=(portal.id, contact.id, *item_ids(awaiting)),
     )
 
 
-def _ids(awaiting: Awaiting) -> tuple[str, ...]:
+def item_ids(awaiting: Awaiting) -> tuple[str, ...]:
     """What tells the items of an e-mail apart in its Message-ID."""
     return (
         *sorted(e.id for e in awaiting.entries),

@@ -278,6 +278,10 @@ class ActionDesk:
         ``address_hash`` is the keyed hash of the client's address for the audit trail
         (:meth:`AccessCodec.client_hash <clientportal.access.AccessCodec.client_hash>`).
 
+        The code is checked by the gate's code step, which also opens the contact's link once
+        (a session the desk does not hand out, and a ``link.opened`` event): what entering the
+        code on the portal's code page does.
+
         Raises :class:`~clientportal.InvalidReason` for a rejection without a reason (or with
         one too long), :class:`~clientportal.CodeRequired` when the code is missing, the
         gate's code errors (:class:`~clientportal.InvalidCode`,

@@ -368,7 +368,6 @@ class Notifier:
             )
         return _queued(mail, now)
 
-
     def company_notice(  # workflow + undo (H2)
         self,
         kind: MailKind,
@@ -417,6 +416,7 @@ class Notifier:
             max_rows=self._mail.listed_entries,
         )
         return _queued(mail, now)
+
 
 def _queued(mail: Mail, now: dt.datetime) -> OutboxMessage:
     return OutboxMessage.of(random_id(), mail.message, created_at=now, secret=mail.secret)

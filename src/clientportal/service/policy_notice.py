@@ -42,7 +42,8 @@ def auto_approved_notice(
         return None
     from ..access import random_id
     from ..mail.items import Named
-    from ..mail.reminders import Awaiting, auto_approved
+    from ..mail.reminder_notices import auto_approved
+    from ..mail.reminders import Awaiting
 
     people = sorted(
         {e.employee_id for e in entries}

@@ -32,7 +32,7 @@ from ..ports import Clock, DataSource, NewEvent, OpenQuotes, OutboxMessage
 from ..ports.events import QUOTE_ACCEPTED, QUOTE_DECLINED
 from ..ports.requests import QuoteDecision, RequestStore
 from ..visibility import PortalQuote
-from ..workflow import Action, check_reason
+from ..workflow import Action, Party, check_reason
 from .cost_pages import Viewer, portal_of
 from .notify import MailSettings, Notifier
 from .pages import Pages
@@ -204,7 +204,7 @@ def quote_event(quote: PortalQuote, decision: QuoteDecision) -> NewEvent:
         "amount": str(quote.amount),
         "currency": quote.currency,
         "contact_id": decision.contact_id,
-        "actor": {"party": "client", "id": decision.contact_id},
+        "actor": {"party": Party.CLIENT.value, "id": decision.contact_id},
         "signature": decision.signature,
         "reason": decision.reason,
     }

@@ -32,19 +32,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from attrs import frozen
 
 from ..errors import ConfigError
-from ..model import ApprovalStatus, Contact, Expense, ItemRef, Portal, TimeEntry, Trip
+from ..mail.templates import MailKind
+from ..model import ApprovalStatus, Contact, ItemRef, Portal
 from ..ports import (
     ApprovalRequest,
     Clock,
     DataSource,
-    NewEvent,
     OutboxMessage,
     Store,
     aware_now,
@@ -53,7 +53,6 @@ from ..ports.events import (
     REMINDER_ESCALATED,
     REMINDER_SENT,
     REMINDER_WARNED,
-    STAFF_REMINDER_SENT,
 )
 from ..reminders import (
     ReminderPolicy,
@@ -62,15 +61,15 @@ from ..reminders import (
     escalation_at,
     latest_reminder,
     local_day,
-    staff_due,
     warning_at,
 )
-from ..visibility import visible_entries, visible_expenses, visible_trips
 from .decision_items import DecisionItem, ItemKey, ItemReader, kind_of
 from .links import LinkRegister
 from .notify import MailSettings, Notifier
 from .outcomes import DecisionResult
 from .reading import PortalReader
+from .reminder_mail import ReminderMail, queued, refs
+from .staff_reminders import StaffDigest
 
 __all__ = ["PolicyApprover", "ReminderReport", "Reminders"]
 
@@ -78,8 +77,6 @@ logger = logging.getLogger("clientportal.reminders")
 
 #: How many open requests are read per page.
 _PAGE = 500
-#: How many items a staff digest lists at most (it counts them all).
-_STAFF_LISTED = 200
 #: How far back, beyond the policy's longest wait, requests are still read.
 _MARGIN = dt.timedelta(days=7)
 
@@ -184,6 +181,10 @@ class Reminders:
         self._portal_policies = portal_policies
         self._clock = clock
         self._scope = scope
+        self._out = ReminderMail(
+            data=data, store=store, reader=reader, notifier=notifier, links=links
+        )
+        self._staff = StaffDigest(data=data, store=store, reader=reader, mail=mail)
 
     def __repr__(self) -> str:
         return f"Reminders(policy={self._policy!r}, portals={sorted(self._portal_policies)})"
@@ -218,7 +219,7 @@ class Reminders:
                 )
         if self._policy is not None and self._policy.staff_recipients:
             with self._scope():
-                report += self._staff(self._policy, now)
+                report += ReminderReport(staff=int(self._staff.run(self._policy, now)))
         return report
 
     # -- reading ---------------------------------------------------------------------------------
@@ -321,29 +322,29 @@ class Reminders:
             mail = reminder(
                 portal=portal,
                 contact=contact,
-                awaiting=self._shown(portal, items),
+                awaiting=self._out.shown(portal, items),
                 number=number,
                 asked_on=local_day(requests[0].created_at, policy),
                 portal_url=url,
                 sender=self._mail.sender(),
                 now=now,
                 link_valid_for=self._mail.email_link_lifetime,
-                template=self._template("REMINDER", portal, contact),
+                template=self._out.template(MailKind.REMINDER, portal, contact),
                 max_rows=self._mail.listed_entries,
             )
-            return [_queued(mail, now)]
+            return [queued(mail, now)]
 
-        event = self._event(
+        event = self._out.event(
             REMINDER_SENT,
             portal,
             now,
             contact_id=contact.id,
             request_ids=[r.id for r in requests],
-            items=_refs(items),
+            items=refs(items),
             number=number,
         )
         key = f"reminder:{portal.id}:{contact.id}:{local_day(now, policy).isoformat()}"
-        sent = self._send(key, portal, [(contact, build)], event, now)
+        sent = self._out.send(key, portal, [(contact, build)], event, now)
         return ReminderReport(reminders=int(sent))
 
     def _escalate(
@@ -372,28 +373,28 @@ class Reminders:
                     portal=portal,
                     contact=to,
                     asked=contact,
-                    awaiting=self._shown(portal, each.items),
+                    awaiting=self._out.shown(portal, each.items),
                     asked_on=local_day(each.request.created_at, policy),
                     portal_url=url,
                     sender=self._mail.sender(),
                     now=now,
                     link_valid_for=self._mail.email_link_lifetime,
-                    template=self._template("REMINDER_ESCALATION", portal, to),
+                    template=self._out.template(MailKind.REMINDER_ESCALATION, portal, to),
                     max_rows=self._mail.listed_entries,
                 )
-                return [_queued(mail, now)]
+                return [queued(mail, now)]
 
-            event = self._event(
+            event = self._out.event(
                 REMINDER_ESCALATED,
                 portal,
                 now,
                 contact_ids=[c.id for c in others],
                 asked_contact_id=contact.id,
                 request_ids=[each.request.id],
-                items=_refs(each.items),
+                items=refs(each.items),
             )
             builders = [(to, _bound(build, to)) for to in others]
-            sent += self._send(f"escalation:{each.request.id}", portal, builders, event, now)
+            sent += self._out.send(f"escalation:{each.request.id}", portal, builders, event, now)
         return ReminderReport(escalations=sent)
 
     def _escalation_contacts(
@@ -436,28 +437,30 @@ class Reminders:
                 mail = auto_approval_warning(
                     portal=portal,
                     contact=contact,
-                    awaiting=self._shown(portal, each.items),
+                    awaiting=self._out.shown(portal, each.items),
                     approve_at=at,
                     time_zone=policy.zone,
                     portal_url=url,
                     sender=self._mail.sender(),
                     now=now,
                     link_valid_for=self._mail.email_link_lifetime,
-                    template=self._template("AUTO_APPROVAL_WARNING", portal, contact),
+                    template=self._out.template(MailKind.AUTO_APPROVAL_WARNING, portal, contact),
                     max_rows=self._mail.listed_entries,
                 )
-                return [_queued(mail, now)]
+                return [queued(mail, now)]
 
-            event = self._event(
+            event = self._out.event(
                 REMINDER_WARNED,
                 portal,
                 now,
                 contact_id=contact.id,
                 request_ids=[each.request.id],
-                items=_refs(each.items),
+                items=refs(each.items),
                 approve_at=approve_at.isoformat(),
             )
-            sent += self._send(f"warning:{each.request.id}", portal, [(contact, build)], event, now)
+            sent += self._out.send(
+                f"warning:{each.request.id}", portal, [(contact, build)], event, now
+            )
         return ReminderReport(warnings=sent)
 
     def _auto_approve(
@@ -475,144 +478,6 @@ class Reminders:
         result = self._approvals.policy_approve(portal, due)
         return ReminderReport(auto_approved=len(result.applied))
 
-    # -- the staff -------------------------------------------------------------------------------
-
-    def _staff(self, policy: ReminderPolicy, now: dt.datetime) -> ReminderReport:
-        waiting = self._store.items_in_status(ApprovalStatus.PENDING_INTERNAL)
-        since = [at for _, _, at in waiting if at is not None]
-        if not waiting or not staff_due(policy, since, now):
-            return ReminderReport()
-        from ..mail.messages import Recipient
-        from ..mail.reminders import StaffItem, staff_reminder
-        from ..mail.templates import MailKind, select_template
-
-        listed = waiting[:_STAFF_LISTED]
-        keys: tuple[ItemKey, ...] = tuple((kind, item_id) for kind, item_id, _ in listed)
-        read = self._items.read(keys, None)
-        when = {(kind, item_id): at for kind, item_id, at in listed}
-        language = self._mail.company_language
-        names = self._names(read.values())
-        projects = self._project_names(read.values())
-        rows = []
-        for key in keys:
-            item = read.get(key)
-            if item is None:
-                continue
-            rows.append(
-                StaffItem(
-                    kind=key[0],
-                    id=key[1],
-                    date=item.date,
-                    employee=names.get(item.employee_id, item.employee_id),
-                    project=projects.get(item.project_id, item.project_id),
-                    worth=_worth(item, language),
-                    since=when[key],
-                )
-            )
-        if not rows:
-            return ReminderReport()
-        recipients = tuple(Recipient(name, address) for name, address in policy.staff_addresses)
-        mail = staff_reminder(
-            items=rows,
-            total=len(waiting),
-            recipients=recipients,
-            sender=self._mail.sender(),
-            now=now,
-            locale=language,
-            time_zone=policy.zone,
-            template=select_template(
-                self._mail.templates, MailKind.STAFF_REMINDER, portal_id="", language=language
-            ),
-        )
-        event = NewEvent(
-            type=STAFF_REMINDER_SENT,
-            occurred_at=now,
-            data={
-                "recipients": [r.address for r in recipients],
-                "items": [{"kind": k.value, "id": i} for k, i in keys],
-                "count": len(waiting),
-            },
-        )
-        once = f"staff-reminder:{local_day(now, policy).isoformat()}"
-        sent = self._store.send_once(once, at=now, outbox=[_queued(mail, now)], events=[event])
-        return ReminderReport(staff=int(sent))
-
-    def _names(self, items: Iterable[DecisionItem]) -> dict[str, str]:
-        ids = frozenset(i.employee_id for i in items)
-        return {e.id: e.name for e in self._data.employees(ids)} if ids else {}
-
-    def _project_names(self, items: Iterable[DecisionItem]) -> dict[str, str]:
-        wanted = frozenset(i.project_id for i in items)
-        found: dict[str, str] = {}
-        for portal in self._store.list_portals():
-            if portal.project_ids.isdisjoint(wanted):
-                continue
-            found.update((p.id, p.name) for p in self._reader.projects(portal) if p.id in wanted)
-        return found
-
-    # -- helpers ---------------------------------------------------------------------------------
-
-    def _shown(self, portal: Portal, items: Sequence[DecisionItem]) -> Any:
-        """The items as ``portal`` shows them, with its projects and the employees named."""
-        from ..mail.reminders import Awaiting
-
-        projects = self._reader.projects(portal)
-        policy = self._reader.policy
-        entries = tuple(
-            visible_entries(
-                portal, projects, [i for i in items if isinstance(i, TimeEntry)], policy
-            )
-        )
-        expenses = tuple(
-            visible_expenses(portal, projects, [i for i in items if isinstance(i, Expense)])
-        )
-        trips = tuple(visible_trips(portal, projects, [i for i in items if isinstance(i, Trip)]))
-        people = frozenset(
-            [e.employee_id for e in entries]
-            + [x.employee_id for x in expenses]
-            + [x.employee_id for x in trips]
-        )
-        employees = tuple(self._data.employees(people)) if people else ()
-        return Awaiting(entries, expenses, trips, projects, employees)
-
-    def _template(self, kind: str, portal: Portal, contact: Contact) -> Any:
-        from ..i18n import negotiate_locale
-        from ..mail.templates import MailKind
-
-        locale = negotiate_locale(
-            portal_language=portal.language, contact_language=contact.language
-        )
-        return self._mail.template(MailKind[kind], portal, str(locale))
-
-    def _event(self, type: str, portal: Portal, now: dt.datetime, **data: object) -> NewEvent:
-        return NewEvent(
-            type=type, occurred_at=now, portal_id=portal.id, client_id=portal.client_id, data=data
-        )
-
-    def _send(
-        self,
-        key: str,
-        portal: Portal,
-        builders: Sequence[tuple[Contact, Callable[[str], list[OutboxMessage]]]],
-        event: NewEvent,
-        now: dt.datetime,
-    ) -> bool:
-        """Build each e-mail with its contact's new personal link and store them all with
-        ``event`` under ``key``, once; the links of a batch another worker sent are revoked."""
-        links = self._notifier.mail_links(self._links, now=now)
-        links.start()
-        sent = False
-        try:
-            outbox = [
-                message
-                for contact, build in builders
-                for message in build(links.url(portal.id, contact.id, page="approvals"))
-            ]
-            sent = self._store.send_once(key, at=now, outbox=outbox, events=[event])
-        finally:
-            links.settle(stored=sent)
-        return sent
-
 
 def _bound(
     build: Callable[[str, Contact], list[OutboxMessage]], to: Contact
@@ -626,24 +491,3 @@ def _union(asked: Sequence[_Asked]) -> tuple[DecisionItem, ...]:
         for item in each.items:
             found.setdefault((kind_of(item), item.id), item)
     return tuple(found.values())
-
-
-def _refs(items: Iterable[DecisionItem]) -> list[dict[str, str]]:
-    return [{"kind": kind_of(i).value, "id": i.id} for i in items]
-
-
-def _worth(item: DecisionItem, language: str) -> str:
-    """What ``item`` is worth, written for the staff: hours, an amount, a distance."""
-    from ..i18n import format_hours, format_money, format_number
-
-    if isinstance(item, TimeEntry):
-        return format_hours(item.seconds, language)
-    if isinstance(item, Expense):
-        return format_money(item.amount, item.currency, language)
-    return f"{format_number(item.distance, language)} km"
-
-
-def _queued(mail: Any, now: dt.datetime) -> OutboxMessage:
-    from ..access import random_id
-
-    return OutboxMessage.of(random_id(), mail.message, created_at=now, secret=mail.secret)

@@ -195,9 +195,13 @@ def act_decide(ctx: Context) -> Response:
     approve = action == "approve"
     reason = (form.get("reason") or "").strip()
     view = desk.look(token)
-    again = {"typed": reason, "rejecting": not approve}
+
+    def again(error: str, status: int = 400) -> Response:
+        """The page again, saying what to change, with what the client typed."""
+        return _page(ctx, view, status=status, error=error, typed=reason, rejecting=not approve)
+
     if not _csrf_ok(ctx, token):
-        return _page(ctx, view, status=400, error="act_form_expired", **again)
+        return again("act_form_expired")
     codec = ctx.service.access.codec
     try:
         result = desk.decide(
@@ -210,13 +214,13 @@ def act_decide(ctx: Context) -> Response:
         )
     except InvalidReason as invalid:
         error = "act_reason_required" if invalid.missing else "reason_too_long"
-        return _page(ctx, view, status=400, error=error, **again)
+        return again(error)
     except CodeRequired:
-        return _page(ctx, view, status=400, error="act_pin_required", **again)
+        return again("act_pin_required")
     except (InvalidCode, CodeExpired):
-        return _page(ctx, view, status=400, error="code_invalid", **again)
+        return again("code_invalid")
     except (CodeAttemptsExceeded, RateLimited):
-        return _page(ctx, view, status=429, error="code_too_many", **again)
+        return again("code_too_many", status=429)
     return _result(ctx, result)
 
 

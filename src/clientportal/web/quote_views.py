@@ -12,6 +12,7 @@ what is open: :class:`~clientportal.service.quotes.Quotes` does.
 from __future__ import annotations
 
 from ..errors import InvalidReason, WorkflowError
+from ..model import DocumentStatus
 from ..service.quotes import MAX_SIGNATURE, InvalidSignature, Openness, QuoteChoice, QuoteClosed
 from ..workflow import MAX_REASON
 from .context import CSRF_FIELD, Context
@@ -60,6 +61,7 @@ def quotes(ctx: Context) -> Response:
         projects={p.id: p.name for p in ctx.service.pages.projects(visit)},
         choices={c.quote.id: c for c in choices},
         decides=visit.contact_id is not None,
+        expired=DocumentStatus.EXPIRED,
         flash=flash,
     )
 

@@ -95,7 +95,7 @@ def _listed_period(ctx: Context, period: AwaitingPeriod) -> _Period:
         unit=period.unit,
         start=period.start.isoformat(),
         label=_span(ctx, period.start, period.end),
-        count=t.pair(t("signoff_items"), t.number(period.count)),
+        count=t.number(period.count),
         totals=tuple(totals),
         review_url=ctx.url("approvals", query=review),
     )
