@@ -309,3 +309,18 @@ def test_no_staff_digest_without_recipients() -> None:
     with_staff = ReminderPolicy(staff_recipients=("office@example.com",))
     assert staff_due(with_staff, [since], since + dt.timedelta(days=1, hours=10))
     assert not staff_due(with_staff, [since], since + dt.timedelta(days=1, hours=8))
+
+
+def test_a_bare_string_is_not_a_list_of_contacts_or_addresses() -> None:
+    with pytest.raises(ConfigError) as raised:
+        ReminderPolicy(
+            escalate_to="anna",  # type: ignore[arg-type]
+            escalate_after=dt.timedelta(days=1),
+            staff_recipients="office@example.com",  # type: ignore[arg-type]
+            max_reminders=True,
+        )
+    assert raised.value.problems == (
+        "max_reminders: must be a whole number, got True",
+        "escalate_to: must be a list of contact ids, got 'anna'",
+        "staff_recipients: must be a list of e-mail addresses, got 'office@example.com'",
+    )

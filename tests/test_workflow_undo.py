@@ -186,3 +186,17 @@ def test_the_diagrams_show_undo_and_the_policys_approval() -> None:
     assert "PENDING_INTERNAL --> PENDING_EXTERNAL: undo by client" in to_mermaid(
         Workflow.EXTERNAL_INTERNAL
     )
+
+
+@pytest.mark.parametrize("language", ["de", "es", "fr", "nl", "pl"])
+def test_the_console_names_the_undo_step_and_the_policy_in_its_language(language: str) -> None:
+    from clientportal.web.console.texts import ConsoleText
+
+    english, text = ConsoleText("en"), ConsoleText(language)
+    assert english.step(Action.UNDO) == "Decision undone by the client"
+    assert english.party(Party.POLICY) == "Reminder policy"
+    assert text.step(Action.UNDO) not in ("", english.step(Action.UNDO))
+    assert text.party(Party.POLICY) not in ("", english.party(Party.POLICY))
+    # Every step and party has a name (a missing one would fail the activity page).
+    assert all(text.step(action) for action in Action)
+    assert all(text.party(party) for party in Party)

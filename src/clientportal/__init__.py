@@ -72,11 +72,14 @@ from .ports import IdOrder as IdOrder
 from .ports import Mailer as Mailer
 from .ports import NewEvent as NewEvent
 from .ports import PortalStore as PortalStore
+from .ports import QuoteDecision as QuoteDecision
 from .ports import RateLimiter as RateLimiter
+from .ports import SignOff as SignOff
 from .ports import Store as Store
 from .ports import SystemClock as SystemClock
 from .ports import Totals as Totals
 from .ratelimit import TokenBucketLimiter as TokenBucketLimiter
+from .reminders import ReminderPolicy as ReminderPolicy
 from .redaction import RedactTokens as RedactTokens
 from .redaction import redact_tokens as redact_tokens
 from .service import AccessGate as AccessGate

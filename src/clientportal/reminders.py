@@ -47,6 +47,7 @@ __all__ = [
     "latest_reminder",
     "local_day",
     "next_morning",
+    "policy_problems",
     "previous_morning",
     "reminder_at",
     "staff_due",

@@ -7,6 +7,9 @@ the decision), and decides with one press; a used link says so.
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +17,7 @@ import pytest
 from axe import report, run_axe
 from browsing import WAITING, PortalServer, Traffic, open_context, screenshot
 
-from clientportal import ApprovalStatus, ItemKind
+from clientportal import AccessMode, ApprovalStatus, ItemKind
 from clientportal.ports import ApprovalRequest, RequestedItem
 
 PHONE: dict[str, Any] = {
@@ -32,11 +35,8 @@ def action_url(server: PortalServer, portal_id: str = "acme", contact_id: str = 
     service = server.service
     # The server's store, which PortalServer does not hand out: the desk's is the service's.
     store = service.actions._store
-    waiting = [
-        e
-        for e in service.pages.awaiting_approval(service.admin.portal(portal_id)).entries
-        if e.id in WAITING
-    ]
+    waiting = service.pages.awaiting_approval(service.admin.portal(portal_id)).entries
+    link = service.links.issue(portal_id, contact_id).link  # the e-mail's personal link
     token, token_hash = service.actions.tokens.issue(f"req-{portal_id}-{contact_id}")
     now = dt.datetime.now(dt.UTC)
     request = ApprovalRequest(
@@ -47,6 +47,7 @@ def action_url(server: PortalServer, portal_id: str = "acme", contact_id: str = 
         token_hash=token_hash,
         created_at=now,
         expires_at=now + dt.timedelta(days=30),
+        link_id=link.id,
     )
     store.apply_changes([], requests=[request])
     return service.mail.action_url(token)
@@ -112,3 +113,35 @@ def test_a_contact_approves_from_the_link_in_a_fresh_browser(
     page.goto(url)
     assert page.locator("h1").inner_text() == "This approval link has already been used"
     no_violations(page, "a used link")
+
+
+def test_a_portal_that_asks_for_a_code_takes_it_on_the_same_page_in_its_language(
+    fresh: Any, portal_server: PortalServer
+) -> None:
+    service = portal_server.service
+    service.links.set_access_mode("lumen", AccessMode.LINK_AND_CODE)
+    url = action_url(portal_server, "lumen", "ruud")
+    page = fresh.new_page()
+    page.goto(url)
+    assert page.locator("h1").inner_text() == "Uw goedkeuring wordt gevraagd"
+    assert page.get_by_text("BIM-model bijwerken").count() == 1
+    no_violations(page, "the confirmation page of a code portal (Dutch)")
+    page.get_by_role("button", name="Stuur mij een code").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").inner_text().startswith("Er is een code onderweg")
+    no_violations(page, "the confirmation page after a code was sent")
+    screenshot(page, f"action-code-{page.viewport_size['width']}")
+    store = service.actions._store  # the server's store (see action_url)
+    [sent] = [
+        email.message_from_bytes(m.message, policy=email.policy.default)
+        for m in store.pending()
+        if b"ruud@lumen.example" in m.message
+    ]
+    body = sent.get_body(preferencelist=("plain",))
+    assert body is not None
+    [code] = re.findall(r"\b\d{6}\b", body.get_content())
+    page.get_by_label("Toegangscode").fill(code)
+    page.get_by_role("button", name="Alles goedkeuren").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Bedankt"
+    no_violations(page, "the page after the decision (Dutch)")

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from clientportal import (
     ApprovalPolicy,
@@ -22,7 +24,7 @@ from clientportal import (
 )
 from clientportal.memory import ManualClock
 from clientportal.ports import Event
-from clientportal.reminders import ReminderPolicy
+from clientportal.reminders import ReminderPolicy, auto_approval_at, local_day, reminder_at
 from clientportal.service.reminders import ReminderReport
 from clientportal.worker import work_once
 from clientportal.workflow import Party
@@ -317,8 +319,63 @@ def test_the_worker_runs_the_reminders_with_its_clock() -> None:
     assert not work_once(w.store, clock=w.clock).busy
 
 
-def test_a_contact_no_longer_on_the_portal_is_not_reminded_but_the_policy_still_approves() -> None:
+def test_a_contact_no_longer_on_the_portal_is_not_reminded() -> None:
     w = asked()
     w.store.put_portal(acme_portal(contact_ids=frozenset({"bob"})))
     assert w.run(utc(3, 4, 8)) == ReminderReport(reminders=1)
     assert to(w.new_mail()) == ["Bob Jones <bob@acme.example>"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Whenever the worker runs
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(min_value=0, max_value=12 * 24 * 60), min_size=1, max_size=25))
+def test_whenever_the_worker_runs_each_step_happens_at_most_once_and_on_its_day(
+    minutes: list[int],
+) -> None:
+    w = asked()
+    runs = sorted(T0 + dt.timedelta(minutes=m) for m in minutes)
+    for at in runs:
+        w.run(at)
+    events = w.new_events()
+    sent = [e for e in events if e.type == "reminder.sent"]
+    # At most one reminder a day per contact, never past the maximum.
+    days = [(e.data["contact_id"], local_day(e.occurred_at, POLICY)) for e in sent]
+    assert len(days) == len(set(days))
+    assert all(1 <= e.data["number"] <= POLICY.max_reminders for e in sent)
+    # A reminder went out on exactly the days a run came after one that was due that day
+    # (before the policy approved everything).
+    approve_at = auto_approval_at(POLICY, T0)
+    assert approve_at is not None
+    due = [reminder_at(POLICY, T0, n) for n in range(1, POLICY.max_reminders + 1)]
+    expected = {
+        local_day(t, POLICY)
+        for t in runs
+        for d in due
+        if d is not None and d <= t < approve_at and local_day(d, POLICY) == local_day(t, POLICY)
+    }
+    assert {day for contact, day in days if contact == "anna"} == expected
+    # Escalation and warnings once per request, the approval once per item.
+    assert len([e for e in events if e.type == "reminder.escalated"]) <= 1
+    assert len([e for e in events if e.type == "reminder.warned"]) <= 2
+    for entry_id in OPEN_ON_WEB:
+        approvals = [
+            e
+            for e in w.service.approvals.history(entry_id)
+            if e.after.status is ApprovalStatus.APPROVED
+        ]
+        assert len(approvals) == (
+            1 if runs[-1] >= (auto_approval_at(POLICY, T0) or runs[-1]) else 0
+        )
+
+
+def test_the_worker_refuses_a_reminder_interval_that_is_not_positive() -> None:
+    from clientportal.worker import run_worker
+
+    w = World()
+    with pytest.raises(ConfigError, match="reminders_every must be a positive number"):
+        run_worker(
+            w.store, stop=threading.Event(), reminders=w.service.reminders, reminders_every=0
+        )

@@ -39,6 +39,8 @@ from worlds import (
     visit_as,
 )
 
+from .test_approvals_items import ALL_KINDS, VISIT, costs_world
+
 S = ApprovalStatus
 ANNA = Actor(Party.CLIENT, "anna")
 
@@ -289,3 +291,35 @@ def test_approved_items_are_locked_until_reopened_and_open_ones_editable() -> No
     approvals.reopen(["w1"], by=MAX, reason="Typo in the description")
     assert approvals.is_editable("w1")
     assert not approvals.is_editable("no-such-entry")
+
+
+# --------------------------------------------------------------------------------------------------
+# Expenses and trips
+
+
+def test_expenses_and_trips_are_undone_with_their_own_events_and_sections() -> None:
+    w = costs_world()
+    w.service.approvals.submit(ALL_KINDS, by=MAX)
+    anna = visit_as(w.service, "anna")
+    w.service.approvals.client_approve(anna, ALL_KINDS)
+    before = {m.id for m in w.store.pending()}
+    start = w.service.events()[-1].id
+
+    result = w.service.approvals.client_undo(anna, ALL_KINDS)
+
+    assert result.all_applied
+    assert sorted(e.type for e in w.service.events(after=start)) == [
+        "entries.undone",
+        "expenses.undone",
+        "trips.undone",
+    ]
+    assert w.service.approvals.history(VISIT.id, VISIT.kind)[-1].action is Action.UNDO
+    [notice] = mails_of([m for m in w.store.pending() if m.id not in before])
+    subject = str(notice["Subject"]).strip()
+    assert subject == (
+        "Anna de Vries took back their decision on 1 time entry, 2 expenses, and 1 trip: "
+        "Acme website"
+    )
+    body = text_of(notice)
+    assert "Train to Acme" in body
+    assert "Site visit" in body

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import fnmatch
 import sys
+import tomllib
 from decimal import Decimal
 from pathlib import Path
 
@@ -186,3 +188,25 @@ def test_without_the_extra_a_pdf_asks_for_it(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_with_the_extra_pdfs_are_available() -> None:
     assert pdf_available()
+
+
+def test_the_wheel_takes_the_fonts_along_and_the_extra_names_fpdf2() -> None:
+    """Hatch puts every file of the package in the wheel unless excluded or gitignored (a wheel
+    built from this tree lists ``clientportal/signoff/fonts/DejaVuSans.ttf``)."""
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["optional-dependencies"]["pdf"] == ["fpdf2>=2.7"]
+    wheel = project["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert wheel["packages"] == ["src/clientportal"]
+    assert "exclude" not in wheel
+    ignored = [
+        line.strip()
+        for line in (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for font in FONT_DIR.iterdir():
+        relative = font.relative_to(root).as_posix()
+        assert not any(
+            fnmatch.fnmatch(font.name, pattern) or fnmatch.fnmatch(relative, pattern)
+            for pattern in ignored
+        ), font

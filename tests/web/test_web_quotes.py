@@ -49,6 +49,8 @@ def test_the_quotes_page_offers_a_decision_on_each_open_quote_only() -> None:
     text = words(page)
     assert "Decision" in text
     assert "Accept or decline Q-2026-07" in text
+    # Past its date, or marked so: "Expired" in the decision column (and once as a status).
+    assert text.count("Expired") == 3
     assert "Q-2026-10" not in text  # a draft is never shown
     assert "GLX-Q-1" not in text
 

@@ -40,6 +40,7 @@ def assert_secure(result: Any, *, cacheable: bool = False) -> None:
 def every_get_url(app: PortalApp) -> list[str]:
     """A URL for every GET route of the app (placeholders filled with real values)."""
     values = {"portal_id": "acme-en", "document_id": "i1", "token": "x", "name": "portal.css"}
+    values["quote_id"] = "q1"  # issue 15, H6
     urls = []
     for route in app.routes:
         if route.method != "GET":
@@ -115,12 +116,18 @@ def test_every_post_route_needs_the_csrf_token(world: WebWorld) -> None:
         "send_code",
         "sign_out",
         "api_decide",
+        "undo",  # issue 15, H2
+        "decide_quote",  # issue 15, H6
+        "act_decide",  # issue 15, H3: an action link's POST (its token in the path)
+        "act_code",  # issue 15, H3
     }
     other = WsgiClient(make_wsgi_app(app))
     foreign = csrf_of(open_portal(other, world, "acme-en", "anna"))
     form = [("action", "approve"), ("entry", "1:p1"), ("code", "123456")]
     for route in posts:
-        url = route.build(portal_id="acme-en")
+        url = route.build(
+            **{p: {"portal_id": "acme-en", "quote_id": "q1"}.get(p, "x") for p in route.params}
+        )
         for token in (None, "", "not-a-token", foreign):
             data = form if token is None else [("csrf_token", token), *form]
             headers = {} if token is None else {"X-CSRF-Token": token}

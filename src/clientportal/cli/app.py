@@ -6,7 +6,19 @@ from pathlib import Path
 
 import click
 
-from . import approvals, company, db, demo, links, outbox, portals, serving, webhooks, worker
+from . import (
+    approvals,
+    company,
+    db,
+    demo,
+    links,
+    outbox,
+    portals,
+    reminders,
+    serving,
+    webhooks,
+    worker,
+)
 from .context import (
     DEFAULT_DB,
     KEY_FILE_VARIABLE,
@@ -123,6 +135,7 @@ for _command in (
     outbox.outbox,
     webhooks.webhook,
     worker.worker,
+    reminders.reminders,
 ):
     main.add_command(_command)
 

@@ -19,6 +19,7 @@ from ..model import ApprovalPolicy, Workflow
 if TYPE_CHECKING:
     from ..model import Portal
     from ..ports import DataSource
+    from ..reminders import ReminderPolicy
     from ..service import PortalService
     from ..service.company import CompanySettings
     from ..sql import SqlSettingsStore, SqlStore
@@ -320,10 +321,17 @@ class Context:
 
         return SqlDataSource(self.store.engine)
 
-    def service(self, *, create_keys: bool = False, base_url: str | None = None) -> PortalService:
+    def service(
+        self,
+        *,
+        create_keys: bool = False,
+        base_url: str | None = None,
+        reminders: ReminderPolicy | None = None,
+    ) -> PortalService:
         """The portal service on this database, as the company's settings say. Links are built
         on the stored (or given) base URL, else on ``base_url`` (where the portal is served),
-        else on the default address. ``create_keys``: make a SQLite key file when there is none."""
+        else on the default address. ``create_keys``: make a SQLite key file when there is none.
+        ``reminders``: the company's reminder policy (``clientportal reminders``)."""
         from ..service import PortalService
 
         company = self.company
@@ -333,6 +341,7 @@ class Context:
             secret_keys=_secret_keys(self.db, self.keys, self.key_file, create=create_keys),
             policy=company.approval,
             mail=company.mail_settings(base_url or http_url(DEFAULT_HOST, DEFAULT_PORT)),
+            reminders=reminders,
         )
 
     def portal(self, portal_id: str) -> Portal:

@@ -102,6 +102,9 @@ def staff_reminder(
     ]
     values: dict[str, TemplateValue] = {
         "company_name": sender.company_name,
+        # Sent to the staff about every portal: no one portal or contact to name.
+        "portal_name": "",
+        "contact_name": "",
         "language": t.language,
         "item_count": total,
         "items_table": rich(table),

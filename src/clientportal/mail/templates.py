@@ -142,7 +142,7 @@ TEMPLATE_VARIABLES: Mapping[MailKind, frozenset[str]] = {
     MailKind.REMINDER: frozenset((*_COMMON, *_REMINDED, "reminder_number", "asked_since")),
     MailKind.REMINDER_ESCALATION: frozenset((*_COMMON, *_REMINDED, "asked_contact", "asked_since")),
     MailKind.AUTO_APPROVAL_WARNING: frozenset((*_COMMON, *_REMINDED, "approve_at")),
-    MailKind.STAFF_REMINDER: frozenset(("company_name", "language", "item_count", "items_table")),
+    MailKind.STAFF_REMINDER: frozenset((*_COMMON, "item_count", "items_table")),
     # quotes (H6)
     MailKind.QUOTE_DECIDED: frozenset(
         (

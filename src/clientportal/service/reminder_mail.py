@@ -7,6 +7,7 @@ e-mail its contact's new personal link and stores the batch under its once-only 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from ..mail.templates import MailKind, MailTemplate
 
 __all__ = ["Build", "ReminderMail", "queued", "refs"]
+
+logger = logging.getLogger("clientportal.reminders")
 
 #: Writes a contact's e-mails given the URL of their personal link.
 Build = Callable[[str], list[OutboxMessage]]
@@ -95,6 +98,25 @@ class ReminderMail:
             portal_language=portal.language, contact_language=contact.language
         )
         return self._notifier.mail.template(kind, portal, str(locale))
+
+    def contacts(self, portal: Portal, ids: Sequence[str], *, asked: Contact) -> list[Contact]:
+        """The contacts ``ids`` of ``portal`` to escalate ``asked``'s request to: those with an
+        e-mail address on the portal (the others are logged and left out), never ``asked``."""
+        found = []
+        for contact_id in ids:
+            if contact_id == asked.id:
+                continue
+            contact = self._notifier.contact(portal, contact_id)
+            if contact is None or contact.email is None or contact_id not in portal.contact_ids:
+                logger.warning(
+                    "escalate_to names contact %s, who is not a contact with an e-mail address "
+                    "on portal %s: not escalated to them (add them to the portal)",
+                    contact_id,
+                    portal.id,
+                )
+                continue
+            found.append(contact)
+        return found
 
     @staticmethod
     def event(type: str, portal: Portal, now: dt.datetime, **data: object) -> NewEvent:

@@ -34,7 +34,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Protocol
 
 from attrs import frozen
 
@@ -360,7 +360,7 @@ class Reminders:
         ]
         if not due:
             return ReminderReport()
-        others = self._escalation_contacts(policy, portal, contact)
+        others = self._out.contacts(portal, policy.escalate_to, asked=contact)
         if not others:
             return ReminderReport()
         from ..mail.reminders import escalation
@@ -397,25 +397,6 @@ class Reminders:
             sent += self._out.send(f"escalation:{each.request.id}", portal, builders, event, now)
         return ReminderReport(escalations=sent)
 
-    def _escalation_contacts(
-        self, policy: ReminderPolicy, portal: Portal, asked: Contact
-    ) -> list[Contact]:
-        found = []
-        for contact_id in policy.escalate_to:
-            if contact_id == asked.id:
-                continue
-            contact = self._notifier.contact(portal, contact_id)
-            if contact is None or contact.email is None or contact_id not in portal.contact_ids:
-                logger.warning(
-                    "escalate_to names contact %s, who is not a contact with an e-mail address "
-                    "on portal %s: not escalated to them (add them to the portal)",
-                    contact_id,
-                    portal.id,
-                )
-                continue
-            found.append(contact)
-        return found
-
     def _warn(
         self,
         policy: ReminderPolicy,
@@ -433,7 +414,9 @@ class Reminders:
             if warn_at is None or approve_at is None or not warn_at <= now < approve_at:
                 continue
 
-            def build(url: str, each: _Asked = each, at: dt.datetime = approve_at) -> list[Any]:
+            def build(
+                url: str, each: _Asked = each, at: dt.datetime = approve_at
+            ) -> list[OutboxMessage]:
                 mail = auto_approval_warning(
                     portal=portal,
                     contact=contact,

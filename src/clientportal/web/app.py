@@ -194,6 +194,8 @@ class PortalApp:
 
     Links open at ``/l/{token}`` and also at the service's ``MailSettings.link_path``, and
     ``MailSettings.portal_path`` leads to the overview, so the e-mails' URLs work as they are.
+    The one-click action links of approval requests are shown at ``/act/{token}`` and at
+    ``MailSettings.action_path`` (:mod:`.action_views`).
     """
 
     def __init__(
