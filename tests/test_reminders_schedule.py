@@ -46,8 +46,8 @@ def policies(draw: st.DrawFn) -> ReminderPolicy:
     auto = draw(st.none() | spans.filter(lambda s: s > dt.timedelta(hours=2)))
     warn = None
     if auto is not None and draw(st.booleans()):
-        warn = draw(st.integers(min_value=1, max_value=int(auto / dt.timedelta(minutes=1)) - 1))
-        warn = dt.timedelta(minutes=warn)
+        most = int(auto / dt.timedelta(minutes=1)) - 1
+        warn = dt.timedelta(minutes=draw(st.integers(min_value=1, max_value=most)))
     escalate = draw(st.booleans())
     return ReminderPolicy(
         first_after=draw(spans),
@@ -314,9 +314,9 @@ def test_no_staff_digest_without_recipients() -> None:
 def test_a_bare_string_is_not_a_list_of_contacts_or_addresses() -> None:
     with pytest.raises(ConfigError) as raised:
         ReminderPolicy(
-            escalate_to="anna",  # type: ignore[arg-type]
+            escalate_to="anna",
             escalate_after=dt.timedelta(days=1),
-            staff_recipients="office@example.com",  # type: ignore[arg-type]
+            staff_recipients="office@example.com",
             max_reminders=True,
         )
     assert raised.value.problems == (

@@ -79,9 +79,9 @@ from .ports import Store as Store
 from .ports import SystemClock as SystemClock
 from .ports import Totals as Totals
 from .ratelimit import TokenBucketLimiter as TokenBucketLimiter
-from .reminders import ReminderPolicy as ReminderPolicy
 from .redaction import RedactTokens as RedactTokens
 from .redaction import redact_tokens as redact_tokens
+from .reminders import ReminderPolicy as ReminderPolicy
 from .service import AccessGate as AccessGate
 from .service import CodeDelivery as CodeDelivery
 from .service import DecisionResult as DecisionResult

@@ -114,6 +114,11 @@ def test_a_contact_approves_from_the_link_in_a_fresh_browser(
     assert page.locator("h1").inner_text() == "This approval link has already been used"
     no_violations(page, "a used link")
 
+    # The used link still opens the portal (a POST), signed in as Ann, on the approvals page.
+    page.get_by_role("button", name="Open the portal").click()
+    page.wait_for_url("**/portal/acme/approvals")
+    assert page.get_by_role("navigation", name="Main navigation").count() == 1
+
 
 def test_a_portal_that_asks_for_a_code_takes_it_on_the_same_page_in_its_language(
     fresh: Any, portal_server: PortalServer

@@ -133,7 +133,7 @@ def test_the_warning_says_when_the_policy_approves_in_the_portal_language_and_zo
     assert mail.language == "pl"
     body = text(mail.message)
     assert "zostaną automatycznie zaakceptowane" in body
-    assert "09:00:00" in body  # 08:00 UTC is 09:00 in Amsterdam
+    assert "10 marca 2026 09:00 (Europe/Amsterdam)" in body  # 08:00 UTC is 09:00 there
     assert "Lumen BV" in body
 
 

@@ -372,3 +372,46 @@ def test_the_csrf_token_is_bound_to_the_link_and_the_cookie() -> None:
     ):
         with pytest.raises(InvalidCsrfToken):
             desk.check_csrf(token, nonce, sent)
+
+
+# --------------------------------------------------------------------------------------------------
+# Opening the portal from the link
+
+
+def test_the_link_opens_the_portal_with_the_emails_personal_link() -> None:
+    w, tokens = asked()
+    view = w.service.actions.look(tokens["anna"])
+    request = w.store.get_request(view.request_id)
+    assert request is not None
+    opening = w.service.actions.open_portal(tokens["anna"], client=CLIENT)
+    assert opening.session is not None
+    assert opening.link.id == request.link_id
+    visit = w.service.access.check_session(opening.session.value, client=CLIENT)
+    assert visit.contact_id == "anna"
+    assert [e.type for e in w.service.events(limit=1000)][-1] == "link.opened"
+    # It still opens the portal once the link decided, and nothing is decided by opening.
+    assert set(statuses(w).values()) == {ApprovalStatus.PENDING_EXTERNAL}
+    w.service.actions.decide(tokens["anna"], approve=True)
+    assert w.service.actions.open_portal(tokens["anna"], client=CLIENT).session is not None
+
+
+def test_the_link_opens_no_portal_once_expired_or_revoked() -> None:
+    w, tokens = asked()
+    w.clock.advance(dt.timedelta(days=30))
+    with pytest.raises(AccessDenied):
+        w.service.actions.open_portal(tokens["anna"], client=CLIENT)
+    w, tokens = asked()
+    request = w.store.get_request(w.service.actions.look(tokens["bob"]).request_id)
+    assert request is not None
+    assert request.link_id is not None
+    w.service.links.revoke(request.link_id)
+    with pytest.raises(LinkRevoked):
+        w.service.actions.open_portal(tokens["bob"], client=CLIENT)
+
+
+def test_on_a_code_portal_the_link_leads_to_the_code_step() -> None:
+    w, tokens = pin_world()
+    opening = w.service.actions.open_portal(tokens["anna"], client=CLIENT)
+    assert opening.session is None
+    assert opening.pending is not None
+    assert w.service.access.pending_link(opening.pending).contact_id == "anna"

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from decimal import Decimal
 
 import pytest
 from attrs import evolve
+from hypothesis import given
+from hypothesis import strategies as st
 
-from clientportal import InvalidReason, MemoryDataSource, NotFound, WorkflowError
+from clientportal import DocumentStatus, InvalidReason, MemoryDataSource, NotFound, WorkflowError
 from clientportal.ports.events import QUOTE_ACCEPTED, QUOTE_DECLINED
+from clientportal.ports.requests import QuoteDecision
 from clientportal.service import MailSettings, PortalService
 from clientportal.service.quotes import (
     MAX_SIGNATURE,
@@ -18,7 +22,9 @@ from clientportal.service.quotes import (
     Openness,
     QuoteClosed,
     check_signature,
+    openness,
 )
+from clientportal.visibility import PortalQuote
 from quote_world import NOW, SHOWS_QUOTES, TODAY, HeldOpen, quote_world
 from worlds import MAIL, SECRET, ServiceWorld, mails, text_of, visit_as
 
@@ -304,3 +310,38 @@ def test_a_contact_the_source_no_longer_lists_cannot_sign() -> None:
     with pytest.raises(NotFound, match="not among client 'acme'"):
         service.quotes.decide(visit, "q-open", accept=True, signature="Bob")
     assert world.store.quote_decisions("acme", frozenset({"q-open"})) == {}
+
+
+# --------------------------------------------------------------------------------------------------
+# The rule itself, for any quote and any moment
+
+
+@given(
+    status=st.sampled_from(DocumentStatus),
+    valid_until=st.none() | st.dates(dt.date(2025, 1, 1), dt.date(2027, 12, 31)),
+    now=st.datetimes(dt.datetime(2025, 1, 1), dt.datetime(2027, 12, 31), timezones=st.just(dt.UTC)),
+    held=st.none() | st.frozensets(st.sampled_from(["q", "other"])),
+)
+def test_only_a_sent_valid_undecided_quote_opens_and_the_host_only_narrows(
+    status: DocumentStatus,
+    valid_until: dt.date | None,
+    now: dt.datetime,
+    held: frozenset[str] | None,
+) -> None:
+    quote = PortalQuote("q", "Q", dt.date(2025, 1, 1), Decimal(1), "EUR", status, frozenset(),
+                        valid_until, False)  # fmt: skip
+    found = openness(quote, None, now=now, held_open=held)
+    alone = openness(quote, None, now=now)
+    if found is Openness.OPEN:
+        assert status is DocumentStatus.SENT
+        assert valid_until is None or now.date() <= valid_until + dt.timedelta(days=1)
+        assert alone is Openness.OPEN
+    if alone is not Openness.OPEN:
+        assert found is alone
+    last = None if valid_until is None else dt.datetime.combine(valid_until, dt.time(12), dt.UTC)
+    valid = last is None or now < last + dt.timedelta(days=1)
+    if status is DocumentStatus.SENT and valid and (held is None or "q" in held):
+        assert found is Openness.OPEN
+    decided = QuoteDecision(client_id="c", quote_id="q", portal_id="p", contact_id="k",
+                            accepted=True, signature="K", at=now)  # fmt: skip
+    assert openness(quote, decided, now=now, held_open=held) is Openness.DECIDED

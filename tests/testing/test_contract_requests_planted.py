@@ -1,7 +1,7 @@
 """The request store's contract fails each planted bug: a MemoryStore with one fault (a request
-used twice by racing threads, a key sent twice, a quote decided again, requests dropped, sign-offs
-oldest first, states of every status) fails the contract test meant for it, and the same test
-passes on the correct store, so each failure is the bug's."""
+used twice by racing threads, a key sent twice, a quote decided again, requests dropped, a losing
+batch's records kept, sign-offs oldest first, states of every status) fails the contract test
+meant for it, and the same test passes on the correct store, so each failure is the bug's."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import pytest
 from attrs import evolve
 
+from clientportal.errors import ChangedMeanwhile
 from clientportal.memory import MemoryStore
 from clientportal.model import ApprovalStatus, ItemKind
 from clientportal.ports import NewEvent, OutboxMessage, QuoteDecision, SignOff
@@ -71,6 +72,18 @@ class DropsRequests(MemoryStore):
         super().apply_changes(*args, **written)
 
 
+class KeepsTheLosersRecords(MemoryStore):
+    """Stores the requests and sign-offs of a batch that lost its race."""
+
+    def apply_changes(self, *args: Any, **written: Any) -> None:
+        try:
+            super().apply_changes(*args, **written)
+        except ChangedMeanwhile:
+            with self._lock:
+                self._add_records(written.get("requests", ()), written.get("signoffs", ()))
+            raise
+
+
 class OldestSignoffsFirst(MemoryStore):
     def signoffs(
         self, portal_id: str, *, contact_id: str | None = None, limit: int = 50
@@ -105,6 +118,11 @@ PLANTED = [
     (DecidesAgain, "test_contract_a_quote_is_decided_once"),
     (DecidesAgain, "test_contract_racing_deciders_of_a_quote_let_exactly_one_decide"),
     (DropsRequests, "test_contract_requests_are_stored_with_the_decision_and_read_back_whole"),
+    (
+        KeepsTheLosersRecords,
+        "test_contract_of_racing_decisions_only_the_winners_signoff_and_request_stay",
+    ),
+    (KeepsTheLosersRecords, "test_contract_a_stale_change_stores_no_request_and_no_signoff"),
     (OldestSignoffsFirst, "test_contract_signoffs_read_back_newest_first_per_portal_and_contact"),
     (EveryStatus, "test_contract_items_in_status_are_the_stored_states_oldest_first"),
 ]

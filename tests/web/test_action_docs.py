@@ -1,4 +1,4 @@
-"""docs/action-links.md stays true: the names, states, statuses, salt and paths it gives are the
+"""docs/one-click.md stays true: the names, states, statuses, salt and paths it gives are the
 library's, and the route table of docs/web.md lists the action routes."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from clientportal.web import PortalApp
 from worlds import service_world
 
 DOCS = Path(__file__).parents[2] / "docs"
-DOC = (DOCS / "action-links.md").read_text()
+DOC = (DOCS / "one-click.md").read_text()
 
 
 def _listed(enum_name: str) -> set[str]:

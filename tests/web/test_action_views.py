@@ -240,3 +240,30 @@ def test_the_companys_own_action_path_shows_the_page_too() -> None:
     token = path.rsplit("/", 1)[1]
     done = decide(client, token, page, action="approve")
     assert "6 time entries approved." in done.text
+
+
+def test_open_the_portal_is_a_post_that_signs_the_contact_in() -> None:
+    w, tokens = asked()
+    client = browser(w)
+    page = client.get(f"/act/{tokens['anna']}")
+    assert 'formaction="/act/' in page.text
+    assert client.get(f"/act/{tokens['anna']}/open").status == 405  # never by GET
+    opened = client.post(f"/act/{tokens['anna']}/open", data={"csrf_token": csrf_of(page)})
+    assert opened.status == 303
+    assert opened.location == "/portal/acme-web/approvals"
+    assert client.get(opened.location).status == 200
+    assert statuses(w) == {ApprovalStatus.PENDING_EXTERNAL}
+    refused = browser(w).post(f"/act/{tokens['anna']}/open", data={"csrf_token": csrf_of(page)})
+    assert refused.status == 400  # the form without its cookie opens nothing
+
+
+def test_after_the_decision_the_portal_opens_from_the_result_page() -> None:
+    w, tokens = asked()
+    client = browser(w)
+    page = client.get(f"/act/{tokens['anna']}")
+    done = decide(client, tokens["anna"], page, action="approve")
+    opened = client.post(f"/act/{tokens['anna']}/open", data={"csrf_token": csrf_of(done)})
+    assert opened.status == 303
+    approvals = client.get("/portal/acme-web/approvals")
+    assert approvals.status == 200
+    assert "Homepage" in approvals.text

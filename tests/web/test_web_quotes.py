@@ -232,3 +232,14 @@ def test_a_portal_that_hides_quotes_has_no_decision_page() -> None:
     client = signed_in(world)
     assert client.get(PAGE + "/quotes").status == 404
     assert client.get(DECIDE).status == 404
+
+
+def test_a_missing_name_and_a_missing_reason_are_both_told_at_once() -> None:
+    world = quote_world()
+    page = decide(signed_in(world), decision="decline", signature="", reason=" ")
+    assert page.status == 400
+    text = words(page)
+    assert "Type your full name to sign." in text
+    assert "Please give a reason for declining the quote." in text
+    assert page.text.count('aria-invalid="true"') == 2
+    assert page.text.count("autofocus") == 1  # on the first field with a problem

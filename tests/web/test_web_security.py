@@ -40,7 +40,8 @@ def assert_secure(result: Any, *, cacheable: bool = False) -> None:
 def every_get_url(app: PortalApp) -> list[str]:
     """A URL for every GET route of the app (placeholders filled with real values)."""
     values = {"portal_id": "acme-en", "document_id": "i1", "token": "x", "name": "portal.css"}
-    values["quote_id"] = "q1"  # issue 15, H6
+    values["quote_id"] = "q1"  # issue 15: a quote's decision page
+    values["signoff_id"] = "no-such-signoff"  # issue 15: a certificate's download (404)
     urls = []
     for route in app.routes:
         if route.method != "GET":
@@ -120,6 +121,8 @@ def test_every_post_route_needs_the_csrf_token(world: WebWorld) -> None:
         "decide_quote",  # issue 15, H6
         "act_decide",  # issue 15, H3: an action link's POST (its token in the path)
         "act_code",  # issue 15, H3
+        "act_open",  # issue 15, H3
+        "sign_off_period",  # issue 15: a week's or month's sign-off
     }
     other = WsgiClient(make_wsgi_app(app))
     foreign = csrf_of(open_portal(other, world, "acme-en", "anna"))

@@ -205,7 +205,7 @@ def test_the_console_lists_a_portals_certificates_and_downloads_them(
     page = body.decode()
     assert "Sign-off certificates" in page
     assert "Bob Jones" in page
-    assert signoff.sha256 in page
+    assert signoff.sha256 in page.replace("<wbr>", "")  # may break after 16 digits
     url = f"/console/portals/acme-en/sign-offs/{signoff.id}"
     assert f'href="{url}"' in page
     status, headers, pdf = get(app, url)

@@ -347,7 +347,6 @@ LABELS: Mapping[str, str] = {
     "act_approve_all": N_("Approve all"),
     "act_reject_all": N_("Reject all"),
     "act_open_portal": N_("Open the portal"),
-    "act_portal_help": N_("To open the portal, use the personal link in the same e-mail."),
     "act_pin_help": N_(
         "Your decision needs a one-time code. We e-mail it to %(email)s when you press "
         "“Send me a code”."

@@ -24,7 +24,8 @@ from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from attrs import frozen
-from babel.dates import format_datetime
+from babel.dates import format_date as babel_date
+from babel.dates import format_time
 
 from ..i18n import Translator, format_date
 from ..model import Contact, Portal
@@ -180,7 +181,7 @@ def auto_approval_warning(
     (written in ``time_zone``) under the company's policy, unless they approve or reject first."""
     t = _contact_translator(portal, contact)
     url = _checked_url(portal_url)
-    when = format_datetime(approve_at, format="long", tzinfo=time_zone, locale=t.locale)
+    when = _moment(approve_at, time_zone, t)
     intro = Paragraph(
         t.gettext(
             "%(items)s in the portal %(portal)s still await your approval. As agreed with "
@@ -348,3 +349,11 @@ def item_ids(awaiting: Awaiting) -> tuple[str, ...]:
         *sorted(f"expense:{x.id}" for x in awaiting.expenses),
         *sorted(f"trip:{x.id}" for x in awaiting.trips),
     )
+
+
+def _moment(at: dt.datetime, zone: ZoneInfo, t: Translator) -> str:
+    """``at`` as the clock in ``zone`` shows it, in ``t``'s language, naming the zone:
+    ``10 maart 2026 09:00 (Europe/Amsterdam)``."""
+    local = at.astimezone(zone)
+    day = babel_date(local.date(), format="long", locale=t.locale)
+    return f"{day} {format_time(local, format='short', locale=t.locale)} ({zone.key})"

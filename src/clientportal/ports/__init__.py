@@ -45,11 +45,6 @@ from .effects import RateLimits as RateLimits
 from .effects import SystemClock as SystemClock
 from .effects import aware_now as aware_now
 from .events import ConsumerState as ConsumerState
-from .requests import ApprovalRequest as ApprovalRequest
-from .requests import QuoteDecision as QuoteDecision
-from .requests import RequestedItem as RequestedItem
-from .requests import RequestStore as RequestStore
-from .requests import SignOff as SignOff
 from .events import Event as Event
 from .events import EventConsumers as EventConsumers
 from .events import EventLog as EventLog
@@ -62,6 +57,11 @@ from .events import decision_type as decision_type
 from .events import event_body as event_body
 from .events import submitted_to_client_type as submitted_to_client_type
 from .events import unknown_event as unknown_event
+from .requests import ApprovalRequest as ApprovalRequest
+from .requests import QuoteDecision as QuoteDecision
+from .requests import RequestedItem as RequestedItem
+from .requests import RequestStore as RequestStore
+from .requests import SignOff as SignOff
 from .state import AccessLog as AccessLog
 from .state import ApprovalChange as ApprovalChange
 from .state import ApprovalStore as ApprovalStore

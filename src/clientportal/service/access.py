@@ -38,7 +38,6 @@ from ..access import (
     RandomBytes,
     SecretKeys,
     SessionClaim,
-    SessionRecord,
     admit,
     new_code,
     random_id,
@@ -68,7 +67,7 @@ from ..ports.state import VisitRecords, visit_reader
 from .attempts import Budgets, Step, Steps, limiter
 from .events import link_opened
 from .links import LinkRegister
-from .sessions import stored_link, stored_session
+from .sessions import new_session, stored_link, stored_session
 from .visits import CodeDelivery, Opening, SessionGrant, Visit
 
 if TYPE_CHECKING:
@@ -211,25 +210,44 @@ class AccessGate:
                 )
             if not secret_ok:
                 raise InvalidToken(link_id=link.id)
-            portal, access = admit(
-                link, records.portal, records.access, generation=claim.generation, now=now
-            )
-            if access.mode is AccessMode.LINK_AND_CODE:
-                if link.contact_id is None:
-                    raise CodeRequired(
-                        f"shared link {link.id!r} cannot open portal {portal.id!r}, which asks "
-                        "for an e-mail code: issue the contact a link of their own",
-                        link_id=link.id,
-                    )
-                pending = self._codec.pending_value(
-                    PendingClaim(link_id=link.id, generation=link.generation, issued_at=now)
+            opening = self._opened(link, records, generation=claim.generation, now=now)
+        return opening
+
+    def open_link_of(self, link_id: str, *, client: str) -> Opening:
+        """Open the stored link ``link_id`` for a visitor who proved in another way that they
+        hold it, as :meth:`open` opens its token: the one-click action link of the e-mail that
+        carries the link (:class:`~clientportal.service.actions.ActionDesk`). Returns a session,
+        or a pending value on a portal that asks for a code; refusals, budgets and the log are
+        :meth:`open`'s (a link the store does not hold: :class:`~clientportal.InvalidToken`)."""
+        with self._steps.step(AccessAction.OPEN, client, budget=True) as attempt:
+            self._budgets.check(attempt)
+            records = self._visits.read_visit(link_id)
+            link = attempt.link = stored_link(link_id, records.link)
+            opening = self._opened(link, records, generation=link.generation, now=attempt.now)
+        return opening
+
+    def _opened(
+        self, link: Link, records: VisitRecords, *, generation: int, now: dt.datetime
+    ) -> Opening:
+        """``link`` admitted and opened: a session, or a pending value where a code is asked
+        for; the link's use (and ``link.opened`` with a session) stored."""
+        portal, access = admit(link, records.portal, records.access, generation=generation, now=now)
+        if access.mode is AccessMode.LINK_AND_CODE:
+            if link.contact_id is None:
+                raise CodeRequired(
+                    f"shared link {link.id!r} cannot open portal {portal.id!r}, which asks "
+                    "for an e-mail code: issue the contact a link of their own",
+                    link_id=link.id,
                 )
-                opening = Opening(link=link, portal=portal, pending=pending)
-            else:
-                session = self._grant(link, portal, code_verified=False, now=now)
-                opening = Opening(link=link, portal=portal, session=session)
-            opened = [] if opening.session is None else [link_opened(link, portal, at=now)]
-            self._store.mark_link_used(link.id, now, events=opened)
+            pending = self._codec.pending_value(
+                PendingClaim(link_id=link.id, generation=link.generation, issued_at=now)
+            )
+            opening = Opening(link=link, portal=portal, pending=pending)
+        else:
+            session = self._grant(link, portal, code_verified=False, now=now)
+            opening = Opening(link=link, portal=portal, session=session)
+        opened = [] if opening.session is None else [link_opened(link, portal, at=now)]
+        self._store.mark_link_used(link.id, now, events=opened)
         return opening
 
     def new_code(self, pending: object, *, client: str) -> CodeDelivery:
@@ -451,31 +469,10 @@ class AccessGate:
     def _grant(
         self, link: Link, portal: Portal, *, code_verified: bool, now: dt.datetime
     ) -> SessionGrant:
-        issued_at = now.replace(microsecond=0)  # signed timestamps are whole seconds
-        claim = SessionClaim(
-            link_id=link.id,
-            generation=link.generation,
+        return new_session(
+            self._store, self._codec, link, portal, code_verified=code_verified, now=now,
             session_id=random_id(self._random, size=_SESSION_ID_BYTES),
-            code_verified=code_verified,
-            issued_at=issued_at,
-        )
-        self._store.add_session(
-            SessionRecord(
-                id_hash=secret_digest(claim.session_id),
-                link_id=link.id,
-                code_verified=code_verified,
-                created_at=now,
-                last_seen_at=now,
-            )
-        )
-        return SessionGrant(
-            value=self._codec.session_value(claim),
-            csrf_token=self._codec.csrf_token(claim.session_id),
-            link=link,
-            portal=portal,
-            issued_at=issued_at,
-            expires_at=self._codec.session_expires_at(claim),
-        )
+        )  # fmt: skip
 
     def _pending_step(self, pending: object, attempt: Step) -> tuple[Link, Portal, PortalAccess]:
         """The link of a code step (``pending``), admitted to its portal now."""

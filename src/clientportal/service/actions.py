@@ -19,26 +19,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import re
-import secrets
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING
 
 from attrs import evolve, frozen
-from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..access import (
     AccessMode,
     Link,
     PendingClaim,
     PortalAccess,
-    RandomBytes,
-    SecretKeys,
     admit,
-    new_secret,
     secret_digest,
 )
-from ..access.keys import check_secret_keys
 from ..errors import (
     CodeRequired,
     InvalidCsrfToken,
@@ -63,9 +56,11 @@ from .action_records import (
     ShownItem,
     totals_of,
 )
+from .action_tokens import ActionTokens
 from .decision_items import ItemReader
 from .reading import PortalReader
 from .sessions import stored_link
+from .visits import Opening
 
 if TYPE_CHECKING:
     from .access import AccessGate
@@ -89,84 +84,6 @@ __all__ = [
 # valid id), so the lookup finds nothing, as slowly as for one that exists.
 _DECOY_REQUEST_ID = " no request"
 _DECOY_SECRET_HASH = secret_digest(" no secret")
-
-# The signature is HMAC-SHA256: 32 bytes, 43 base64 characters whose last one carries two bits
-# that base64 decoding ignores. Allowing only the characters whose unused bits are zero makes
-# every token's spelling unique, so no altered string is ever accepted.
-_B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-_SIGNATURE = rf"[\w-]{{42}}[{_B64_ALPHABET[::4]}]"
-# ``[.]payload.timestamp.signature``, URL-safe (a leading dot marks a zlib-compressed payload):
-# the shape of every signed value of the library, so the log filter
-# (:mod:`clientportal.redaction`) keeps action tokens out of log files as it does link tokens.
-_TOKEN_SHAPE = re.compile(rf"\.?[\w-]+\.[\w-]+\.{_SIGNATURE}", re.ASCII)
-
-
-class ActionTokens:
-    """Signs and reads the tokens of action links.
-
-    ``secret_keys`` is one key or a list ordered oldest → newest (the service's keys): tokens
-    are signed with the newest and read under any of them, so keys rotate as links' keys do. The
-    salt is the action links' own, so no link, session or CSRF token reads as an action token.
-    A token is stamped with the time it was signed, but how long it works is its request's
-    ``expires_at`` (the store's word, like whether it was used).
-    """
-
-    #: Salt of action tokens.
-    salt: ClassVar[str] = "clientportal.action"
-    #: The longest token looked at (real ones are about 100 characters).
-    max_length: ClassVar[int] = 256
-
-    __slots__ = ("_key_count", "_random", "_serializer")
-
-    def __init__(
-        self, secret_keys: SecretKeys, *, random_bytes: RandomBytes = secrets.token_bytes
-    ) -> None:
-        keys = check_secret_keys(secret_keys)
-        self._key_count = len(keys)
-        self._serializer = URLSafeTimedSerializer(
-            keys, salt=self.salt, signer_kwargs={"digest_method": hashlib.sha256}
-        )
-        self._random = random_bytes
-
-    def __repr__(self) -> str:
-        noun = "key" if self._key_count == 1 else "keys"
-        return f"ActionTokens(<{self._key_count} secret {noun}>)"
-
-    def issue(self, request_id: str) -> tuple[str, str]:
-        """A new token for the request ``request_id``, and the hash its request keeps
-        (:attr:`ApprovalRequest.token_hash <clientportal.ports.ApprovalRequest.token_hash>`:
-        the SHA-256, hex, of the token's random part). The token exists only in the e-mail."""
-        secret = new_secret(self._random)
-        token = self._serializer.dumps([request_id, secret])
-        if not isinstance(token, str):  # URLSafeSerializer always gives text; mypy cannot tell
-            raise TypeError("itsdangerous returned bytes for a URL-safe token")
-        return token, secret_digest(secret)
-
-    def read(self, token: object) -> tuple[str, str] | None:
-        """The request id a genuine token names and the hash of its random part (to compare with
-        the request's ``token_hash``), or ``None`` for anything else: too long, misshapen,
-        altered, signed for another purpose or with a key no longer configured."""
-        if (
-            not isinstance(token, str)
-            or len(token) > self.max_length
-            or not _TOKEN_SHAPE.fullmatch(token)
-        ):
-            return None
-        try:
-            payload: Any = self._serializer.loads(token)
-        except BadData:
-            return None
-        if (
-            type(payload) is list
-            and len(payload) == 2
-            and type(payload[0]) is str
-            and type(payload[1]) is str
-            and payload[0]
-            and payload[1]
-        ):
-            return payload[0], secret_digest(payload[1])
-        return None
-
 
 # --------------------------------------------------------------------------------------------------
 # The desk
@@ -242,6 +159,26 @@ class ActionDesk:
         found = self._found(token, now)
         self._check_open(found, now)
         return self._gate.request_code(self._pending(found, now), client=client)
+
+    # -- the portal ----------------------------------------------------------------------------
+
+    def open_portal(self, token: object, *, client: str) -> Opening:
+        """Open the portal for the holder of the action link ``token``: the contact's personal
+        link the same e-mail carries is opened (:meth:`AccessGate.open_link_of
+        <clientportal.service.access.AccessGate.open_link_of>`), giving a session, or a pending
+        value on a portal that asks for a code. Works after the link decided too (the e-mail's
+        link lives on), not once it expired. Only a POST may call this: a GET must change
+        nothing. Raises as :meth:`look` does, and :class:`~clientportal.LinkRevoked` for a
+        request that names no link of the contact's."""
+        now = aware_now(self._clock)
+        found = self._found(token, now)
+        link_id = found.request.link_id
+        if link_id is None or now >= found.request.expires_at:
+            raise LinkRevoked(
+                f"request {found.request.id!r} names no link that still opens the portal: "
+                "open the portal with a link of the contact's"
+            )
+        return self._gate.open_link_of(link_id, client=client)
 
     # -- CSRF without a session ----------------------------------------------------------------
 

@@ -45,6 +45,7 @@ __all__ = [
     "QuoteChoice",
     "QuoteClosed",
     "Quotes",
+    "check_decline_reason",
     "check_signature",
     "openness",
     "quote_event",
@@ -179,8 +180,10 @@ def check_signature(signature: str | None) -> str:
     return text
 
 
-def _decline_reason(reason: str | None) -> str:
-    """The reason for declining: required, as long as any reason may be."""
+def check_decline_reason(reason: str | None) -> str:
+    """The reason for declining a quote to keep: required (stripped), as long as any reason may
+    be (:func:`~clientportal.workflow.check_reason`); :class:`~clientportal.InvalidReason`
+    otherwise."""
     try:
         kept = check_reason(Action.REJECT, reason)
     except InvalidReason as invalid:
@@ -318,7 +321,7 @@ class Quotes:
                 "decline a quote, so the decision names who signed; issue the contact a link"
             )
         signed = check_signature(signature)
-        why = _decline_reason(reason) if not accept else None
+        why = check_decline_reason(reason) if not accept else None
         choice = self.quote(visit, quote_id)
         if not choice.is_open:
             raise QuoteClosed(quote_id, choice.openness, decision=choice.decision)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from ..model import Contact, Expense, Portal, TimeEntry, Trip
-from ..ports import DataSource, NewEvent, OutboxMessage, RequestStore
+from ..ports import DataSource, NewEvent, OutboxMessage, Store
 from ..visibility import visible_entries, visible_expenses, visible_trips
 from .decision_items import DecisionItem, kind_of
 from .links import LinkRegister
@@ -51,7 +51,7 @@ class ReminderMail:
         self,
         *,
         data: DataSource,
-        store: RequestStore,
+        store: Store,
         reader: PortalReader,
         notifier: Notifier,
         links: LinkRegister,
@@ -133,19 +133,27 @@ class ReminderMail:
         event: NewEvent,
         now: dt.datetime,
     ) -> bool:
-        """Write each contact's e-mails with their new personal link and store them all with
-        ``event`` under ``key``, once: True when this call stored them. The links of a batch
-        another worker stored first are revoked (their e-mails are never sent)."""
+        """Send each contact's e-mails, with their new personal link, and ``event`` under
+        ``key``, at most once whatever the number of workers: True when this call sent them.
+
+        The key is claimed first (:meth:`~clientportal.ports.RequestStore.send_once` with
+        nothing else), so a worker that finds it taken issues no link and writes nothing; the
+        claimant then issues the links and stores the e-mails and the event in one transaction.
+        A claimant that fails in between loses that e-mail (the error is raised and logged by
+        the caller): a reminder is never sent twice, rather not at all."""
+        if not self._store.send_once(key, at=now):
+            return False
         links = self._notifier.mail_links(self._links, now=now)
         links.start()
-        sent = False
+        stored = False
         try:
             outbox = [
                 message
                 for contact, build in builders
                 for message in build(links.url(portal.id, contact.id, page="approvals"))
             ]
-            sent = self._store.send_once(key, at=now, outbox=outbox, events=[event])
+            self._store.apply_changes([], outbox, [event])
+            stored = True
         finally:
-            links.settle(stored=sent)
-        return sent
+            links.settle(stored=stored)
+        return True

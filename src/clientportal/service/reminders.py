@@ -20,11 +20,12 @@ list, and for each contact of each portal, under the portal's
 - a **staff digest** of the items awaiting the staff (``PENDING_INTERNAL``) to the company
   policy's ``staff_recipients``, at most once a day.
 
-Every e-mail goes through :meth:`~clientportal.ports.RequestStore.send_once` under a key that
-names what it is (``reminder:<portal>:<contact>:<local day>``, ``escalation:<request>``,
-``warning:<request>``, ``staff-reminder:<local day>``) with its event, so any number of workers
-send each once. A contact's e-mails carry a personal link issued for them (as the approval
-requests do); a worker that loses the race revokes the link it issued.
+Every e-mail is sent under a key claimed through
+:meth:`~clientportal.ports.RequestStore.send_once` that names what it is
+(``reminder:<portal>:<contact>:<local day>``, ``escalation:<request>``, ``warning:<request>``,
+``staff-reminder:<local day>``), with its event, so any number of workers send each once. A
+contact's e-mails carry a personal link issued for them (as the approval requests do), only by
+the worker that claimed the key (:meth:`.reminder_mail.ReminderMail.send`).
 """
 
 from __future__ import annotations

@@ -258,11 +258,12 @@ class SqlRequestStore(SqlBase):
     def quote_decisions(
         self, client_id: str, quote_ids: frozenset[str]
     ) -> Mapping[str, QuoteDecision]:
-        """The stored decisions on those of ``quote_ids`` of the client that have one."""
+        """The stored decisions on those of ``quote_ids`` of the client that have one: one
+        statement per 500 ids, each a single read (a page's reads share one connection)."""
         found: dict[str, QuoteDecision] = {}
-        with self._read() as conn:
-            for chunk in batches(sorted(quote_ids)):
-                query = select(_Q).where(_Q.c.client_id == client_id, _Q.c.quote_id.in_(chunk))
+        for chunk in batches(sorted(quote_ids)):
+            query = select(_Q).where(_Q.c.client_id == client_id, _Q.c.quote_id.in_(chunk))
+            with self._read_one() as conn:
                 found.update(
                     (row.quote_id, record_of(QuoteDecision, row)) for row in conn.execute(query)
                 )

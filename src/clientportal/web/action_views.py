@@ -37,9 +37,10 @@ from ..workflow import MAX_REASON
 from .context import CSRF_FIELD, Context
 from .http import Response
 from .problems import BadRequest
+from .security import pending_cookie_name
 from .texts import PageText
 
-__all__ = ["ACTION_COOKIE", "act", "act_decide", "act_send_code"]
+__all__ = ["ACTION_COOKIE", "act", "act_decide", "act_open", "act_send_code"]
 
 #: The name of the double-submit cookie of an action link (one per link: the name carries a
 #: digest of the token, the token itself is never in a cookie).
@@ -106,7 +107,7 @@ def _page(
         max_reason=MAX_REASON,
         **values,
     )
-    if fresh and view.open:
+    if fresh and not view.expired:
         response.set_cookie(
             _cookie_name(token),
             nonce,
@@ -134,7 +135,7 @@ def _common(ctx: Context, view: ActionView, t: PageText) -> dict[str, Any]:
         "projects": view.projects,
         "employees": view.employees,
         "several": several,
-        "portal_url": ctx.url("approvals", portal_id=view.portal.id),
+        "open_url": ctx.url("act_open", token=_token(ctx)),
         "email": _masked(view.contact.email),
         "company": ctx.app.company or view.portal.name,
         "title": t("act_title"),
@@ -171,6 +172,33 @@ def act_send_code(ctx: Context) -> Response:
     except RateLimited:
         return Response.redirect(ctx.url("act", query=[("sent", "wait")], token=token))
     return Response.redirect(ctx.url("act", query=[("sent", "1")], token=token))
+
+
+def act_open(ctx: Context) -> Response:
+    """``POST /act/{token}/open``: open the portal with the contact's link the e-mail carries
+    (a session, ``303`` to the approvals page; or, where the portal asks for a code, the code
+    page). A POST, so no mail scanner ever opens anything."""
+    token = _token(ctx)
+    desk = ctx.service.actions
+    view = desk.look(token)
+    if not _csrf_ok(ctx, token):
+        return _page(ctx, view, status=400, error="act_form_expired")
+    opening = desk.open_portal(token, client=ctx.client)
+    portal_id = opening.portal.id
+    if opening.session is None:
+        assert opening.pending is not None
+        response = Response.redirect(ctx.url("code", portal_id=portal_id))
+        response.set_cookie(
+            pending_cookie_name(portal_id),
+            opening.pending,
+            path=ctx.cookie_path,
+            max_age=int(ctx.service.access.policy.pending_lifetime.total_seconds()),
+            secure=ctx.secure,
+        )
+        return response
+    response = Response.redirect(ctx.url("approvals", portal_id=portal_id))
+    ctx.set_session(response, portal_id, opening.session.value, opening.session.max_age)
+    return response
 
 
 def _csrf_ok(ctx: Context, token: str) -> bool:
@@ -247,8 +275,10 @@ def _result(ctx: Context, result: ActionResult) -> Response:
     left = [i for i in view.items if (i.kind, i.id) not in done and i.shown is not None]
     values = _common(ctx, view, t)
     values["left"] = left
+    nonce = _nonce(ctx, _cookie_path(ctx)) or ""
     return ctx.render(
         "action_done.html",
+        csrf=ctx.service.actions.csrf_token(_token(ctx), nonce),
         text=t,
         view=view,
         result=result,

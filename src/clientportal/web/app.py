@@ -125,6 +125,7 @@ def _routes() -> list[Route[View]]:
         ("GET", "/act/{token}", action_views.act, "act"),
         ("POST", "/act/{token}", action_views.act_decide, "act_decide"),
         ("POST", "/act/{token}/code", action_views.act_send_code, "act_code"),
+        ("POST", "/act/{token}/open", action_views.act_open, "act_open"),
         ("GET", p, views.overview, "overview"),
         ("GET", p + "/hours", views.hours, "hours"),
         ("GET", p + "/hours.csv", views.hours_csv, "hours_csv"),

@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from ..errors import InvalidReason, WorkflowError
 from ..model import DocumentStatus
-from ..service.quotes import MAX_SIGNATURE, InvalidSignature, Openness, QuoteChoice, QuoteClosed
+from ..service.quotes import (
+    MAX_SIGNATURE,
+    InvalidSignature,
+    Openness,
+    QuoteChoice,
+    QuoteClosed,
+    check_decline_reason,
+    check_signature,
+)
 from ..workflow import MAX_REASON
 from .context import CSRF_FIELD, Context
 from .flash import Flash, Notice
@@ -127,6 +135,9 @@ def decide_quote(ctx: Context) -> Response:
     if visit.contact_id is None:
         raise Forbidden(ctx.text("quote_shared_link"))
     typed = {"signature": signature, "reason": reason}
+    errors = _problems(accept, signature, reason)
+    if errors:
+        return _page(ctx, choice, status=400, errors=errors, typed=typed)
     try:
         ctx.service.quotes.decide(
             visit,
@@ -150,6 +161,21 @@ def decide_quote(ctx: Context) -> Response:
         raise PageNotFound() from None
     flash = Flash(notices=[Notice(_DONE[accept])])
     return ctx.redirect("quotes", flash=flash, flash_key=_flash_key(ctx))
+
+
+def _problems(accept: bool, signature: str, reason: str) -> dict[str, str]:
+    """Every field's problem at once (the service checks them again, one by one)."""
+    errors: dict[str, str] = {}
+    try:
+        check_signature(signature)
+    except InvalidSignature as invalid:
+        errors |= _errors(invalid)
+    if not accept:
+        try:
+            check_decline_reason(reason)
+        except InvalidReason as invalid:
+            errors |= _errors(invalid)
+    return errors
 
 
 def _errors(invalid: InvalidSignature | InvalidReason) -> dict[str, str]:

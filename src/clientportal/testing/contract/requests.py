@@ -194,6 +194,31 @@ class RequestStoreContract(StorePortContract[_Store]):
         assert store.get_signoff("s1") is None
         assert list(store.signoffs("portal-1")) == []
 
+    def test_contract_of_racing_decisions_only_the_winners_signoff_and_request_stay(
+        self,
+    ) -> None:
+        store = self.make_store()
+        change = _submitted("e1")
+        store.apply_changes([change])
+
+        def decide() -> str | None:
+            mine = _fresh("s")
+            try:
+                store.apply_changes(
+                    [_decided(change)],
+                    requests=[_request(f"r-{mine}")],
+                    signoffs=[_signoff(mine)],
+                )
+            except ChangedMeanwhile:
+                return None
+            return mine
+
+        outcomes = self._race(decide)
+        winners = [o for o in outcomes if o is not None]
+        assert len(winners) == 1
+        assert [s.id for s in store.signoffs("portal-1")] == winners
+        assert list(store.open_requests(since=T0)) == [_request(f"r-{winners[0]}")]
+
     def test_contract_a_request_is_used_once(self) -> None:
         store = self.make_store()
         store.apply_changes([], requests=[_request("r1"), _request("r2")])
