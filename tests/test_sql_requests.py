@@ -20,7 +20,13 @@ from clientportal.sql.migrate import VERSION_TABLE, _config
 from clientportal.sql.testing import clear_tables, ready_for_tests
 from clientportal.testing.contract import T0, RequestStoreContract, _submitted
 
-_NEW_TABLES = {"cp_approval_requests", "cp_sent_once", "cp_signoffs", "cp_quote_decisions"}
+_NEW_TABLES = {
+    "cp_approval_requests",
+    "cp_sent_once",
+    "cp_signoffs",
+    "cp_signoff_items",
+    "cp_quote_decisions",
+}
 
 
 @pytest.fixture(scope="module")

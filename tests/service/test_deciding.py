@@ -15,6 +15,7 @@ from attrs import evolve
 
 from clientportal import ItemRef, WorkflowError
 from clientportal.model import ApprovalStatus, ItemKind
+from clientportal.service.periods import PeriodChanged, period_digest
 from clientportal.signoff import pdf_available, read_certificate
 from clientportal.workflow import Party
 from worlds import DAY0, MAX, OPEN_ON_WEB, acme_portal, mails, service_world, text_of, visit_as
@@ -174,3 +175,24 @@ def test_reopening_without_send_back_leaves_the_items_open_and_editable() -> Non
     w.service.approvals.reopen(["w1"], by=MAX, reason="Wrong project")
     assert w.service.approvals.is_editable("w1")
     assert not w.service.approvals.is_editable("no-such-entry")
+
+
+def test_a_period_sign_off_goes_through_only_while_it_is_what_was_shown() -> None:
+    w = service_world()
+    w.service.approvals.submit(["w1", "w2"], by=MAX)
+    anna = visit_as(w.service, "anna")
+    first, last = DAY0, DAY0 + dt.timedelta(days=1)
+    shown = period_digest({ItemRef.entry("w1"): 1, ItemRef.entry("w2"): 1})
+    w.service.approvals.submit(["w3"], by=MAX)  # dated day 1: the period changed
+    with pytest.raises(PeriodChanged, match="not what they were shown"):
+        w.service.approvals.client_sign_off(anna, start=first, end=last, seen=shown)
+    assert not w.store.signoffs("acme-web")
+    now = period_digest({ItemRef.entry(i): 1 for i in ("w1", "w2", "w3")})
+    result = w.service.approvals.client_sign_off(anna, start=first, end=last, seen=now)
+    assert sorted(o.entry_id for o in result.applied) == ["w1", "w2", "w3"]
+
+
+def test_the_digest_of_a_period_ignores_order_and_names_versions() -> None:
+    one = {ItemRef.entry("a"): 1, ItemRef.trip("a"): 2}
+    assert period_digest(one) == period_digest(dict(reversed(list(one.items()))))
+    assert period_digest(one) != period_digest({ItemRef.entry("a"): 2, ItemRef.trip("a"): 2})

@@ -24,7 +24,13 @@ from clientportal import (
 )
 from clientportal.memory import ManualClock
 from clientportal.ports import Event
-from clientportal.reminders import ReminderPolicy, auto_approval_at, local_day, reminder_at
+from clientportal.reminders import (
+    ReminderPolicy,
+    auto_approval_at,
+    local_day,
+    reminder_at,
+    warning_at,
+)
 from clientportal.service.reminders import ReminderReport
 from clientportal.worker import work_once
 from clientportal.workflow import Party
@@ -361,15 +367,22 @@ def test_whenever_the_worker_runs_each_step_happens_at_most_once_and_on_its_day(
     # Escalation and warnings once per request, the approval once per item.
     assert len([e for e in events if e.type == "reminder.escalated"]) <= 1
     assert len([e for e in events if e.type == "reminder.warned"]) <= 2
+    # The policy approves only after its warning went out (at the first run from the warning's
+    # time on), and no sooner than warn_before_auto_approve after it.
+    warn_at = warning_at(POLICY, T0)
+    assert warn_at is not None
+    assert POLICY.warn_before_auto_approve is not None
+    warned = next((t for t in runs if t >= warn_at), None)
+    approved = warned is not None and runs[-1] >= max(
+        approve_at, warned + POLICY.warn_before_auto_approve
+    )
     for entry_id in OPEN_ON_WEB:
         approvals = [
             e
             for e in w.service.approvals.history(entry_id)
             if e.after.status is ApprovalStatus.APPROVED
         ]
-        assert len(approvals) == (
-            1 if runs[-1] >= (auto_approval_at(POLICY, T0) or runs[-1]) else 0
-        )
+        assert len(approvals) == (1 if approved else 0)
 
 
 def test_the_worker_refuses_a_reminder_interval_that_is_not_positive() -> None:

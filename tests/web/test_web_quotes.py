@@ -33,9 +33,16 @@ def signed_in(world: ServiceWorld, contact_id: str | None = "bob") -> WsgiClient
     return client
 
 
+def seen_of(page: Result) -> str:
+    """The digest of the quote the decision page shows (its hidden ``seen`` field)."""
+    found = re.search(r'name="seen" value="([0-9a-f]{64})"', page.text)
+    assert found, "no seen field on the page"
+    return found.group(1)
+
+
 def decide(client: WsgiClient, **form: str) -> Result:
     page = client.get(DECIDE)
-    return client.post(DECIDE, data={"csrf_token": csrf_of(page), **form})
+    return client.post(DECIDE, data={"csrf_token": csrf_of(page), "seen": seen_of(page), **form})
 
 
 def test_the_quotes_page_offers_a_decision_on_each_open_quote_only() -> None:
@@ -146,8 +153,8 @@ def test_a_quote_decided_meanwhile_says_so_on_the_page() -> None:
     carla = signed_in(world, "carla")
     assert decide(carla, decision="accept", signature="Carla Weber").status == 303
     page = bob.post(
-        DECIDE, data={"csrf_token": csrf_of(form), "decision": "decline", "signature": "Bob",
-                      "reason": "No"},
+        DECIDE, data={"csrf_token": csrf_of(form), "seen": seen_of(form), "decision": "decline",
+                      "signature": "Bob", "reason": "No"},
     )  # fmt: skip
     assert page.status == 409
     text = words(page)

@@ -22,11 +22,51 @@ PAGE = "/portal/acme-en/sign-off"
 WEEK_START = "2026-03-09"
 
 
+def seen_on(text: str, unit: str, start: str) -> str:
+    """The hash the page's form for the ``unit`` from ``start`` sends back ("" when none)."""
+    found = re.search(
+        rf'name="unit" value="{unit}">\s*<input type="hidden" name="start" value="{start}">'
+        r'\s*<input type="hidden" name="seen" value="([0-9a-f]{64})">',
+        text,
+    )
+    return found.group(1) if found else ""
+
+
 def sign_off(client: WsgiClient, unit: str = "week", start: str = WEEK_START, **extra: str):
     page = client.get(PAGE)
     assert page.status == 200
-    form = {"csrf_token": csrf_of(page), "unit": unit, "start": start, **extra}
+    form = {
+        "csrf_token": csrf_of(page),
+        "unit": unit,
+        "start": start,
+        "seen": seen_on(page.text, unit, start),
+        **extra,
+    }
     return client.post(PAGE, data=form)
+
+
+def test_a_week_that_changed_after_the_page_was_shown_is_not_signed(
+    client: WsgiClient, world: WebWorld
+) -> None:
+    open_portal(client, world)
+    page = client.get(PAGE)
+    seen = seen_on(page.text, "week", WEEK_START)
+    assert seen
+    # Meanwhile the staff submit one more entry of that week (a1, 14 March).
+    assert world.service.approvals.submit(["a1"], by=Actor(Party.EMPLOYEE, "tom")).all_applied
+    form = {"csrf_token": csrf_of(page), "unit": "week", "start": WEEK_START, "seen": seen}
+    done = client.post(PAGE, data=form)
+    assert done.status == 303
+    back = client.get(PAGE)
+    assert "That period changed while you were looking at it, so nothing was approved" in back.text
+    states = world.store.approval_states(frozenset({"p1", "p2", "p3", "p4", "a1"}))
+    assert ApprovalStatus.APPROVED not in {s.status for s in states.values()}
+    assert not world.service.signoffs.of("acme-en", "bob")
+    # The page now shows the week as it is, and signing that signs all five, as shown.
+    assert seen_on(back.text, "week", WEEK_START) not in ("", seen)
+    assert sign_off(client).status == 303
+    (signoff,) = world.service.signoffs.of("acme-en", "bob")
+    assert sorted(ref.id for ref in signoff.items) == ["a1", "p1", "p2", "p3", "p4"]
 
 
 def test_the_page_lists_the_week_and_month_awaiting_with_counts_and_totals(

@@ -280,6 +280,10 @@ LABELS: Mapping[str, str] = {
     "signoff_done": N_("Approved. Your certificate is listed below."),
     "signoff_some_left": N_("Some items were not approved: they no longer await your approval."),
     "signoff_nothing_left": N_("Nothing in that period awaits your approval any more."),
+    "signoff_changed": N_(
+        "That period changed while you were looking at it, so nothing was approved: look at it "
+        "again."
+    ),
     "signoff_shared": N_(
         "This link is shared. Open the portal from your personal link to sign off a period."
     ),
@@ -287,6 +291,11 @@ LABELS: Mapping[str, str] = {
     "signoff_console_title": N_("Sign-off certificates"),
     "signoff_console_none": N_("No contact has signed anything off in this portal yet."),
     "signoff_approved_by": N_("Approved by"),
+    # A withdrawn certificate (review fixes of issue 15, H7, web/signoff_views.py and
+    # web/console/signoffs.py)
+    # TRANSLATORS: a certificate that no longer stands: an item it covers was undone by the
+    # client or reopened by the staff; %(date)s is the day it was withdrawn.
+    "signoff_withdrawn_on": N_("Withdrawn on %(date)s"),
     # Quotes a client accepts or declines (issue 15, H6, web/quote_views.py)
     # TRANSLATORS: the heading of a quote's page; %(number)s is the quote's number.
     "quote_title": N_("Quote %(number)s"),
@@ -323,6 +332,13 @@ LABELS: Mapping[str, str] = {
     "quote_signature_too_long": N_("Your name is too long: type at most %(count)s characters."),
     "quote_signature_not_a_name": N_("Type your name in letters."),
     "quote_reason_required": N_("Please give a reason for declining the quote."),
+    # A quote revised while its decision page was open (issue 15, H8, web/quote_views.py)
+    "quote_changed": N_(
+        "This quote changed while you were looking at it: look at it again. "
+        "Nothing has been accepted or declined."
+    ),
+    # TRANSLATORS: on a decided quote's page, before the amount the contact accepted or declined.
+    "quote_decided_amount": N_("Amount decided on"),
     # Undo a decision from the approvals page (issue 15, H2, web/undo_views.py)
     # TRANSLATORS: shown after an approval or rejection; %(minutes)s is a whole number.
     "undo_offer": N_("Changed your mind? You can undo this decision within %(minutes)s min."),

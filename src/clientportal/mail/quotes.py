@@ -64,7 +64,8 @@ def quote_decided(
     message_id: str | None = None,
 ) -> Mail:
     """Tell the company (``recipients``) that ``contact`` accepted or declined ``quote``
-    (``decision``: how, when, the typed signature, the reason), in the company's ``locale``.
+    (``decision``: how, when, the amount decided on, the typed signature, the reason), in the
+    company's ``locale``.
     ``project_names`` are the names of the quote's projects as the portal shows them. The
     e-mail is dated at the decision."""
     if not recipients:
@@ -112,8 +113,13 @@ def quote_decided_content(
     project_names: Sequence[str],
     sender: Sender,
 ) -> Content:
-    """What the notice says, in the language of ``t``, and its template's values."""
-    amount = format_money(quote.amount, quote.currency, t.locale)
+    """What the notice says, in the language of ``t``, and its template's values. The amount
+    is the one decided on (the decision's; the quote's when the decision has none)."""
+    amount = format_money(
+        quote.amount if decision.amount is None else decision.amount,
+        quote.currency if decision.currency is None else decision.currency,
+        t.locale,
+    )
     dated = format_date(quote.date, t.locale)
     until = format_date(quote.valid_until, t.locale) if quote.valid_until else ""
     at = _moment(t, decision.at)

@@ -14,18 +14,36 @@ from collections.abc import Callable, Mapping, Sequence
 
 from attrs import evolve
 
-from ..model import ApprovalState, ApprovalStatus, ItemKind
-from ..ports import ApprovalRequest, NewEvent, OutboxMessage, QuoteDecision, SignOff
+from ..model import ApprovalState, ApprovalStatus, ItemKind, ItemRef
+from ..ports import (
+    ApprovalChange,
+    ApprovalRequest,
+    NewEvent,
+    OutboxMessage,
+    QuoteDecision,
+    SignOff,
+)
 from ..ports.requests import check_new_records, check_once_key
+from ..workflow import Action
 
-__all__ = ["MemoryRequestStore"]
+__all__ = ["MemoryRequestStore", "covered_items"]
+
+#: The steps that withdraw the sign-offs covering their item.
+WITHDRAWING = frozenset({Action.UNDO, Action.REOPEN})
+
+
+def covered_items(items: Sequence[ItemRef]) -> tuple[ItemRef, ...]:
+    """``items`` as every store gives them back: each once, by kind, then id (code point
+    order): a sign-off covers a set of items."""
+    return tuple(sorted(set(items), key=lambda i: (i.kind.value, i.id)))
 
 
 class MemoryRequestStore:
     """The :class:`~clientportal.ports.RequestStore` part of the memory store. The store that
     composes it creates ``_lock`` and the approval dicts, and provides ``_check_new_outbox``,
     ``_queue`` and ``_append_events``; :meth:`_add_records` is what its ``apply_changes`` calls
-    (after :meth:`_check_new_records`) to store requests and sign-offs."""
+    (after :meth:`_check_new_records`) to store requests and sign-offs, after
+    :meth:`_withdraw_signoffs`."""
 
     _lock: threading.Lock
     _approvals: dict[tuple[ItemKind, str], ApprovalState]
@@ -38,6 +56,7 @@ class MemoryRequestStore:
         self._requests: dict[str, ApprovalRequest] = {}
         self._once: dict[str, dt.datetime] = {}
         self._signoffs: dict[str, SignOff] = {}
+        self._covering: dict[ItemRef, set[str]] = {}  # item -> ids of the sign-offs covering it
         self._quotes: dict[tuple[str, str], QuoteDecision] = {}
 
     # -- written with the decisions and e-mails (apply_changes) --------------------------------
@@ -58,7 +77,21 @@ class MemoryRequestStore:
     ) -> None:
         """Store checked ``requests`` and ``signoffs``; the caller holds the lock."""
         self._requests.update((r.id, r) for r in requests)
-        self._signoffs.update((s.id, s) for s in signoffs)
+        for signoff in signoffs:
+            self._signoffs[signoff.id] = evolve(signoff, items=covered_items(signoff.items))
+            for item in signoff.items:
+                self._covering.setdefault(item, set()).add(signoff.id)
+
+    def _withdraw_signoffs(self, changes: Sequence[ApprovalChange]) -> None:
+        """Withdraw the standing sign-offs covering the item of each UNDO or REOPEN of
+        ``changes``, at its event's time; the caller holds the lock and stores the changes."""
+        for change in changes:
+            if change.event.action not in WITHDRAWING:
+                continue
+            for signoff_id in self._covering.get(ItemRef(change.kind, change.entry_id), ()):
+                signoff = self._signoffs[signoff_id]
+                if signoff.withdrawn_at is None:
+                    self._signoffs[signoff_id] = evolve(signoff, withdrawn_at=change.event.at)
 
     # -- approval requests ---------------------------------------------------------------------
 
@@ -95,6 +128,11 @@ class MemoryRequestStore:
             return tuple(found[: max(limit, 0)])
 
     # -- once-only e-mails ---------------------------------------------------------------------
+
+    def once_done_at(self, key: str) -> dt.datetime | None:
+        """When :meth:`send_once` recorded ``key``, or ``None``."""
+        with self._lock:
+            return self._once.get(key)
 
     def send_once(
         self,
@@ -138,6 +176,15 @@ class MemoryRequestStore:
         """The sign-off with this id, or ``None``."""
         with self._lock:
             return self._signoffs.get(signoff_id)
+
+    def signoffs_for(self, items: Sequence[ItemRef]) -> Sequence[SignOff]:
+        """The standing sign-offs covering any of ``items``, oldest first (then by id)."""
+        with self._lock:
+            ids = {i for item in items for i in self._covering.get(item, ())}
+            found = [self._signoffs[i] for i in ids]
+        standing = [s for s in found if s.withdrawn_at is None]
+        standing.sort(key=lambda s: (s.created_at, s.id))
+        return tuple(standing)
 
     def signoffs(
         self, portal_id: str, *, contact_id: str | None = None, limit: int = 50

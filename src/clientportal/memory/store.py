@@ -116,7 +116,8 @@ class MemoryStore(MemoryRequestStore, MemoryPortalStore):
     ) -> None:
         """Store every change (compare-and-set on its version), append its event to the audit
         trail, queue ``outbox``, write ``events`` to the event log and store the approval
-        ``requests`` and ``signoffs``, all or nothing.
+        ``requests`` and ``signoffs``, all or nothing. An UNDO or REOPEN withdraws the stored
+        sign-offs covering its item (before the batch's own sign-offs are stored).
 
         Changes apply in order, so one batch may move an entry twice. An entry with no stored
         state has nothing to compare with (its state is still its source's own): its first change
@@ -146,6 +147,7 @@ class MemoryStore(MemoryRequestStore, MemoryPortalStore):
                 self._history.setdefault(key, []).append(change.event)
                 self._updated[key] = change.event.at
             self._queue(outbox)
+            self._withdraw_signoffs(changes)
             self._add_records(requests, signoffs)
             self._append_events(events)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from attrs import Attribute, field, frozen
@@ -26,7 +27,7 @@ from attrs import validators as v
 
 from .. import _validators as cv
 from ..errors import ValidationError
-from ..model import ApprovalStatus, ItemKind
+from ..model import ApprovalStatus, ItemKind, ItemRef
 
 if TYPE_CHECKING:
     from .events import NewEvent
@@ -108,6 +109,13 @@ class SignOff:
     document: str = field(validator=cv.non_empty_text, repr=False)
     period_start: dt.date | None = field(default=None)
     period_end: dt.date | None = field(default=None)
+    #: The items it covers (kind and id), what the store indexes it by.
+    items: tuple[ItemRef, ...] = field(
+        default=(), converter=cv.to_tuple, validator=v.deep_iterable(v.instance_of(ItemRef))
+    )
+    #: When it was withdrawn: an item it covers was undone by the client or reopened by the
+    #: staff (set by the store, in the transaction of that step). ``None`` while it stands.
+    withdrawn_at: dt.datetime | None = field(default=None, validator=v.optional(cv.aware_datetime))
 
 
 @frozen(kw_only=True)
@@ -124,6 +132,9 @@ class QuoteDecision:
     at: dt.datetime = field(validator=cv.aware_datetime)
     reason: str | None = field(default=None, validator=v.optional(cv.non_empty_text))
     address_hash: str | None = field(default=None, validator=v.optional(v.instance_of(str)))
+    #: The amount and currency of the quote as the contact saw it when they decided.
+    amount: Decimal | None = field(default=None, validator=v.optional(v.instance_of(Decimal)))
+    currency: str | None = field(default=None, validator=v.optional(cv.currency))
 
 
 @runtime_checkable
@@ -154,6 +165,10 @@ class RequestStore(Protocol):
 
     # -- once-only e-mails -----------------------------------------------------------------
 
+    def once_done_at(self, key: str) -> dt.datetime | None:
+        """When :meth:`send_once` recorded ``key`` (its ``at``), or ``None`` when it never did."""
+        ...
+
     def send_once(
         self,
         key: str,
@@ -181,6 +196,10 @@ class RequestStore(Protocol):
 
     def get_signoff(self, signoff_id: str) -> SignOff | None:
         """The sign-off with this id, or ``None``."""
+        ...
+
+    def signoffs_for(self, items: Sequence[ItemRef]) -> Sequence[SignOff]:
+        """The sign-offs that cover any of ``items`` and are not withdrawn, oldest first."""
         ...
 
     def signoffs(

@@ -351,7 +351,12 @@ class ApprovalStore(Protocol):
         Changes apply in order (one batch may move an entry twice), and each stores version
         ``expected_version + 1``. An entry with no stored state is still at its source's own
         state, so its first change is stored whatever ``expected_version`` says; of two racing
-        first changes one wins and the other raises :class:`ChangedMeanwhile`."""
+        first changes one wins and the other raises :class:`ChangedMeanwhile`.
+
+        A change whose event is an UNDO or a REOPEN withdraws, in the same transaction, every
+        stored sign-off that covers its item (:attr:`SignOff.withdrawn_at
+        <clientportal.ports.SignOff.withdrawn_at>` set to the event's time): what was signed no
+        longer stands."""
         ...
 
     def history(self, entry_id: str, kind: ItemKind = ItemKind.ENTRY) -> Sequence[ApprovalEvent]:

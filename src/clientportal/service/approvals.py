@@ -27,12 +27,13 @@ from ..errors import ValidationError, WorkflowError
 from ..model import ApprovalPolicy, Contact, ItemKind, ItemRef, Portal
 from ..ports import Clock, DataSource, OutboxMessage, Store, aware_now
 from ..workflow import Action, Actor, ApprovalEvent, ApprovalMachine, Party, is_editable
+from .actors import check_actor
 from .deciding import Decider, Told
 from .decision_items import ItemKey, ItemReader, Planned, item_keys, seen_versions
 from .links import LinkRegister
 from .notify import Notifier
 from .outcomes import DecisionResult
-from .periods import awaiting_in_period
+from .periods import PeriodChanged, awaiting_in_period, period_digest
 from .reading import PortalReader
 from .signing import Signing
 from .undo import UndoRules
@@ -107,6 +108,7 @@ class Approvals:
         self._notifier = notifier
         self._clock = clock
         self._undo = undo
+        self._signing = signing
         self._decider = Decider(
             store=store,
             items=self._items,
@@ -230,10 +232,18 @@ class Approvals:
         start: dt.date,
         end: dt.date,
         address_hash: str | None = None,
+        seen: str | None = None,
     ) -> DecisionResult:
         """The visit's contact approves, at once, everything awaiting them dated from ``start``
         to ``end`` (a week, a month) that their portal shows, at the versions read now; the
-        sign-off certificate names the period. An empty period approves nothing."""
+        sign-off certificate names the period. An empty period approves nothing.
+
+        ``seen`` is the digest of what the contact was shown
+        (:attr:`AwaitingPeriod.seen <clientportal.service.signoffs.AwaitingPeriod.seen>`,
+        :func:`~clientportal.service.periods.period_digest`): when what awaits now differs
+        (items added, changed or decided since), nothing is approved and
+        :class:`~clientportal.service.periods.PeriodChanged` is raised. Without it (a host's
+        own call) the period is approved as it is now."""
         if visit.contact_id is None:
             raise WorkflowError(
                 f"link {visit.link.id!r} is shared: only a contact's own link can sign off a "
@@ -246,6 +256,13 @@ class Approvals:
             awaiting = awaiting_in_period(self._data, self._reader, portal, start=start, end=end)
         if not awaiting:
             return DecisionResult(())
+        if seen is not None and period_digest(awaiting) != seen:
+            raise PeriodChanged(
+                f"what awaits {contact.id!r} from {start} to {end} is not what they were "
+                "shown (items were added, changed or decided since): show them the "
+                "period again"
+            )
+
         return self._decide_for(
             portal,
             contact,
@@ -479,19 +496,3 @@ class Approvals:
 
 #: Who approves when the reminder policy's time is up (the audit trail's actor).
 POLICY_ACTOR = Actor(Party.POLICY, "reminder-policy")
-
-
-def check_actor(data: DataSource, by: Actor, action: Action) -> None:
-    """Refuse a staff ``by`` whose id ``data`` does not know as an employee: the audit trail must
-    name somebody real, and the machine's owner rules compare ids with the items' employees.
-
-    Raises :class:`~clientportal.ValidationError` naming the id (the one rule for every caller:
-    :meth:`Approvals.act` and the CLI's ``--by``)."""
-    if not any(e.id == by.id for e in data.employees(frozenset({by.id}))):
-        raise ValidationError(
-            [
-                f"by: {by.id!r} is not an employee in the DataSource: act as a member of the "
-                "staff it knows (DataSource.employees(ids) returns those it knows)"
-            ],
-            summary=f"cannot {action.name.lower()} entries",
-        )

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from attrs import evolve, frozen
 
 from ..errors import ChangedMeanwhile, ClientPortalError, TransitionNotAllowed
-from ..model import Contact, Expense, ItemKind, Portal, TimeEntry, Trip
+from ..model import Contact, Expense, ItemKind, ItemRef, Portal, TimeEntry, Trip
 from ..ports import (
     ApprovalChange,
     ApprovalRequest,
@@ -26,6 +26,7 @@ from ..ports import (
     Clock,
     NewEvent,
     OutboxMessage,
+    RequestStore,
     SignOff,
     aware_now,
     decision_type,
@@ -273,6 +274,11 @@ class Decider:
                 now=now,
                 note=note,
             )
+            if action is Action.UNDO and told is not None and told.contact is not None:
+                # The items await the contact again: ask again (no e-mail) so the reminder
+                # policy counts them from now.
+                undone = [evolve(p.item, approval=p.transition.state) for p in batch]
+                links.ask_again(told.portal.id, told.contact.id, undone)
             signoffs: tuple[SignOff, ...] = ()
             if told is not None and told.contact is not None and signing.signs(action, actor):
                 signoffs = (
@@ -301,6 +307,28 @@ class Decider:
             )
             if signoffs:
                 events = _with_signoff(events, action, signoffs[0])
+            if action in (Action.UNDO, Action.REOPEN) and isinstance(self._store, RequestStore):
+                # The store withdraws the sign-offs covering the items in the step's
+                # transaction: each undone or reopened event names those of its items.
+                standing = self._store.signoffs_for([ItemRef(p.kind, p.item.id) for p in batch])
+                kinds = {decision_type(kind, action): kind for kind in ItemKind}
+                events = [
+                    evolve(
+                        e,
+                        data={
+                            **e.data,
+                            "withdrawn_signoffs": [
+                                s.id
+                                for s in standing
+                                if {ItemRef(kinds[e.type], i["id"]) for i in e.data["items"]}
+                                & set(s.items)
+                            ],
+                        },
+                    )
+                    if e.type in kinds
+                    else e
+                    for e in events
+                ]
             return Writes(
                 outbox=tuple(messages),
                 events=tuple(events),

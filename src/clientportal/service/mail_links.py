@@ -117,6 +117,26 @@ class MailLinks:
         )
         return self._mail.action_url(token)
 
+    def ask_again(self, portal_id: str, contact_id: str, items: Sequence[DecisionItem]) -> None:
+        """Record an approval request for ``items`` (at their versions now) with no e-mail and
+        no usable action link (its token is drawn and dropped): what makes the reminders count
+        items that await the contact again after they undid their decision."""
+        if self._tokens is None or not items:
+            return
+        request_id = random_id()
+        _, token_hash = self._tokens.issue(request_id)
+        self._requests.append(
+            ApprovalRequest(
+                id=request_id,
+                portal_id=portal_id,
+                contact_id=contact_id,
+                items=tuple(RequestedItem(kind_of(i), i.id, i.approval.version) for i in items),
+                token_hash=token_hash,
+                created_at=self._now,
+                expires_at=self._expires_at,
+            )
+        )
+
     def requests(self) -> tuple[ApprovalRequest, ...]:
         """The approval requests of this attempt's action links, to store with its e-mails."""
         return tuple(self._requests)

@@ -1,16 +1,25 @@
 """What a period sign-off approves: everything awaiting the client, dated in the period, that
-their portal shows (hours, expenses, trips), each at the version it is read at."""
+their portal shows (hours, expenses, trips), each at the version it is read at -- and only when
+that is what the contact was shown (:class:`PeriodChanged` otherwise)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Mapping
 
+from ..errors import WorkflowError
 from ..model import ApprovalStatus, ItemKind, ItemRef, Portal
 from ..ports import MAX_PAGE_SIZE, DataSource, EntryQuery
 from .costs_reading import CostReader
 from .reading import PortalReader
 
-__all__ = ["awaiting_in_period"]
+__all__ = ["PeriodChanged", "awaiting_in_period", "period_digest"]
+
+
+class PeriodChanged(WorkflowError):
+    """What awaits the client in a period is no longer what they were shown (items were added,
+    changed or decided since): nothing is approved; show them the period again."""
 
 
 def awaiting_in_period(
@@ -40,3 +49,11 @@ def awaiting_in_period(
         for item in costs.iter_items(portal, kind, query, projects):
             found[ItemRef(kind, item.id)] = item.version
     return found
+
+
+def period_digest(items: Mapping[ItemRef, int]) -> str:
+    """The SHA-256 (hex) of ``items`` at their versions, whatever their order: what a sign-off
+    page shows is what this digest names, and a sign-off of that page goes through only while
+    what awaits still has it."""
+    lines = sorted(f"{ref.kind.value}\t{ref.id}\t{version}" for ref, version in items.items())
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()

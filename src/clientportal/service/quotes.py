@@ -6,6 +6,12 @@ portal before, and -- when the host's DataSource has the optional part
 :class:`~clientportal.ports.OpenQuotes` -- among the quotes the host holds open. Drafts and
 expired quotes never open. The contact signs by typing their name; declining needs a reason.
 
+A decision is bound to the quote the contact saw: the decision page carries
+:func:`quote_digest` of the quote it shows (number, amount, currency, date, valid until) and
+:meth:`Quotes.decide` refuses with :class:`QuoteChanged` when the quote is no longer that one
+(the host revised it while the page was open). The stored decision and the event carry the
+amount and currency decided on.
+
 The decision, the company's notice e-mail and the ``quote.accepted`` / ``quote.declined`` event
 for the host are written in one transaction (:meth:`RequestStore.decide_quote
 <clientportal.ports.RequestStore.decide_quote>`), and a quote is decided once: a second
@@ -19,8 +25,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import json
 import unicodedata
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Final
 
 from attrs import frozen
@@ -42,12 +51,14 @@ __all__ = [
     "MAX_SIGNATURE",
     "InvalidSignature",
     "Openness",
+    "QuoteChanged",
     "QuoteChoice",
     "QuoteClosed",
     "Quotes",
     "check_decline_reason",
     "check_signature",
     "openness",
+    "quote_digest",
     "quote_event",
 ]
 
@@ -145,6 +156,46 @@ class QuoteClosed(WorkflowError):
         super().__init__(f"quote {quote_id!r} cannot be accepted or declined: {why}")
 
 
+class QuoteChanged(WorkflowError):
+    """A quote changed since the contact looked at it (its number, amount, currency, date or
+    valid until is no longer what they saw), so nothing was decided. ``quote`` is the quote as
+    the portal shows it now: show it again and let them decide on that."""
+
+    quote_id: str
+    quote: PortalQuote
+
+    def __init__(self, quote: PortalQuote) -> None:
+        self.quote_id = quote.id
+        self.quote = quote
+        super().__init__(
+            f"quote {quote.id!r} changed while the contact was looking at it (its number, amount, "
+            "currency, date or valid until is not what they saw): nothing was decided; show "
+            "them the quote again and decide on it as it is now"
+        )
+
+
+def quote_digest(quote: PortalQuote) -> str:
+    """What the contact sees of ``quote`` when they decide on it, as a digest: SHA-256 (hex) of
+    its id, number, amount (its value: ``4250.00`` and ``4250.0`` are the same), currency, date
+    and valid until. The decision page sends it back as ``seen`` to :meth:`Quotes.decide`."""
+    facts = [
+        quote.id,
+        quote.number,
+        _plain(quote.amount),
+        quote.currency,
+        quote.date.isoformat(),
+        None if quote.valid_until is None else quote.valid_until.isoformat(),
+    ]
+    text = json.dumps(facts, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _plain(amount: Decimal) -> str:
+    """The amount's value, without exponent, trailing zeros or a minus on zero (``"4250"``,
+    ``"0.5"``, ``"0"``)."""
+    return "0" if amount.is_zero() else format(amount.normalize(), "f")
+
+
 class InvalidSignature(ValidationError):
     """The name typed as a signature cannot be kept: ``problem`` is ``"missing"`` (blank),
     ``"too_long"`` (over :data:`MAX_SIGNATURE` characters) or ``"not_a_name"`` (no letter, or
@@ -200,12 +251,14 @@ def check_decline_reason(reason: str | None) -> str:
 
 def quote_event(quote: PortalQuote, decision: QuoteDecision) -> NewEvent:
     """The event of ``decision`` on ``quote``: ``quote.accepted`` or ``quote.declined``, with
-    the quote's id, number, amount and currency, the contact, the signature and the reason."""
+    the quote's id and number, the amount and currency decided on (the decision's; the quote's
+    when the decision has none), the contact, the signature and the reason."""
+    amount = quote.amount if decision.amount is None else decision.amount
     data: dict[str, Any] = {
         "quote_id": quote.id,
         "number": quote.number,
-        "amount": str(quote.amount),
-        "currency": quote.currency,
+        "amount": str(amount),
+        "currency": quote.currency if decision.currency is None else decision.currency,
         "contact_id": decision.contact_id,
         "actor": {"party": Party.CLIENT.value, "id": decision.contact_id},
         "signature": decision.signature,
@@ -302,18 +355,24 @@ class Quotes:
         signature: str,
         reason: str | None = None,
         address_hash: str | None = None,
+        seen: str | None = None,
     ) -> QuoteDecision:
         """The visit's contact accepts (``accept``) or declines quote ``quote_id``, signed with
         the name they typed (``signature``); declining needs a ``reason``. ``address_hash`` is
-        the keyed hash of their address, kept with the decision.
+        the keyed hash of their address, kept with the decision. ``seen`` is
+        :func:`quote_digest` of the quote as the contact saw it (the decision page's): when the
+        quote is no longer that one, nothing is decided. Without ``seen`` (host code) the quote
+        is decided as it is now.
 
-        Stores the decision with the company's notice and the ``quote.accepted`` /
-        ``quote.declined`` event in one transaction. Raises :class:`InvalidSignature` or
+        Stores the decision, with the amount and currency decided on, together with the
+        company's notice and the ``quote.accepted`` / ``quote.declined`` event in one
+        transaction. Raises :class:`InvalidSignature` or
         :class:`~clientportal.InvalidReason` for the typed input,
         :class:`~clientportal.WorkflowError` for a shared link (nobody to name),
         :class:`~clientportal.NotFound` for a quote the portal does not show, and
         :class:`QuoteClosed` for one that is not open (decided before, even a moment ago by
-        somebody else, expired, or closed)."""
+        somebody else, expired, or closed), and :class:`QuoteChanged` when ``seen`` is not the
+        quote as it is now."""
         portal = visit.portal
         if visit.contact_id is None:
             raise WorkflowError(
@@ -325,6 +384,8 @@ class Quotes:
         choice = self.quote(visit, quote_id)
         if not choice.is_open:
             raise QuoteClosed(quote_id, choice.openness, decision=choice.decision)
+        if seen is not None and seen != quote_digest(choice.quote):
+            raise QuoteChanged(choice.quote)
         contact = self._notifier.require_contact(portal, visit.contact_id)
         decision = QuoteDecision(
             client_id=portal.client_id,
@@ -336,6 +397,8 @@ class Quotes:
             at=self._clock.now(),
             reason=why,
             address_hash=address_hash,
+            amount=choice.quote.amount,
+            currency=choice.quote.currency,
         )
         notice = self._notice(visit, contact, choice.quote, decision)
         stored = self._store.decide_quote(

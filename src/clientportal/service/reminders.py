@@ -22,8 +22,11 @@ list, and for each contact of each portal, under the portal's
 
 Every e-mail is sent under a key claimed through
 :meth:`~clientportal.ports.RequestStore.send_once` that names what it is
-(``reminder:<portal>:<contact>:<local day>``, ``escalation:<request>``, ``warning:<request>``,
-``staff-reminder:<local day>``), with its event, so any number of workers send each once. A
+(``reminder:<hash of portal and contact>:<local day>``, ``escalation:<request>``,
+``warning:<request>``, ``staff-reminder:<local day>``), with its event, so any number of workers
+send each once; ``approved:<request>`` marks a request the policy approved. A round reads the
+items of a contact's requests only when something can be due (:meth:`Reminders._may_act`, from
+the times and the keys alone). A
 contact's e-mails carry a personal link issued for them (as the approval requests do), only by
 the worker that claimed the key (:meth:`.reminder_mail.ReminderMail.send`).
 """
@@ -32,10 +35,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol
 
 from attrs import frozen
 
@@ -67,9 +70,9 @@ from ..reminders import (
 from .decision_items import DecisionItem, ItemKey, ItemReader, kind_of
 from .links import LinkRegister
 from .notify import MailSettings, Notifier
-from .outcomes import DecisionResult
 from .reading import PortalReader
 from .reminder_mail import ReminderMail, queued, refs
+from .reminder_report import PolicyApprover, ReminderReport
 from .staff_reminders import StaffDigest
 
 __all__ = ["PolicyApprover", "ReminderReport", "Reminders"]
@@ -80,43 +83,6 @@ logger = logging.getLogger("clientportal.reminders")
 _PAGE = 500
 #: How far back, beyond the policy's longest wait, requests are still read.
 _MARGIN = dt.timedelta(days=7)
-
-
-class PolicyApprover(Protocol):
-    """What the reminders need of :class:`~clientportal.service.approvals.Approvals`."""
-
-    def policy_approve(self, portal: Portal, items: Mapping[ItemRef, int]) -> DecisionResult:
-        """Approve ``items`` (each at its version) for the portal's client, as the policy."""
-        ...
-
-
-@frozen
-class ReminderReport:
-    """What one :meth:`Reminders.run` did: ``reminders`` (digests to contacts),
-    ``escalations`` (requests escalated), ``warnings`` (requests warned of), ``auto_approved``
-    (items approved by the policy), ``staff`` (staff digests)."""
-
-    reminders: int = 0
-    escalations: int = 0
-    warnings: int = 0
-    auto_approved: int = 0
-    staff: int = 0
-
-    @property
-    def busy(self) -> bool:
-        """True when the run sent or approved something."""
-        return bool(
-            self.reminders or self.escalations or self.warnings or self.auto_approved or self.staff
-        )
-
-    def __add__(self, other: ReminderReport) -> ReminderReport:
-        return ReminderReport(
-            self.reminders + other.reminders,
-            self.escalations + other.escalations,
-            self.warnings + other.warnings,
-            self.auto_approved + other.auto_approved,
-            self.staff + other.staff,
-        )
 
 
 @frozen
@@ -208,10 +174,16 @@ class Reminders:
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
         report = ReminderReport()
+        portals = {p.id: p for p in self._store.list_portals()}  # read once a round
         for (portal_id, contact_id), requests in sorted(self._open_requests(now).items()):
+            policy = self.policy_for(portal_id)
+            if policy is None or not any(self._may_act(policy, r, now) for r in requests):
+                continue  # nothing can be due: no item is read
             try:
                 with self._scope():
-                    report += self._contact(portal_id, contact_id, requests, now)
+                    report += self._contact(
+                        portals.get(portal_id), contact_id, requests, now, policy
+                    )
             except Exception:
                 logger.exception(
                     "reminders for contact %s of portal %s failed; the others go on",
@@ -271,13 +243,34 @@ class Reminders:
 
     # -- one contact -----------------------------------------------------------------------------
 
+    def _may_act(self, policy: ReminderPolicy, request: ApprovalRequest, now: dt.datetime) -> bool:
+        """Whether anything can be due for ``request`` at ``now``, from the times alone and the
+        keys already sent (no item is read): a reminder due today, or an escalation, warning or
+        approval whose time has come and that was not done yet."""
+        latest = latest_reminder(policy, request.created_at, now)
+        if latest is not None and due_on_day(policy, latest[1], now):
+            return True
+        steps = (
+            (escalation_at(policy, request.created_at), f"escalation:{request.id}"),
+            (warning_at(policy, request.created_at), f"warning:{request.id}"),
+            (auto_approval_at(policy, request.created_at), f"approved:{request.id}"),
+        )
+        return any(
+            at is not None and at <= now and self._store.once_done_at(key) is None
+            for at, key in steps
+        )
+
     def _contact(
-        self, portal_id: str, contact_id: str, requests: Sequence[ApprovalRequest], now: dt.datetime
+        self,
+        portal: Portal | None,
+        contact_id: str,
+        requests: Sequence[ApprovalRequest],
+        now: dt.datetime,
+        policy: ReminderPolicy,
     ) -> ReminderReport:
-        policy = self.policy_for(portal_id)
-        portal = self._store.get_portal(portal_id)
-        if policy is None or portal is None or not portal.active:
+        if portal is None or not portal.active:
             return ReminderReport()
+        portal_id = portal.id
         if not self._reader.scope(portal).approval:
             return ReminderReport()
         asked = self._awaiting(portal, requests)
@@ -344,7 +337,9 @@ class Reminders:
             items=refs(items),
             number=number,
         )
-        key = f"reminder:{portal.id}:{contact.id}:{local_day(now, policy).isoformat()}"
+        # Ids may be long (up to 191 characters each): the key names the pair by its hash.
+        pair = hashlib.sha256(f"{portal.id}\0{contact.id}".encode()).hexdigest()[:32]
+        key = f"reminder:{pair}:{local_day(now, policy).isoformat()}"
         sent = self._out.send(key, portal, [(contact, build)], event, now)
         return ReminderReport(reminders=int(sent))
 
@@ -412,8 +407,12 @@ class Reminders:
         for each in asked:
             warn_at = warning_at(policy, each.request.created_at)
             approve_at = auto_approval_at(policy, each.request.created_at)
-            if warn_at is None or approve_at is None or not warn_at <= now < approve_at:
+            if warn_at is None or approve_at is None or now < warn_at:
                 continue
+            # A warning sent late (no worker ran in its window) still gives its full notice:
+            # the policy approves no sooner than warn_before_auto_approve after it.
+            if policy.warn_before_auto_approve is not None:
+                approve_at = max(approve_at, now + policy.warn_before_auto_approve)
 
             def build(
                 url: str, each: _Asked = each, at: dt.datetime = approve_at
@@ -451,15 +450,29 @@ class Reminders:
         self, policy: ReminderPolicy, portal: Portal, asked: Sequence[_Asked], now: dt.datetime
     ) -> ReminderReport:
         due: dict[ItemRef, int] = {}
+        done: list[str] = []
         for each in asked:
             approve_at = auto_approval_at(policy, each.request.created_at)
-            if approve_at is None or approve_at > now:
+            if approve_at is None:
                 continue
+            if policy.warn_before_auto_approve is not None:
+                # Never unwarned: only once the warning went out (to a contact who can be
+                # told), and its full notice after it.
+                warned = self._store.once_done_at(f"warning:{each.request.id}")
+                if warned is None:
+                    continue
+                approve_at = max(approve_at, warned + policy.warn_before_auto_approve)
+            if approve_at > now:
+                continue
+            done.append(each.request.id)
             for item in each.items:
                 due[ItemRef(kind_of(item), item.id)] = item.approval.version
         if not due:
             return ReminderReport()
         result = self._approvals.policy_approve(portal, due)
+        for request_id in done:
+            # Its items are decided now (or moved on): later rounds need not read them again.
+            self._store.send_once(f"approved:{request_id}", at=now)
         return ReminderReport(auto_approved=len(result.applied))
 
 

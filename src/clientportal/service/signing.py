@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..access import random_id
 from ..model import Contact, Expense, Portal, TimeEntry, Trip
@@ -22,6 +23,9 @@ from ..visibility import visible_entries, visible_expenses, visible_trips
 from ..workflow import Action, Actor, Party
 from .decision_items import DecisionItem
 from .reading import PortalReader
+
+if TYPE_CHECKING:
+    from ..signoff import SignedRow
 
 __all__ = ["Signing"]
 
@@ -57,7 +61,23 @@ class Signing:
         period: tuple[dt.date, dt.date] | None = None,
     ) -> SignOff:
         """The certificate of ``contact`` approving ``items`` of ``portal`` at ``at``."""
-        from ..signoff import certificate, rows_of
+        from ..signoff import certificate
+
+        client = self._data.client(portal.client_id)
+        return certificate(
+            signoff_id=random_id(),
+            portal=portal,
+            company=self._company,
+            client_name=portal.client_id if client is None else client.name,
+            contact=contact,
+            rows=self._rows(portal, items),
+            period=period,
+            at=at,
+            address_hash=address_hash,
+        )
+
+    def _rows(self, portal: Portal, items: Sequence[DecisionItem]) -> Sequence[SignedRow]:
+        from ..signoff import rows_of
 
         projects = self._reader.projects(portal)
         policy = self._reader.policy
@@ -72,24 +92,12 @@ class Signing:
         trips = tuple(visible_trips(portal, projects, [i for i in items if isinstance(i, Trip)]))
         people = frozenset(i.employee_id for i in items)
         employees = {e.id: e.name for e in self._data.employees(people)}
-        client = self._data.client(portal.client_id)
-        rows = rows_of(
+        return rows_of(
             entries,
             expenses,
             trips,
             projects={p.id: p.name for p in projects},
             employees=employees,
-        )
-        return certificate(
-            signoff_id=random_id(),
-            portal=portal,
-            company=self._company,
-            client_name=portal.client_id if client is None else client.name,
-            contact=contact,
-            rows=rows,
-            period=period,
-            at=at,
-            address_hash=address_hash,
         )
 
     def attachment(self, signoff: SignOff) -> tuple[str, bytes] | None:

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, TypeVar
 from attrs import evolve, frozen
 
 from ..errors import ConfigError, NotFound, ValidationError
-from ..model import ItemKind
+from ..model import ItemKind, ItemRef
 from ..ports import MAX_PAGE_SIZE, EntryQuery, RequestStore, SignOff
 from ..public import PortalEntry, PortalExpense, PortalTrip
 from ..signoff import SignedRow, pdf_filename, render_pdf, rows_of
+from .periods import period_digest
 from .visits import Visit
 
 if TYPE_CHECKING:
@@ -68,7 +69,9 @@ class Awaiting:
 class AwaitingPeriod:
     """A week or month (``unit``: ``"week"`` or ``"month"``) from ``start`` to ``end`` with
     ``count`` items awaiting the client: ``seconds`` of hours, ``distance`` km of trips and the
-    ``amounts`` shown, per currency (in the order they first appear)."""
+    ``amounts`` shown, per currency (in the order they first appear). ``seen`` is the digest of
+    the items at the versions shown (:func:`~clientportal.service.periods.period_digest`): what
+    the page sends back, so a sign-off approves exactly what was shown."""
 
     unit: str
     start: dt.date
@@ -77,6 +80,7 @@ class AwaitingPeriod:
     seconds: int
     distance: Decimal
     amounts: tuple[tuple[str, Decimal], ...]
+    seen: str = ""
 
 
 def _period(unit: str, span: tuple[dt.date, dt.date], rows: Sequence[SignedRow]) -> AwaitingPeriod:
@@ -168,7 +172,25 @@ class SignOffs:
     def periods(self, visit: Visit) -> tuple[AwaitingPeriod, ...]:
         """The weeks, then the months, with items awaiting the visit's client, oldest first."""
         currency = visit.portal.settings.currency
-        return periods_of(self.awaiting(visit).rows(currency=currency))
+        awaiting = self.awaiting(visit)
+        shown = (
+            [(ItemKind.ENTRY, e.id, e.version, e.date) for e in awaiting.entries]
+            + [(ItemKind.EXPENSE, x.id, x.version, x.date) for x in awaiting.expenses]
+            + [(ItemKind.TRIP, x.id, x.version, x.date) for x in awaiting.trips]
+        )
+        return tuple(
+            evolve(
+                period,
+                seen=period_digest(
+                    {
+                        ItemRef(kind, item_id): version
+                        for kind, item_id, version, day in shown
+                        if period.start <= day <= period.end
+                    }
+                ),
+            )
+            for period in periods_of(awaiting.rows(currency=currency))
+        )
 
     def _need_pages(self) -> Pages:
         if self._pages is None:

@@ -40,7 +40,7 @@ from attrs import validators as v
 
 from .. import _validators as cv
 from ..errors import ValidationError
-from ..model import Contact, ItemKind, Portal
+from ..model import Contact, ItemKind, ItemRef, Portal
 from ..ports.requests import SignOff
 from ..public import PortalEntry, PortalExpense, PortalTrip
 
@@ -256,7 +256,8 @@ def certificate(
     at: dt.datetime,
     address_hash: str | None,
 ) -> SignOff:
-    """The sign-off of ``rows`` approved by ``contact`` of ``portal`` at ``at``.
+    """The sign-off of ``rows`` approved by ``contact`` of ``portal`` at ``at``, covering the
+    rows' items (:attr:`~clientportal.ports.SignOff.items`, in the rows' canonical order).
 
     ``period`` is the week or month signed off (``None`` for a batch); an entry's or trip's
     amount without a currency is in the portal's currency. Raises
@@ -312,6 +313,7 @@ def certificate(
         document=_dumps(document),
         period_start=None if period is None else period[0],
         period_end=None if period is None else period[1],
+        items=tuple(ItemRef(row.kind, row.id) for row in sorted(filled, key=lambda r: r.sort_key)),
     )
 
 
@@ -364,7 +366,8 @@ def read_certificate(signoff: SignOff) -> Certificate:
     """The certificate ``signoff`` holds, its entry set checked against its SHA-256.
 
     Raises :class:`~clientportal.ValidationError` when the document is not a certificate of
-    this format, or when its rows do not hash to ``signoff.sha256`` (it was altered).
+    this format, when its rows do not hash to ``signoff.sha256`` (it was altered), or when
+    ``signoff.items`` (when given) are not the items of its rows.
     """
     try:
         data = json.loads(signoff.document)
@@ -405,5 +408,11 @@ def read_certificate(signoff: SignOff) -> Certificate:
         raise ValidationError(
             [f"$.rows: hash to {actual}, the sign-off says {signoff.sha256}"],
             summary="the sign-off's document was altered",
+        )
+    listed = {ItemRef(row.kind, row.id) for row in rows}
+    if signoff.items and set(signoff.items) != listed:
+        raise ValidationError(
+            ["items: the sign-off covers other items than its document's rows"],
+            summary="the sign-off's items were altered",
         )
     return read

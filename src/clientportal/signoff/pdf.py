@@ -3,7 +3,9 @@
 The PDF is drawn again from the stored document (:func:`~.document.read_certificate`) on every
 download, in the portal's language (:mod:`.texts`): company and client, the period, every row
 as the portal showed it, the totals per project, who approved, when, from which keyed address
-hash, and the SHA-256 of the canonical entry set. The bundled DejaVu Sans (``fonts/``, Bitstream
+hash, and the SHA-256 of the canonical entry set; a withdrawn certificate
+(:attr:`~clientportal.ports.SignOff.withdrawn_at`) says so in its first lines, the rest
+unchanged. The bundled DejaVu Sans (``fonts/``, Bitstream
 Vera licence in ``fonts/LICENSE-DejaVu.txt``) covers every language the portal speaks, Polish
 included.
 """
@@ -60,7 +62,8 @@ def pdf_filename(signoff: SignOff) -> str:
 
 
 def render_pdf(signoff: SignOff) -> bytes:
-    """The PDF of ``signoff`` in its portal's language.
+    """The PDF of ``signoff`` in its portal's language, headed "Withdrawn on …" when it is
+    withdrawn.
 
     Raises :class:`~clientportal.ConfigError` naming ``pip install 'clientportal[pdf]'`` when
     fpdf2 is not installed, and :class:`~clientportal.ValidationError` when the stored document
@@ -82,6 +85,8 @@ def render_pdf(signoff: SignOff) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_margins(15, 15, 15)
     pdf.add_page()
+    if signoff.withdrawn_at is not None:
+        _withdrawn(pdf, t, signoff.withdrawn_at)
     pdf.set_font(_FONT, "B", 16)
     pdf.multi_cell(0, 9, t("title"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
@@ -96,6 +101,17 @@ def render_pdf(signoff: SignOff) -> bytes:
     pdf.set_font(_FONT, "", 8)
     pdf.multi_cell(0, 4, t("footnote", id=cert.id), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _withdrawn(pdf: FPDF, t: PdfText, at: dt.datetime) -> None:
+    """The first lines of a withdrawn certificate: when, in bold dark red, and what it means."""
+    pdf.set_text_color(160, 0, 0)
+    pdf.set_font(_FONT, "B", 14)
+    pdf.multi_cell(0, 8, t("withdrawn", date=t.moment(at)), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(_FONT, "", 10)
+    pdf.multi_cell(0, 5, t("withdrawn_why"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(3)
 
 
 def _heading(pdf: FPDF, text: str) -> None:

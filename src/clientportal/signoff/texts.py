@@ -48,6 +48,14 @@ PDF_TEXTS = {
     "kilometres": N_("Kilometres"),
     # TRANSLATORS: a distance in kilometres in the sign-off certificate, e.g. "12.5 km".
     "km": N_("%(distance)s km"),
+    # TRANSLATORS: the first line of a certificate that no longer stands (an item it covers
+    # was undone by the client or reopened by the staff); %(date)s is when, with the time
+    # (e.g. "3 Dec 2026, 10:15:00 UTC").
+    "withdrawn": N_("Withdrawn on %(date)s"),
+    "withdrawn_why": N_(
+        "An item this certificate covers was taken back or reopened after it was approved, so "
+        "the certificate no longer stands. What it lists and its SHA-256 are unchanged."
+    ),
     # TRANSLATORS: the footnote of the sign-off certificate; %(id)s is the certificate's id.
     "footnote": N_(
         "Certificate %(id)s. The SHA-256 is computed over the approved items in the canonical "

@@ -39,7 +39,7 @@ from . import tables as t
 from .base import SqlBase
 from .events import insert_events
 from .outbox import insert_outbox
-from .requests import insert_records
+from .requests import insert_records, withdraw_signoffs
 from .rows import approval_state, batches, state_values
 
 __all__ = ["SqlApprovalStore"]
@@ -86,7 +86,10 @@ class SqlApprovalStore(SqlBase):
         SQLite) and compared with each change's ``expected_version``; an item without a row is
         inserted only if nobody else inserted it meanwhile. Raises :class:`ChangedMeanwhile`
         naming the items that moved on (ids and kinds), :class:`~clientportal.ValidationError`
-        for a taken outbox, request or sign-off id; either way nothing is written.
+        for a taken outbox, request or sign-off id; either way nothing is written. An UNDO or
+        REOPEN withdraws the stored sign-offs covering its item
+        (:func:`~clientportal.sql.requests.withdraw_signoffs`), before the batch's own
+        sign-offs are stored.
         """
         changes = tuple(changes)
         check_changes(changes)
@@ -123,6 +126,7 @@ class SqlApprovalStore(SqlBase):
                     conn.execute(t.approval_events.insert(), trail)
             if outbox:
                 insert_outbox(conn, outbox)
+            withdraw_signoffs(conn, changes)
             insert_records(conn, requests, signoffs)
             insert_events(conn, events, postgres=self._postgres)
 

@@ -10,20 +10,25 @@ approval states that the staff reminders read
 - ``cp_sent_once``: the keys of the e-mails sent once (a reminder, an escalation, a warning);
   the primary key is what makes a second worker's insert do nothing.
 - ``cp_signoffs``: sign-off certificates, their canonical JSON document and its SHA-256, read
-  per portal (and contact) newest first.
+  per portal (and contact) newest first; ``withdrawn_at`` is set when an item they cover is
+  undone or reopened.
+- ``cp_signoff_items``: the items each sign-off covers, keyed by item first: the sign-offs of
+  an item (to withdraw them, :meth:`~clientportal.ports.RequestStore.signoffs_for`) are a
+  range of the primary key; a sign-off's own items are found by ``ix_cp_signoff_items_signoff_id``.
 - ``cp_quote_decisions``: one row per decided quote, keyed by client and quote: a second
-  decision's insert does nothing.
+  decision's insert does nothing. The quote's amount as the contact saw it is text (the
+  :class:`~decimal.Decimal` exactly, whatever the database).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, Index, String, Table
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, String, Table
 
 from . import tables as t
 from .tables import metadata
 from .types import Text, UtcDateTime
 
-__all__ = ["approval_requests", "quote_decisions", "sent_once", "signoffs"]
+__all__ = ["approval_requests", "quote_decisions", "sent_once", "signoff_items", "signoffs"]
 
 _ID = 191
 #: The longest key :meth:`~clientportal.ports.RequestStore.send_once` records.
@@ -63,8 +68,23 @@ signoffs = Table(
     Column("document", Text, nullable=False),
     Column("period_start", Date),
     Column("period_end", Date),
+    Column("withdrawn_at", UtcDateTime),
     Index("ix_cp_signoffs_portal_created", "portal_id", "created_at"),
     Index("ix_cp_signoffs_portal_contact_created", "portal_id", "contact_id", "created_at"),
+)
+
+signoff_items = Table(
+    "cp_signoff_items",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("item_id", String(_ID), primary_key=True),
+    Column(
+        "signoff_id",
+        String(_ID),
+        ForeignKey("cp_signoffs.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Index("ix_cp_signoff_items_signoff_id", "signoff_id"),
 )
 
 quote_decisions = Table(
@@ -79,6 +99,8 @@ quote_decisions = Table(
     Column("reason", Text),
     Column("address_hash", Text),
     Column("at", UtcDateTime, nullable=False),
+    Column("amount", Text),  # the Decimal's text, exact
+    Column("currency", String(3)),
 )
 
 # The staff reminders read the states in one status, oldest first (migration 0009): indexes on

@@ -13,22 +13,36 @@ What must happen once, whatever the number of workers and threads, is one atomic
   write nothing. A failure later in the winner's transaction rolls its key back too.
 
 Requests and sign-offs are written by ``apply_changes`` (:func:`insert_records`), in the
-transaction of the decision or e-mail they belong to.
+transaction of the decision or e-mail they belong to; a sign-off's items go to
+``cp_signoff_items`` with it, and an UNDO or REOPEN in a batch withdraws the standing sign-offs
+covering its item (:func:`withdraw_signoffs`, one ``UPDATE`` per kind and 500 ids). Every read is
+one statement (a sign-off read with its items through an outer join; the sign-offs of many items
+one statement per 500 items).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql import Select
 
-from ..model import ApprovalStatus, ItemKind
-from ..ports import ApprovalRequest, NewEvent, OutboxMessage, QuoteDecision, SignOff
+from ..model import ApprovalStatus, ItemKind, ItemRef
+from ..ports import (
+    ApprovalChange,
+    ApprovalRequest,
+    NewEvent,
+    OutboxMessage,
+    QuoteDecision,
+    SignOff,
+)
 from ..ports.requests import RequestedItem, check_new_records, check_once_key
+from ..workflow import Action
 from . import request_tables as rt
 from . import tables as t
 from .base import SqlBase
@@ -37,10 +51,11 @@ from .events import insert_events
 from .outbox import insert_outbox
 from .rows import batches, record_of
 
-__all__ = ["SqlRequestStore", "insert_records"]
+__all__ = ["SqlRequestStore", "insert_records", "withdraw_signoffs"]
 
 _R = rt.approval_requests
 _S = rt.signoffs
+_I = rt.signoff_items
 _Q = rt.quote_decisions
 _ONCE = rt.sent_once
 
@@ -65,6 +80,37 @@ def insert_records(
         conn.execute(_R.insert(), [_request_values(r) for r in requests])
     if signoffs:
         conn.execute(_S.insert(), [_signoff_values(s) for s in signoffs])
+        covered = [
+            {"signoff_id": s.id, "kind": item.kind.value, "item_id": item.id}
+            for s in signoffs
+            for item in set(s.items)
+        ]
+        if covered:
+            conn.execute(_I.insert(), covered)
+
+
+#: The steps that withdraw the sign-offs covering their item.
+_WITHDRAWING = frozenset({Action.UNDO, Action.REOPEN})
+
+
+def withdraw_signoffs(conn: Connection, changes: Sequence[ApprovalChange]) -> None:
+    """In the transaction of ``conn``: withdraw the standing sign-offs covering the item of
+    each UNDO or REOPEN of ``changes`` (``withdrawn_at`` = its event's time; the first such
+    step of a batch wins), one ``UPDATE`` per time, kind and 500 ids."""
+    groups: dict[tuple[dt.datetime, ItemKind], list[str]] = {}
+    for change in changes:
+        if change.event.action in _WITHDRAWING:
+            groups.setdefault((change.event.at, change.kind), []).append(change.entry_id)
+    for (at, kind), ids in groups.items():
+        for chunk in batches(sorted(set(ids))):
+            covering = select(_I.c.signoff_id).where(
+                _I.c.kind == kind.value, _I.c.item_id.in_(chunk)
+            )
+            conn.execute(
+                _S.update()
+                .where(_S.c.withdrawn_at.is_(None), _S.c.id.in_(covering))
+                .values(withdrawn_at=at)
+            )
 
 
 def _request_values(request: ApprovalRequest) -> dict[str, Any]:
@@ -100,7 +146,35 @@ def _signoff_values(signoff: SignOff) -> dict[str, Any]:
         "document": signoff.document,
         "period_start": signoff.period_start,
         "period_end": signoff.period_end,
+        "withdrawn_at": signoff.withdrawn_at,
     }
+
+
+def _with_items(signoffs: Select[Any]) -> Select[Any]:
+    """The rows of the sign-offs ``signoffs`` selects (a subquery of whole ``cp_signoffs``
+    rows), one per item each covers (``item_kind``, ``item_item_id``; ``None`` for none)."""
+    page = signoffs.subquery("s")
+    return select(
+        page, _I.c.kind.label("item_kind"), _I.c.item_id.label("item_item_id")
+    ).select_from(page.outerjoin(_I, _I.c.signoff_id == page.c.id))
+
+
+def _signoffs_of(rows: Iterable[Row[Any]]) -> list[SignOff]:
+    """The sign-offs of :func:`_with_items` rows, in the order of their first rows, each with
+    its items by kind, then id."""
+    found: dict[str, tuple[Row[Any], list[ItemRef]]] = {}
+    for row in rows:
+        _, items = found.setdefault(row.id, (row, []))
+        if row.item_kind is not None:
+            items.append(ItemRef(ItemKind(row.item_kind), row.item_item_id))
+    return [
+        record_of(SignOff, row, items=sorted(items, key=lambda i: (i.kind.value, i.id)))
+        for row, items in found.values()
+    ]
+
+
+def _quote(row: Row[Any]) -> QuoteDecision:
+    return record_of(QuoteDecision, row, amount=None if row.amount is None else Decimal(row.amount))
 
 
 class SqlRequestStore(SqlBase):
@@ -138,6 +212,11 @@ class SqlRequestStore(SqlBase):
             return [_request(row) for row in conn.execute(query)]
 
     # -- once-only e-mails ---------------------------------------------------------------------
+
+    def once_done_at(self, key: str) -> dt.datetime | None:
+        """When :meth:`send_once` recorded ``key``, or ``None``."""
+        with self._read_one() as conn:
+            return conn.execute(select(_ONCE.c.done_at).where(_ONCE.c.key == key)).scalar()
 
     def send_once(
         self,
@@ -204,8 +283,24 @@ class SqlRequestStore(SqlBase):
     def get_signoff(self, signoff_id: str) -> SignOff | None:
         """The sign-off with this id, or ``None``."""
         with self._read_one() as conn:
-            row = conn.execute(select(_S).where(_S.c.id == signoff_id)).first()
-        return None if row is None else record_of(SignOff, row)
+            found = _signoffs_of(conn.execute(_with_items(select(_S).where(_S.c.id == signoff_id))))
+        return found[0] if found else None
+
+    def signoffs_for(self, items: Sequence[ItemRef]) -> Sequence[SignOff]:
+        """The standing sign-offs covering any of ``items``, oldest first (then by id): one
+        statement per 500 items."""
+        found: dict[str, SignOff] = {}
+        for chunk in batches(sorted(set(items), key=lambda i: (i.kind.value, i.id))):
+            by_kind: dict[ItemKind, list[str]] = {}
+            for item in chunk:
+                by_kind.setdefault(item.kind, []).append(item.id)
+            covering = select(_I.c.signoff_id).where(
+                or_(*(and_(_I.c.kind == k.value, _I.c.item_id.in_(i)) for k, i in by_kind.items()))
+            )
+            standing = select(_S).where(_S.c.withdrawn_at.is_(None), _S.c.id.in_(covering))
+            with self._read_one() as conn:
+                found.update((s.id, s) for s in _signoffs_of(conn.execute(_with_items(standing))))
+        return sorted(found.values(), key=lambda s: (s.created_at, s.id))
 
     def signoffs(
         self, portal_id: str, *, contact_id: str | None = None, limit: int = 50
@@ -217,8 +312,11 @@ class SqlRequestStore(SqlBase):
         if contact_id is not None:
             query = query.where(_S.c.contact_id == contact_id)
         query = query.order_by(_S.c.created_at.desc(), binary_id(_S.c.id).desc()).limit(limit)
+        page = _with_items(query)
+        s = page.selected_columns
+        page = page.order_by(s.created_at.desc(), binary_id(s.id).desc())
         with self._read_one() as conn:
-            return [record_of(SignOff, row) for row in conn.execute(query)]
+            return _signoffs_of(conn.execute(page))
 
     # -- quotes --------------------------------------------------------------------------------
 
@@ -243,6 +341,8 @@ class SqlRequestStore(SqlBase):
                 reason=decision.reason,
                 address_hash=decision.address_hash,
                 at=decision.at,
+                amount=None if decision.amount is None else str(decision.amount),
+                currency=decision.currency,
             )
             .on_conflict_do_nothing(index_elements=["client_id", "quote_id"])
             .returning(_Q.c.quote_id)
@@ -264,9 +364,7 @@ class SqlRequestStore(SqlBase):
         for chunk in batches(sorted(quote_ids)):
             query = select(_Q).where(_Q.c.client_id == client_id, _Q.c.quote_id.in_(chunk))
             with self._read_one() as conn:
-                found.update(
-                    (row.quote_id, record_of(QuoteDecision, row)) for row in conn.execute(query)
-                )
+                found.update((row.quote_id, _quote(row)) for row in conn.execute(query))
         return found
 
 

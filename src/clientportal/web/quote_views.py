@@ -5,8 +5,11 @@ The quotes page lists what the portal shows, each decided quote with "Accepted b
 a form: the contact types their full name as their signature, then accepts, or declines with a
 reason. A decision taken is a POST answered with ``303 See Other`` to the quotes page and a
 one-time notice (:mod:`.flash`); input that cannot be used answers the form again (400), each
-problem next to its field in the portal's language, with what was typed. Nothing here decides
-what is open: :class:`~clientportal.service.quotes.Quotes` does.
+problem next to its field in the portal's language, with what was typed. The form carries
+:func:`~clientportal.service.quotes.quote_digest` of the quote it shows (``seen``): when the host
+revised the quote while the page was open, the POST decides nothing and answers the page again
+with the quote as it is now and a notice saying so (409). Nothing here decides what is open:
+:class:`~clientportal.service.quotes.Quotes` does.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from ..service.quotes import (
     MAX_SIGNATURE,
     InvalidSignature,
     Openness,
+    QuoteChanged,
     QuoteChoice,
     QuoteClosed,
     check_decline_reason,
     check_signature,
+    quote_digest,
 )
 from ..workflow import MAX_REASON
 from .context import CSRF_FIELD, Context
@@ -98,6 +103,7 @@ def _page(
         status=status,
         choice=choice,
         quote=choice.quote,
+        seen=quote_digest(choice.quote),
         project_names=sorted(shown.get(pid, pid) for pid in choice.quote.project_ids),
         shared=ctx.visit.contact_id is None,
         closed=_CLOSED.get(choice.openness),
@@ -116,25 +122,31 @@ def quote_decision(ctx: Context) -> Response:
     return _page(ctx, _choice(ctx))
 
 
-def _form(ctx: Context) -> tuple[bool, str, str]:
+def _form(ctx: Context) -> tuple[bool, str, str, str]:
+    """The decision, the typed signature and reason, and the digest of the quote the page
+    showed (empty when missing: it then matches no quote, so nothing is decided blind)."""
     form = ctx.form
     decision = form.get("decision") or ""
     if decision not in ("accept", "decline"):
         raise BadRequest(f"decision: must be 'accept' or 'decline', got {decision[:40]!r}")
-    return decision == "accept", form.get("signature") or "", form.get("reason") or ""
+    signature, reason, seen = (form.get(name) or "" for name in ("signature", "reason", "seen"))
+    return decision == "accept", signature, reason, seen
 
 
 def decide_quote(ctx: Context) -> Response:
     """``POST /portal/{portal_id}/quotes/{quote_id}/decision``: accept or decline the quote,
     signed with the typed name; then to the quotes page (``303``) with what happened. Input
-    that cannot be used answers the form again (400) with each problem at its field."""
+    that cannot be used answers the form again (400) with each problem at its field; a quote
+    that is no longer the one the page showed answers the page again as it is now (409)."""
     visit = ctx.visit
     ctx.check_csrf(ctx.form.get(CSRF_FIELD) or "")
-    accept, signature, reason = _form(ctx)
+    accept, signature, reason, seen = _form(ctx)
     choice = _choice(ctx)
     if visit.contact_id is None:
         raise Forbidden(ctx.text("quote_shared_link"))
     typed = {"signature": signature, "reason": reason}
+    if choice.is_open and seen != quote_digest(choice.quote):
+        return _page(ctx, choice, status=409, typed=typed, notice="quote_changed")
     errors = _problems(accept, signature, reason)
     if errors:
         return _page(ctx, choice, status=400, errors=errors, typed=typed)
@@ -146,10 +158,15 @@ def decide_quote(ctx: Context) -> Response:
             signature=signature,
             reason=reason if not accept else None,
             address_hash=_address_hash(ctx),
+            seen=seen,
         )
     except (InvalidSignature, InvalidReason) as invalid:
         errors = _errors(invalid)
         return _page(ctx, choice, status=400, errors=errors, typed=typed)
+    except QuoteChanged:
+        # Revised between the check above and the decision: the page again, as it is now.
+        current = ctx.service.quotes.quote(visit, choice.quote.id)
+        return _page(ctx, current, status=409, typed=typed, notice="quote_changed")
     except QuoteClosed as closed:
         # Decided meanwhile (another tab, another contact) or no longer open: the page again,
         # as it is now, saying so.

@@ -17,6 +17,7 @@ from attrs import frozen
 from ..errors import WorkflowError
 from ..i18n import format_date_range
 from ..ports import SignOff
+from ..service.periods import PeriodChanged
 from ..service.signoffs import AwaitingPeriod, month_of, week_of
 from ..signoff import pdf_available
 from .context import CSRF_FIELD, Context
@@ -60,6 +61,7 @@ class _Period:
     count: str
     totals: tuple[str, ...]
     review_url: str
+    seen: str
 
 
 @frozen
@@ -71,6 +73,8 @@ class _Certificate:
     period: str
     sha256: str
     url: str | None
+    #: "Withdrawn on DATE" when an item it covers was undone or reopened, else ``None``.
+    withdrawn: str | None = None
 
 
 def _flash_key(ctx: Context) -> str:
@@ -98,6 +102,7 @@ def _listed_period(ctx: Context, period: AwaitingPeriod) -> _Period:
         count=t.number(period.count),
         totals=tuple(totals),
         review_url=ctx.url("approvals", query=review),
+        seen=period.seen,
     )
 
 
@@ -115,6 +120,9 @@ def _listed_certificate(ctx: Context, signoff: SignOff, route: str | None) -> _C
         period=period,
         sha256=signoff.sha256,
         url=None if route is None else ctx.url(route, signoff_id=signoff.id),
+        withdrawn=None
+        if signoff.withdrawn_at is None
+        else t("signoff_withdrawn_on", date=t.date(signoff.withdrawn_at.astimezone(dt.UTC).date())),
     )
 
 
@@ -163,7 +171,11 @@ def sign_off_period(ctx: Context) -> Response:
             start=start,
             end=end,
             address_hash=ctx.service.access.codec.client_hash(ctx.client),
+            seen=ctx.form.get("seen") or "",
         )
+    except PeriodChanged:
+        flash = Flash(notices=[Notice("signoff_changed", level="warning")])
+        return ctx.redirect("signoff", flash=flash, flash_key=_flash_key(ctx))
     except WorkflowError:
         result = None
     if result is None or not result.applied:

@@ -139,7 +139,9 @@ class ApprovalMachine:
         if step is None:
             raise refuse(_what_is_possible(workflow, state.status, actor.party))
         if actor.party not in step.parties:
-            raise refuse(f"only {_names(step.parties, ' or ')} may take this step")
+            # The reminder policy is nobody a person can be: the refusal names the people.
+            people = step.parties - {Party.POLICY} or step.parties
+            raise refuse(f"only {_names(people, ' or ')} may take this step")
         if action in NEEDS_REASON and not reason:
             raise refuse(
                 f"{action.name} needs a reason: pass reason='...' (the employee is told, and it "

@@ -7,7 +7,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 
-_NEW_TABLES = {"cp_approval_requests", "cp_sent_once", "cp_signoffs", "cp_quote_decisions"}
+_NEW_TABLES = {
+    "cp_approval_requests",
+    "cp_sent_once",
+    "cp_signoffs",
+    "cp_signoff_items",
+    "cp_quote_decisions",
+}
 _STATUS_INDEXES = {"ix_cp_approvals_status_updated_at", "ix_cp_item_approvals_status_updated_at"}
 
 

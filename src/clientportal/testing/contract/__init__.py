@@ -40,7 +40,8 @@ contract per port, for a store that implements only some of them: :class:`Portal
 (portals, links, codes) and :class:`AccessLogContract` and :class:`ApprovalStoreContract`
 (compare-and-set, audit trail) in :mod:`.store`, :class:`OutboxStoreContract` (leases, retries)
 in :mod:`.outbox`, :class:`RequestStoreContract` (approval requests used once, e-mails sent
-once, sign-offs, quotes decided once, states by status) in :mod:`.requests`. Each runs the
+once, sign-offs and their withdrawal by an undo or reopen (:mod:`.signoffs`), quotes decided
+once, states by status) in :mod:`.requests`. Each runs the
 methods that must be atomic from several threads at once.
 
 It includes :class:`CostSourceContract` (:mod:`.costs`): the same checks for a source's

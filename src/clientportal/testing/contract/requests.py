@@ -1,8 +1,9 @@
 """The contract every :class:`~clientportal.ports.RequestStore` must pass: approval requests
 stored with the decisions and e-mails they belong to (and never without them), action links
-used once, e-mails sent once under a key, sign-offs read back newest first, quotes decided once,
-and the stored states in one status for the staff reminders. The once-only methods are raced
-from :attr:`~.base.StorePortContract.threads` threads at once."""
+used once, e-mails sent once under a key (and when), sign-offs read back newest first (and,
+:mod:`.signoffs`, withdrawn by an UNDO or REOPEN of an item they cover), quotes decided once
+with the amount the contact saw, and the stored states in one status for the staff reminders.
+The once-only methods are raced from :attr:`~.base.StorePortContract.threads` threads at once."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import datetime as dt
 import hashlib
 import itertools
 import threading
-from typing import Any, ClassVar, Protocol
+from decimal import Decimal
+from typing import Any, ClassVar
 
 import pytest
 from attrs import evolve
@@ -27,17 +29,11 @@ from ...ports import (
     QuoteDecision,
     RequestedItem,
     RequestStore,
-    SignOff,
 )
-from .base import StorePortContract
 from .samples import T0, _decided, _mail, _submitted
+from .signoffs import SignOffContract, _signoff, _Store
 
 __all__ = ["RequestStoreContract"]
-
-
-class _Store(RequestStore, ApprovalStore, OutboxStore, EventLog, Protocol):
-    """What the contract needs: the requests, and the approvals, outbox and event log they are
-    written with."""
 
 
 _HASH = hashlib.sha256(b"the action link's secret").hexdigest()
@@ -72,22 +68,6 @@ def _request(request_id: str, at: dt.datetime = T0, **changes: Any) -> ApprovalR
     return evolve(base, **changes)
 
 
-def _signoff(
-    signoff_id: str, at: dt.datetime = T0, *, contact_id: str = "k1", **changes: Any
-) -> SignOff:
-    base = SignOff(
-        id=signoff_id,
-        portal_id="portal-1",
-        contact_id=contact_id,
-        created_at=at,
-        sha256=hashlib.sha256(signoff_id.encode()).hexdigest(),
-        document='{"rows": ["Łódź – zażółć"]}',
-        period_start=dt.date(2026, 2, 1),
-        period_end=dt.date(2026, 2, 28),
-    )
-    return evolve(base, **changes)
-
-
 def _decision(quote_id: str = "q1", **changes: Any) -> QuoteDecision:
     base = QuoteDecision(
         client_id="c1",
@@ -115,9 +95,10 @@ def _of(kind: ItemKind, change: ApprovalChange) -> ApprovalChange:
     return evolve(change, kind=kind)
 
 
-class RequestStoreContract(StorePortContract[_Store]):
+class RequestStoreContract(SignOffContract):
     """Tests every :class:`~clientportal.ports.RequestStore` must pass (with the
-    :class:`~clientportal.ports.ApprovalStore`, outbox and event log it writes with)."""
+    :class:`~clientportal.ports.ApprovalStore`, outbox and event log it writes with), the
+    sign-offs' withdrawal (:class:`~.signoffs.SignOffContract`) included."""
 
     ports: ClassVar[tuple[type[Any], ...]] = (RequestStore, ApprovalStore, OutboxStore, EventLog)
 
@@ -269,6 +250,18 @@ class RequestStoreContract(StorePortContract[_Store]):
         events = list(store.events(limit=1000))
         assert [(e.type, dict(e.data)) for e in events] == [("reminder.sent", {"n": 1})]
 
+    def test_contract_once_done_at_is_when_the_key_was_first_recorded(self) -> None:
+        store = self.make_store()
+        cet = dt.timezone(dt.timedelta(hours=1))
+        first = (T0 + dt.timedelta(hours=2)).astimezone(cet)
+        assert store.once_done_at("warning:r1") is None
+        assert store.send_once("warning:r1", at=first, outbox=[_mail("m1")])
+        assert not store.send_once("warning:r1", at=first + dt.timedelta(days=1))
+        assert store.send_once("warning:r2", at=T0)
+        assert store.once_done_at("warning:r1") == first
+        assert store.once_done_at("warning:r2") == T0
+        assert store.once_done_at("warning:r3") is None
+
     def test_contract_send_once_refuses_a_bad_key_and_a_taken_outbox_id(self) -> None:
         store = self.make_store()
         for key in ("", "k" * 201):
@@ -372,6 +365,26 @@ class RequestStoreContract(StorePortContract[_Store]):
         assert store.quote_decisions("c1", frozenset()) == {}
         assert [m.id for m in store.pending()] == ["m1"]
         assert self._types(store) == ["quote.accepted"]
+
+    def test_contract_a_quote_decision_keeps_the_amount_the_contact_saw_exactly(self) -> None:
+        store = self.make_store()
+        made = {
+            "q1": _decision("q1", amount=Decimal("12345678901234567.8900"), currency="EUR"),
+            "q2": _decision("q2", amount=Decimal("0.10"), currency="PLN"),
+            "q3": _decision("q3", amount=Decimal("-5"), currency="JPY"),
+            "q4": _decision("q4"),
+        }
+        for decision in made.values():
+            assert store.decide_quote(decision)
+        found = store.quote_decisions("c1", frozenset(made))
+        assert found == made
+        assert {q: str(d.amount) for q, d in found.items()} == {
+            "q1": "12345678901234567.8900",
+            "q2": "0.10",
+            "q3": "-5",
+            "q4": "None",
+        }
+        assert found["q4"].currency is None
 
     def test_contract_a_quote_decision_with_a_taken_outbox_id_stores_nothing(self) -> None:
         store = self.make_store()

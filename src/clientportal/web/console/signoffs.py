@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from attrs import frozen
 
 from ...model import Portal
@@ -21,8 +23,9 @@ LISTED = 25
 @frozen
 class ListedSignOff:
     """A certificate as the Approval tab lists it: who approved (``contact``), when, the period
-    (``None`` for items approved together), its SHA-256 and the ``url`` of its PDF (``None``
-    without the ``pdf`` extra)."""
+    (``None`` for items approved together), its SHA-256, the ``url`` of its PDF (``None``
+    without the ``pdf`` extra) and "Withdrawn on DATE" when an item it covers was undone or
+    reopened (``withdrawn``, else ``None``)."""
 
     id: str
     contact: str
@@ -30,6 +33,7 @@ class ListedSignOff:
     period: tuple[str, str] | None
     sha256: str
     url: str | None
+    withdrawn: str | None = None
 
 
 def listed(ctx: ConsoleContext, portal: Portal) -> tuple[ListedSignOff, ...]:
@@ -52,6 +56,11 @@ def listed(ctx: ConsoleContext, portal: Portal) -> tuple[ListedSignOff, ...]:
                 period=period,
                 sha256=s.sha256,
                 url=ctx.url("signoff_file", signoff_id=s.id) if downloads else None,
+                withdrawn=None
+                if s.withdrawn_at is None
+                else t(
+                    "signoff_withdrawn_on", date=t.date(s.withdrawn_at.astimezone(dt.UTC).date())
+                ),
             )
         )
     return tuple(rows)

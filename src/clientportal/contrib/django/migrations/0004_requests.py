@@ -1,5 +1,6 @@
 """Approval requests with their action links (``cp_approval_requests``), the keys of the e-mails
-sent once (``cp_sent_once``), sign-off certificates (``cp_signoffs``), decisions on quotes
+sent once (``cp_sent_once``), sign-off certificates (``cp_signoffs``) and the items they cover
+(``cp_signoff_items``), decisions on quotes
 (``cp_quote_decisions``), and indexes by status on the approval states (``cp_approvals``,
 ``cp_item_approvals``): the library's Alembic revision 0009 (recorded in
 ``cp_alembic_version``).
@@ -63,8 +64,22 @@ def tables(metadata: sa.MetaData) -> None:
         sa.Column("document", sa.Text(), nullable=False),
         sa.Column("period_start", sa.Date(), nullable=True),
         sa.Column("period_end", sa.Date(), nullable=True),
+        _at("withdrawn_at"),
         sa.Index("ix_cp_signoffs_portal_created", "portal_id", "created_at"),
         sa.Index("ix_cp_signoffs_portal_contact_created", "portal_id", "contact_id", "created_at"),
+    )
+    sa.Table(
+        "cp_signoff_items",
+        metadata,
+        sa.Column("kind", sa.String(32), primary_key=True),
+        sa.Column("item_id", sa.String(191), primary_key=True),
+        sa.Column(
+            "signoff_id",
+            sa.String(191),
+            sa.ForeignKey("cp_signoffs.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Index("ix_cp_signoff_items_signoff_id", "signoff_id"),
     )
     sa.Table(
         "cp_quote_decisions",
@@ -78,6 +93,8 @@ def tables(metadata: sa.MetaData) -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("address_hash", sa.Text(), nullable=True),
         _at("at", nullable=False),
+        sa.Column("amount", sa.Text(), nullable=True),
+        sa.Column("currency", sa.String(3), nullable=True),
     )
 
 

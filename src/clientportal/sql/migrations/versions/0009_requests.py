@@ -1,6 +1,7 @@
 """What the client is asked and signs: approval requests with their action links
 (``cp_approval_requests``), the keys of the e-mails sent once (``cp_sent_once``), sign-off
-certificates (``cp_signoffs``) and decisions on quotes (``cp_quote_decisions``); and indexes on
+certificates (``cp_signoffs``) and the items they cover (``cp_signoff_items``) and decisions on
+quotes (``cp_quote_decisions``); and indexes on
 the approval states by status, for the staff reminders.
 
 Revision ID: 0009
@@ -56,6 +57,7 @@ def upgrade() -> None:
         sa.Column("document", sa.Text(), nullable=False),
         sa.Column("period_start", sa.Date(), nullable=True),
         sa.Column("period_end", sa.Date(), nullable=True),
+        _at("withdrawn_at"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cp_signoffs")),
     )
     op.create_index(
@@ -68,6 +70,22 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
+        "cp_signoff_items",
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("item_id", sa.String(length=191), nullable=False),
+        sa.Column("signoff_id", sa.String(length=191), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["signoff_id"],
+            ["cp_signoffs.id"],
+            name=op.f("fk_cp_signoff_items_signoff_id_cp_signoffs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("kind", "item_id", "signoff_id", name=op.f("pk_cp_signoff_items")),
+    )
+    op.create_index(
+        "ix_cp_signoff_items_signoff_id", "cp_signoff_items", ["signoff_id"], unique=False
+    )
+    op.create_table(
         "cp_quote_decisions",
         sa.Column("client_id", sa.String(length=191), nullable=False),
         sa.Column("quote_id", sa.String(length=191), nullable=False),
@@ -78,6 +96,8 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("address_hash", sa.Text(), nullable=True),
         _at("at", nullable=False),
+        sa.Column("amount", sa.Text(), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=True),
         sa.PrimaryKeyConstraint("client_id", "quote_id", name=op.f("pk_cp_quote_decisions")),
     )
     op.create_index(
@@ -95,6 +115,8 @@ def downgrade() -> None:
     op.drop_index("ix_cp_item_approvals_status_updated_at", table_name="cp_item_approvals")
     op.drop_index("ix_cp_approvals_status_updated_at", table_name="cp_approvals")
     op.drop_table("cp_quote_decisions")
+    op.drop_index("ix_cp_signoff_items_signoff_id", table_name="cp_signoff_items")
+    op.drop_table("cp_signoff_items")
     op.drop_index("ix_cp_signoffs_portal_contact_created", table_name="cp_signoffs")
     op.drop_index("ix_cp_signoffs_portal_created", table_name="cp_signoffs")
     op.drop_table("cp_signoffs")
