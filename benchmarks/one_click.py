@@ -14,17 +14,22 @@ would show it. Timed:
 
 Targets: GET <= 50 ms at 10 entries, and at 200 entries <= 5x its time at 10.
 
-Run: ``.venv/bin/python benchmarks/one_click.py [--sizes 10,200] [--repeat 21] [--posts 5]``.
+``--profile`` prints the top functions (cProfile) of a GET and of a POST at each size.
+
+Run: ``.venv/bin/python benchmarks/one_click.py [--sizes 10,200] [--repeat 21] [--posts 5]
+[--profile]``.
 Not a test; exits with status 1 when a target is missed.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import email
 import email.policy
 import io
+import pstats
 import re
 import statistics
 import sys
@@ -179,14 +184,26 @@ def decision_ms(app: Any, token: str, size: int) -> float:
     return ms
 
 
+def profiled(name: str, run: Any) -> None:
+    """Run ``run()`` under cProfile and print its top functions."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run()
+    profiler.disable()
+    print(f"-- {name}: top functions (cumulative) --")
+    stats = pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative")
+    stats.print_stats(30)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10,200")
     parser.add_argument("--repeat", type=int, default=21)
     parser.add_argument("--posts", type=int, default=5)
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    portals = 1 + args.posts
+    portals = 1 + args.posts + int(args.profile)
     gets: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         engine = create_engine(f"sqlite:///{Path(folder) / 'one_click.sqlite3'}")
@@ -225,7 +242,13 @@ def main() -> int:
                 first = found[f"k{size}-0"]
                 page_ms(app, first, size)  # warm the templates and the connection pool
                 get = statistics.median(page_ms(app, first, size) for _ in range(args.repeat))
-                posts = [decision_ms(app, found[f"k{size}-{n}"], size) for n in range(1, portals)]
+                posts = [
+                    decision_ms(app, found[f"k{size}-{n}"], size) for n in range(1, 1 + args.posts)
+                ]
+                if args.profile:
+                    last = found[f"k{size}-{portals - 1}"]
+                    profiled(f"GET at {size}", lambda t=first, s=size: page_ms(app, t, s))
+                    profiled(f"POST at {size}", lambda t=last, s=size: decision_ms(app, t, s))
                 post = statistics.median(posts)
                 gets[size] = get
                 print(

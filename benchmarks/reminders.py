@@ -15,8 +15,8 @@ Timed (median of ``--repeat``):
   its items are still read);
 - a *busy* round: the morning a reminder is due for every contact, so each round queues N
   reminder e-mails (one digest per contact) with their events and personal links; the rounds
-  are the mornings of reminders 1, 2 and 3 (``--busy-repeat``, 1 by default: a busy round at
-  10,000 takes minutes).
+  are the mornings of reminders 1, 2 and 3 (``--busy-repeat``, 1 by default, 0 for none: a
+  busy round at 10,000 takes minutes).
 
 Printed: ms per round and ms per open request.
 
@@ -199,14 +199,19 @@ def measure(
             if sent != size:
                 raise SystemExit(f"a busy round sent {sent} reminders, expected {size}")
             busy.append(ms)
-        busy_ms = statistics.median(busy)
-        print(
+        line = (
             f"{name:10} {size:>6,} open requests (submitted in {took:6.1f} s): "
             f"quiet {quiet[size]:8.1f} ms ({quiet[size] / size:6.3f} ms/request); "
-            f"busy {busy_ms:9.1f} ms ({busy_ms / size:6.3f} ms/request, {size:,} e-mails "
-            f"queued a round)",
-            flush=True,
         )
+        if busy:
+            busy_ms = statistics.median(busy)
+            line += (
+                f"busy {busy_ms:9.1f} ms ({busy_ms / size:6.3f} ms/request, {size:,} e-mails "
+                "queued a round)"
+            )
+        else:
+            line += "busy: not run (--busy-repeat 0)"
+        print(line, flush=True)
     return quiet
 
 

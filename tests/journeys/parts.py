@@ -102,6 +102,12 @@ def links_in(message: EmailMessage, base: str) -> list[str]:
     return [u.rstrip(".,;)") for u in _LINK.findall(text_of(message)) if u.startswith(base)]
 
 
+def portal_links_in(message: EmailMessage, base: str) -> list[str]:
+    """The URLs in ``message`` that start with ``base`` and open the portal: its personal link,
+    not the one-click action link (``/act/``) an approval request also carries."""
+    return [u for u in links_in(message, base) if "/act/" not in u]
+
+
 def to_addresses(message: EmailMessage) -> set[str]:
     """The addresses in ``message``'s To header."""
     return {a.addr_spec for a in message["To"].addresses}

@@ -15,7 +15,7 @@ from parts import (
     awaiting_row,
     english_on,
     kade_world,
-    links_in,
+    portal_links_in,
     reject_in_row,
     served,
     text_of,
@@ -83,7 +83,7 @@ def test_from_the_approval_email_to_the_company_notice_on_a_phone(
         body = text_of(request)
         assert "3 tijdregistraties (4,5 uur)" in body
         assert "30 dagen geldig" in body  # the link says how long it works
-        (link,) = links_in(request, url + "/portal/")
+        (link,) = portal_links_in(request, url + "/portal/")
 
         # On her phone, with no session, Ruud opens the link: the approvals page, in Dutch.
         page = phone.new_page()

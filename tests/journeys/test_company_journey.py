@@ -19,7 +19,7 @@ from parts import (
     clientportal,
     free_port,
     kade_world,
-    links_in,
+    portal_links_in,
     reject_in_row,
     running,
     text_of,
@@ -65,7 +65,7 @@ def test_from_company_set_to_an_empty_outbox(tmp_path: Path, smtp: SmtpServer, p
         assert all(entry in submitted for entry in SUBMITTED)
         (request,) = smtp.wait_for(1)  # the server's outbox worker sends it
         assert to_addresses(request) == {"ruud@lumen.example"}
-        (link,) = links_in(request, base + "/")
+        (link,) = portal_links_in(request, base + "/")
 
         page = phone.new_page()
         response = page.goto(link)

@@ -16,7 +16,7 @@ from parts import (
     clientportal,
     english_on,
     free_port,
-    links_in,
+    portal_links_in,
     reject_in_row,
     running,
     text_of,
@@ -73,7 +73,7 @@ def test_a_dutch_contact_approves_an_expense_and_rejects_a_trip_on_a_phone(
         request = text_of(mine)
         assert "€" in request
         assert " km" in request
-        (link,) = links_in(mine, base + "/")
+        (link,) = portal_links_in(mine, base + "/")
 
         page = phone.new_page()
         response = page.goto(link)

@@ -14,7 +14,7 @@ from parts import (
     english_on,
     entry_row,
     free_port,
-    links_in,
+    portal_links_in,
     reject_in_row,
     running,
     text_of,
@@ -38,7 +38,7 @@ def test_the_demo_sends_its_requests_and_a_decision_on_a_phone_tells_the_company
         requests = smtp.wait_for(3)
         (mine,) = [m for m in requests if DUTCH_CONTACT in to_addresses(m)]
         assert "goedkeuring" in str(mine["Subject"])
-        (link,) = links_in(mine, base + "/")
+        (link,) = portal_links_in(mine, base + "/")
 
         page = phone.new_page()
         response = page.goto(link)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from parts import awaiting_row, clientportal, links_in, served, to_addresses
+from parts import awaiting_row, clientportal, portal_links_in, served, to_addresses
 
 from clientportal import (
     ApprovalPolicy,
@@ -141,7 +141,7 @@ def test_the_clients_approval_in_the_browser_locks_the_entry_in_the_host_table(
         assert locked(db) == {1: False, 2: False, 3: False}
         (request,) = smtp.wait_for(1)
         assert to_addresses(request) == {"ruud@lumen.example"}
-        (link,) = links_in(request, url + "/portal/")
+        (link,) = portal_links_in(request, url + "/portal/")
 
         # Ruud approves "Overleg met de constructeur" in the browser.
         page = browser.new_page()
