@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from attrs import frozen
 
-from ..i18n import Translator, format_date, format_date_range
+from ..i18n import Translator, format_date_range
 from ..model import Contact, Portal
 from .blocks import (
     Block,
@@ -37,6 +37,7 @@ from .items import (
     TripLike,
     cost_sections,
     count_phrases,
+    entry_table,
     hours,
     item_values,
     listed,
@@ -49,7 +50,7 @@ from .items import (
 from .items import EntryLike as EntryLike
 from .items import Named as Named
 from .items import period as items_period
-from .templates import EntryRow, ProjectHours, RichValue, TemplateValue, WeekHours
+from .templates import ProjectHours, RichValue, TemplateValue, WeekHours
 
 __all__ = [
     "Content",
@@ -246,30 +247,8 @@ def decision_content(
     in_hours = hours(t)
     project_names = names(projects)
     employee_names = names(employees)
-    ordered = sorted(entries, key=lambda e: (e.date, e.id))[:max_rows]
-    rows = tuple(
-        EntryRow(
-            date=format_date(e.date, t.locale),
-            employee=employee_names.get(e.employee_id, e.employee_id),
-            project=project_names.get(e.project_id, e.project_id),
-            hours=in_hours(e.seconds),
-            description=e.description or "",
-        )
-        for e in ordered
-    )
+    rows, table = entry_table(t, entries, project_names, employee_names, max_rows)
     total = sum(e.seconds for e in entries)
-    table = Table(
-        columns=(
-            t.label("date"),
-            t.label("employee"),
-            t.label("project"),
-            t.label("hours"),
-            t.label("description"),
-        ),
-        rows=tuple((r.date, r.employee, r.project, r.hours, r.description or "–") for r in rows),
-        total=(t.label("total"), "", "", in_hours(total), ""),
-        numeric=frozenset({3}),
-    )
     costs = bool(expenses or trips)
     tables = cost_sections(
         t, expenses, trips, projects=project_names, employees=employee_names, max_rows=max_rows

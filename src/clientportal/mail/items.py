@@ -26,7 +26,7 @@ from ..i18n import (
     format_number,
 )
 from .blocks import Block, Heading, Note, Table, html_table, text_table
-from .templates import RichValue, TemplateValue
+from .templates import EntryRow, RichValue, TemplateValue
 
 __all__ = [
     "NOTHING",
@@ -438,3 +438,40 @@ def showing(t: Translator, shown: int, total: int) -> list[Block]:
 def rich(table: Table) -> RichValue:
     """``table`` as a template value: its plain-text and HTML forms."""
     return RichValue(text=text_table(table), html=html_table(table))
+
+
+def entry_table(
+    t: Translator,
+    entries: Sequence[EntryLike],
+    project_names: Mapping[str, str],
+    employee_names: Mapping[str, str],
+    max_rows: int | None,
+) -> tuple[tuple[EntryRow, ...], Table]:
+    """The first ``max_rows`` of ``entries`` (oldest first) as rows, and the table of them
+    (date, employee, project, hours, description) with the total of them all: what a notice
+    to the company lists."""
+    in_hours = hours(t)
+    ordered = sorted(entries, key=lambda e: (e.date, e.id))[:max_rows]
+    rows = tuple(
+        EntryRow(
+            date=format_date(e.date, t.locale),
+            employee=employee_names.get(e.employee_id, e.employee_id),
+            project=project_names.get(e.project_id, e.project_id),
+            hours=in_hours(e.seconds),
+            description=e.description or "",
+        )
+        for e in ordered
+    )
+    table = Table(
+        columns=(
+            t.label("date"),
+            t.label("employee"),
+            t.label("project"),
+            t.label("hours"),
+            t.label("description"),
+        ),
+        rows=tuple((r.date, r.employee, r.project, r.hours, r.description or "–") for r in rows),
+        total=(t.label("total"), "", "", in_hours(sum(e.seconds for e in entries)), ""),
+        numeric=frozenset({3}),
+    )
+    return rows, table

@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from ..i18n import LocaleLike, Translator, format_date, translator
+from ..i18n import LocaleLike, Translator, translator
 from ..model import Contact, Portal
-from .blocks import Block, Heading, Note, Paragraph, Table
+from .blocks import Block, Heading, Note, Paragraph
 from .content import Content
 from .envelope import Mail, Recipient, Sender, mailbox
 from .items import (
@@ -26,6 +26,7 @@ from .items import (
     TripLike,
     cost_sections,
     count_phrases,
+    entry_table,
     hours,
     item_values,
     listed,
@@ -35,7 +36,7 @@ from .items import (
 )
 from .items import period as items_period
 from .messages import _build, _check_max_rows, _item_ids
-from .templates import EntryRow, MailKind, MailTemplate, TemplateValue
+from .templates import MailKind, MailTemplate, TemplateValue
 
 __all__ = ["entries_undone", "entries_undone_content"]
 
@@ -116,33 +117,9 @@ def entries_undone_content(
     trips: Sequence[TripLike] = (),
 ) -> Content:
     """The notice's subject, blocks and template values (see :func:`entries_undone`)."""
-    in_hours = hours(t)
     project_names = names(projects)
     employee_names = names(employees)
-    ordered = sorted(entries, key=lambda e: (e.date, e.id))[:max_rows]
-    rows = tuple(
-        EntryRow(
-            date=format_date(e.date, t.locale),
-            employee=employee_names.get(e.employee_id, e.employee_id),
-            project=project_names.get(e.project_id, e.project_id),
-            hours=in_hours(e.seconds),
-            description=e.description or "",
-        )
-        for e in ordered
-    )
-    total = sum(e.seconds for e in entries)
-    table = Table(
-        columns=(
-            t.label("date"),
-            t.label("employee"),
-            t.label("project"),
-            t.label("hours"),
-            t.label("description"),
-        ),
-        rows=tuple((r.date, r.employee, r.project, r.hours, r.description or "–") for r in rows),
-        total=(t.label("total"), "", "", in_hours(total), ""),
-        numeric=frozenset({3}),
-    )
+    rows, table = entry_table(t, entries, project_names, employee_names, max_rows)
     tables = cost_sections(
         t, expenses, trips, projects=project_names, employees=employee_names, max_rows=max_rows
     )
@@ -178,7 +155,7 @@ def entries_undone_content(
         "contact_name": contact.name,
         "contact_email": contact.email or "",
         "entry_count": len(entries),
-        "total_hours": in_hours(total),
+        "total_hours": hours(t)(sum(e.seconds for e in entries)),
         "period": items_period([*entries, *expenses, *trips], t),
         "entries_table": rich(table) if entries else NOTHING,
         "entries": rows,

@@ -185,14 +185,9 @@ class Approvals:
         item as not allowed. ``address_hash`` is the keyed hash of the address the contact
         decided from (``service.access.codec.client_hash(address)``), for the sign-off.
         """
-        if visit.contact_id is None:
-            raise WorkflowError(
-                f"link {visit.link.id!r} is shared: only a contact's own link can approve or "
-                "reject, so the audit trail names who decided; issue the contact a link"
-            )
         return self.contact_decide(
             visit.portal,
-            visit.contact_id,
+            _contact_id(visit, "approve or reject, so the audit trail names who decided"),
             action,
             entry_ids,
             reason=reason,
@@ -244,14 +239,9 @@ class Approvals:
         (items added, changed or decided since), nothing is approved and
         :class:`~clientportal.service.periods.PeriodChanged` is raised. Without it (a host's
         own call) the period is approved as it is now."""
-        if visit.contact_id is None:
-            raise WorkflowError(
-                f"link {visit.link.id!r} is shared: only a contact's own link can sign off a "
-                "period; issue the contact a link"
-            )
         portal = visit.portal
         self._check_client_step(portal)
-        contact = self._notifier.require_contact(portal, visit.contact_id)
+        contact = self._notifier.require_contact(portal, _contact_id(visit, "sign off a period"))
         with self._scope():
             awaiting = awaiting_in_period(self._data, self._reader, portal, start=start, end=end)
         if not awaiting:
@@ -283,13 +273,9 @@ class Approvals:
         """The visit's contact takes back their own approval or rejection of items, within the
         undo window and unless the host has invoiced them: the items await them again, the
         company is told and the host gets ``entries.undone`` (and the like) events."""
-        if visit.contact_id is None:
-            raise WorkflowError(
-                f"link {visit.link.id!r} is shared: only the contact who decided can undo"
-            )
         portal = visit.portal
         self._check_client_step(portal)
-        contact = self._notifier.require_contact(portal, visit.contact_id)
+        contact = self._notifier.require_contact(portal, _contact_id(visit, "undo a decision"))
         keys = item_keys(entry_ids)
         now = aware_now(self._clock)
         with self._scope():
@@ -492,6 +478,17 @@ class Approvals:
             refused=refused,
             note=note,
         )
+
+
+def _contact_id(visit: Visit, doing: str) -> str:
+    """The visit's contact, who is about to do ``doing``; a shared link is refused (the audit
+    trail must name who acted)."""
+    if visit.contact_id is None:
+        raise WorkflowError(
+            f"link {visit.link.id!r} is shared: only a contact's own link can {doing}; issue "
+            "the contact a link"
+        )
+    return visit.contact_id
 
 
 #: Who approves when the reminder policy's time is up (the audit trail's actor).

@@ -99,23 +99,11 @@ class MailLinks:
         one-time code is the action's optional PIN)."""
         if self._tokens is None or not items:
             return None
-        request_id = random_id()
-        token, token_hash = self._tokens.issue(request_id)
         issued = self._issued.get((portal_id, contact_id))
-        self._requests.append(
-            ApprovalRequest(
-                id=request_id,
-                portal_id=portal_id,
-                contact_id=contact_id,
-                items=tuple(RequestedItem(kind_of(i), i.id, i.approval.version) for i in items),
-                token_hash=token_hash,
-                created_at=self._now,
-                expires_at=self._expires_at,
-                link_id=None if issued is None else issued.link.id,
-                note=note,
-            )
+        link_id = None if issued is None else issued.link.id
+        return self._mail.action_url(
+            self._ask(portal_id, contact_id, items, self._tokens, link_id, note)
         )
-        return self._mail.action_url(token)
 
     def ask_again(self, portal_id: str, contact_id: str, items: Sequence[DecisionItem]) -> None:
         """Record an approval request for ``items`` (at their versions now) with no e-mail and
@@ -123,8 +111,21 @@ class MailLinks:
         items that await the contact again after they undid their decision."""
         if self._tokens is None or not items:
             return
+        self._ask(portal_id, contact_id, items, self._tokens, None, None)
+
+    def _ask(
+        self,
+        portal_id: str,
+        contact_id: str,
+        items: Sequence[DecisionItem],
+        tokens: ActionTokens,
+        link_id: str | None,
+        note: str | None,
+    ) -> str:
+        """Record the approval request for ``items`` at their versions now, and return its
+        action link's token."""
         request_id = random_id()
-        _, token_hash = self._tokens.issue(request_id)
+        token, token_hash = tokens.issue(request_id)
         self._requests.append(
             ApprovalRequest(
                 id=request_id,
@@ -134,8 +135,11 @@ class MailLinks:
                 token_hash=token_hash,
                 created_at=self._now,
                 expires_at=self._expires_at,
+                link_id=link_id,
+                note=note,
             )
         )
+        return token
 
     def requests(self) -> tuple[ApprovalRequest, ...]:
         """The approval requests of this attempt's action links, to store with its e-mails."""
