@@ -10,15 +10,17 @@ would show it. Timed:
 - GET: ``--repeat`` fetches of the first portal's page by a browser without cookies (a GET
   changes nothing, so every fetch sees the same page; median);
 - POST: one approval per other portal (a link decides once), each after its own GET for the
-  double-submit cookie and the form's CSRF field; the POST alone is timed (median).
+  double-submit cookie and the form's CSRF field; the POST alone is timed (median). It includes
+  the company's notice, which carries the sign-off PDF when the ``pdf`` extra (fpdf2) is
+  installed. No target: printed for the record.
 
-Targets: GET <= 50 ms at 10 entries, and at 200 entries <= 5x its time at 10.
+Targets: GET <= 50 ms at 10 entries, and <= 100 ms at 200 (a page listing twenty times as
+many rows may cost more, never more than a tenth of a second; the growth is printed).
 
 ``--profile`` prints the top functions (cProfile) of a GET and of a POST at each size.
 
 Run: ``.venv/bin/python benchmarks/one_click.py [--sizes 10,200] [--repeat 21] [--posts 5]
-[--profile]``.
-Not a test; exits with status 1 when a target is missed.
+[--profile]``. Not a test; exits with status 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from clientportal.web import make_wsgi_app
 from clientportal.workflow import Actor, Party
 
 GET_TARGET_MS = 50.0
-GROWTH = 5.0
+LARGEST_TARGET_MS = 100.0
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 MAX = Actor(Party.MANAGER, "max")
 MAIL = MailSettings(
@@ -263,9 +265,10 @@ def main() -> int:
     growth = gets[largest] / gets[smallest]
     print(
         f"GET at {smallest}: {gets[smallest]:.1f} ms (target <= {GET_TARGET_MS:.0f}); "
-        f"{largest} vs {smallest}: x{growth:.2f} (target <= {GROWTH:.0f})"
+        f"at {largest}: {gets[largest]:.1f} ms (target <= {LARGEST_TARGET_MS:.0f}); "
+        f"{largest} vs {smallest}: x{growth:.2f}"
     )
-    if gets[smallest] > GET_TARGET_MS or growth > GROWTH:
+    if gets[smallest] > GET_TARGET_MS or gets[largest] > LARGEST_TARGET_MS:
         print("target missed")
         return 1
     return 0

@@ -25,7 +25,8 @@ most linearly: ms per request at the largest size <= 2x that at the smallest (ea
 ``--profile`` prints the top functions (cProfile, cumulative) of a quiet round at the largest size.
 
 Run: ``.venv/bin/python benchmarks/reminders.py [--sizes 100,1000,10000] [--repeat 3]
-[--busy-repeat 1] [--profile]``. Not a test; exits with status 1 when a target is missed.
+[--busy-repeat 1] [--backends sqlite,postgresql] [--profile]``. Not a test; exits with status 1
+when a target is missed.
 """
 
 from __future__ import annotations
@@ -246,6 +247,7 @@ def main() -> int:
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", default=os.environ.get("CLIENTPORTAL_TEST_POSTGRES_URL"))
+    parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--busy-repeat", type=int, default=1)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
@@ -253,13 +255,15 @@ def main() -> int:
     if any(size % CONTACTS for size in sizes):
         parser.error(f"each size must be a multiple of {CONTACTS} (contacts per portal)")
     repeat = (args.repeat, args.busy_repeat)
+    backends = args.backends.split(",")
     results: dict[str, dict[int, float]] = {}
-    with closing(sqlite_engines(len(sizes))) as engines:
-        results["SQLite"] = measure("SQLite", engines, sizes, repeat, args.profile)
-    if args.postgres:
+    if "sqlite" in backends:
+        with closing(sqlite_engines(len(sizes))) as engines:
+            results["SQLite"] = measure("SQLite", engines, sizes, repeat, args.profile)
+    if "postgresql" in backends and args.postgres:
         with closing(postgres_engines(args.postgres, len(sizes))) as engines:
             results["PostgreSQL"] = measure("PostgreSQL", engines, sizes, repeat, args.profile)
-    else:
+    elif "postgresql" in backends:
         print("PostgreSQL: skipped (set CLIENTPORTAL_TEST_POSTGRES_URL or pass --postgres URL)")
     missed = []
     for name, quiet in results.items():
