@@ -59,7 +59,8 @@ from .outcomes import DecisionResult, EntryOutcome, Outcome
 from .pages import HoursChoices, HoursPerWeek, Overview, Pages, Viewer
 from .quotes import Quotes
 from .reading import HoursPage, PortalReader, remembered_projects
-from .reminders import ReminderReport, Reminders
+from .reminder_report import ReminderReport
+from .reminders import Reminders
 from .signing import Signing
 from .signoffs import SignOffs
 from .undo import UndoRules

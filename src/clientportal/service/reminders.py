@@ -72,10 +72,11 @@ from .links import LinkRegister
 from .notify import MailSettings, Notifier
 from .reading import PortalReader
 from .reminder_mail import ReminderMail, queued, refs
-from .reminder_report import PolicyApprover, ReminderReport
+from .reminder_report import PolicyApprover as PolicyApprover
+from .reminder_report import ReminderReport as ReminderReport
 from .staff_reminders import StaffDigest
 
-__all__ = ["PolicyApprover", "ReminderReport", "Reminders"]
+__all__ = ["Reminders"]
 
 logger = logging.getLogger("clientportal.reminders")
 
