@@ -616,6 +616,7 @@ def test_random_ids_are_url_safe_and_distinct() -> None:
     ids = [random_id() for _ in range(1000)]
     assert len(set(ids)) == 1000
     assert all(len(i) == 16 and set(i) <= URL_SAFE for i in ids)
+    assert not any(i.startswith("-") for i in ids)  # never read as an option on a command line
     counter = itertools.count()
     assert random_id(lambda n: bytes([next(counter) % 256] * n)) == "AAAAAAAAAAAAAAAA"
 

@@ -38,14 +38,18 @@ _ID_BYTES = 12
 
 
 def random_id(random_bytes: RandomBytes = secrets.token_bytes, *, size: int = _ID_BYTES) -> str:
-    """A URL-safe random id of ``size`` bytes (16 characters for the default 12 bytes)."""
+    """A URL-safe random id of ``size`` bytes (16 characters for the default 12 bytes).
+
+    It never starts with ``-`` (a leading ``-`` becomes ``_``), so a command line never takes an
+    id for an option (``clientportal link revoke ID``)."""
     raw = random_bytes(size)
     if len(raw) != size:
         raise ValueError(
             f"the random source returned {len(raw)} bytes where {size} were asked: "
             "pass a function like secrets.token_bytes"
         )
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    text = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return "_" + text[1:] if text.startswith("-") else text
 
 
 def new_code(random_bytes: RandomBytes = secrets.token_bytes) -> str:
